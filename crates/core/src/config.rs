@@ -1,0 +1,333 @@
+//! Configuration: defaults in code, one TOML file, `TSIFRA_SECTION__KEY`
+//! environment overrides. Parsing is pure (text in, config or error out);
+//! reading the file is the binary's job.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{BusinessCalendar, HolidayPreset};
+use crate::i18n::Language;
+
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub business: BusinessConfig,
+    pub calendar: CalendarConfig,
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub fields: FieldMapping,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusinessConfig {
+    /// Language of pages, CLI tables and alerts: "ru" or "en".
+    pub language: Language,
+    /// IANA time zone every day, week and month is counted in.
+    pub time_zone: String,
+    /// ISO 4217 code of the one currency the workspace counts in.
+    pub currency: String,
+}
+
+impl Default for BusinessConfig {
+    fn default() -> Self {
+        BusinessConfig {
+            language: Language::Ru,
+            time_zone: "Europe/Moscow".into(),
+            currency: "RUB".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarConfig {
+    /// Built-in holiday list: "ru" (Russian production calendar) or "none".
+    pub holidays: HolidayPreset,
+    /// More non-working days, e.g. [2026-12-30] (TOML dates or "2026-12-30" strings).
+    #[serde(deserialize_with = "dates")]
+    pub extra_holidays: Vec<NaiveDate>,
+    /// Saturdays or Sundays that are working days.
+    #[serde(deserialize_with = "dates")]
+    pub working_weekends: Vec<NaiveDate>,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            holidays: HolidayPreset::Ru,
+            extra_holidays: Vec::new(),
+            working_weekends: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port the web server listens on.
+    pub bind: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// Empty: a SQLite file `tsifra.db` in the data dir. Or `postgres://user:pass@host/db`.
+    pub url: String,
+}
+
+/// Which custom field carries each business meaning: a field id ("123") or its exact name.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FieldMapping {
+    pub margin: String,
+    pub payment_due_date: String,
+    pub paid_date: String,
+    pub paid_amount: String,
+    pub client_type: String,
+    pub product_type: String,
+    pub company_qualification: String,
+    pub proposal_sent: String,
+    pub industry: String,
+}
+
+/// A config that could not be used, with where and why.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{file}: key `{key}`: {message}")]
+    Invalid { file: String, key: String, message: String },
+}
+
+/// Prefix of environment overrides: `TSIFRA_SERVER__BIND=0.0.0.0:80` sets `server.bind`.
+pub const ENV_PREFIX: &str = "TSIFRA_";
+
+impl Config {
+    /// Parses `text` (the content of `file`, which may be empty for "no file"),
+    /// then applies `TSIFRA_SECTION__KEY` overrides from `env`, then validates.
+    pub fn parse(file: &str, text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        // First on its own, so that errors point at the file's line and column.
+        let from_file: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: file.to_string(),
+            message: one_line(&e),
+        })?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: file.to_string(),
+            message: one_line(&e),
+        })?;
+        let mut overridden = false;
+        for (var, value) in env {
+            let Some(path) = var.strip_prefix(ENV_PREFIX) else { continue };
+            if !path.contains("__") {
+                continue; // TSIFRA_DATA_DIR and friends are flags, not config keys.
+            }
+            let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
+            set_path(&mut table, &keys, parse_env_value(&value)).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            overridden = true;
+        }
+        let config = if overridden {
+            let merged = toml::to_string(&table).expect("a table serialises");
+            toml::from_str(&merged).map_err(|e| ConfigError::Env {
+                var: "TSIFRA_*__*".into(),
+                message: one_line(&e),
+            })?
+        } else {
+            from_file
+        };
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            file: file.into(),
+            key: key.into(),
+            message,
+        };
+        self.time_zone().map_err(|m| invalid("business.time_zone", m))?;
+        let c = &self.business.currency;
+        if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+            return Err(invalid(
+                "business.currency",
+                format!("expected a three-letter ISO 4217 code such as \"RUB\", got {c:?}"),
+            ));
+        }
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "server.bind",
+                format!(
+                    "expected an address and port such as \"127.0.0.1:8080\", got {:?}",
+                    self.server.bind
+                ),
+            ));
+        }
+        let url = &self.store.url;
+        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(invalid(
+                "store.url",
+                "expected empty (SQLite in the data dir), sqlite://PATH or postgres://...".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn time_zone(&self) -> Result<Tz, String> {
+        self.business.time_zone.parse::<Tz>().map_err(|_| {
+            format!(
+                "unknown time zone {:?}; expected an IANA name such as \"Europe/Moscow\"",
+                self.business.time_zone
+            )
+        })
+    }
+
+    /// The business calendar this config describes.
+    pub fn calendar(&self) -> BusinessCalendar {
+        let tz = self.time_zone().unwrap_or(chrono_tz::Europe::Moscow);
+        let (mut holidays, mut working) = self.calendar.holidays.days();
+        holidays.extend(self.calendar.extra_holidays.iter().copied());
+        working.extend(self.calendar.working_weekends.iter().copied());
+        BusinessCalendar::new(tz, holidays, working)
+    }
+}
+
+/// Accepts TOML's bare dates (`2026-12-30`) as well as strings.
+fn dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Spelled {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let parse = |text: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| serde::de::Error::custom(format!("expected a date such as 2026-12-30, got {text:?}")))
+    };
+    Vec::<Spelled>::deserialize(d)?
+        .into_iter()
+        .map(|s| match s {
+            Spelled::Toml(dt) if dt.time.is_none() && dt.date.is_some() => parse(&dt.to_string()),
+            Spelled::Toml(dt) => parse(&dt.to_string()),
+            Spelled::Text(text) => parse(&text),
+        })
+        .collect()
+}
+
+fn one_line(e: &toml::de::Error) -> String {
+    // toml's message already names the line, column and key; keep it compact.
+    let text = e.to_string();
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let head = lines.next().unwrap_or_default().trim().to_string();
+    let detail = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_string();
+    if head == detail { head } else { format!("{head}: {detail}") }
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    // Numbers, booleans and arrays are written as in TOML; anything else is a string.
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> Result<(), String> {
+    let (last, parents) = keys.split_last().ok_or("empty key")?;
+    let mut current = table;
+    for key in parents {
+        let entry = current.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{key}` is not a section"))?;
+    }
+    current.insert(last.clone(), value);
+    Ok(())
+}
+
+/// The commented sample config shipped as `tsifra.sample.toml`; a test checks
+/// it parses to exactly the defaults and names every key, so it cannot drift.
+pub const SAMPLE_CONFIG: &str = include_str!("../../../tsifra.sample.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse("tsifra.toml", text, Vec::<(String, String)>::new())
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn sample_config_is_the_defaults_and_names_every_key() {
+        assert_eq!(parse(SAMPLE_CONFIG).unwrap(), Config::default());
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        for (section, keys) in &defaults {
+            assert!(SAMPLE_CONFIG.contains(&format!("[{section}]")), "sample lacks [{section}]");
+            for key in keys.as_table().unwrap().keys() {
+                let needle = format!("\n{key} = ");
+                let commented = format!("\n# {key} = ");
+                assert!(
+                    SAMPLE_CONFIG.contains(&needle) || SAMPLE_CONFIG.contains(&commented),
+                    "sample lacks {section}.{key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse("[server]\nbind = \"127.0.0.1:9000\"\nbnid = 1\n").unwrap_err().to_string();
+        assert!(err.starts_with("tsifra.toml: "), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("bnid"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_values_are_named() {
+        let err = parse("[business]\nlanguage = \"de\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("de"), "{err}");
+        let err = parse("[business]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err().to_string();
+        assert!(err.contains("business.time_zone") && err.contains("Mars/Olympus"), "{err}");
+        let err = parse("[server]\nbind = \"localhost\"\n").unwrap_err().to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        let err = parse("[calendar]\nextra_holidays = [\"2026-02-30\"]\n").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = vec![
+            ("TSIFRA_SERVER__BIND".to_string(), "0.0.0.0:9999".to_string()),
+            ("TSIFRA_BUSINESS__LANGUAGE".to_string(), "en".to_string()),
+            ("TSIFRA_DATA_DIR".to_string(), "/ignored".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let c = Config::parse("f.toml", "[server]\nbind = \"127.0.0.1:1\"\n", env).unwrap();
+        assert_eq!(c.server.bind, "0.0.0.0:9999");
+        assert_eq!(c.business.language, Language::En);
+        let err = Config::parse("f.toml", "", vec![("TSIFRA_SERVER__PORT".to_string(), "1".to_string())]).unwrap_err();
+        assert!(matches!(err, ConfigError::Env { .. }) && err.to_string().contains("port"), "{err}");
+    }
+
+    #[test]
+    fn calendar_from_config() {
+        let c =
+            parse("[business]\ntime_zone = \"Europe/Berlin\"\n[calendar]\nholidays = \"none\"\nextra_holidays = [2026-12-30]\n").unwrap();
+        let cal = c.calendar();
+        assert_eq!(cal.tz(), chrono_tz::Europe::Berlin);
+        assert!(!cal.is_working_day(NaiveDate::from_ymd_opt(2026, 12, 30).unwrap()));
+        assert!(cal.is_working_day(NaiveDate::from_ymd_opt(2026, 11, 4).unwrap()));
+    }
+}

@@ -1,0 +1,178 @@
+//! Russian and English: the words users read, and numbers, money, dates and
+//! percentages formatted the way each language writes them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Ru => "ru",
+            Language::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Language> {
+        match s {
+            "ru" => Some(Language::Ru),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+const NBSP: char = '\u{a0}';
+
+/// Groups digits in thousands: "1 234 567" (ru, no-break spaces) or "1,234,567" (en).
+pub fn format_int(lang: Language, value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let sep = match lang {
+        Language::Ru => NBSP,
+        Language::En => ',',
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0 {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+pub fn currency_symbol(currency: &str) -> &str {
+    match currency {
+        "RUB" => "₽",
+        "USD" => "$",
+        "EUR" => "€",
+        "KZT" => "₸",
+        "BYN" => "Br",
+        "UAH" => "₴",
+        other => other,
+    }
+}
+
+/// Money in whole units, rounded half away from zero: "1 234 567 ₽" / "₽1,234,567".
+pub fn format_money(lang: Language, currency: &str, amount: Money) -> String {
+    let minor = amount.minor();
+    let major = if minor >= 0 { (minor + 50) / 100 } else { (minor - 50) / 100 };
+    let symbol = currency_symbol(currency);
+    match lang {
+        Language::Ru => format!("{}{NBSP}{symbol}", format_int(lang, major)),
+        Language::En if major < 0 => format!("-{symbol}{}", format_int(lang, -major)),
+        Language::En => format!("{symbol}{}", format_int(lang, major)),
+    }
+}
+
+/// A percentage with one decimal: "82,5 %" / "82.5%".
+pub fn format_percent(lang: Language, percent: f64) -> String {
+    let text = format!("{percent:.1}");
+    match lang {
+        Language::Ru => format!("{}{NBSP}%", text.replace('.', ",")),
+        Language::En => format!("{text}%"),
+    }
+}
+
+/// "26.11.2026" / "Nov 26, 2026".
+pub fn format_date(lang: Language, date: NaiveDate) -> String {
+    match lang {
+        Language::Ru => date.format("%d.%m.%Y").to_string(),
+        Language::En => date.format("%b %-d, %Y").to_string(),
+    }
+}
+
+/// Words shown to users, by key. Every key has both languages (a test checks).
+pub fn text(lang: Language, key: &str) -> &'static str {
+    let Some((_, ru, en)) = TEXTS.iter().find(|(k, _, _)| *k == key) else {
+        debug_assert!(false, "missing text key {key}");
+        return "?";
+    };
+    match lang {
+        Language::Ru => ru,
+        Language::En => en,
+    }
+}
+
+/// (key, Russian, English).
+pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("app.tagline", "аналитика отдела продаж", "sales analytics"),
+    ("entity.user", "Менеджеры", "Managers"),
+    ("entity.team", "Отделы", "Teams"),
+    ("entity.pipeline", "Воронки", "Pipelines"),
+    ("entity.loss_reason", "Причины отказа", "Loss reasons"),
+    ("entity.field_def", "Дополнительные поля", "Custom fields"),
+    ("entity.company", "Компании", "Companies"),
+    ("entity.contact", "Контакты", "Contacts"),
+    ("entity.deal", "Сделки", "Deals"),
+    ("entity.task", "Задачи", "Tasks"),
+    ("entity.activity", "Коммуникации", "Communications"),
+    ("entity.payment", "Платежи", "Payments"),
+    ("entity.plan", "Планы", "Plans"),
+    ("home.workspace", "Рабочее пространство", "Workspace"),
+    ("home.period", "Данные за период", "Data period"),
+    ("home.time_zone", "Часовой пояс", "Time zone"),
+    ("home.as_of", "На момент", "As of"),
+    ("home.boards", "Отчёты", "Boards"),
+    ("home.records", "Записей", "Records"),
+    (
+        "home.no_data",
+        "Данных пока нет: запустите tsifra demo или импорт.",
+        "No data yet: run tsifra demo or an import.",
+    ),
+    ("home.coming", "появится скоро", "coming soon"),
+    ("home.api", "API", "API"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_in_both_languages() {
+        assert_eq!(
+            format_money(Language::Ru, "RUB", Money::from_major(1_234_567)),
+            "1\u{a0}234\u{a0}567\u{a0}₽"
+        );
+        assert_eq!(format_money(Language::En, "RUB", Money::from_major(1_234_567)), "₽1,234,567");
+        assert_eq!(format_money(Language::En, "USD", Money(-123_450)), "-$1,235");
+        assert_eq!(format_money(Language::Ru, "RUB", Money(49)), "0\u{a0}₽");
+        assert_eq!(format_money(Language::Ru, "RUB", Money(50)), "1\u{a0}₽");
+        assert_eq!(format_int(Language::En, 999), "999");
+        assert_eq!(format_int(Language::En, -1000), "-1,000");
+    }
+
+    #[test]
+    fn percent_and_dates() {
+        assert_eq!(format_percent(Language::Ru, 82.46), "82,5\u{a0}%");
+        assert_eq!(format_percent(Language::En, 82.46), "82.5%");
+        let d = NaiveDate::from_ymd_opt(2026, 11, 6).unwrap();
+        assert_eq!(format_date(Language::Ru, d), "06.11.2026");
+        assert_eq!(format_date(Language::En, d), "Nov 6, 2026");
+    }
+
+    #[test]
+    fn every_text_has_both_languages_and_unique_keys() {
+        let mut keys: Vec<_> = TEXTS.iter().map(|t| t.0).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate text keys");
+        for (k, ru, en) in TEXTS {
+            assert!(!ru.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(text(Language::En, "entity.deal"), "Deals");
+        assert_eq!(text(Language::Ru, "entity.deal"), "Сделки");
+    }
+}

@@ -1,0 +1,903 @@
+//! The canonical, CRM-neutral sales model (SPEC §2). Connectors map their
+//! source into these types; reports read nothing else.
+//!
+//! Ids are the source system's own numeric ids (amoCRM ids are integers);
+//! importers of text ids map them to numbers once and keep the mapping.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Instant, Period};
+use crate::money::Money;
+
+pub type Id = i64;
+
+/// Where a record came from; decides how its CRM card link is built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// amoCRM / Kommo (the demo department is generated in amoCRM's shapes, so it says this too).
+    #[default]
+    Amocrm,
+    /// A CSV or spreadsheet import.
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Amocrm => "amocrm",
+            Source::Import => "import",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Source> {
+        match s {
+            "amocrm" => Some(Source::Amocrm),
+            "import" => Some(Source::Import),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    User,
+    Team,
+    Pipeline,
+    LossReason,
+    FieldDef,
+    Company,
+    Contact,
+    Deal,
+    Task,
+    Activity,
+    Payment,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 11] = [
+        EntityKind::User,
+        EntityKind::Team,
+        EntityKind::Pipeline,
+        EntityKind::LossReason,
+        EntityKind::FieldDef,
+        EntityKind::Company,
+        EntityKind::Contact,
+        EntityKind::Deal,
+        EntityKind::Task,
+        EntityKind::Activity,
+        EntityKind::Payment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::User => "user",
+            EntityKind::Team => "team",
+            EntityKind::Pipeline => "pipeline",
+            EntityKind::LossReason => "loss_reason",
+            EntityKind::FieldDef => "field_def",
+            EntityKind::Company => "company",
+            EntityKind::Contact => "contact",
+            EntityKind::Deal => "deal",
+            EntityKind::Task => "task",
+            EntityKind::Activity => "activity",
+            EntityKind::Payment => "payment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A reference to a deal, company or contact (what tasks and activities hang on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum EntityRef {
+    Deal(Id),
+    Company(Id),
+    Contact(Id),
+}
+
+impl EntityRef {
+    pub fn kind(self) -> EntityKind {
+        match self {
+            EntityRef::Deal(_) => EntityKind::Deal,
+            EntityRef::Company(_) => EntityKind::Company,
+            EntityRef::Contact(_) => EntityKind::Contact,
+        }
+    }
+    pub fn id(self) -> Id {
+        match self {
+            EntityRef::Deal(id) | EntityRef::Company(id) | EntityRef::Contact(id) => id,
+        }
+    }
+    pub fn new(kind: EntityKind, id: Id) -> Option<EntityRef> {
+        match kind {
+            EntityKind::Deal => Some(EntityRef::Deal(id)),
+            EntityKind::Company => Some(EntityRef::Company(id)),
+            EntityKind::Contact => Some(EntityRef::Contact(id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub name: String,
+    /// The CRM's base URL, for card links: `https://SUBDOMAIN.amocrm.ru`.
+    pub base_url: String,
+    pub time_zone: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+    pub email: Option<String>,
+    pub team_id: Option<Id>,
+    pub active: bool,
+    pub source: Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    Open,
+    Won,
+    Lost,
+}
+
+impl StageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Open => "open",
+            StageKind::Won => "won",
+            StageKind::Lost => "lost",
+        }
+    }
+    pub fn parse(s: &str) -> Option<StageKind> {
+        match s {
+            "open" => Some(StageKind::Open),
+            "won" => Some(StageKind::Won),
+            "lost" => Some(StageKind::Lost),
+            _ => None,
+        }
+    }
+}
+
+/// amoCRM's won and lost statuses, the same ids in every pipeline.
+pub const AMOCRM_WON_STATUS: Id = 142;
+pub const AMOCRM_LOST_STATUS: Id = 143;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    /// Unique within its pipeline only (amoCRM reuses 142 and 143 everywhere).
+    pub id: Id,
+    pub name: String,
+    pub sort: i32,
+    pub kind: StageKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub id: Id,
+    pub name: String,
+    pub sort: i32,
+    pub is_main: bool,
+    /// Ordered by `sort`.
+    pub stages: Vec<Stage>,
+}
+
+impl Pipeline {
+    pub fn stage(&self, stage_id: Id) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == stage_id)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LossReason {
+    pub id: Id,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    Money,
+    Date,
+    DateTime,
+    Checkbox,
+    Select,
+    MultiSelect,
+    Url,
+    Phone,
+    Email,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Money => "money",
+            FieldType::Date => "date",
+            FieldType::DateTime => "date_time",
+            FieldType::Checkbox => "checkbox",
+            FieldType::Select => "select",
+            FieldType::MultiSelect => "multi_select",
+            FieldType::Url => "url",
+            FieldType::Phone => "phone",
+            FieldType::Email => "email",
+        }
+    }
+    pub fn parse(s: &str) -> Option<FieldType> {
+        use FieldType::*;
+        [
+            Text,
+            Number,
+            Money,
+            Date,
+            DateTime,
+            Checkbox,
+            Select,
+            MultiSelect,
+            Url,
+            Phone,
+            Email,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+/// A custom field definition on deals, companies or contacts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub id: Id,
+    pub entity: EntityKind,
+    pub name: String,
+    /// The CRM's machine code, when it has one (amoCRM `code`).
+    pub code: Option<String>,
+    pub field_type: FieldType,
+    /// Choices for select fields.
+    pub options: Vec<String>,
+}
+
+/// A typed custom field value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum FieldValue {
+    Text(String),
+    Number(Decimal),
+    Money(Money),
+    Date(NaiveDate),
+    Instant(Instant),
+    Bool(bool),
+    Options(Vec<String>),
+}
+
+impl FieldValue {
+    /// Empty strings and empty option lists count as "not filled in".
+    pub fn is_empty(&self) -> bool {
+        match self {
+            FieldValue::Text(s) => s.trim().is_empty(),
+            FieldValue::Options(v) => v.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Custom field values of one record: (field id, value), few per record.
+pub type FieldValues = Vec<(Id, FieldValue)>;
+
+pub fn field_value(values: &FieldValues, field_id: Id) -> Option<&FieldValue> {
+    values.iter().find(|(id, _)| *id == field_id).map(|(_, v)| v)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Company {
+    pub id: Id,
+    pub name: String,
+    pub responsible_id: Option<Id>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    /// Tax number (ИНН), for finding duplicates.
+    pub tax_id: Option<String>,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub fields: FieldValues,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: Id,
+    pub name: String,
+    pub responsible_id: Option<Id>,
+    pub company_ids: Vec<Id>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub fields: FieldValues,
+    pub source: Source,
+}
+
+/// One move of a deal into a stage (the first entry is where it was created).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageMove {
+    pub at: Instant,
+    pub pipeline_id: Id,
+    pub stage_id: Id,
+    pub author_id: Option<Id>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Deal {
+    pub id: Id,
+    pub name: String,
+    pub pipeline_id: Id,
+    pub stage_id: Id,
+    pub amount: Money,
+    pub responsible_id: Option<Id>,
+    pub company_id: Option<Id>,
+    pub contact_ids: Vec<Id>,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    /// When the CRM says it closed; the stage history is preferred where present.
+    pub closed_at: Option<Instant>,
+    pub loss_reason_id: Option<Id>,
+    /// Lead source / channel.
+    pub lead_source: Option<String>,
+    pub tags: Vec<String>,
+    pub fields: FieldValues,
+    /// Stage moves, oldest first.
+    pub history: Vec<StageMove>,
+    pub source: Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Call,
+    Meeting,
+    Email,
+    Other,
+}
+
+impl TaskKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Call => "call",
+            TaskKind::Meeting => "meeting",
+            TaskKind::Email => "email",
+            TaskKind::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TaskKind> {
+        [TaskKind::Call, TaskKind::Meeting, TaskKind::Email, TaskKind::Other]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: Id,
+    pub entity: Option<EntityRef>,
+    pub responsible_id: Option<Id>,
+    pub kind: TaskKind,
+    pub text: String,
+    pub created_at: Instant,
+    pub due_at: Instant,
+    pub completed_at: Option<Instant>,
+    pub result: Option<String>,
+    pub source: Source,
+}
+
+impl Task {
+    pub fn is_open_at(&self, at: Instant) -> bool {
+        self.created_at <= at && self.completed_at.is_none_or(|c| c > at)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    CallIn,
+    CallOut,
+    EmailIn,
+    EmailOut,
+    ChatIn,
+    ChatOut,
+    Meeting,
+    Note,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 8] = [
+        ActivityKind::CallIn,
+        ActivityKind::CallOut,
+        ActivityKind::EmailIn,
+        ActivityKind::EmailOut,
+        ActivityKind::ChatIn,
+        ActivityKind::ChatOut,
+        ActivityKind::Meeting,
+        ActivityKind::Note,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::CallIn => "call_in",
+            ActivityKind::CallOut => "call_out",
+            ActivityKind::EmailIn => "email_in",
+            ActivityKind::EmailOut => "email_out",
+            ActivityKind::ChatIn => "chat_in",
+            ActivityKind::ChatOut => "chat_out",
+            ActivityKind::Meeting => "meeting",
+            ActivityKind::Note => "note",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn is_call(self) -> bool {
+        matches!(self, ActivityKind::CallIn | ActivityKind::CallOut)
+    }
+    /// Calls, e-mails, chats and meetings; a note is not a communication.
+    pub fn is_communication(self) -> bool {
+        self != ActivityKind::Note
+    }
+}
+
+/// A communication: call, e-mail, chat, meeting, or a note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: Id,
+    pub kind: ActivityKind,
+    pub manager_id: Option<Id>,
+    pub entity: Option<EntityRef>,
+    pub at: Instant,
+    /// Call length in seconds (0 for other kinds).
+    pub duration_s: u32,
+    /// Whether a call connected (always true for other kinds).
+    pub connected: bool,
+    pub source: Source,
+}
+
+/// Money owed by a client: an invoice or a deal's payment terms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    pub id: Id,
+    pub deal_id: Option<Id>,
+    pub company_id: Option<Id>,
+    pub amount_due: Money,
+    pub due_date: Option<NaiveDate>,
+    pub amount_paid: Money,
+    pub paid_date: Option<NaiveDate>,
+    pub source: Source,
+}
+
+/// What a plan counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Sum of won deals' amounts (money).
+    Revenue,
+    /// Sum of won deals' margin (money).
+    Margin,
+    /// Number of won deals.
+    WonDeals,
+    /// Number of connected outgoing calls.
+    Calls,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [Metric::Revenue, Metric::Margin, Metric::WonDeals, Metric::Calls];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Revenue => "revenue",
+            Metric::Margin => "margin",
+            Metric::WonDeals => "won_deals",
+            Metric::Calls => "calls",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+    /// Money metrics are kept in minor units; the others are counts.
+    pub fn is_money(self) -> bool {
+        matches!(self, Metric::Revenue | Metric::Margin)
+    }
+}
+
+/// Whose plan: one manager, or the whole team (department) when `None`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub manager_id: Option<Id>,
+    pub period: Period,
+    pub metric: Metric,
+    /// Minor units for money metrics, a count otherwise.
+    pub target: i64,
+    /// The file (or URL) the plan was imported from, so a re-import replaces it.
+    pub origin: String,
+}
+
+/// A record type that lives in a [`Table`] keyed by id.
+pub trait Keyed {
+    fn key(&self) -> Id;
+}
+
+macro_rules! keyed {
+    ($($t:ty),*) => { $(impl Keyed for $t { fn key(&self) -> Id { self.id } })* };
+}
+keyed!(
+    Team, User, Pipeline, LossReason, FieldDef, Company, Contact, Deal, Task, Activity, Payment
+);
+
+/// Rows in a vector with an id index: fast scans for reports, O(1) upserts
+/// and deletions when a batch lands. Row order is not meaningful.
+#[derive(Clone, Debug)]
+pub struct Table<T> {
+    rows: Vec<T>,
+    index: HashMap<Id, u32>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Keyed> Table<T> {
+    pub fn with_capacity(n: usize) -> Self {
+        Table {
+            rows: Vec::with_capacity(n),
+            index: HashMap::with_capacity(n),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.rows.iter()
+    }
+    pub fn as_slice(&self) -> &[T] {
+        &self.rows
+    }
+    pub fn get(&self, id: Id) -> Option<&T> {
+        self.index.get(&id).map(|&i| &self.rows[i as usize])
+    }
+    pub fn contains(&self, id: Id) -> bool {
+        self.index.contains_key(&id)
+    }
+    /// Inserts or replaces the row with the same id.
+    pub fn upsert(&mut self, row: T) {
+        match self.index.get(&row.key()) {
+            Some(&i) => self.rows[i as usize] = row,
+            None => {
+                self.index.insert(row.key(), self.rows.len() as u32);
+                self.rows.push(row);
+            }
+        }
+    }
+    pub fn remove(&mut self, id: Id) -> Option<T> {
+        let i = self.index.remove(&id)? as usize;
+        let row = self.rows.swap_remove(i);
+        if i < self.rows.len() {
+            let moved = self.rows[i].key();
+            self.index.insert(moved, i as u32);
+        }
+        Some(row)
+    }
+}
+
+impl<T: Keyed> FromIterator<T> for Table<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut table = Table::with_capacity(iter.size_hint().0);
+        for row in iter {
+            table.upsert(row);
+        }
+        table
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Table<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+/// A whole sales department's data, in memory.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    pub account: Option<Account>,
+    pub teams: Table<Team>,
+    pub users: Table<User>,
+    pub pipelines: Table<Pipeline>,
+    pub loss_reasons: Table<LossReason>,
+    pub field_defs: Table<FieldDef>,
+    pub companies: Table<Company>,
+    pub contacts: Table<Contact>,
+    pub deals: Table<Deal>,
+    pub tasks: Table<Task>,
+    pub activities: Table<Activity>,
+    pub payments: Table<Payment>,
+    pub plans: Vec<Plan>,
+    /// Bumped by every batch applied, so caches of computed reports know when to drop.
+    pub version: u64,
+}
+
+/// A set of changes that lands whole or not at all: in the store as one
+/// transaction, and in a loaded [`Workspace`] by [`Workspace::apply`].
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub account: Option<Account>,
+    pub teams: Vec<Team>,
+    pub users: Vec<User>,
+    pub pipelines: Vec<Pipeline>,
+    pub loss_reasons: Vec<LossReason>,
+    pub field_defs: Vec<FieldDef>,
+    pub companies: Vec<Company>,
+    pub contacts: Vec<Contact>,
+    pub deals: Vec<Deal>,
+    pub tasks: Vec<Task>,
+    pub activities: Vec<Activity>,
+    pub payments: Vec<Payment>,
+    /// Records removed at the source.
+    pub deletions: Vec<(EntityKind, Id)>,
+    /// Plan imports: every plan of each named origin is replaced by `plans` of that origin.
+    pub replace_plan_origins: Vec<String>,
+    pub plans: Vec<Plan>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.account.is_none()
+            && self.teams.is_empty()
+            && self.users.is_empty()
+            && self.pipelines.is_empty()
+            && self.loss_reasons.is_empty()
+            && self.field_defs.is_empty()
+            && self.companies.is_empty()
+            && self.contacts.is_empty()
+            && self.deals.is_empty()
+            && self.tasks.is_empty()
+            && self.activities.is_empty()
+            && self.payments.is_empty()
+            && self.deletions.is_empty()
+            && self.replace_plan_origins.is_empty()
+            && self.plans.is_empty()
+    }
+
+    /// Everything in a workspace as one batch (used to store a generated or imported workspace).
+    pub fn from_workspace(ws: &Workspace) -> Batch {
+        Batch {
+            account: ws.account.clone(),
+            teams: ws.teams.iter().cloned().collect(),
+            users: ws.users.iter().cloned().collect(),
+            pipelines: ws.pipelines.iter().cloned().collect(),
+            loss_reasons: ws.loss_reasons.iter().cloned().collect(),
+            field_defs: ws.field_defs.iter().cloned().collect(),
+            companies: ws.companies.iter().cloned().collect(),
+            contacts: ws.contacts.iter().cloned().collect(),
+            deals: ws.deals.iter().cloned().collect(),
+            tasks: ws.tasks.iter().cloned().collect(),
+            activities: ws.activities.iter().cloned().collect(),
+            payments: ws.payments.iter().cloned().collect(),
+            deletions: Vec::new(),
+            replace_plan_origins: {
+                let mut o: Vec<String> = ws.plans.iter().map(|p| p.origin.clone()).collect();
+                o.sort();
+                o.dedup();
+                o
+            },
+            plans: ws.plans.clone(),
+        }
+    }
+}
+
+impl Workspace {
+    /// Applies a landed batch in place: upserts, then deletions, then plan replacements.
+    pub fn apply(&mut self, batch: &Batch) {
+        if let Some(account) = &batch.account {
+            self.account = Some(account.clone());
+        }
+        fn up<T: Keyed + Clone>(table: &mut Table<T>, rows: &[T]) {
+            for row in rows {
+                table.upsert(row.clone());
+            }
+        }
+        up(&mut self.teams, &batch.teams);
+        up(&mut self.users, &batch.users);
+        up(&mut self.pipelines, &batch.pipelines);
+        up(&mut self.loss_reasons, &batch.loss_reasons);
+        up(&mut self.field_defs, &batch.field_defs);
+        up(&mut self.companies, &batch.companies);
+        up(&mut self.contacts, &batch.contacts);
+        up(&mut self.deals, &batch.deals);
+        up(&mut self.tasks, &batch.tasks);
+        up(&mut self.activities, &batch.activities);
+        up(&mut self.payments, &batch.payments);
+        for &(kind, id) in &batch.deletions {
+            self.remove(kind, id);
+        }
+        if !batch.replace_plan_origins.is_empty() {
+            self.plans.retain(|p| !batch.replace_plan_origins.contains(&p.origin));
+        }
+        self.plans.extend(batch.plans.iter().cloned());
+        self.version += 1;
+    }
+
+    fn remove(&mut self, kind: EntityKind, id: Id) {
+        match kind {
+            EntityKind::User => drop(self.users.remove(id)),
+            EntityKind::Team => drop(self.teams.remove(id)),
+            EntityKind::Pipeline => drop(self.pipelines.remove(id)),
+            EntityKind::LossReason => drop(self.loss_reasons.remove(id)),
+            EntityKind::FieldDef => drop(self.field_defs.remove(id)),
+            EntityKind::Company => drop(self.companies.remove(id)),
+            EntityKind::Contact => drop(self.contacts.remove(id)),
+            EntityKind::Deal => drop(self.deals.remove(id)),
+            EntityKind::Task => drop(self.tasks.remove(id)),
+            EntityKind::Activity => drop(self.activities.remove(id)),
+            EntityKind::Payment => drop(self.payments.remove(id)),
+        }
+    }
+
+    /// How many records of each kind, for the home page and `tsifra` output.
+    pub fn counts(&self) -> Vec<(EntityKind, usize)> {
+        EntityKind::ALL
+            .into_iter()
+            .map(|k| {
+                let n = match k {
+                    EntityKind::User => self.users.len(),
+                    EntityKind::Team => self.teams.len(),
+                    EntityKind::Pipeline => self.pipelines.len(),
+                    EntityKind::LossReason => self.loss_reasons.len(),
+                    EntityKind::FieldDef => self.field_defs.len(),
+                    EntityKind::Company => self.companies.len(),
+                    EntityKind::Contact => self.contacts.len(),
+                    EntityKind::Deal => self.deals.len(),
+                    EntityKind::Task => self.tasks.len(),
+                    EntityKind::Activity => self.activities.len(),
+                    EntityKind::Payment => self.payments.len(),
+                };
+                (k, n)
+            })
+            .collect()
+    }
+
+    pub fn stage_kind(&self, pipeline_id: Id, stage_id: Id) -> Option<StageKind> {
+        self.pipelines.get(pipeline_id)?.stage(stage_id).map(|s| s.kind)
+    }
+}
+
+/// Builds links to a record's card in the CRM it came from.
+#[derive(Clone, Debug)]
+pub struct CrmLinks {
+    base_url: String,
+}
+
+impl CrmLinks {
+    pub fn new(base_url: &str) -> Self {
+        CrmLinks {
+            base_url: base_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// `https://SUBDOMAIN.amocrm.ru/leads/detail/ID` and the like; `None` for
+    /// imported records, which have no card to open.
+    pub fn card_url(&self, source: Source, entity: EntityRef) -> Option<String> {
+        if source != Source::Amocrm || self.base_url.is_empty() {
+            return None;
+        }
+        let section = match entity {
+            EntityRef::Deal(_) => "leads",
+            EntityRef::Company(_) => "companies",
+            EntityRef::Contact(_) => "contacts",
+        };
+        Some(format!("{}/{}/detail/{}", self.base_url, section, entity.id()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(id: Id) -> Team {
+        Team {
+            id,
+            name: format!("t{id}"),
+        }
+    }
+
+    #[test]
+    fn table_upsert_remove_keeps_index_consistent() {
+        let mut t: Table<Team> = (1..=5).map(team).collect();
+        t.upsert(Team {
+            id: 3,
+            name: "renamed".into(),
+        });
+        assert_eq!(t.len(), 5);
+        assert_eq!(t.get(3).unwrap().name, "renamed");
+        assert_eq!(t.remove(1).unwrap().id, 1);
+        assert!(t.remove(1).is_none());
+        for id in 2..=5 {
+            assert_eq!(t.get(id).unwrap().id, id, "row {id} still found after swap_remove");
+        }
+        t.remove(5);
+        t.upsert(team(9));
+        assert_eq!(t.iter().map(|x| x.id).sum::<Id>(), 2 + 3 + 4 + 9);
+    }
+
+    #[test]
+    fn apply_upserts_deletes_and_replaces_plans() {
+        let mut ws = Workspace::default();
+        let period = Period::containing(crate::calendar::PeriodKind::Month, NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        let plan = |m: Id, origin: &str| Plan {
+            manager_id: Some(m),
+            period,
+            metric: Metric::Revenue,
+            target: 100,
+            origin: origin.into(),
+        };
+        ws.apply(&Batch {
+            teams: vec![team(1), team(2)],
+            plans: vec![plan(1, "a.csv"), plan(2, "b.csv")],
+            ..Batch::default()
+        });
+        ws.apply(&Batch {
+            deletions: vec![(EntityKind::Team, 1)],
+            replace_plan_origins: vec!["a.csv".into()],
+            plans: vec![plan(7, "a.csv")],
+            ..Batch::default()
+        });
+        assert!(ws.teams.get(1).is_none() && ws.teams.get(2).is_some());
+        let mut managers: Vec<_> = ws.plans.iter().map(|p| p.manager_id.unwrap()).collect();
+        managers.sort();
+        assert_eq!(managers, vec![2, 7]);
+        assert_eq!(ws.version, 2);
+    }
+
+    #[test]
+    fn card_links() {
+        let links = CrmLinks::new("https://acme.amocrm.ru/");
+        assert_eq!(
+            links.card_url(Source::Amocrm, EntityRef::Deal(42)).as_deref(),
+            Some("https://acme.amocrm.ru/leads/detail/42")
+        );
+        assert_eq!(
+            links.card_url(Source::Amocrm, EntityRef::Company(7)).as_deref(),
+            Some("https://acme.amocrm.ru/companies/detail/7")
+        );
+        assert_eq!(
+            links.card_url(Source::Amocrm, EntityRef::Contact(8)).as_deref(),
+            Some("https://acme.amocrm.ru/contacts/detail/8")
+        );
+        assert_eq!(links.card_url(Source::Import, EntityRef::Deal(42)), None);
+    }
+}
