@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{BusinessCalendar, HolidayPreset};
 use crate::i18n::Language;
+use crate::model::Metric;
 
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -17,6 +18,10 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub fields: FieldMapping,
+    pub reports: ReportsConfig,
+    pub hygiene: HygieneConfig,
+    pub call_priority: CallPriorityConfig,
+    pub receivables: ReceivablesConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,6 +105,118 @@ pub struct FieldMapping {
     pub industry: String,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// What plan/fact counts by default: revenue, margin, won_deals or calls.
+    pub plan_metric: Metric,
+    /// What ranks the best employee of the month.
+    pub leaderboard_metric: Metric,
+    /// Margin assumed for won deals whose margin field is empty, in percent of the amount.
+    pub default_margin_percent: u32,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            plan_metric: Metric::Revenue,
+            leaderboard_metric: Metric::Margin,
+            default_margin_percent: 30,
+        }
+    }
+}
+
+/// CRM hygiene rules: each on or off, with its thresholds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HygieneConfig {
+    pub open_deal_without_task: bool,
+    pub deal_without_company: bool,
+    pub deal_without_contact: bool,
+    pub company_without_qualification: bool,
+    pub required_fields: bool,
+    pub overdue_task: bool,
+    pub stale_deal: bool,
+    /// An open deal with no communication and no stage move for this many days is stale.
+    pub stale_days: u32,
+    pub zero_amount: bool,
+    /// Deals at this stage (by name, in any pipeline) or later with a zero amount are flagged;
+    /// empty: any open stage after the first.
+    pub zero_amount_from_stage: String,
+    pub contact_without_phone_or_email: bool,
+    pub duplicate_companies: bool,
+    /// Fields that must be filled from a stage onwards.
+    pub required: Vec<RequiredFields>,
+}
+
+impl Default for HygieneConfig {
+    fn default() -> Self {
+        HygieneConfig {
+            open_deal_without_task: true,
+            deal_without_company: true,
+            deal_without_contact: true,
+            company_without_qualification: true,
+            required_fields: true,
+            overdue_task: true,
+            stale_deal: true,
+            stale_days: 14,
+            zero_amount: true,
+            zero_amount_from_stage: String::new(),
+            contact_without_phone_or_email: true,
+            duplicate_companies: true,
+            required: Vec::new(),
+        }
+    }
+}
+
+/// `{ pipeline = "Горячие продажи", from_stage = "Переговоры", fields = ["Тип продукта"] }`;
+/// an empty pipeline means every pipeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredFields {
+    #[serde(default)]
+    pub pipeline: String,
+    pub from_stage: String,
+    pub fields: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallPriorityConfig {
+    /// How far back "recent" deals and communications are counted.
+    pub lookback_days: u32,
+    /// Leave out companies with an open deal in an active stage.
+    pub exclude_with_open_deal: bool,
+    /// Leave out companies that already have an open call task.
+    pub exclude_with_call_task: bool,
+    /// Rows per manager.
+    pub limit_per_manager: usize,
+}
+
+impl Default for CallPriorityConfig {
+    fn default() -> Self {
+        CallPriorityConfig {
+            lookback_days: 90,
+            exclude_with_open_deal: true,
+            exclude_with_call_task: true,
+            limit_per_manager: 20,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceivablesConfig {
+    /// "Falls due soon" window, in days.
+    pub due_soon_days: u32,
+}
+
+impl Default for ReceivablesConfig {
+    fn default() -> Self {
+        ReceivablesConfig { due_soon_days: 7 }
+    }
+}
+
 /// A config that could not be used, with where and why.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -179,6 +296,15 @@ impl Config {
                 "store.url",
                 "expected empty (SQLite in the data dir), sqlite://PATH or postgres://...".into(),
             ));
+        }
+        if self.reports.default_margin_percent > 100 {
+            return Err(invalid(
+                "reports.default_margin_percent",
+                "expected a percentage from 0 to 100".into(),
+            ));
+        }
+        if self.call_priority.lookback_days == 0 {
+            return Err(invalid("call_priority.lookback_days", "expected at least 1 day".into()));
         }
         Ok(())
     }

@@ -133,6 +133,13 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("home.coming", "появится скоро", "coming soon"),
     ("home.api", "API", "API"),
+    ("report.no_manager", "Без ответственного", "No manager"),
+    ("report.team_total", "Весь отдел", "Team total"),
+    ("report.plan_fact", "План / факт", "Plan / fact"),
+    ("report.leaderboard", "Лучший сотрудник месяца", "Best employee of the month"),
+    ("report.hygiene", "Качество ведения CRM", "CRM hygiene"),
+    ("report.call_priority", "Кому позвонить", "Whom to call next"),
+    ("report.receivables", "Дебиторская задолженность", "Receivables"),
 ];
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod i18n;
 pub mod model;
 pub mod money;
+pub mod reports;
 
 pub use calendar::{BusinessCalendar, Instant, Period, PeriodKind};
 pub use config::Config;

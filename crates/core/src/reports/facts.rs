@@ -1,0 +1,245 @@
+//! The index the reports read instead of scanning a million rows per request:
+//! won events in time order, connected outgoing calls in time order, tasks by
+//! the record they hang on, deals and communications by company. Built once
+//! per workspace version (and config), in one pass over each table.
+
+use std::collections::HashMap;
+
+use crate::calendar::Instant;
+use crate::config::Config;
+use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Id, StageKind, Workspace, field_value};
+use crate::money::Money;
+
+/// A deal entering a won stage. It counts as won at `at` for any as-of in
+/// `[at, until)`: a deal won and then reopened stops counting when it left.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WonEvent {
+    pub at: Instant,
+    pub until: Option<Instant>,
+    pub deal_id: Id,
+    pub manager_id: Option<Id>,
+    pub amount: Money,
+    pub margin: Money,
+    /// The margin came from the configured default rate, not from the deal.
+    pub margin_estimated: bool,
+}
+
+impl WonEvent {
+    pub fn counts_at(&self, as_of: Instant) -> bool {
+        self.at <= as_of && self.until.is_none_or(|u| u > as_of)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CallEvent {
+    pub at: Instant,
+    pub manager_id: Option<Id>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// The workspace version this index was built from.
+    pub version: u64,
+    /// Sorted by `at`.
+    pub won: Vec<WonEvent>,
+    /// Connected outgoing calls, sorted by `at`.
+    pub calls_out: Vec<CallEvent>,
+    /// Row positions in `ws.tasks` by the record the task is on.
+    pub tasks_by_entity: HashMap<EntityRef, Vec<u32>>,
+    /// Row positions in `ws.deals` by company.
+    pub deals_by_company: HashMap<Id, Vec<u32>>,
+    /// Communication instants (calls, e-mails, chats, meetings) by company, sorted;
+    /// an activity on a deal or contact counts for the deal's or contact's company.
+    pub comms_by_company: HashMap<Id, Vec<Instant>>,
+    /// Last call instant by company, sorted list kept above; this is calls only.
+    pub calls_by_company: HashMap<Id, Vec<Instant>>,
+    /// Last communication instant by deal (for "no activity for N days").
+    pub comms_by_deal: HashMap<Id, Vec<Instant>>,
+    pub margin_field: Option<Id>,
+    pub default_margin_percent: u32,
+}
+
+/// Finds the custom field a config value names: an id ("512345") or an exact name (case-insensitive).
+pub fn resolve_field(ws: &Workspace, entity: EntityKind, name_or_id: &str) -> Option<Id> {
+    let wanted = name_or_id.trim();
+    if wanted.is_empty() {
+        return None;
+    }
+    if let Ok(id) = wanted.parse::<Id>()
+        && ws.field_defs.get(id).is_some_and(|f| f.entity == entity)
+    {
+        return Some(id);
+    }
+    let wanted = wanted.to_lowercase();
+    ws.field_defs
+        .iter()
+        .find(|f| f.entity == entity && f.name.to_lowercase() == wanted)
+        .map(|f| f.id)
+}
+
+impl Facts {
+    pub fn build(ws: &Workspace, config: &Config) -> Facts {
+        let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
+        let default_margin_percent = config.reports.default_margin_percent;
+
+        let mut won = Vec::new();
+        let mut deals_by_company: HashMap<Id, Vec<u32>> = HashMap::new();
+        for (row, deal) in ws.deals.iter().enumerate() {
+            if let Some(company) = deal.company_id {
+                deals_by_company.entry(company).or_default().push(row as u32);
+            }
+            let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
+            won_events(ws, deal, |at, until| {
+                won.push(WonEvent {
+                    at,
+                    until,
+                    deal_id: deal.id,
+                    manager_id: deal.responsible_id,
+                    amount: deal.amount,
+                    margin,
+                    margin_estimated: estimated,
+                })
+            });
+        }
+        won.sort_by_key(|e| (e.at, e.deal_id));
+
+        let mut tasks_by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::new();
+        for (row, task) in ws.tasks.iter().enumerate() {
+            if let Some(entity) = task.entity {
+                tasks_by_entity.entry(entity).or_default().push(row as u32);
+            }
+        }
+
+        let mut calls_out = Vec::new();
+        let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::new();
+        let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::new();
+        let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::new();
+        for a in ws.activities.iter() {
+            if a.kind == ActivityKind::CallOut && a.connected {
+                calls_out.push(CallEvent {
+                    at: a.at,
+                    manager_id: a.manager_id,
+                });
+            }
+            if !a.kind.is_communication() {
+                continue;
+            }
+            let company = match a.entity {
+                Some(EntityRef::Company(id)) => Some(id),
+                Some(EntityRef::Deal(id)) => {
+                    comms_by_deal.entry(id).or_default().push(a.at);
+                    ws.deals.get(id).and_then(|d| d.company_id)
+                }
+                Some(EntityRef::Contact(id)) => ws.contacts.get(id).and_then(|c| c.company_ids.first().copied()),
+                None => None,
+            };
+            if let Some(company) = company {
+                comms_by_company.entry(company).or_default().push(a.at);
+                if a.kind.is_call() {
+                    calls_by_company.entry(company).or_default().push(a.at);
+                }
+            }
+        }
+        calls_out.sort_by_key(|c| c.at);
+        for list in comms_by_company
+            .values_mut()
+            .chain(calls_by_company.values_mut())
+            .chain(comms_by_deal.values_mut())
+        {
+            list.sort_unstable();
+        }
+
+        Facts {
+            version: ws.version,
+            won,
+            calls_out,
+            tasks_by_entity,
+            deals_by_company,
+            comms_by_company,
+            calls_by_company,
+            comms_by_deal,
+            margin_field,
+            default_margin_percent,
+        }
+    }
+
+    /// Won events with `from <= at < to` that still count at `as_of`.
+    pub fn won_between(&self, from: Instant, to: Instant, as_of: Instant) -> impl Iterator<Item = &WonEvent> {
+        let start = self.won.partition_point(|e| e.at < from);
+        let end = self.won.partition_point(|e| e.at < to);
+        self.won[start..end].iter().filter(move |e| e.counts_at(as_of))
+    }
+
+    pub fn calls_between(&self, from: Instant, to: Instant) -> &[CallEvent] {
+        let start = self.calls_out.partition_point(|e| e.at < from);
+        let end = self.calls_out.partition_point(|e| e.at < to);
+        &self.calls_out[start..end]
+    }
+}
+
+/// How many sorted instants fall in `[from, to)`, and the last one before `to`.
+pub fn count_and_last(sorted: &[Instant], from: Instant, to: Instant) -> (usize, Option<Instant>) {
+    let start = sorted.partition_point(|t| *t < from);
+    let end = sorted.partition_point(|t| *t < to);
+    (end - start, end.checked_sub(1).map(|i| sorted[i]))
+}
+
+/// The deal's margin: the mapped field if filled, else the default rate times the amount.
+pub fn deal_margin(deal: &Deal, margin_field: Option<Id>, default_margin_percent: u32) -> (Money, bool) {
+    let mapped = margin_field.and_then(|f| field_value(&deal.fields, f)).and_then(|v| match v {
+        FieldValue::Money(m) => Some(*m),
+        FieldValue::Number(n) => Money::from_decimal(*n),
+        FieldValue::Text(t) => Money::parse(t),
+        _ => None,
+    });
+    match mapped {
+        Some(m) => (m, false),
+        None => (deal.amount.apply_rate_bp(default_margin_percent as i64 * 100), true),
+    }
+}
+
+/// Calls `emit(won_at, left_at)` for every stretch the deal spent in a won stage.
+fn won_events(ws: &Workspace, deal: &Deal, mut emit: impl FnMut(Instant, Option<Instant>)) {
+    if deal.history.is_empty() {
+        if ws.stage_kind(deal.pipeline_id, deal.stage_id) == Some(StageKind::Won) {
+            emit(deal.closed_at.unwrap_or(deal.updated_at), None);
+        }
+        return;
+    }
+    let mut won_since: Option<Instant> = None;
+    for mv in &deal.history {
+        let is_won = ws.stage_kind(mv.pipeline_id, mv.stage_id) == Some(StageKind::Won);
+        match (won_since, is_won) {
+            (None, true) => won_since = Some(mv.at),
+            (Some(since), false) => {
+                emit(since, Some(mv.at));
+                won_since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(since) = won_since {
+        emit(since, None);
+    }
+}
+
+/// The deal's (pipeline, stage) at an instant, from its history; `None` before it existed.
+pub fn stage_at(deal: &Deal, at: Instant) -> Option<(Id, Id)> {
+    if deal.created_at > at {
+        return None;
+    }
+    if deal.history.is_empty() {
+        return Some((deal.pipeline_id, deal.stage_id));
+    }
+    let n = deal.history.partition_point(|m| m.at <= at);
+    match n {
+        0 => deal.history.first().map(|m| (m.pipeline_id, m.stage_id)),
+        n => Some((deal.history[n - 1].pipeline_id, deal.history[n - 1].stage_id)),
+    }
+}
+
+/// When the deal last moved stage at or before `at` (its creation if never).
+pub fn last_move_at(deal: &Deal, at: Instant) -> Instant {
+    let n = deal.history.partition_point(|m| m.at <= at);
+    if n == 0 { deal.created_at } else { deal.history[n - 1].at }
+}

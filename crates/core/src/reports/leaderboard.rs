@@ -1,0 +1,236 @@
+//! Leaderboard, "best employee of the month": the month to date ranked by a
+//! metric (margin of won deals by default), with won count, average check,
+//! the gap to the place above, and last month's winner. Ties go to whoever
+//! got there first.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::plan_fact::unit;
+use super::{Ctx, ReportParams, ratio};
+use crate::calendar::{Instant, Period, PeriodKind};
+use crate::model::{Id, Metric};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Leaderboard {
+    pub as_of: Instant,
+    pub metric: Metric,
+    pub unit: &'static str,
+    pub month: Period,
+    pub rows: Vec<LeaderRow>,
+    /// Some won deals had no margin, so the default rate was assumed for them.
+    pub default_margin_used: bool,
+    pub default_margin_percent: u32,
+    pub last_month: Period,
+    /// Last month's first place, decided at that month's end.
+    pub last_month_winner: Option<LeaderRow>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LeaderRow {
+    pub place: u32,
+    pub manager_id: Id,
+    pub manager: String,
+    /// The ranking metric's value.
+    pub value: i64,
+    pub won_count: u32,
+    /// Revenue of won deals, kopecks.
+    pub revenue: i64,
+    /// Revenue per won deal, kopecks; `None` with no won deals.
+    pub average_check: Option<i64>,
+    /// How much more it takes to reach the place above; `None` for the leader.
+    pub gap_to_next_place: Option<i64>,
+    /// When the manager reached the value (ties go to the earlier).
+    pub reached_at: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Tally {
+    value: i64,
+    won_count: u32,
+    revenue: i64,
+    reached_at: Option<Instant>,
+}
+
+pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
+    let metric = params.metric.unwrap_or(ctx.config.reports.leaderboard_metric);
+    let month = ctx.calendar.period_of(PeriodKind::Month, ctx.as_of);
+    let (rows, estimated) = rank(ctx, metric, &month, ctx.as_of);
+    let last_month = month.previous();
+    let last_end = ctx.calendar.start_of_day(last_month.end) - chrono::Duration::nanoseconds(1);
+    let (last_rows, _) = rank(ctx, metric, &last_month, last_end.min(ctx.as_of));
+    let last_month_winner = last_rows.into_iter().next().filter(|r| r.value > 0 || r.won_count > 0);
+    let rows = match params.manager {
+        Some(m) => rows.into_iter().filter(|r| r.manager_id == m).collect(),
+        None => rows,
+    };
+    Leaderboard {
+        as_of: ctx.as_of,
+        metric,
+        unit: unit(metric),
+        month,
+        rows,
+        default_margin_used: metric == Metric::Margin && estimated,
+        default_margin_percent: ctx.config.reports.default_margin_percent,
+        last_month,
+        last_month_winner,
+    }
+}
+
+/// Ranks managers on `metric` over `period` as of `as_of`; also says whether a default margin was used.
+fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<LeaderRow>, bool) {
+    let (from, to) = ctx.calendar.bounds(period);
+    let mut tallies: HashMap<Id, Tally> = HashMap::new();
+    let mut estimated = false;
+    for e in ctx.facts.won_between(from, to, as_of) {
+        let Some(m) = e.manager_id else { continue };
+        let t = tallies.entry(m).or_default();
+        t.won_count += 1;
+        t.revenue += e.amount.minor();
+        estimated |= e.margin_estimated;
+        let add = match metric {
+            Metric::Revenue => e.amount.minor(),
+            Metric::Margin => e.margin.minor(),
+            Metric::WonDeals => 1,
+            Metric::Calls => 0,
+        };
+        if add != 0 {
+            t.value += add;
+            t.reached_at = Some(e.at);
+        }
+    }
+    if metric == Metric::Calls {
+        for c in ctx.facts.calls_between(from, to.min(as_of + chrono::Duration::nanoseconds(1))) {
+            if let Some(m) = c.manager_id {
+                let t = tallies.entry(m).or_default();
+                t.value += 1;
+                t.reached_at = Some(c.at);
+            }
+        }
+    }
+    let mut managers: BTreeSet<Id> = ctx.ws.users.iter().filter(|u| u.active).map(|u| u.id).collect();
+    managers.extend(tallies.keys());
+    let mut rows: Vec<LeaderRow> = managers
+        .into_iter()
+        .map(|m| {
+            let t = tallies.remove(&m).unwrap_or_default();
+            LeaderRow {
+                place: 0,
+                manager_id: m,
+                manager: ctx.manager_name(Some(m)),
+                value: t.value,
+                won_count: t.won_count,
+                revenue: t.revenue,
+                average_check: ratio(t.revenue, t.won_count as i64),
+                gap_to_next_place: None,
+                reached_at: t.reached_at,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.value
+            .cmp(&a.value)
+            .then_with(|| match (a.reached_at, b.reached_at) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.manager.cmp(&b.manager))
+    });
+    let mut above: Option<i64> = None;
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.place = i as u32 + 1;
+        row.gap_to_next_place = above.map(|v| v - row.value);
+        above = Some(row.value);
+    }
+    (rows, estimated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FieldValue;
+    use crate::reports::testkit::*;
+    use crate::reports::{Report, ReportId};
+
+    fn board(k: &Kit, as_of: &str, metric: Metric) -> Leaderboard {
+        match k.report_with(
+            ReportId::Leaderboard,
+            as_of,
+            ReportParams {
+                metric: Some(metric),
+                ..Default::default()
+            },
+        ) {
+            Report::Leaderboard(l) => l,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn ranks_by_margin_with_default_rate_and_gaps() {
+        let mut k = Kit::new();
+        k.ws.field_defs.upsert(crate::model::FieldDef {
+            id: 900,
+            entity: crate::model::EntityKind::Deal,
+            name: "Маржа".into(),
+            code: None,
+            field_type: crate::model::FieldType::Money,
+            options: vec![],
+        });
+        k.config.fields.margin = "маржа".into();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let vera = k.manager("Вера");
+        // Anna: one big deal with a low mapped margin.
+        let d = k.won_deal(anna, 1_000_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        let mut deal = k.deal_mut(d);
+        deal.fields.push((900, FieldValue::Money(crate::money::Money::from_major(50_000))));
+        k.ws.deals.upsert(deal);
+        // Boris: two deals without a margin: 30% default of 300,000 = 90,000.
+        k.won_deal(boris, 100_000, "2026-11-02T10:00:00Z", "2026-11-11T10:00:00Z");
+        k.won_deal(boris, 200_000, "2026-11-02T10:00:00Z", "2026-11-12T10:00:00Z");
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Margin);
+        assert!(l.default_margin_used);
+        let order: Vec<_> = l.rows.iter().map(|r| (r.manager_id, r.value)).collect();
+        assert_eq!(order, vec![(boris, 9_000_000), (anna, 5_000_000), (vera, 0)]);
+        assert_eq!(l.rows[0].average_check, Some(15_000_000));
+        assert_eq!(l.rows[0].gap_to_next_place, None);
+        assert_eq!(l.rows[1].gap_to_next_place, Some(4_000_000));
+        assert_eq!(l.rows[2].average_check, None, "no won deals: no average, no division by zero");
+        // By revenue Anna leads.
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(l.rows[0].manager_id, anna);
+    }
+
+    #[test]
+    fn tie_goes_to_who_got_there_first() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        k.won_deal(anna, 100_000, "2026-11-02T10:00:00Z", "2026-11-20T10:00:00Z");
+        k.won_deal(boris, 100_000, "2026-11-02T10:00:00Z", "2026-11-19T10:00:00Z");
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!((l.rows[0].manager_id, l.rows[1].manager_id), (boris, anna));
+        assert_eq!(l.rows[1].gap_to_next_place, Some(0));
+    }
+
+    #[test]
+    fn last_months_winner_is_decided_at_its_end() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        k.won_deal(anna, 500_000, "2026-10-02T10:00:00Z", "2026-10-20T10:00:00Z");
+        // Won at 21:30 UTC on 31 Oct = 00:30 on 1 Nov in Moscow: November, not October.
+        k.won_deal(boris, 900_000, "2026-10-02T10:00:00Z", "2026-10-31T21:30:00Z");
+        let l = board(&k, "2026-11-03T12:00:00Z", Metric::Revenue);
+        assert_eq!(l.last_month.key(), "2026-10");
+        assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna));
+        assert_eq!(l.rows[0].manager_id, boris);
+        // A month with no sales has no winner.
+        let l = board(&k, "2026-10-03T12:00:00Z", Metric::Revenue);
+        assert_eq!(l.last_month_winner, None);
+    }
+}

@@ -1,0 +1,168 @@
+//! The reports the sales floor acts on. Each is a pure function of the model,
+//! the config and an "as of" instant; [`Facts`] is the index built once per
+//! workspace version that lets them answer in milliseconds on a million deals.
+
+pub mod call_priority;
+pub mod facts;
+pub mod hygiene;
+pub mod leaderboard;
+pub mod plan_fact;
+pub mod receivables;
+
+use serde::Serialize;
+
+use crate::calendar::{BusinessCalendar, Instant};
+use crate::config::Config;
+use crate::model::{CrmLinks, Id, Workspace};
+
+pub use facts::Facts;
+
+/// Everything a report reads: the model, its index, the config and the moment.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub ws: &'a Workspace,
+    pub facts: &'a Facts,
+    pub config: &'a Config,
+    pub calendar: &'a BusinessCalendar,
+    pub as_of: Instant,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn manager_name(&self, id: Option<Id>) -> String {
+        match id.and_then(|id| self.ws.users.get(id)) {
+            Some(u) => u.name.clone(),
+            None => match id {
+                Some(id) => format!("#{id}"),
+                None => crate::i18n::text(self.config.business.language, "report.no_manager").to_string(),
+            },
+        }
+    }
+
+    pub fn links(&self) -> CrmLinks {
+        CrmLinks::new(self.ws.account.as_ref().map(|a| a.base_url.as_str()).unwrap_or(""))
+    }
+}
+
+/// The report ids users type (`tsifra report ID`, `/api/reports/ID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportId {
+    PlanFact,
+    Leaderboard,
+    Hygiene,
+    CallPriority,
+    Receivables,
+}
+
+impl ReportId {
+    pub const ALL: [ReportId; 5] = [
+        ReportId::PlanFact,
+        ReportId::Leaderboard,
+        ReportId::Hygiene,
+        ReportId::CallPriority,
+        ReportId::Receivables,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportId::PlanFact => "plan-fact",
+            ReportId::Leaderboard => "leaderboard",
+            ReportId::Hygiene => "hygiene",
+            ReportId::CallPriority => "call-priority",
+            ReportId::Receivables => "receivables",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportId> {
+        ReportId::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The report's title key in [`crate::i18n::TEXTS`].
+    pub fn title_key(self) -> &'static str {
+        match self {
+            ReportId::PlanFact => "report.plan_fact",
+            ReportId::Leaderboard => "report.leaderboard",
+            ReportId::Hygiene => "report.hygiene",
+            ReportId::CallPriority => "report.call_priority",
+            ReportId::Receivables => "report.receivables",
+        }
+    }
+}
+
+/// Options every report accepts; each report uses what applies to it.
+#[derive(Clone, Debug, Default)]
+pub struct ReportParams {
+    /// Only this manager's rows (by id).
+    pub manager: Option<Id>,
+    /// Sort order where a report offers one (receivables: "amount" or "days").
+    pub sort: Option<String>,
+    /// The metric, where the report counts one (plan-fact, leaderboard); else the config's.
+    pub metric: Option<crate::model::Metric>,
+}
+
+/// A computed report, ready to be shown as a table, JSON or CSV.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "report", rename_all = "kebab-case")]
+pub enum Report {
+    PlanFact(plan_fact::PlanFact),
+    Leaderboard(leaderboard::Leaderboard),
+    Hygiene(hygiene::Hygiene),
+    CallPriority(call_priority::CallPriority),
+    Receivables(receivables::Receivables),
+}
+
+/// Computes a report by id: the one function the CLI, the API and the pages call.
+pub fn run(id: ReportId, ctx: &Ctx, params: &ReportParams) -> Report {
+    match id {
+        ReportId::PlanFact => Report::PlanFact(plan_fact::plan_fact(ctx, params)),
+        ReportId::Leaderboard => Report::Leaderboard(leaderboard::leaderboard(ctx, params)),
+        ReportId::Hygiene => Report::Hygiene(hygiene::hygiene(ctx, params)),
+        ReportId::CallPriority => Report::CallPriority(call_priority::call_priority(ctx, params)),
+        ReportId::Receivables => Report::Receivables(receivables::receivables(ctx, params)),
+    }
+}
+
+/// Percentage `part / whole × 100`, or `None` where there is nothing to divide by.
+pub fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole != 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+/// A rounded ratio in the same unit as the inputs, `None` for zero division.
+pub fn ratio(numerator: i64, denominator: i64) -> Option<i64> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (numerator as i128, denominator as i128);
+    let q = if (n >= 0) == (d > 0) {
+        (2 * n + d) / (2 * d)
+    } else {
+        (2 * n - d) / (2 * d)
+    };
+    Some(q as i64)
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_divisions_are_none() {
+        assert_eq!(percent(5, 0), None);
+        assert_eq!(percent(1, 4), Some(25.0));
+        assert_eq!(ratio(10, 0), None);
+        assert_eq!(ratio(10, 4), Some(3)); // 2.5 rounds half away from zero
+        assert_eq!(ratio(-10, 4), Some(-3));
+        assert_eq!(ratio(7, 7), Some(1));
+    }
+
+    #[test]
+    fn report_ids_round_trip() {
+        for id in ReportId::ALL {
+            assert_eq!(ReportId::parse(id.as_str()), Some(id));
+        }
+        assert_eq!(ReportId::parse("nope"), None);
+    }
+}
