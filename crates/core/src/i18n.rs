@@ -93,6 +93,16 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     }
 }
 
+/// The Russian plural form for `n`: 1 сделка, 2 сделки, 5 сделок, 21 сделка, 11 сделок.
+pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let n = n.unsigned_abs();
+    match (n % 10, n % 100) {
+        (1, m) if m != 11 => one,
+        (2..=4, m) if !(12..=14).contains(&m) => few,
+        _ => many,
+    }
+}
+
 /// Words shown to users, by key. Every key has both languages (a test checks).
 pub fn text(lang: Language, key: &str) -> &'static str {
     let Some((_, ru, en)) = TEXTS.iter().find(|(k, _, _)| *k == key) else {
@@ -134,6 +144,39 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("home.coming", "появится скоро", "coming soon"),
     ("home.api", "API", "API"),
     ("report.no_manager", "Без ответственного", "No manager"),
+    (
+        "rule.open_deal_without_task",
+        "Открытая сделка без задачи",
+        "Open deal without a task",
+    ),
+    ("rule.deal_without_company", "Сделка без компании", "Deal without a company"),
+    ("rule.deal_without_contact", "Сделка без контакта", "Deal without a contact"),
+    (
+        "rule.company_without_qualification",
+        "Компания без квалификации",
+        "Company without qualification",
+    ),
+    ("rule.required_fields", "Не заполнены обязательные поля", "Required fields empty"),
+    ("rule.overdue_task", "Просроченная задача", "Overdue task"),
+    ("rule.stale_deal", "Сделка без движения", "Stale deal"),
+    ("rule.zero_amount", "Сделка с нулевым бюджетом", "Deal with zero amount"),
+    (
+        "rule.contact_without_phone_or_email",
+        "Контакт без телефона и e-mail",
+        "Contact without phone or e-mail",
+    ),
+    ("rule.duplicate_companies", "Дубли компаний", "Duplicate companies"),
+    (
+        "hygiene.note_no_required",
+        "обязательные поля не заданы в [hygiene] required",
+        "no required fields set in [hygiene] required",
+    ),
+    (
+        "hygiene.note_unmapped",
+        "поле квалификации не сопоставлено ([fields] company_qualification)",
+        "qualification field not mapped ([fields] company_qualification)",
+    ),
+    ("report.no_company", "Без компании", "No company"),
     ("report.team_total", "Весь отдел", "Team total"),
     ("report.plan_fact", "План / факт", "Plan / fact"),
     ("report.leaderboard", "Лучший сотрудник месяца", "Best employee of the month"),
@@ -158,6 +201,15 @@ mod tests {
         assert_eq!(format_money(Language::Ru, "RUB", Money(50)), "1\u{a0}₽");
         assert_eq!(format_int(Language::En, 999), "999");
         assert_eq!(format_int(Language::En, -1000), "-1,000");
+    }
+
+    #[test]
+    fn russian_plurals() {
+        let f = |n| plural(n, "день", "дня", "дней");
+        assert_eq!(
+            [f(0), f(1), f(2), f(5), f(11), f(12), f(21), f(22), f(25), f(111), f(101)],
+            ["дней", "день", "дня", "дней", "дней", "дней", "день", "дня", "дней", "дней", "день"]
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct Facts {
     pub calls_by_company: HashMap<Id, Vec<Instant>>,
     /// Last communication instant by deal (for "no activity for N days").
     pub comms_by_deal: HashMap<Id, Vec<Instant>>,
+    /// Groups of companies sharing a tax id or a normalised name, oldest first.
+    pub duplicate_companies: Vec<Vec<Id>>,
     pub margin_field: Option<Id>,
     pub default_margin_percent: u32,
 }
@@ -150,6 +152,7 @@ impl Facts {
         }
 
         Facts {
+            duplicate_companies: duplicate_companies(ws),
             version: ws.version,
             won,
             calls_out,
@@ -175,6 +178,33 @@ impl Facts {
         let end = self.calls_out.partition_point(|e| e.at < to);
         &self.calls_out[start..end]
     }
+}
+
+/// Companies that look like one: the same tax id, or the same name once the
+/// legal form and punctuation are stripped. Each group is ordered oldest first.
+fn duplicate_companies(ws: &Workspace) -> Vec<Vec<Id>> {
+    let mut by_key: HashMap<String, Vec<Id>> = HashMap::new();
+    for c in ws.companies.iter() {
+        if let Some(tax) = c.tax_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            by_key.entry(format!("tax:{tax}")).or_default().push(c.id);
+        }
+        let name = super::hygiene::normalize_company_name(&c.name);
+        if !name.is_empty() {
+            by_key.entry(format!("name:{name}")).or_default().push(c.id);
+        }
+    }
+    // A pair found by both tax id and name is one group, not two.
+    let mut seen: std::collections::HashSet<Vec<Id>> = std::collections::HashSet::new();
+    let mut groups: Vec<Vec<Id>> = by_key
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .filter_map(|mut g| {
+            g.sort_by_key(|id| ws.companies.get(*id).map(|c| (c.created_at, c.id)));
+            seen.insert(g.clone()).then_some(g)
+        })
+        .collect();
+    groups.sort();
+    groups
 }
 
 /// How many sorted instants fall in `[from, to)`, and the last one before `to`.

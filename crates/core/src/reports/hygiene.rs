@@ -1,6 +1,673 @@
-//! todo
-pub fn hygiene(_: &super::Ctx, _: &super::ReportParams) -> Hygiene {
-    Hygiene {}
+//! CRM hygiene: a rule engine that finds what managers left undone (open deals
+//! without a task, deals without a company, overdue tasks, stale deals...).
+//! Rules are switched and tuned in config; the output counts violations per
+//! manager per rule, scores each manager, and lists every violation with its
+//! CRM card link and how long it has been open.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::facts::{last_move_at, resolve_field, stage_at};
+use super::{Ctx, ReportParams};
+use crate::calendar::Instant;
+use crate::i18n::text;
+use crate::model::{Deal, EntityKind, EntityRef, Id, StageKind, field_value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    OpenDealWithoutTask,
+    DealWithoutCompany,
+    DealWithoutContact,
+    CompanyWithoutQualification,
+    RequiredFields,
+    OverdueTask,
+    StaleDeal,
+    ZeroAmount,
+    ContactWithoutPhoneOrEmail,
+    DuplicateCompanies,
 }
-#[derive(Clone, Debug, serde::Serialize, PartialEq)]
-pub struct Hygiene {}
+
+impl Rule {
+    pub const ALL: [Rule; 10] = [
+        Rule::OpenDealWithoutTask,
+        Rule::DealWithoutCompany,
+        Rule::DealWithoutContact,
+        Rule::CompanyWithoutQualification,
+        Rule::RequiredFields,
+        Rule::OverdueTask,
+        Rule::StaleDeal,
+        Rule::ZeroAmount,
+        Rule::ContactWithoutPhoneOrEmail,
+        Rule::DuplicateCompanies,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::OpenDealWithoutTask => "open_deal_without_task",
+            Rule::DealWithoutCompany => "deal_without_company",
+            Rule::DealWithoutContact => "deal_without_contact",
+            Rule::CompanyWithoutQualification => "company_without_qualification",
+            Rule::RequiredFields => "required_fields",
+            Rule::OverdueTask => "overdue_task",
+            Rule::StaleDeal => "stale_deal",
+            Rule::ZeroAmount => "zero_amount",
+            Rule::ContactWithoutPhoneOrEmail => "contact_without_phone_or_email",
+            Rule::DuplicateCompanies => "duplicate_companies",
+        }
+    }
+
+    pub fn title_key(self) -> String {
+        format!("rule.{}", self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Hygiene {
+    pub as_of: Instant,
+    pub rules: Vec<RuleSummary>,
+    pub managers: Vec<ManagerHygiene>,
+    pub team: ManagerHygiene,
+    /// Every violation, the longest-standing first.
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RuleSummary {
+    pub rule: Rule,
+    pub title: String,
+    pub enabled: bool,
+    /// Why an enabled rule checked nothing (e.g. its field is not mapped).
+    pub note: Option<String>,
+    pub checked: usize,
+    pub violations: usize,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ManagerHygiene {
+    pub manager_id: Option<Id>,
+    pub manager: String,
+    pub counts: BTreeMap<Rule, usize>,
+    pub violations: usize,
+    pub checked: usize,
+    /// 100 × the clean share of what was checked; `None` if nothing was.
+    pub score: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Violation {
+    pub rule: Rule,
+    pub entity: EntityRef,
+    pub name: String,
+    pub manager_id: Option<Id>,
+    pub manager: String,
+    /// Since when the problem has stood.
+    pub since: Instant,
+    pub open_days: i64,
+    pub url: Option<String>,
+    pub detail: Option<String>,
+}
+
+struct RequiredInPipeline {
+    pipeline_id: Id,
+    from_sort: i32,
+    /// (field id, the name the config used).
+    fields: Vec<(Id, String)>,
+}
+
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<Rule, usize>,
+    checked: usize,
+}
+
+struct Run<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    params: &'a ReportParams,
+    tallies: HashMap<Option<Id>, Tally>,
+    summary: BTreeMap<Rule, (usize, usize)>,
+    violations: Vec<Violation>,
+}
+
+impl Run<'_, '_> {
+    fn wanted(&self, manager: Option<Id>) -> bool {
+        self.params.manager.is_none() || self.params.manager == manager
+    }
+
+    /// Records one check of `rule` against a record owned by `manager`; `failed` carries the violation.
+    fn check(&mut self, rule: Rule, manager: Option<Id>, failed: Option<(EntityRef, String, Instant, Option<String>)>) {
+        if !self.wanted(manager) {
+            return;
+        }
+        let t = self.tallies.entry(manager).or_default();
+        t.checked += 1;
+        let s = self.summary.entry(rule).or_default();
+        s.0 += 1;
+        let Some((entity, name, since, detail)) = failed else { return };
+        *t.counts.entry(rule).or_default() += 1;
+        s.1 += 1;
+        let ctx = self.ctx;
+        let source = match entity {
+            EntityRef::Deal(id) => ctx.ws.deals.get(id).map(|d| d.source),
+            EntityRef::Company(id) => ctx.ws.companies.get(id).map(|c| c.source),
+            EntityRef::Contact(id) => ctx.ws.contacts.get(id).map(|c| c.source),
+        };
+        let today = ctx.calendar.local_date(ctx.as_of);
+        self.violations.push(Violation {
+            rule,
+            entity,
+            name,
+            manager_id: manager,
+            manager: ctx.manager_name(manager),
+            since,
+            open_days: (today - ctx.calendar.local_date(since)).num_days().max(0),
+            url: source.and_then(|s| ctx.links().card_url(s, entity)),
+            detail,
+        });
+    }
+}
+
+pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
+    let cfg = &ctx.config.hygiene;
+    let lang = ctx.config.business.language;
+    let as_of = ctx.as_of;
+    let mut run = Run {
+        ctx,
+        params,
+        tallies: HashMap::new(),
+        summary: BTreeMap::new(),
+        violations: Vec::new(),
+    };
+    let mut notes: BTreeMap<Rule, String> = BTreeMap::new();
+
+    // Required-field rules resolved once per pipeline they apply to.
+    let required: Vec<RequiredInPipeline> = if cfg.required_fields {
+        cfg.required
+            .iter()
+            .flat_map(|r| {
+                ctx.ws
+                    .pipelines
+                    .iter()
+                    .filter(|p| r.pipeline.is_empty() || p.name.to_lowercase() == r.pipeline.to_lowercase())
+                    .filter_map(|p| {
+                        let from = p.stages.iter().find(|s| s.name.to_lowercase() == r.from_stage.to_lowercase())?;
+                        let fields = r
+                            .fields
+                            .iter()
+                            .filter_map(|f| resolve_field(ctx.ws, EntityKind::Deal, f).map(|id| (id, f.clone())))
+                            .collect();
+                        Some(RequiredInPipeline {
+                            pipeline_id: p.id,
+                            from_sort: from.sort,
+                            fields,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if cfg.required_fields && required.is_empty() {
+        notes.insert(Rule::RequiredFields, text(lang, "hygiene.note_no_required").to_string());
+    }
+
+    let stale_cutoff = as_of - chrono::Duration::days(cfg.stale_days as i64);
+    for deal in ctx.ws.deals.iter() {
+        let Some((pipeline_id, stage_id)) = stage_at(deal, as_of) else {
+            continue;
+        };
+        let Some(pipeline) = ctx.ws.pipelines.get(pipeline_id) else {
+            continue;
+        };
+        let Some(stage) = pipeline.stage(stage_id) else { continue };
+        if stage.kind != StageKind::Open {
+            continue;
+        }
+        let m = deal.responsible_id;
+        if !run.wanted(m) {
+            continue;
+        }
+        let deal_ref = EntityRef::Deal(deal.id);
+        let fail = |since: Instant, detail: Option<String>| Some((deal_ref, deal.name.clone(), since, detail));
+        if cfg.open_deal_without_task {
+            let (has_open, last_done) = task_state(ctx, deal_ref);
+            run.check(
+                Rule::OpenDealWithoutTask,
+                m,
+                if has_open {
+                    None
+                } else {
+                    fail(last_done.unwrap_or(deal.created_at).max(deal.created_at), None)
+                },
+            );
+        }
+        if cfg.deal_without_company {
+            run.check(
+                Rule::DealWithoutCompany,
+                m,
+                if deal.company_id.is_some() {
+                    None
+                } else {
+                    fail(deal.created_at, None)
+                },
+            );
+        }
+        if cfg.deal_without_contact {
+            run.check(
+                Rule::DealWithoutContact,
+                m,
+                if deal.contact_ids.is_empty() {
+                    fail(deal.created_at, None)
+                } else {
+                    None
+                },
+            );
+        }
+        if cfg.stale_deal {
+            let moved = last_move_at(deal, as_of);
+            let comms = ctx.facts.comms_by_deal.get(&deal.id).map(Vec::as_slice).unwrap_or(&[]);
+            let last_comm = comms[..comms.partition_point(|t| *t <= as_of)].last().copied();
+            let last = last_comm.map_or(moved, |c| c.max(moved));
+            run.check(Rule::StaleDeal, m, if last < stale_cutoff { fail(last, None) } else { None });
+        }
+        if cfg.zero_amount && is_past_zero_amount_stage(ctx, pipeline, stage.sort) {
+            run.check(
+                Rule::ZeroAmount,
+                m,
+                if deal.amount.is_zero() {
+                    fail(entered_at(deal, pipeline_id, stage_id, as_of), None)
+                } else {
+                    None
+                },
+            );
+        }
+        for rule in &required {
+            if rule.pipeline_id != pipeline_id || stage.sort < rule.from_sort {
+                continue;
+            }
+            let missing: Vec<&str> = rule
+                .fields
+                .iter()
+                .filter(|(id, _)| field_value(&deal.fields, *id).is_none_or(|v| v.is_empty()))
+                .map(|(_, n)| n.as_str())
+                .collect();
+            let failed = (!missing.is_empty()).then(|| {
+                (
+                    deal_ref,
+                    deal.name.clone(),
+                    entered_at(deal, pipeline_id, stage_id, as_of),
+                    Some(missing.join(", ")),
+                )
+            });
+            run.check(Rule::RequiredFields, m, failed);
+        }
+    }
+
+    if cfg.overdue_task {
+        for task in ctx.ws.tasks.iter() {
+            if !task.is_open_at(as_of) {
+                continue;
+            }
+            let failed = (task.due_at < as_of).then(|| {
+                let entity = task.entity.unwrap_or(EntityRef::Deal(0));
+                (
+                    entity,
+                    entity_name(ctx, entity).unwrap_or_else(|| task.text.clone()),
+                    task.due_at,
+                    Some(task.text.clone()),
+                )
+            });
+            run.check(Rule::OverdueTask, task.responsible_id, failed);
+        }
+    }
+
+    let qualification = resolve_field(ctx.ws, EntityKind::Company, &ctx.config.fields.company_qualification);
+    if cfg.company_without_qualification && qualification.is_none() {
+        notes.insert(Rule::CompanyWithoutQualification, text(lang, "hygiene.note_unmapped").to_string());
+    }
+    for company in ctx.ws.companies.iter().filter(|c| c.created_at <= as_of) {
+        if let Some(field) = qualification.filter(|_| cfg.company_without_qualification) {
+            let empty = field_value(&company.fields, field).is_none_or(|v| v.is_empty());
+            let failed = empty.then(|| (EntityRef::Company(company.id), company.name.clone(), company.created_at, None));
+            run.check(Rule::CompanyWithoutQualification, company.responsible_id, failed);
+        }
+    }
+    if cfg.duplicate_companies {
+        for group in &ctx.facts.duplicate_companies {
+            let existing: Vec<_> = group
+                .iter()
+                .filter_map(|id| ctx.ws.companies.get(*id))
+                .filter(|c| c.created_at <= as_of)
+                .collect();
+            if let Some((first, rest)) = existing.split_first() {
+                run.check(Rule::DuplicateCompanies, first.responsible_id, None);
+                for c in rest {
+                    let detail = Some(format!("{} #{}", first.name, first.id));
+                    run.check(
+                        Rule::DuplicateCompanies,
+                        c.responsible_id,
+                        Some((EntityRef::Company(c.id), c.name.clone(), c.created_at, detail)),
+                    );
+                }
+            }
+        }
+    }
+    if cfg.contact_without_phone_or_email {
+        for contact in ctx.ws.contacts.iter().filter(|c| c.created_at <= as_of) {
+            let empty = contact.phones.iter().all(|p| p.trim().is_empty()) && contact.emails.iter().all(|e| e.trim().is_empty());
+            let failed = empty.then(|| (EntityRef::Contact(contact.id), contact.name.clone(), contact.created_at, None));
+            run.check(Rule::ContactWithoutPhoneOrEmail, contact.responsible_id, failed);
+        }
+    }
+
+    let enabled = |rule: Rule| match rule {
+        Rule::OpenDealWithoutTask => cfg.open_deal_without_task,
+        Rule::DealWithoutCompany => cfg.deal_without_company,
+        Rule::DealWithoutContact => cfg.deal_without_contact,
+        Rule::CompanyWithoutQualification => cfg.company_without_qualification,
+        Rule::RequiredFields => cfg.required_fields,
+        Rule::OverdueTask => cfg.overdue_task,
+        Rule::StaleDeal => cfg.stale_deal,
+        Rule::ZeroAmount => cfg.zero_amount,
+        Rule::ContactWithoutPhoneOrEmail => cfg.contact_without_phone_or_email,
+        Rule::DuplicateCompanies => cfg.duplicate_companies,
+    };
+    let rules = Rule::ALL
+        .into_iter()
+        .map(|rule| {
+            let (checked, violations) = run.summary.get(&rule).copied().unwrap_or_default();
+            RuleSummary {
+                rule,
+                title: text(lang, &rule.title_key()).to_string(),
+                enabled: enabled(rule),
+                note: notes.remove(&rule),
+                checked,
+                violations,
+            }
+        })
+        .collect();
+
+    let mut team = Tally::default();
+    let mut managers: Vec<ManagerHygiene> = run
+        .tallies
+        .into_iter()
+        .map(|(m, t)| {
+            team.checked += t.checked;
+            for (rule, n) in &t.counts {
+                *team.counts.entry(*rule).or_default() += n;
+            }
+            summarize(m, ctx.manager_name(m), t)
+        })
+        .collect();
+    managers.sort_by(|a, b| {
+        a.score
+            .unwrap_or(100.0)
+            .total_cmp(&b.score.unwrap_or(100.0))
+            .then(b.violations.cmp(&a.violations))
+            .then_with(|| a.manager.cmp(&b.manager))
+    });
+    let mut violations = run.violations;
+    violations.sort_by(|a, b| a.since.cmp(&b.since).then(a.rule.cmp(&b.rule)).then(a.entity.cmp(&b.entity)));
+    Hygiene {
+        as_of,
+        rules,
+        managers,
+        team: summarize(None, text(lang, "report.team_total").to_string(), team),
+        violations,
+    }
+}
+
+fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygiene {
+    let violations: usize = t.counts.values().sum();
+    let score = (t.checked > 0).then(|| ((1.0 - violations as f64 / t.checked as f64) * 1000.0).round() / 10.0);
+    ManagerHygiene {
+        manager_id,
+        manager,
+        counts: t.counts,
+        violations,
+        checked: t.checked,
+        score,
+    }
+}
+
+/// Whether the record has an open task now, and when its last task was completed.
+fn task_state(ctx: &Ctx, entity: EntityRef) -> (bool, Option<Instant>) {
+    let mut last_done = None;
+    for &row in ctx.facts.tasks_by_entity.get(&entity).map(Vec::as_slice).unwrap_or(&[]) {
+        let t = &ctx.ws.tasks.as_slice()[row as usize];
+        if t.is_open_at(ctx.as_of) {
+            return (true, None);
+        }
+        if let Some(done) = t.completed_at.filter(|d| *d <= ctx.as_of) {
+            last_done = last_done.max(Some(done));
+        }
+    }
+    (false, last_done)
+}
+
+fn is_past_zero_amount_stage(ctx: &Ctx, pipeline: &crate::model::Pipeline, sort: i32) -> bool {
+    let from = &ctx.config.hygiene.zero_amount_from_stage;
+    if from.is_empty() {
+        let first_open = pipeline.stages.iter().filter(|s| s.kind == StageKind::Open).map(|s| s.sort).min();
+        return first_open.is_some_and(|f| sort > f);
+    }
+    pipeline
+        .stages
+        .iter()
+        .find(|s| s.name.to_lowercase() == from.to_lowercase())
+        .is_some_and(|s| sort >= s.sort)
+}
+
+/// When the deal entered the stage it is in at `as_of`.
+fn entered_at(deal: &Deal, pipeline_id: Id, stage_id: Id, as_of: Instant) -> Instant {
+    let n = deal.history.partition_point(|m| m.at <= as_of);
+    deal.history[..n]
+        .iter()
+        .rev()
+        .take_while(|m| m.pipeline_id == pipeline_id && m.stage_id == stage_id)
+        .last()
+        .map_or(deal.created_at, |m| m.at)
+}
+
+fn entity_name(ctx: &Ctx, entity: EntityRef) -> Option<String> {
+    match entity {
+        EntityRef::Deal(id) => ctx.ws.deals.get(id).map(|d| d.name.clone()),
+        EntityRef::Company(id) => ctx.ws.companies.get(id).map(|c| c.name.clone()),
+        EntityRef::Contact(id) => ctx.ws.contacts.get(id).map(|c| c.name.clone()),
+    }
+}
+
+/// A company name reduced for duplicate matching: lower case, no legal form, no quotes or punctuation.
+pub fn normalize_company_name(name: &str) -> String {
+    const FORMS: [&str; 10] = ["ооо", "оао", "зао", "пао", "ао", "ип", "нко", "llc", "ltd", "inc"];
+    let lower = name.to_lowercase();
+    let words: Vec<String> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !FORMS.contains(w))
+        .map(|w| w.replace('ё', "е"))
+        .collect();
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RequiredFields;
+    use crate::model::{Contact, FieldDef, FieldType, FieldValue, Source, TaskKind};
+    use crate::reports::testkit::*;
+    use crate::reports::{Report, ReportId};
+
+    fn report(k: &Kit, as_of: &str) -> Hygiene {
+        match k.report(ReportId::Hygiene, as_of) {
+            Report::Hygiene(r) => r,
+            _ => unreachable!(),
+        }
+    }
+
+    fn count(h: &Hygiene, manager: Id, rule: Rule) -> usize {
+        h.managers
+            .iter()
+            .find(|m| m.manager_id == Some(manager))
+            .and_then(|m| m.counts.get(&rule).copied())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn deal_rules_per_manager() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let c = k.company("Ромашка", anna);
+        // Anna's deal: company, task, recent call: clean but for the missing contact.
+        let good = k.open_deal(anna, 100_000, "2026-11-20T10:00:00Z");
+        k.set_company(good, c);
+        k.task(anna, EntityRef::Deal(good), TaskKind::Call, "2026-11-27T10:00:00Z", None);
+        // Boris's deal: no company, no task (one done long ago), no activity for 30 days.
+        let bad = k.open_deal(boris, 50_000, "2026-10-20T10:00:00Z");
+        k.task(
+            boris,
+            EntityRef::Deal(bad),
+            TaskKind::Call,
+            "2026-10-25T10:00:00Z",
+            Some("2026-10-26T10:00:00Z"),
+        );
+        // Closed deals are not checked.
+        k.won_deal(boris, 1, "2026-10-20T10:00:00Z", "2026-10-21T10:00:00Z");
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(count(&h, anna, Rule::OpenDealWithoutTask), 0);
+        assert_eq!(count(&h, anna, Rule::DealWithoutContact), 1);
+        assert_eq!(count(&h, boris, Rule::OpenDealWithoutTask), 1);
+        assert_eq!(count(&h, boris, Rule::DealWithoutCompany), 1);
+        assert_eq!(count(&h, boris, Rule::StaleDeal), 1);
+        assert_eq!(count(&h, anna, Rule::StaleDeal), 0);
+        let v = h.violations.iter().find(|v| v.rule == Rule::OpenDealWithoutTask).unwrap();
+        assert_eq!(v.open_days, 31, "open since the last task was done on 26 Oct");
+        assert_eq!(
+            v.url.as_deref(),
+            Some(format!("https://test.amocrm.ru/leads/detail/{bad}").as_str())
+        );
+        // Boris fails more of what was checked: the worse score comes first.
+        assert_eq!(h.managers[0].manager_id, Some(boris));
+        assert!(h.managers[0].score.unwrap() < h.managers[1].score.unwrap());
+        // Switching a rule off removes it.
+        k.config.hygiene.stale_deal = false;
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(count(&h, boris, Rule::StaleDeal), 0);
+        assert!(!h.rules.iter().find(|r| r.rule == Rule::StaleDeal).unwrap().enabled);
+    }
+
+    #[test]
+    fn overdue_tasks_and_zero_amounts() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let d = k.open_deal(anna, 0, "2026-11-01T10:00:00Z");
+        k.advance(d, "2026-11-10T10:00:00Z");
+        k.task(anna, EntityRef::Deal(d), TaskKind::Call, "2026-11-20T10:00:00Z", None);
+        let fresh = k.open_deal(anna, 0, "2026-11-25T10:00:00Z"); // first stage: zero amount allowed
+        k.task(anna, EntityRef::Deal(fresh), TaskKind::Call, "2026-11-30T10:00:00Z", None);
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(count(&h, anna, Rule::OverdueTask), 1);
+        assert_eq!(count(&h, anna, Rule::ZeroAmount), 1);
+        let z = h.violations.iter().find(|v| v.rule == Rule::ZeroAmount).unwrap();
+        assert_eq!((z.entity, z.open_days), (EntityRef::Deal(d), 16));
+        let o = h.violations.iter().find(|v| v.rule == Rule::OverdueTask).unwrap();
+        assert_eq!(o.open_days, 6);
+        // Before the due date it was not overdue.
+        assert_eq!(count(&report(&k, "2026-11-19T12:00:00Z"), anna, Rule::OverdueTask), 0);
+    }
+
+    #[test]
+    fn companies_contacts_duplicates_and_required_fields() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.ws.field_defs.upsert(FieldDef {
+            id: 501,
+            entity: EntityKind::Company,
+            name: "Квалификация".into(),
+            code: None,
+            field_type: FieldType::Select,
+            options: vec![],
+        });
+        k.ws.field_defs.upsert(FieldDef {
+            id: 502,
+            entity: EntityKind::Deal,
+            name: "Тип продукта".into(),
+            code: None,
+            field_type: FieldType::Select,
+            options: vec![],
+        });
+        let a = k.company("ООО «Ромашка»", anna);
+        let b = k.company("Ромашка, ООО", anna);
+        let mut co = k.ws.companies.get(a).unwrap().clone();
+        co.fields.push((501, FieldValue::Options(vec!["A".into()])));
+        k.ws.companies.upsert(co);
+        let mut co = k.ws.companies.get(b).unwrap().clone();
+        co.created_at = at("2025-06-01T00:00:00Z");
+        k.ws.companies.upsert(co);
+        let with_tax = |k: &mut Kit, name: &str, tax: &str| {
+            let id = k.company(name, anna);
+            let mut c = k.ws.companies.get(id).unwrap().clone();
+            c.tax_id = Some(tax.into());
+            k.ws.companies.upsert(c);
+        };
+        with_tax(&mut k, "Альфа", "7701234567");
+        with_tax(&mut k, "Бета", "7701234567");
+        k.ws.contacts.upsert(Contact {
+            id: 7,
+            name: "Иван".into(),
+            responsible_id: Some(anna),
+            company_ids: vec![a],
+            created_at: at("2026-01-01T00:00:00Z"),
+            updated_at: at("2026-01-01T00:00:00Z"),
+            phones: vec![],
+            emails: vec![" ".into()],
+            fields: vec![],
+            source: Source::Amocrm,
+        });
+        let d = k.open_deal(anna, 10, "2026-11-01T10:00:00Z");
+        k.advance(d, "2026-11-10T10:00:00Z");
+        k.config.hygiene.required = vec![RequiredFields {
+            pipeline: String::new(),
+            from_stage: "Переговоры".into(),
+            fields: vec!["Тип продукта".into()],
+        }];
+
+        // Without the qualification mapping the rule says why it checked nothing.
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        let q = h.rules.iter().find(|r| r.rule == Rule::CompanyWithoutQualification).unwrap();
+        assert_eq!((q.checked, q.note.is_some()), (0, true));
+
+        k.config.fields.company_qualification = "Квалификация".into();
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(count(&h, anna, Rule::CompanyWithoutQualification), 3);
+        assert_eq!(count(&h, anna, Rule::DuplicateCompanies), 2);
+        let dup: Vec<_> = h
+            .violations
+            .iter()
+            .filter(|v| v.rule == Rule::DuplicateCompanies)
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(dup, vec!["Бета", "Ромашка, ООО"], "the younger of each pair is the duplicate");
+        assert_eq!(count(&h, anna, Rule::ContactWithoutPhoneOrEmail), 1);
+        assert_eq!(count(&h, anna, Rule::RequiredFields), 1);
+        let r = h.violations.iter().find(|v| v.rule == Rule::RequiredFields).unwrap();
+        assert_eq!(r.detail.as_deref(), Some("Тип продукта"));
+    }
+
+    #[test]
+    fn empty_workspace_scores_nothing() {
+        let k = Kit::new();
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert!(h.managers.is_empty() && h.violations.is_empty());
+        assert_eq!(h.team.score, None);
+    }
+
+    #[test]
+    fn normalised_names() {
+        assert_eq!(normalize_company_name("ООО «Ромашка»"), "ромашка");
+        assert_eq!(normalize_company_name("Ромашка, ООО"), "ромашка");
+        assert_eq!(normalize_company_name("ИП Пётр Ёлкин"), "петр елкин");
+    }
+}

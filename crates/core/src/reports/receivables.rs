@@ -1,6 +1,340 @@
-//! todo
-pub fn receivables(_: &super::Ctx, _: &super::ReportParams) -> Receivables {
-    Receivables {}
+//! Receivables: payments past due and not fully paid, per company, with aging
+//! buckets, what falls due in the next days, and the payments that have no
+//! due date at all (listed apart, never silently dropped).
+
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+
+use super::{Ctx, ReportParams};
+use crate::calendar::Instant;
+use crate::model::{EntityRef, Id, Payment};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Receivables {
+    pub as_of: Instant,
+    /// The local date overdue days are counted to.
+    pub today: NaiveDate,
+    /// "amount" (owed, largest first) or "days" (longest overdue first).
+    pub sort: &'static str,
+    pub unit: &'static str,
+    pub total_overdue: i64,
+    pub companies: Vec<Debtor>,
+    pub buckets: Vec<AgingBucket>,
+    pub overdue: Vec<PaymentRow>,
+    pub due_soon_days: u32,
+    pub due_soon: Vec<PaymentRow>,
+    pub without_due_date: Vec<PaymentRow>,
 }
-#[derive(Clone, Debug, serde::Serialize, PartialEq)]
-pub struct Receivables {}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Debtor {
+    pub company_id: Option<Id>,
+    pub company: String,
+    pub company_url: Option<String>,
+    pub manager_id: Option<Id>,
+    pub manager: String,
+    pub owed: i64,
+    pub max_days_overdue: i64,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AgingBucket {
+    pub label: &'static str,
+    pub from_days: i64,
+    pub to_days: Option<i64>,
+    pub amount: i64,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PaymentRow {
+    pub payment_id: Id,
+    pub deal_id: Option<Id>,
+    pub deal_url: Option<String>,
+    pub company_id: Option<Id>,
+    pub company: String,
+    pub manager_id: Option<Id>,
+    pub manager: String,
+    pub amount_due: i64,
+    pub amount_paid: i64,
+    pub outstanding: i64,
+    pub due_date: Option<NaiveDate>,
+    /// Days past the due date; 0 or negative when not yet due.
+    pub days_overdue: i64,
+}
+
+const BUCKETS: [(&str, i64, Option<i64>); 4] = [
+    ("1-30", 1, Some(30)),
+    ("31-60", 31, Some(60)),
+    ("61-90", 61, Some(90)),
+    ("90+", 91, None),
+];
+
+pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
+    let today = ctx.calendar.local_date(ctx.as_of);
+    let soon_days = ctx.config.receivables.due_soon_days;
+    let soon_end = today + Days::new(soon_days as u64);
+    let links = ctx.links();
+
+    let mut overdue = Vec::new();
+    let mut due_soon = Vec::new();
+    let mut without_due_date = Vec::new();
+    for p in ctx.ws.payments.iter() {
+        let Some(row) = payment_row(ctx, &links, p, today) else { continue };
+        if params.manager.is_some() && row.manager_id != params.manager {
+            continue;
+        }
+        match row.due_date {
+            None => without_due_date.push(row),
+            Some(due) if due < today => overdue.push(row),
+            Some(due) if due <= soon_end => due_soon.push(row),
+            Some(_) => {}
+        }
+    }
+
+    let mut buckets: Vec<AgingBucket> = BUCKETS
+        .iter()
+        .map(|&(label, from_days, to_days)| AgingBucket {
+            label,
+            from_days,
+            to_days,
+            amount: 0,
+            count: 0,
+        })
+        .collect();
+    let mut by_company: HashMap<Option<Id>, Debtor> = HashMap::new();
+    for row in &overdue {
+        if let Some(b) = buckets
+            .iter_mut()
+            .find(|b| row.days_overdue >= b.from_days && b.to_days.is_none_or(|t| row.days_overdue <= t))
+        {
+            b.amount += row.outstanding;
+            b.count += 1;
+        }
+        let d = by_company.entry(row.company_id).or_insert_with(|| Debtor {
+            company_id: row.company_id,
+            company: row.company.clone(),
+            company_url: row.company_id.and_then(|c| {
+                ctx.ws
+                    .companies
+                    .get(c)
+                    .and_then(|co| links.card_url(co.source, EntityRef::Company(c)))
+            }),
+            manager_id: row.manager_id,
+            manager: row.manager.clone(),
+            owed: 0,
+            max_days_overdue: 0,
+            count: 0,
+        });
+        d.owed += row.outstanding;
+        d.max_days_overdue = d.max_days_overdue.max(row.days_overdue);
+        d.count += 1;
+    }
+
+    let by_days = params.sort.as_deref() == Some("days");
+    let mut companies: Vec<Debtor> = by_company.into_values().collect();
+    if by_days {
+        companies.sort_by(|a, b| {
+            b.max_days_overdue
+                .cmp(&a.max_days_overdue)
+                .then(b.owed.cmp(&a.owed))
+                .then_with(|| a.company.cmp(&b.company))
+        });
+        overdue.sort_by(|a, b| {
+            b.days_overdue
+                .cmp(&a.days_overdue)
+                .then(b.outstanding.cmp(&a.outstanding))
+                .then(a.payment_id.cmp(&b.payment_id))
+        });
+    } else {
+        companies.sort_by(|a, b| {
+            b.owed
+                .cmp(&a.owed)
+                .then(b.max_days_overdue.cmp(&a.max_days_overdue))
+                .then_with(|| a.company.cmp(&b.company))
+        });
+        overdue.sort_by(|a, b| {
+            b.outstanding
+                .cmp(&a.outstanding)
+                .then(b.days_overdue.cmp(&a.days_overdue))
+                .then(a.payment_id.cmp(&b.payment_id))
+        });
+    }
+    due_soon.sort_by(|a, b| {
+        a.due_date
+            .cmp(&b.due_date)
+            .then(b.outstanding.cmp(&a.outstanding))
+            .then(a.payment_id.cmp(&b.payment_id))
+    });
+    without_due_date.sort_by(|a, b| b.outstanding.cmp(&a.outstanding).then(a.payment_id.cmp(&b.payment_id)));
+
+    Receivables {
+        as_of: ctx.as_of,
+        today,
+        sort: if by_days { "days" } else { "amount" },
+        unit: "kopecks",
+        total_overdue: overdue.iter().map(|r| r.outstanding).sum(),
+        companies,
+        buckets,
+        overdue,
+        due_soon_days: soon_days,
+        due_soon,
+        without_due_date,
+    }
+}
+
+/// The payment as it stood on `today`: `None` if nothing was outstanding.
+fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: NaiveDate) -> Option<PaymentRow> {
+    // A payment made after the as-of date had not been made yet then.
+    let paid = if p.paid_date.is_some_and(|d| d > today) {
+        0
+    } else {
+        p.amount_paid.minor()
+    };
+    let outstanding = p.amount_due.minor() - paid;
+    if outstanding <= 0 {
+        return None;
+    }
+    let deal = p.deal_id.and_then(|d| ctx.ws.deals.get(d));
+    let company_id = p.company_id.or(deal.and_then(|d| d.company_id));
+    let company = company_id.and_then(|c| ctx.ws.companies.get(c));
+    let manager_id = deal.and_then(|d| d.responsible_id).or(company.and_then(|c| c.responsible_id));
+    Some(PaymentRow {
+        payment_id: p.id,
+        deal_id: p.deal_id,
+        deal_url: deal.and_then(|d| links.card_url(d.source, EntityRef::Deal(d.id))),
+        company_id,
+        company: company
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| crate::i18n::text(ctx.config.business.language, "report.no_company").to_string()),
+        manager_id,
+        manager: ctx.manager_name(manager_id),
+        amount_due: p.amount_due.minor(),
+        amount_paid: paid,
+        outstanding,
+        due_date: p.due_date,
+        days_overdue: p.due_date.map(|d| (today - d).num_days()).unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Source;
+    use crate::money::Money;
+    use crate::reports::testkit::*;
+    use crate::reports::{Report, ReportId};
+
+    fn pay(k: &mut Kit, deal: Option<Id>, company: Option<Id>, due: Option<&str>, amount: i64, paid: i64, paid_on: Option<&str>) {
+        let id = k.id();
+        k.ws.payments.upsert(Payment {
+            id,
+            deal_id: deal,
+            company_id: company,
+            amount_due: Money::from_major(amount),
+            due_date: due.map(date),
+            amount_paid: Money::from_major(paid),
+            paid_date: paid_on.map(date),
+            source: Source::Amocrm,
+        });
+    }
+
+    fn report(k: &Kit, as_of: &str, sort: Option<&str>) -> Receivables {
+        let params = ReportParams {
+            sort: sort.map(String::from),
+            ..Default::default()
+        };
+        match k.report_with(ReportId::Receivables, as_of, params) {
+            Report::Receivables(r) => r,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn aging_partial_and_split_payments() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let romashka = k.company("Ромашка", anna);
+        let vector = k.company("Вектор", anna);
+        let deal = k.won_deal(anna, 300_000, "2026-08-01T10:00:00Z", "2026-08-10T10:00:00Z");
+        k.set_company(deal, romashka);
+        // One deal paid in two parts: the first half paid, the second 10 days overdue.
+        pay(&mut k, Some(deal), None, Some("2026-09-01"), 150_000, 150_000, Some("2026-09-01"));
+        pay(&mut k, Some(deal), None, Some("2026-11-16"), 150_000, 0, None);
+        // Partial: 100,000 due 2026-08-27 (91 days ago), 40,000 paid.
+        pay(&mut k, None, Some(vector), Some("2026-08-27"), 100_000, 40_000, Some("2026-09-01"));
+        // Due today: not overdue, but due soon; due in 8 days: neither.
+        pay(&mut k, None, Some(vector), Some("2026-11-26"), 5_000, 0, None);
+        pay(&mut k, None, Some(vector), Some("2026-12-04"), 5_000, 0, None);
+        // No due date: listed apart.
+        pay(&mut k, None, Some(romashka), None, 7_000, 0, None);
+        let r = report(&k, "2026-11-26T12:00:00Z", None);
+        assert_eq!(r.total_overdue, 21_000_000);
+        assert_eq!(r.companies.len(), 2);
+        assert_eq!(
+            (
+                r.companies[0].company.as_str(),
+                r.companies[0].owed,
+                r.companies[0].max_days_overdue
+            ),
+            ("Ромашка", 15_000_000, 10)
+        );
+        assert_eq!(
+            (
+                r.companies[1].company.as_str(),
+                r.companies[1].owed,
+                r.companies[1].max_days_overdue
+            ),
+            ("Вектор", 6_000_000, 91)
+        );
+        assert_eq!(r.companies[0].manager_id, Some(anna), "the deal's manager");
+        let amounts: Vec<_> = r.buckets.iter().map(|b| (b.label, b.amount, b.count)).collect();
+        assert_eq!(
+            amounts,
+            vec![("1-30", 15_000_000, 1), ("31-60", 0, 0), ("61-90", 0, 0), ("90+", 6_000_000, 1)]
+        );
+        assert_eq!(r.due_soon.len(), 1);
+        assert_eq!(r.due_soon[0].days_overdue, 0);
+        assert_eq!(r.without_due_date.len(), 1);
+        assert_eq!(r.without_due_date[0].outstanding, 700_000);
+        assert_eq!(
+            r.overdue[0].deal_url.as_deref(),
+            Some(format!("https://test.amocrm.ru/leads/detail/{deal}").as_str())
+        );
+        let by_days = report(&k, "2026-11-26T12:00:00Z", Some("days"));
+        assert_eq!(by_days.companies[0].company, "Вектор");
+    }
+
+    #[test]
+    fn bucket_edges_and_as_of_in_the_past() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let c = k.company("Ромашка", anna);
+        // 30, 31, 61 and 90 days overdue on 26 November.
+        for due in ["2026-10-27", "2026-10-26", "2026-09-26", "2026-08-28"] {
+            pay(&mut k, None, Some(c), Some(due), 1_000, 0, None);
+        }
+        // Paid on 20 November: still owed as of the 10th, not as of the 26th.
+        pay(&mut k, None, Some(c), Some("2026-11-01"), 2_000, 2_000, Some("2026-11-20"));
+        let r = report(&k, "2026-11-26T12:00:00Z", None);
+        let counts: Vec<_> = r.buckets.iter().map(|b| b.count).collect();
+        assert_eq!(counts, vec![1, 1, 2, 0]);
+        let r = report(&k, "2026-11-10T12:00:00Z", None);
+        assert!(r.overdue.iter().any(|p| p.amount_due == 200_000 && p.days_overdue == 9));
+        // Local date in Moscow: 21:30 UTC on the 26th is already the 27th.
+        let r = report(&k, "2026-11-26T21:30:00Z", None);
+        assert_eq!(r.today, date("2026-11-27"));
+    }
+
+    #[test]
+    fn nothing_owed_is_an_empty_report() {
+        let k = Kit::new();
+        let r = report(&k, "2026-11-26T12:00:00Z", None);
+        assert_eq!(r.total_overdue, 0);
+        assert!(r.companies.is_empty() && r.overdue.is_empty() && r.due_soon.is_empty());
+        assert!(r.buckets.iter().all(|b| b.amount == 0));
+    }
+}

@@ -51,13 +51,15 @@ fn pipeline(id: Id, name: &str, first: Id) -> Pipeline {
 
 impl Kit {
     pub fn new() -> Kit {
-        let mut ws = Workspace::default();
-        ws.account = Some(Account {
-            name: "Тест".into(),
-            base_url: "https://test.amocrm.ru".into(),
-            time_zone: "Europe/Moscow".into(),
-            currency: "RUB".into(),
-        });
+        let mut ws = Workspace {
+            account: Some(Account {
+                name: "Тест".into(),
+                base_url: "https://test.amocrm.ru".into(),
+                time_zone: "Europe/Moscow".into(),
+                currency: "RUB".into(),
+            }),
+            ..Workspace::default()
+        };
         ws.pipelines.upsert(pipeline(COLD, "Холодные продажи", FIRST));
         ws.pipelines.upsert(pipeline(HOT, "Горячие продажи", HOT_FIRST));
         Kit {
@@ -155,11 +157,6 @@ impl Kit {
     pub fn win(&mut self, id: Id, when: &str) {
         let pipeline = self.ws.deals.get(id).unwrap().pipeline_id;
         self.move_deal(id, when, pipeline, AMOCRM_WON_STATUS);
-    }
-
-    pub fn lose(&mut self, id: Id, when: &str) {
-        let pipeline = self.ws.deals.get(id).unwrap().pipeline_id;
-        self.move_deal(id, when, pipeline, AMOCRM_LOST_STATUS);
     }
 
     pub fn advance(&mut self, id: Id, when: &str) {
