@@ -8,6 +8,7 @@ pub mod hygiene;
 pub mod leaderboard;
 pub mod plan_fact;
 pub mod receivables;
+pub mod tabular;
 
 use serde::Serialize;
 

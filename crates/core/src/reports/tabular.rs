@@ -1,0 +1,493 @@
+//! Every report as titled tables of typed cells: the one shape the CLI table,
+//! CSV, XLSX and the pages' tables are all drawn from, so they show the same
+//! numbers. Cells keep raw values; formatting happens at the edge per locale.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Report;
+use super::plan_fact::PlanFactRow;
+use crate::calendar::{BusinessCalendar, Instant, PeriodKind};
+use crate::i18n::{Language, format_date, format_int, format_money, format_percent, text};
+use crate::model::Metric;
+use crate::money::Money;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    /// Minor units.
+    Money(i64),
+    Percent(f64),
+    Date(NaiveDate),
+    Instant(Instant),
+    Link {
+        text: String,
+        url: String,
+    },
+}
+
+impl Cell {
+    fn money_or_count(metric: Metric, value: i64) -> Cell {
+        if metric.is_money() { Cell::Money(value) } else { Cell::Int(value) }
+    }
+    fn opt(value: Option<Cell>) -> Cell {
+        value.unwrap_or(Cell::Empty)
+    }
+    fn link(text: String, url: Option<String>) -> Cell {
+        match url {
+            Some(url) => Cell::Link { text, url },
+            None => Cell::Text(text),
+        }
+    }
+
+    /// For people: grouped digits, currency, local dates.
+    pub fn display(&self, lang: Language, currency: &str, cal: &BusinessCalendar) -> String {
+        match self {
+            Cell::Empty => "—".into(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => format_int(lang, *n),
+            Cell::Money(m) => format_money(lang, currency, Money(*m)),
+            Cell::Percent(p) => format_percent(lang, *p),
+            Cell::Date(d) => format_date(lang, *d),
+            Cell::Instant(t) => {
+                let local = cal.local_time(*t);
+                format!("{} {}", format_date(lang, local.date_naive()), local.format("%H:%M"))
+            }
+            Cell::Link { text, .. } => text.clone(),
+        }
+    }
+
+    /// For machines (CSV, XLSX): plain numbers with a dot, ISO dates, money in major units.
+    pub fn raw(&self, cal: &BusinessCalendar) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Money(m) => Money(*m).to_decimal().to_string(),
+            Cell::Percent(p) => format!("{p:.1}"),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Instant(t) => cal.local_time(*t).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            Cell::Link { text, .. } => text.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Table {
+    /// A stable id for file names and page anchors: "month", "violations"...
+    pub id: String,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Lines shown under the table (e.g. "default margin of 30% assumed").
+    pub notes: Vec<String>,
+}
+
+fn t(lang: Language, key: &str) -> String {
+    text(lang, key).to_string()
+}
+
+/// The report as tables, titled and headed in `lang`.
+pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
+    match report {
+        Report::PlanFact(r) => r
+            .periods
+            .iter()
+            .map(|p| {
+                let key = match p.kind {
+                    PeriodKind::Day => "period.today",
+                    PeriodKind::Week => "period.week",
+                    _ => "period.month",
+                };
+                let row = |r: &PlanFactRow| {
+                    vec![
+                        Cell::Text(r.manager.clone()),
+                        Cell::opt(r.plan.map(|v| Cell::money_or_count(r_metric(report), v))),
+                        Cell::money_or_count(r_metric(report), r.fact),
+                        Cell::opt(r.difference.map(|v| Cell::money_or_count(r_metric(report), v))),
+                        Cell::opt(r.percent_done.map(Cell::Percent)),
+                        Cell::opt(r.projection.map(|v| Cell::money_or_count(r_metric(report), v))),
+                    ]
+                };
+                let mut rows: Vec<Vec<Cell>> = p.rows.iter().map(row).collect();
+                rows.push(row(&p.total));
+                Table {
+                    id: match p.kind {
+                        PeriodKind::Day => "today".into(),
+                        PeriodKind::Week => "week".into(),
+                        _ => "month".into(),
+                    },
+                    title: format!("{} · {}", t(lang, key), p.period.key()),
+                    columns: [
+                        "col.manager",
+                        "col.plan",
+                        "col.fact",
+                        "col.difference",
+                        "col.percent_done",
+                        "col.projection",
+                    ]
+                    .iter()
+                    .map(|k| t(lang, k))
+                    .collect(),
+                    rows,
+                    notes: vec![format!(
+                        "{}: {}",
+                        t(lang, "col.metric"),
+                        t(lang, &format!("metric.{}", r.metric.as_str()))
+                    )],
+                }
+            })
+            .collect(),
+        Report::Leaderboard(r) => {
+            let m = r.metric;
+            let rows = r
+                .rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        Cell::Int(row.place as i64),
+                        Cell::Text(row.manager.clone()),
+                        Cell::money_or_count(m, row.value),
+                        Cell::Int(row.won_count as i64),
+                        Cell::opt(row.average_check.map(Cell::Money)),
+                        Cell::opt(row.gap_to_next_place.map(|g| Cell::money_or_count(m, g))),
+                    ]
+                })
+                .collect();
+            let mut notes = vec![format!("{}: {}", t(lang, "col.metric"), t(lang, &format!("metric.{}", m.as_str())))];
+            if let Some(w) = &r.last_month_winner {
+                notes.push(format!(
+                    "{} ({}): {}",
+                    t(lang, "leaderboard.last_winner"),
+                    r.last_month.key(),
+                    w.manager
+                ));
+            }
+            if r.default_margin_used {
+                notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
+            }
+            vec![Table {
+                id: "leaderboard".into(),
+                title: format!("{} · {}", t(lang, "report.leaderboard"), r.month.key()),
+                columns: ["col.place", "col.manager", "col.value", "col.won", "col.average_check", "col.gap"]
+                    .iter()
+                    .map(|k| t(lang, k))
+                    .collect(),
+                rows,
+                notes,
+            }]
+        }
+        Report::Hygiene(r) => {
+            let enabled: Vec<_> = r.rules.iter().filter(|s| s.enabled).collect();
+            let mut columns = vec![t(lang, "col.manager")];
+            columns.extend(enabled.iter().map(|s| s.title.clone()));
+            columns.extend([t(lang, "col.total"), t(lang, "col.score")]);
+            let row = |m: &super::hygiene::ManagerHygiene| {
+                let mut cells = vec![Cell::Text(m.manager.clone())];
+                cells.extend(
+                    enabled
+                        .iter()
+                        .map(|s| Cell::Int(m.counts.get(&s.rule).copied().unwrap_or(0) as i64)),
+                );
+                cells.push(Cell::Int(m.violations as i64));
+                cells.push(Cell::opt(m.score.map(Cell::Percent)));
+                cells
+            };
+            let mut rows: Vec<Vec<Cell>> = r.managers.iter().map(row).collect();
+            rows.push(row(&r.team));
+            let notes = r
+                .rules
+                .iter()
+                .filter_map(|s| s.note.as_ref().map(|n| format!("{}: {n}", s.title)))
+                .collect();
+            let violations = r
+                .violations
+                .iter()
+                .map(|v| {
+                    vec![
+                        Cell::Text(text(lang, &v.rule.title_key()).to_string()),
+                        Cell::link(v.name.clone(), v.url.clone()),
+                        Cell::Text(v.manager.clone()),
+                        Cell::Int(v.open_days),
+                        Cell::opt(v.detail.clone().map(Cell::Text)),
+                    ]
+                })
+                .collect();
+            vec![
+                Table {
+                    id: "managers".into(),
+                    title: t(lang, "report.hygiene"),
+                    columns,
+                    rows,
+                    notes,
+                },
+                Table {
+                    id: "violations".into(),
+                    title: t(lang, "hygiene.violations"),
+                    columns: ["col.rule", "col.record", "col.manager", "col.days_open", "col.detail"]
+                        .iter()
+                        .map(|k| t(lang, k))
+                        .collect(),
+                    rows: violations,
+                    notes: vec![],
+                },
+            ]
+        }
+        Report::CallPriority(r) => {
+            let rows = r
+                .managers
+                .iter()
+                .flat_map(|m| {
+                    m.companies.iter().map(move |c| {
+                        vec![
+                            Cell::Text(m.manager.clone()),
+                            Cell::Int(c.rank as i64),
+                            Cell::link(c.company.clone(), c.company_url.clone()),
+                            Cell::Int(c.deals_recent as i64),
+                            Cell::Int(c.comms_recent as i64),
+                            Cell::opt(c.last_contact.map(Cell::Instant)),
+                            Cell::Money(c.past_revenue),
+                            Cell::Text(c.why.clone()),
+                        ]
+                    })
+                })
+                .collect();
+            vec![Table {
+                id: "call-priority".into(),
+                title: t(lang, "report.call_priority"),
+                columns: [
+                    "col.manager",
+                    "col.place",
+                    "col.company",
+                    "col.deals_recent",
+                    "col.comms_recent",
+                    "col.last_contact",
+                    "col.revenue",
+                    "col.why",
+                ]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect(),
+                rows,
+                notes: vec![],
+            }]
+        }
+        Report::Receivables(r) => {
+            let payment_rows = |list: &[super::receivables::PaymentRow]| {
+                list.iter()
+                    .map(|p| {
+                        vec![
+                            Cell::link(p.company.clone(), p.deal_url.clone()),
+                            Cell::Text(p.manager.clone()),
+                            Cell::Money(p.outstanding),
+                            Cell::opt(p.due_date.map(Cell::Date)),
+                            Cell::Int(p.days_overdue.max(0)),
+                        ]
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let payment_columns: Vec<String> = ["col.company", "col.manager", "col.outstanding", "col.due_date", "col.days_overdue"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect();
+            vec![
+                Table {
+                    id: "debtors".into(),
+                    title: t(lang, "receivables.debtors"),
+                    columns: ["col.company", "col.manager", "col.owed", "col.days_overdue_max", "col.count"]
+                        .iter()
+                        .map(|k| t(lang, k))
+                        .collect(),
+                    rows: r
+                        .companies
+                        .iter()
+                        .map(|d| {
+                            vec![
+                                Cell::link(d.company.clone(), d.company_url.clone()),
+                                Cell::Text(d.manager.clone()),
+                                Cell::Money(d.owed),
+                                Cell::Int(d.max_days_overdue),
+                                Cell::Int(d.count as i64),
+                            ]
+                        })
+                        .collect(),
+                    notes: vec![format!(
+                        "{}: {}",
+                        t(lang, "receivables.total"),
+                        format_money(lang, currency, Money(r.total_overdue))
+                    )],
+                },
+                Table {
+                    id: "aging".into(),
+                    title: t(lang, "receivables.aging"),
+                    columns: ["col.days_overdue", "col.outstanding", "col.count"]
+                        .iter()
+                        .map(|k| t(lang, k))
+                        .collect(),
+                    rows: r
+                        .buckets
+                        .iter()
+                        .map(|b| vec![Cell::Text(b.label.into()), Cell::Money(b.amount), Cell::Int(b.count as i64)])
+                        .collect(),
+                    notes: vec![],
+                },
+                Table {
+                    id: "due-soon".into(),
+                    title: t(lang, "receivables.due_soon"),
+                    columns: payment_columns.clone(),
+                    rows: payment_rows(&r.due_soon),
+                    notes: vec![],
+                },
+                Table {
+                    id: "no-due-date".into(),
+                    title: t(lang, "receivables.no_due_date"),
+                    columns: payment_columns,
+                    rows: payment_rows(&r.without_due_date),
+                    notes: vec![],
+                },
+            ]
+        }
+    }
+}
+
+fn r_metric(report: &Report) -> Metric {
+    match report {
+        Report::PlanFact(r) => r.metric,
+        Report::Leaderboard(r) => r.metric,
+        _ => Metric::Revenue,
+    }
+}
+
+/// A table as CSV (RFC 4180 quoting), raw values, header row first.
+pub fn to_csv(table: &Table, cal: &BusinessCalendar) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = table.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for row in &table.rows {
+        out.push_str(&row.iter().map(|c| quote(&c.raw(cal))).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A table as aligned text for a terminal.
+pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar) -> String {
+    let cells: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.display(lang, currency, cal)).collect())
+        .collect();
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = table.columns.iter().map(|c| width(c)).collect();
+    for row in &cells {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(c).min(60));
+        }
+    }
+    let numeric: Vec<bool> = (0..table.columns.len())
+        .map(|i| {
+            table
+                .rows
+                .iter()
+                .any(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_)))
+        })
+        .collect();
+    let line = |values: &[String]| {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let v: String = v.chars().take(60).collect();
+                let pad = " ".repeat(widths[i].saturating_sub(width(&v)));
+                if numeric[i] { format!("{pad}{v}") } else { format!("{v}{pad}") }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = format!("{}\n", table.title);
+    out.push_str(&line(&table.columns));
+    out.push('\n');
+    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
+    out.push('\n');
+    for row in &cells {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    for note in &table.notes {
+        out.push_str(&format!("  {note}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reports::ReportId;
+    use crate::reports::testkit::*;
+
+    #[test]
+    fn plan_fact_tables_show_the_reports_numbers() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.month_plan(anna, "2026-11", Metric::Revenue, 1_000_000);
+        k.won_deal(anna, 250_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        let report = k.report(ReportId::PlanFact, "2026-11-26T12:00:00Z");
+        let tables = tables(&report, Language::Ru, "RUB");
+        assert_eq!(tables.len(), 3);
+        let month = &tables[2];
+        assert_eq!(month.id, "month");
+        assert_eq!(month.rows[0][2], Cell::Money(25_000_000));
+        assert_eq!(month.rows[0][4], Cell::Percent(25.0));
+        let cal = k.config.calendar();
+        let csv = to_csv(month, &cal);
+        assert!(csv.starts_with("Менеджер,План,Факт,"), "{csv}");
+        assert!(csv.contains("Анна,1000000.00,250000.00,-750000.00,25.0,"), "{csv}");
+        let text = to_text(month, Language::Ru, "RUB", &cal);
+        assert!(text.contains("250\u{a0}000\u{a0}₽"), "{text}");
+        assert!(text.contains("25,0\u{a0}%"), "{text}");
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let table = Table {
+            id: "x".into(),
+            title: "x".into(),
+            columns: vec!["a".into(), "b".into()],
+            rows: vec![vec![Cell::Text("ООО \"Ромашка\", Москва".into()), Cell::Empty]],
+            notes: vec![],
+        };
+        let cal = BusinessCalendar::plain(chrono_tz::UTC);
+        assert_eq!(to_csv(&table, &cal), "a,b\n\"ООО \"\"Ромашка\"\", Москва\",\n");
+    }
+
+    #[test]
+    fn every_report_renders_with_headers_matching_rows() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let c = k.company("Ромашка", anna);
+        let d = k.won_deal(anna, 1_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        k.set_company(d, c);
+        k.open_deal(anna, 0, "2026-10-02T10:00:00Z");
+        for id in ReportId::ALL {
+            for lang in [Language::Ru, Language::En] {
+                for table in tables(&k.report(id, "2026-11-26T12:00:00Z"), lang, "RUB") {
+                    assert!(!table.title.contains('?'), "{id:?} {}", table.title);
+                    for row in &table.rows {
+                        assert_eq!(row.len(), table.columns.len(), "{id:?} {}", table.id);
+                    }
+                }
+            }
+        }
+    }
+}
