@@ -1,0 +1,8 @@
+//! Spreadsheets in and out: the head of sales' plan file (CSV or XLSX) read
+//! into plans with errors that name the file, row and column; report tables
+//! written out as CSV and XLSX downloads.
+
+pub mod export;
+pub mod plans;
+
+pub use plans::{PlanImportError, parse_plans};
