@@ -113,7 +113,7 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
         )));
     }
 
-    let mut plans = Vec::new();
+    let mut plans: Vec<(usize, Plan)> = Vec::new();
     let mut problems = Vec::new();
     for (n, row) in body.iter().enumerate() {
         let row_no = n + 2;
