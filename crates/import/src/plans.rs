@@ -159,32 +159,33 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
             problem("target", e.clone());
         }
         if let (Some(manager_id), Some(period), Some(metric), Some(Ok(target))) = (manager, period, metric, target) {
-            plans.push(Plan {
-                manager_id,
-                period,
-                metric,
-                target,
-                origin: origin.to_string(),
-            });
+            plans.push((
+                row_no,
+                Plan {
+                    manager_id,
+                    period,
+                    metric,
+                    target,
+                    origin: origin.to_string(),
+                },
+            ));
         }
     }
     // The same plan twice in one file is a mistake the head of sales wants to hear about.
-    for (i, p) in plans.iter().enumerate() {
-        if let Some(j) = plans[..i]
-            .iter()
-            .position(|q| q.manager_id == p.manager_id && q.period == p.period && q.metric == p.metric)
+    for (i, (row, p)) in plans.iter().enumerate() {
+        let same = |(_, q): &&(usize, Plan)| q.manager_id == p.manager_id && q.period == p.period && q.metric == p.metric;
+        if let Some((first, _)) = plans[..i].iter().find(same)
+            && problems.len() < MAX_PROBLEMS
         {
-            if problems.len() < MAX_PROBLEMS {
-                problems.push(Problem {
-                    row: 0,
-                    column: String::new(),
-                    message: format!("plan #{} repeats plan #{} (same manager, period and metric)", i + 1, j + 1),
-                });
-            }
+            problems.push(Problem {
+                row: *row,
+                column: "manager".into(),
+                message: format!("repeats row {first} (same manager, period and metric)"),
+            });
         }
     }
     if problems.is_empty() {
-        Ok(plans)
+        Ok(plans.into_iter().map(|(_, p)| p).collect())
     } else {
         Err(PlanImportError {
             file: origin.to_string(),
@@ -377,7 +378,7 @@ mod tests {
     fn duplicates_within_a_file_are_refused() {
         let csv = "manager,period,metric,target\nАнна Смирнова,2026-11,revenue,1\nanna@example.ru,2026-11,revenue,2\n";
         let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap_err();
-        assert!(err.to_string().contains("repeats"), "{err}");
+        assert!(err.to_string().contains("row 3, column \"manager\": repeats row 2"), "{err}");
     }
 
     #[test]
