@@ -1,0 +1,40 @@
+//! The connector's error type. Messages say what happened and what to do,
+//! and never contain a token: requests carry tokens only in headers, and
+//! bodies we quote are amoCRM's error texts.
+
+/// How to fix an authentication failure; repeated in every such error.
+pub const RECONNECT_HINT: &str = "reconnect with `tsifra amocrm connect` (OAuth2), or put a new long-lived token into [amocrm] long_lived_token";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// HTTP 403: amoCRM blocks accounts that repeatedly exceed the request limit. Retrying makes it worse.
+    #[error(
+        "amoCRM blocked API access for this account (HTTP 403), usually for repeatedly exceeding the request limit (7 per second). \
+         Sync stopped and will not retry: wait, lower [amocrm] requests_per_second, and if the block stays ask amoCRM support to lift it"
+    )]
+    Blocked,
+    /// HTTP 401 that a token refresh did not cure: the token is revoked, expired or the integration disabled.
+    #[error("amoCRM refused the saved token (HTTP 401{detail}): it was revoked, expired, or the integration was disabled; {RECONNECT_HINT}")]
+    Unauthorized { detail: String },
+    /// No token at all yet.
+    #[error("amoCRM is not connected yet: {RECONNECT_HINT}")]
+    NotConnected,
+    #[error("amoCRM says the account's subscription has ended (HTTP 402); sync resumes once it is paid")]
+    PaymentRequired,
+    #[error("amoCRM answered HTTP {status} to {path}: {detail}")]
+    Api { status: u16, path: String, detail: String },
+    #[error("amoCRM kept failing for {path}: gave up after {attempts} attempts, last: {last}")]
+    RetriesExhausted { path: String, attempts: u32, last: String },
+    #[error("amoCRM sent something unreadable for {path}: {message}")]
+    Decode { path: String, message: String },
+    #[error("token storage: {0}")]
+    TokenStore(String),
+    #[error("store: {0}")]
+    Store(String),
+    #[error("a sync is already running")]
+    AlreadyRunning,
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,594 @@
+//! Wire types -> the canonical model (SPEC §2). Pure functions: a
+//! [`MapContext`] carries what mapping needs from the dictionaries (field
+//! definitions, task types, the account's time zone), nothing here does I/O.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+use tsifra_core::model::{
+    Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef, FieldType, FieldValue, Id, LossReason, Pipeline,
+    Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User, AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS,
+};
+use tsifra_core::{Instant, Money};
+
+use crate::de;
+use crate::wire;
+
+/// What mapping needs besides the record itself.
+#[derive(Clone, Debug)]
+pub struct MapContext {
+    /// Our configured base URL (card links use it; `_links` may name a shard host instead).
+    pub base_url: String,
+    /// The account's time zone, for date-only custom field values.
+    pub tz: Tz,
+    /// Field definitions of leads, contacts and companies by id (ids are unique per account).
+    pub field_defs: HashMap<Id, FieldDef>,
+    /// Task type id -> kind, from the account's `task_types`.
+    pub task_types: HashMap<Id, TaskKind>,
+    /// Currency when the account does not say.
+    pub default_currency: String,
+}
+
+impl MapContext {
+    pub fn new(base_url: &str) -> Self {
+        MapContext {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            tz: chrono_tz::Europe::Moscow,
+            field_defs: HashMap::new(),
+            task_types: HashMap::new(),
+            default_currency: "RUB".into(),
+        }
+    }
+
+    pub fn with_field_defs(mut self, defs: impl IntoIterator<Item = FieldDef>) -> Self {
+        self.field_defs.extend(defs.into_iter().map(|d| (d.id, d)));
+        self
+    }
+}
+
+/// Unix seconds -> instant; nonsense gives the epoch rather than an error.
+pub fn instant(ts: i64) -> Instant {
+    DateTime::<Utc>::from_timestamp(ts, 0).unwrap_or_default()
+}
+
+fn opt_instant(ts: Option<i64>) -> Option<Instant> {
+    ts.filter(|&t| t > 0).map(instant)
+}
+
+/// A stable numeric id for amoCRM's string ids (events, chat messages): the
+/// number itself when the string is one, else a 62-bit FNV-1a hash with bit 62
+/// set, which keeps it clear of amoCRM's own (much smaller) integer ids.
+pub fn string_id(s: &str) -> Id {
+    if let Ok(n) = s.trim().parse::<i64>() {
+        return n;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    ((h & ((1 << 62) - 1)) | (1 << 62)) as Id
+}
+
+pub fn map_account(a: &wire::Account, ctx: &MapContext) -> (Account, Vec<Team>) {
+    let tz = a.embedded.datetime_settings.as_ref().and_then(|d| d.timezone.clone()).unwrap_or_else(|| ctx.tz.name().to_string());
+    let account = Account {
+        name: a.name.clone(),
+        base_url: ctx.base_url.clone(),
+        time_zone: tz,
+        currency: a.currency.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| ctx.default_currency.clone()),
+    };
+    let teams = a.embedded.users_groups.iter().map(|g| Team { id: g.id, name: g.name.clone() }).collect();
+    (account, teams)
+}
+
+/// The account's time zone, falling back to Moscow when it is missing or unknown.
+pub fn account_tz(a: &wire::Account) -> Tz {
+    a.embedded
+        .datetime_settings
+        .as_ref()
+        .and_then(|d| d.timezone.as_deref())
+        .and_then(|t| t.parse::<Tz>().ok())
+        .unwrap_or(chrono_tz::Europe::Moscow)
+}
+
+/// Task type ids -> kinds. Standard types have codes (FOLLOW_UP "Связаться" is a call,
+/// MEETING a meeting); custom types are told by their names.
+pub fn task_kinds(a: &wire::Account) -> HashMap<Id, TaskKind> {
+    a.embedded.task_types.iter().map(|t| (t.id, task_kind(t.code.as_deref(), &t.name))).collect()
+}
+
+pub fn task_kind(code: Option<&str>, name: &str) -> TaskKind {
+    match code.map(str::to_ascii_uppercase).as_deref() {
+        Some("FOLLOW_UP") | Some("CALL") => return TaskKind::Call,
+        Some("MEETING") => return TaskKind::Meeting,
+        Some("EMAIL") | Some("LETTER") => return TaskKind::Email,
+        _ => {}
+    }
+    let n = name.to_lowercase();
+    if n.contains("звон") || n.contains("call") || n.contains("связат") {
+        TaskKind::Call
+    } else if n.contains("встреч") || n.contains("meet") {
+        TaskKind::Meeting
+    } else if n.contains("письм") || n.contains("mail") || n.contains("почт") {
+        TaskKind::Email
+    } else {
+        TaskKind::Other
+    }
+}
+
+pub fn map_user(u: &wire::User) -> User {
+    let rights = u.rights.clone().unwrap_or_default();
+    User {
+        id: u.id,
+        name: u.name.clone(),
+        email: u.email.clone().filter(|e| !e.trim().is_empty()),
+        team_id: rights.group_id.or_else(|| u.embedded.groups.first().map(|g| g.id)),
+        active: rights.is_active.unwrap_or(true),
+        source: Source::Amocrm,
+    }
+}
+
+pub fn stage_kind(status_id: Id) -> StageKind {
+    match status_id {
+        AMOCRM_WON_STATUS => StageKind::Won,
+        AMOCRM_LOST_STATUS => StageKind::Lost,
+        _ => StageKind::Open,
+    }
+}
+
+pub fn map_pipeline(p: &wire::Pipeline) -> Pipeline {
+    let mut stages: Vec<Stage> = p
+        .embedded
+        .statuses
+        .iter()
+        .map(|s| Stage {
+            id: s.id,
+            name: s.name.clone(),
+            sort: s.sort.unwrap_or(0) as i32,
+            kind: stage_kind(s.id),
+        })
+        .collect();
+    stages.sort_by_key(|s| s.sort);
+    Pipeline {
+        id: p.id,
+        name: p.name.clone(),
+        sort: p.sort.unwrap_or(0) as i32,
+        is_main: p.is_main,
+        stages,
+    }
+}
+
+pub fn map_loss_reason(r: &wire::LossReason) -> LossReason {
+    LossReason { id: r.id, name: r.name.clone() }
+}
+
+/// amoCRM field type name -> our type. Phones and e-mails are `multitext` fields
+/// told apart by their code.
+pub fn field_type(amo_type: &str, code: Option<&str>) -> FieldType {
+    match amo_type {
+        "numeric" => FieldType::Number,
+        "price" | "monetary" => FieldType::Money,
+        "date" | "birthday" => FieldType::Date,
+        "date_time" => FieldType::DateTime,
+        "checkbox" => FieldType::Checkbox,
+        "select" | "radiobutton" | "category" => FieldType::Select,
+        "multiselect" => FieldType::MultiSelect,
+        "url" => FieldType::Url,
+        "multitext" => match code.map(str::to_ascii_uppercase).as_deref() {
+            Some("PHONE") => FieldType::Phone,
+            Some("EMAIL") => FieldType::Email,
+            _ => FieldType::Text,
+        },
+        _ => FieldType::Text,
+    }
+}
+
+pub fn map_field_def(f: &wire::CustomField, entity: EntityKind) -> FieldDef {
+    let mut enums = f.enums.clone();
+    enums.sort_by_key(|e| (e.sort.unwrap_or(0), e.id));
+    FieldDef {
+        id: f.id,
+        entity,
+        name: f.name.clone(),
+        code: f.code.clone().filter(|c| !c.is_empty()),
+        field_type: field_type(&f.field_type, f.code.as_deref()),
+        options: enums.into_iter().map(|e| e.value).collect(),
+    }
+}
+
+/// A field whose values are the company's tax number (ИНН) rather than a custom value.
+pub fn is_tax_id_field(name: &str, code: Option<&str>) -> bool {
+    let n = name.trim().to_lowercase();
+    matches!(code.map(str::to_ascii_uppercase).as_deref(), Some("INN") | Some("TAX_ID")) || n == "инн" || n == "inn"
+}
+
+/// Text of one value item: scalars as text; objects (legal entity, linked entity,
+/// file, items) by their most telling member.
+fn item_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(map) => ["name", "file_name", "description", "sku", "text", "value"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(de::value_to_string))
+            .or_else(|| map.get("vat_id").and_then(de::value_to_string)),
+        other => de::value_to_string(other),
+    }
+}
+
+/// A date-only value: amoCRM sends a Unix timestamp; midnight UTC is read as that
+/// date, anything else as the date in the account's time zone.
+pub fn date_of(ts: i64, tz: Tz) -> NaiveDate {
+    let at = instant(ts);
+    if ts.rem_euclid(86_400) == 0 { at.date_naive() } else { at.with_timezone(&tz).date_naive() }
+}
+
+/// Types one field's values by the field's type. `None` when nothing usable is filled.
+pub fn field_value(ft: FieldType, fv: &wire::FieldValues, tz: Tz) -> Option<FieldValue> {
+    let first = fv.values.iter().map(|i| &i.value).find(|v| !v.is_null());
+    let value = match ft {
+        FieldType::Number => FieldValue::Number(de::value_to_decimal(first?)?),
+        FieldType::Money => FieldValue::Money(Money::from_decimal(de::value_to_decimal(first?)?)?),
+        FieldType::Date => FieldValue::Date(date_of(de::value_to_i64(first?)?, tz)),
+        FieldType::DateTime => FieldValue::Instant(instant(de::value_to_i64(first?)?)),
+        FieldType::Checkbox => FieldValue::Bool(de::value_to_bool(first?)?),
+        FieldType::Select | FieldType::MultiSelect => {
+            let options: Vec<String> = fv.values.iter().filter_map(|i| item_text(&i.value)).collect();
+            if options.is_empty() {
+                return None;
+            }
+            FieldValue::Options(options)
+        }
+        FieldType::Text | FieldType::Url | FieldType::Phone | FieldType::Email => {
+            let texts: Vec<String> = fv.values.iter().filter_map(|i| item_text(&i.value)).collect();
+            if texts.is_empty() {
+                return None;
+            }
+            FieldValue::Text(texts.join(", "))
+        }
+    };
+    Some(value)
+}
+
+/// The type of a value's field: its definition when known, else the type name the value carries.
+fn value_type(fv: &wire::FieldValues, ctx: &MapContext) -> (FieldType, Option<String>, String) {
+    match ctx.field_defs.get(&fv.field_id) {
+        Some(def) => (def.field_type, def.code.clone(), def.name.clone()),
+        None => (
+            field_type(fv.field_type.as_deref().unwrap_or("text"), fv.field_code.as_deref()),
+            fv.field_code.clone(),
+            fv.field_name.clone().unwrap_or_default(),
+        ),
+    }
+}
+
+/// Custom fields of a contact or company, split into phones, e-mails, the tax id and the rest.
+struct Party {
+    phones: Vec<String>,
+    emails: Vec<String>,
+    tax_id: Option<String>,
+    fields: Vec<(Id, FieldValue)>,
+}
+
+fn split_party_fields(values: &[wire::FieldValues], ctx: &MapContext) -> Party {
+    let mut party = Party {
+        phones: Vec::new(),
+        emails: Vec::new(),
+        tax_id: None,
+        fields: Vec::new(),
+    };
+    for fv in values {
+        let (ft, code, name) = value_type(fv, ctx);
+        let texts = || fv.values.iter().filter_map(|i| item_text(&i.value)).filter(|t| !t.trim().is_empty());
+        match ft {
+            FieldType::Phone => party.phones.extend(texts()),
+            FieldType::Email => party.emails.extend(texts()),
+            _ if is_tax_id_field(&name, code.as_deref()) => party.tax_id = texts().next(),
+            _ => {
+                if let Some(v) = field_value(ft, fv, ctx.tz) {
+                    party.fields.push((fv.field_id, v));
+                }
+            }
+        }
+    }
+    party
+}
+
+fn deal_fields(values: &[wire::FieldValues], ctx: &MapContext) -> Vec<(Id, FieldValue)> {
+    values
+        .iter()
+        .filter_map(|fv| {
+            let (ft, _, _) = value_type(fv, ctx);
+            field_value(ft, fv, ctx.tz).map(|v| (fv.field_id, v))
+        })
+        .collect()
+}
+
+pub fn map_company(c: &wire::Company, ctx: &MapContext) -> Company {
+    let party = split_party_fields(&c.custom_fields_values, ctx);
+    let created = c.created_at.unwrap_or(0);
+    Company {
+        id: c.id,
+        name: c.name.clone(),
+        responsible_id: c.responsible_user_id,
+        created_at: instant(created),
+        updated_at: instant(c.updated_at.unwrap_or(created)),
+        tax_id: party.tax_id,
+        phones: party.phones,
+        emails: party.emails,
+        fields: party.fields,
+        source: Source::Amocrm,
+    }
+}
+
+pub fn map_contact(c: &wire::Contact, ctx: &MapContext) -> Contact {
+    let party = split_party_fields(&c.custom_fields_values, ctx);
+    let created = c.created_at.unwrap_or(0);
+    let name = if c.name.trim().is_empty() {
+        [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    } else {
+        c.name.clone()
+    };
+    Contact {
+        id: c.id,
+        name,
+        responsible_id: c.responsible_user_id,
+        company_ids: c.embedded.companies.iter().map(|l| l.id).collect(),
+        created_at: instant(created),
+        updated_at: instant(c.updated_at.unwrap_or(created)),
+        phones: party.phones,
+        emails: party.emails,
+        fields: party.fields,
+        source: Source::Amocrm,
+    }
+}
+
+/// A lead as a deal. The stage history is carried over from `existing` (the stored
+/// deal) because the list endpoints do not return it: it comes from events, see
+/// [`merge_history`]. A deal seen for the first time starts with one move: created
+/// into its current stage.
+pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> Deal {
+    let created = l.created_at.unwrap_or(0);
+    let pipeline_id = l.pipeline_id.unwrap_or(0);
+    let stage_id = l.status_id.unwrap_or(0);
+    let history = match existing {
+        Some(d) if !d.history.is_empty() => d.history.clone(),
+        _ => vec![StageMove {
+            at: instant(created),
+            pipeline_id,
+            stage_id,
+            author_id: l.created_by,
+        }],
+    };
+    let amount = l.price.and_then(Money::from_decimal).unwrap_or(Money::ZERO);
+    Deal {
+        id: l.id,
+        name: l.name.clone(),
+        pipeline_id,
+        stage_id,
+        amount,
+        responsible_id: l.responsible_user_id,
+        company_id: l.embedded.companies.first().map(|c| c.id),
+        contact_ids: l.embedded.contacts.iter().map(|c| c.id).collect(),
+        created_at: instant(created),
+        updated_at: instant(l.updated_at.unwrap_or(created)),
+        closed_at: opt_instant(l.closed_at),
+        loss_reason_id: l.loss_reason_id.or_else(|| l.embedded.loss_reason.first().map(|r| r.id)),
+        lead_source: l.embedded.source.as_ref().map(|s| s.name.clone()).filter(|s| !s.is_empty()),
+        tags: l.embedded.tags.iter().map(|t| t.name.clone()).filter(|t| !t.is_empty()).collect(),
+        fields: deal_fields(&l.custom_fields_values, ctx),
+        history,
+        source: Source::Amocrm,
+    }
+}
+
+/// amoCRM's entity type names (plural in tasks and URLs, singular in events) -> ours.
+pub fn entity_kind(amo: &str) -> Option<EntityKind> {
+    match amo {
+        "leads" | "lead" => Some(EntityKind::Deal),
+        "contacts" | "contact" => Some(EntityKind::Contact),
+        "companies" | "company" => Some(EntityKind::Company),
+        "tasks" | "task" => Some(EntityKind::Task),
+        _ => None,
+    }
+}
+
+/// Our entity kind -> the path segment of its endpoints.
+pub fn entity_path(kind: EntityKind) -> Option<&'static str> {
+    match kind {
+        EntityKind::Deal => Some("leads"),
+        EntityKind::Contact => Some("contacts"),
+        EntityKind::Company => Some("companies"),
+        EntityKind::Task => Some("tasks"),
+        _ => None,
+    }
+}
+
+fn entity_ref(amo_type: Option<&str>, id: Option<Id>) -> Option<EntityRef> {
+    EntityRef::new(entity_kind(amo_type?)?, id?)
+}
+
+pub fn map_task(t: &wire::Task, ctx: &MapContext) -> Task {
+    let created = t.created_at.unwrap_or(0);
+    let kind = t
+        .task_type_id
+        .and_then(|id| ctx.task_types.get(&id).copied())
+        .unwrap_or(match t.task_type_id {
+            Some(1) => TaskKind::Call,
+            Some(2) => TaskKind::Meeting,
+            _ => TaskKind::Other,
+        });
+    Task {
+        id: t.id,
+        entity: entity_ref(t.entity_type.as_deref(), t.entity_id),
+        responsible_id: t.responsible_user_id,
+        kind,
+        text: t.text.clone(),
+        created_at: instant(created),
+        due_at: instant(t.complete_till.unwrap_or(created)),
+        // amoCRM keeps no completion time; the last update of a completed task is the closest thing.
+        completed_at: t.is_completed.then(|| instant(t.updated_at.unwrap_or(created))),
+        result: t.result.as_ref().and_then(|r| r.text.clone()).filter(|s| !s.trim().is_empty()),
+        source: Source::Amocrm,
+    }
+}
+
+/// amoCRM's call status 4 = "the talk took place" (calls-api).
+pub const CALL_STATUS_TALKED: i64 = 4;
+
+/// A note as an activity: calls (with duration and whether they connected),
+/// e-mails, SMS and plain notes. Other note types (service messages, files...) are not activities.
+pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
+    let (kind, is_call) = match n.note_type.as_str() {
+        "call_in" => (ActivityKind::CallIn, true),
+        "call_out" => (ActivityKind::CallOut, true),
+        "amomail_message" | "amomail" => (
+            if n.income().unwrap_or(true) { ActivityKind::EmailIn } else { ActivityKind::EmailOut },
+            false,
+        ),
+        "sms_in" => (ActivityKind::ChatIn, false),
+        "sms_out" => (ActivityKind::ChatOut, false),
+        "common" => (ActivityKind::Note, false),
+        _ => return None,
+    };
+    let duration = if is_call { n.duration().unwrap_or(0).clamp(0, u32::MAX as i64) as u32 } else { 0 };
+    let connected = if is_call {
+        match n.call_status() {
+            Some(status) => status == CALL_STATUS_TALKED,
+            None => duration > 0,
+        }
+    } else {
+        true
+    };
+    Some(Activity {
+        id: n.id,
+        kind,
+        manager_id: if is_call { n.call_responsible() } else { None }.or(n.responsible_user_id).or(n.created_by),
+        entity: n.entity_id.and_then(|id| EntityRef::new(entity, id)),
+        at: instant(n.created_at.unwrap_or(0)),
+        duration_s: duration,
+        connected,
+        source: Source::Amocrm,
+    })
+}
+
+/// A lead's move between stages, from a `lead_status_changed` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    pub deal_id: Id,
+    pub at: Instant,
+    /// (pipeline id, status id) before the move, when the event says.
+    pub from: Option<(Id, Id)>,
+    pub to: (Id, Id),
+    pub author_id: Option<Id>,
+}
+
+/// What one event means for the model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventEffect {
+    StatusChange(StatusChange),
+    /// `lead_added`: when and by whom the lead was created (its first stage is in the lead itself).
+    LeadAdded { deal_id: Id, at: Instant, author_id: Option<Id> },
+    /// Chat messages are activities by themselves.
+    Activity(Activity),
+    /// Calls carry only a note id: the note holds duration and status.
+    CallNote { entity: EntityRef, note_id: Id },
+    Deleted { kind: EntityKind, id: Id, at: Instant },
+    Restored { kind: EntityKind, id: Id, at: Instant },
+    Ignored,
+}
+
+/// Event types the sync asks for (the feed has dozens).
+pub const HISTORY_EVENT_TYPES: &[&str] = &["lead_status_changed", "incoming_chat_message", "outgoing_chat_message", "incoming_call", "outgoing_call"];
+pub const DELETION_EVENT_TYPES: &[&str] = &[
+    "lead_deleted",
+    "lead_restored",
+    "contact_deleted",
+    "contact_restored",
+    "company_deleted",
+    "company_restored",
+    "task_deleted",
+];
+
+pub fn map_event(e: &wire::Event) -> EventEffect {
+    let at = instant(e.created_at.unwrap_or(0));
+    let entity = entity_ref(e.entity_type.as_deref(), e.entity_id);
+    let id = e.entity_id;
+    match e.event_type.as_str() {
+        "lead_status_changed" => match (id, wire::Event::lead_status(&e.value_after)) {
+            (Some(deal_id), Some(to)) => EventEffect::StatusChange(StatusChange {
+                deal_id,
+                at,
+                from: wire::Event::lead_status(&e.value_before),
+                to,
+                author_id: e.created_by,
+            }),
+            _ => EventEffect::Ignored,
+        },
+        "lead_added" => match id {
+            Some(deal_id) => EventEffect::LeadAdded { deal_id, at, author_id: e.created_by },
+            None => EventEffect::Ignored,
+        },
+        "incoming_chat_message" | "outgoing_chat_message" => EventEffect::Activity(Activity {
+            id: string_id(&e.id),
+            kind: if e.event_type.starts_with("incoming") { ActivityKind::ChatIn } else { ActivityKind::ChatOut },
+            manager_id: e.created_by,
+            entity,
+            at,
+            duration_s: 0,
+            connected: true,
+            source: Source::Amocrm,
+        }),
+        "incoming_call" | "outgoing_call" => match (entity, e.note_id()) {
+            (Some(entity), Some(note_id)) => EventEffect::CallNote { entity, note_id },
+            _ => EventEffect::Ignored,
+        },
+        t if t.ends_with("_deleted") || t.ends_with("_restored") => {
+            let kind = t.rsplit_once('_').and_then(|(k, _)| entity_kind(k));
+            match (kind, id) {
+                (Some(kind), Some(id)) if t.ends_with("_deleted") => EventEffect::Deleted { kind, id, at },
+                (Some(kind), Some(id)) => EventEffect::Restored { kind, id, at },
+                _ => EventEffect::Ignored,
+            }
+        }
+        _ => EventEffect::Ignored,
+    }
+}
+
+/// Merges status changes into a deal's history: the moves already known plus the
+/// new ones, deduplicated by (instant, pipeline, stage) so re-reading the same
+/// events (overlap windows, resumed runs) changes nothing. The first move (the
+/// creation) takes the stage the earliest known change moved *from*.
+pub fn merge_history(deal: &mut Deal, changes: &[StatusChange]) {
+    if changes.is_empty() {
+        return;
+    }
+    let first = deal.history.first().copied().unwrap_or(StageMove {
+        at: deal.created_at,
+        pipeline_id: deal.pipeline_id,
+        stage_id: deal.stage_id,
+        author_id: None,
+    });
+    let mut moves: Vec<StageMove> = deal.history.iter().skip(1).copied().collect();
+    moves.extend(changes.iter().map(|c| StageMove {
+        at: c.at,
+        pipeline_id: c.to.0,
+        stage_id: c.to.1,
+        author_id: c.author_id,
+    }));
+    moves.sort_by_key(|m| m.at);
+    let mut seen = std::collections::HashSet::new();
+    moves.retain(|m| seen.insert((m.at, m.pipeline_id, m.stage_id)));
+    let earliest_existing = deal.history.get(1).map(|m| m.at);
+    let earliest_change = changes.iter().filter(|c| c.from.is_some()).min_by_key(|c| c.at);
+    let mut first = first;
+    if let Some(c) = earliest_change
+        && earliest_existing.is_none_or(|e| c.at <= e)
+        && let Some((p, s)) = c.from
+    {
+        first.pipeline_id = p;
+        first.stage_id = s;
+    }
+    deal.history = std::iter::once(first).chain(moves).collect();
+}

@@ -1,0 +1,79 @@
+//! An in-memory [`SyncStore`]: a [`Workspace`] and a checkpoint map behind one
+//! mutex, so a commit is atomic exactly like the real store's transaction.
+//! For tests and for trying the sync without a database; it can be told to
+//! fail after N commits to simulate a sync killed half-way.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tsifra_core::model::{Batch, Deal, Id, Workspace};
+
+use crate::error::{Error, Result};
+use crate::sync::SyncStore;
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<(Workspace, HashMap<String, String>)>,
+    commits: AtomicU64,
+    /// Commits allowed before every further one fails (`u64::MAX`: never).
+    fail_after: AtomicU64,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        MemoryStore {
+            fail_after: AtomicU64::new(u64::MAX),
+            ..Default::default()
+        }
+    }
+
+    /// A copy of the workspace as committed so far.
+    pub fn workspace(&self) -> Workspace {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).0.clone()
+    }
+
+    pub fn checkpoints(&self) -> HashMap<String, String> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1.clone()
+    }
+
+    /// Successful commits so far.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    /// After `n` more successful commits, every commit fails (and changes nothing).
+    pub fn fail_after(&self, n: u64) {
+        self.fail_after.store(self.commits() + n, Ordering::SeqCst);
+    }
+
+    /// Commits succeed again.
+    pub fn heal(&self) {
+        self.fail_after.store(u64::MAX, Ordering::SeqCst);
+    }
+}
+
+impl SyncStore for MemoryStore {
+    async fn checkpoint(&self, key: &str) -> Result<Option<String>> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(state.1.get(key).filter(|v| !v.is_empty()).cloned())
+    }
+
+    async fn commit(&self, batch: &Batch, checkpoints: &[(String, String)]) -> Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if self.commits.load(Ordering::SeqCst) >= self.fail_after.load(Ordering::SeqCst) {
+            return Err(Error::Store("injected failure: the store is down".into()));
+        }
+        state.0.apply(batch);
+        for (k, v) in checkpoints {
+            state.1.insert(k.clone(), v.clone());
+        }
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn deals(&self, ids: &[Id]) -> Result<Vec<Deal>> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(ids.iter().filter_map(|id| state.0.deals.get(*id).cloned()).collect())
+    }
+}

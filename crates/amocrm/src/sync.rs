@@ -1,0 +1,802 @@
+//! The sync engine: a resumable first full load and incremental runs from
+//! amoCRM into a [`SyncStore`]. Every page lands in one `commit` together with
+//! its checkpoint, so a run killed at any point resumes at the page it stopped
+//! at; everything is an upsert by id, so re-reading a page changes nothing.
+//!
+//! A run is: dictionaries (account, users, pipelines, loss reasons, field
+//! definitions; every run), then deletions from the events feed (incremental
+//! runs), companies, contacts, leads, tasks, notes (calls, e-mails, notes) and
+//! the events feed (stage history, chats, calls). Checkpoint keys:
+//! `amocrm.run` (the run in progress), `amocrm.phase.<phase>` (next page or
+//! `done`) and `amocrm.watermark` (start of the last finished run).
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex as AsyncMutex;
+use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::map::{self, EventEffect, MapContext, StatusChange};
+use crate::webhook::{Action, Payload};
+use crate::wire;
+
+/// Where synced data lands. The real store implements this so that `commit`
+/// writes the batch and the checkpoints in one transaction.
+pub trait SyncStore: Send + Sync {
+    /// The value saved under `key` by an earlier `commit`, if any.
+    fn checkpoint(&self, key: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Applies `batch` (upserts, then deletions) and sets `checkpoints`, all or nothing.
+    fn commit(&self, batch: &Batch, checkpoints: &[(String, String)]) -> impl Future<Output = Result<()>> + Send;
+    /// The stored deals with these ids (missing ones are left out). Needed because
+    /// a deal's stage history is assembled from events across runs: a re-read lead
+    /// keeps its history, and new events extend it.
+    fn deals(&self, ids: &[Id]) -> impl Future<Output = Result<Vec<Deal>>> + Send;
+}
+
+/// Which kind of run to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Resume an interrupted run; else a full load if there never was one; else incremental.
+    Auto,
+    /// A full reconcile (nightly): re-read everything. Resumes an interrupted full run.
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    Full,
+    Incremental,
+}
+
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Incremental runs re-read this far before the last watermark (eventual consistency).
+    pub overlap: Duration,
+    /// Records per list request (amoCRM's maximum is 250).
+    pub page_size: u32,
+    /// Events per request (the maximum is 100).
+    pub events_page_size: u32,
+    /// Currency when the account does not name one.
+    pub default_currency: String,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            overlap: Duration::from_secs(600),
+            page_size: 250,
+            events_page_size: 100,
+            default_currency: "RUB".into(),
+        }
+    }
+}
+
+impl SyncOptions {
+    pub fn from_config(config: &crate::config::AmocrmConfig) -> Self {
+        SyncOptions {
+            overlap: Duration::from_secs(config.overlap_minutes as u64 * 60),
+            ..SyncOptions::default()
+        }
+    }
+}
+
+/// Progress for bars: the phase (`companies`, `leads`, ...), records done in it,
+/// the total when amoCRM says, and requests sent in the run so far.
+#[derive(Clone, Debug)]
+pub struct Progress<'a> {
+    pub phase: &'a str,
+    pub done: u64,
+    pub total: Option<u64>,
+    pub requests: u64,
+}
+
+pub type ProgressFn<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
+
+/// A progress callback that ignores everything.
+pub fn no_progress(_: &Progress) {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    pub kind: RunKind,
+    /// The run continued one that was interrupted.
+    pub resumed: bool,
+    /// The new watermark (Unix seconds): the instant the run started.
+    pub watermark: i64,
+    /// Records upserted (dictionaries included).
+    pub records: u64,
+    pub deletions: u64,
+    /// Requests sent by the client during the run, retries included.
+    pub requests: u64,
+    pub elapsed_ms: u64,
+    /// Records that did not parse and were skipped (see the log).
+    pub skipped: u64,
+    /// The account lacks API filtering: incremental lists were scanned newest-first instead.
+    pub filter_fallback: bool,
+}
+
+/// What a webhook re-read did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WebhookReport {
+    pub upserted: u64,
+    pub deleted: u64,
+}
+
+pub const KEY_RUN: &str = "amocrm.run";
+pub const KEY_WATERMARK: &str = "amocrm.watermark";
+const DONE: &str = "done";
+
+fn phase_key(phase: &str) -> String {
+    format!("amocrm.phase.{phase}")
+}
+
+const PHASES: &[&str] = &[
+    "deletions",
+    "companies",
+    "contacts",
+    "leads",
+    "tasks",
+    "notes_leads",
+    "notes_contacts",
+    "notes_companies",
+    "events",
+];
+
+/// The run in progress, as saved under `amocrm.run`: `full|incremental:<start>:<from>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RunState {
+    kind: RunKind,
+    /// Unix seconds when the run began; the watermark it leaves.
+    started: i64,
+    /// Lower bound of the change windows (previous watermark minus the overlap); `None` on a first load.
+    from: Option<i64>,
+}
+
+impl RunState {
+    fn encode(&self) -> String {
+        let kind = match self.kind {
+            RunKind::Full => "full",
+            RunKind::Incremental => "incremental",
+        };
+        format!("{kind}:{}:{}", self.started, self.from.map(|f| f.to_string()).unwrap_or_default())
+    }
+    fn decode(s: &str) -> Option<RunState> {
+        let mut parts = s.split(':');
+        let kind = match parts.next()? {
+            "full" => RunKind::Full,
+            "incremental" => RunKind::Incremental,
+            _ => return None,
+        };
+        let started = parts.next()?.parse().ok()?;
+        let from = parts.next().and_then(|f| f.parse().ok());
+        Some(RunState { kind, started, from })
+    }
+    /// Lower bound for lists: everything on a full run.
+    fn list_from(&self) -> Option<i64> {
+        match self.kind {
+            RunKind::Full => None,
+            RunKind::Incremental => self.from,
+        }
+    }
+}
+
+/// Dictionaries of the current run, needed to map records.
+#[derive(Clone, Debug)]
+struct Dictionaries {
+    ctx: MapContext,
+    filter_enabled: bool,
+}
+
+/// Drives full and incremental syncs and webhook re-reads for one account.
+/// Share it behind an `Arc`: runs are serialised, and webhook re-reads wait for a page in flight.
+pub struct SyncEngine<S> {
+    client: Arc<Client>,
+    store: Arc<S>,
+    options: SyncOptions,
+    run_lock: AsyncMutex<()>,
+    /// Held from reading stored deals to committing them, so a webhook and a page do not
+    /// overwrite each other's history.
+    write_lock: AsyncMutex<()>,
+    dictionaries: AsyncMutex<Option<Dictionaries>>,
+}
+
+/// Per-run counters and state.
+struct Run<'a> {
+    state: RunState,
+    progress: ProgressFn<'a>,
+    records: u64,
+    deletions: u64,
+    skipped: u64,
+    filter_fallback: bool,
+    /// Notes read in this run, so call events do not fetch them again.
+    seen_notes: HashSet<Id>,
+}
+
+fn q(k: &str, v: impl ToString) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+/// Far enough in the future to bound a window that should be open-ended:
+/// amoCRM has been seen to answer "no content" to a lone `[from]`.
+const OPEN_END_S: i64 = 365 * 86_400;
+
+impl<S: SyncStore> SyncEngine<S> {
+    pub fn new(client: Arc<Client>, store: Arc<S>, options: SyncOptions) -> Self {
+        SyncEngine {
+            client,
+            store,
+            options,
+            run_lock: AsyncMutex::new(()),
+            write_lock: AsyncMutex::new(()),
+            dictionaries: AsyncMutex::new(None),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs a sync to the end (or to the first error, after which the next run resumes).
+    pub async fn run(&self, mode: SyncMode, progress: ProgressFn<'_>) -> Result<SyncReport> {
+        let _running = self.run_lock.try_lock().map_err(|_| Error::AlreadyRunning)?;
+        let started_at = std::time::Instant::now();
+        let requests_before = self.client.requests_sent();
+        let watermark = self.store.checkpoint(KEY_WATERMARK).await?.and_then(|w| w.parse::<i64>().ok());
+        let saved = self.store.checkpoint(KEY_RUN).await?.and_then(|s| RunState::decode(&s));
+        let (state, resumed) = match (saved, mode) {
+            (Some(s), SyncMode::Auto) => (s, true),
+            (Some(s), SyncMode::Full) if s.kind == RunKind::Full => (s, true),
+            _ => {
+                let kind = if mode == SyncMode::Full || watermark.is_none() { RunKind::Full } else { RunKind::Incremental };
+                let state = RunState {
+                    kind,
+                    started: chrono::Utc::now().timestamp(),
+                    from: watermark.map(|w| w - self.options.overlap.as_secs() as i64),
+                };
+                let mut checkpoints = vec![(KEY_RUN.to_string(), state.encode())];
+                checkpoints.extend(PHASES.iter().map(|p| (phase_key(p), "1".to_string())));
+                self.store.commit(&Batch::default(), &checkpoints).await?;
+                (state, false)
+            }
+        };
+        tracing::info!(kind = ?state.kind, resumed, "amoCRM sync started");
+        let mut run = Run {
+            state,
+            progress,
+            records: 0,
+            deletions: 0,
+            skipped: 0,
+            filter_fallback: false,
+            seen_notes: HashSet::new(),
+        };
+        let dict = self.refresh_dictionaries(&mut run).await?;
+        for &phase in PHASES {
+            let Some(page) = self.phase_start(phase).await? else { continue };
+            match phase {
+                "deletions" => self.deletions(&mut run, &dict).await?,
+                "companies" | "contacts" | "leads" => self.parties(&mut run, &dict, phase, page).await?,
+                "tasks" => self.tasks(&mut run, &dict, page).await?,
+                "notes_leads" | "notes_contacts" | "notes_companies" => self.notes(&mut run, phase, page).await?,
+                "events" => self.events(&mut run, page).await?,
+                _ => unreachable!("every phase is handled"),
+            }
+        }
+        let checkpoints = [(KEY_WATERMARK.to_string(), state.started.to_string()), (KEY_RUN.to_string(), String::new())];
+        self.store.commit(&Batch::default(), &checkpoints).await?;
+        let report = SyncReport {
+            kind: state.kind,
+            resumed,
+            watermark: state.started,
+            records: run.records,
+            deletions: run.deletions,
+            requests: self.client.requests_sent() - requests_before,
+            elapsed_ms: started_at.elapsed().as_millis() as u64,
+            skipped: run.skipped,
+            filter_fallback: run.filter_fallback,
+        };
+        tracing::info!(?report, "amoCRM sync finished");
+        Ok(report)
+    }
+
+    /// The page to start a phase at, or `None` when it is done (or not part of this run).
+    async fn phase_start(&self, phase: &str) -> Result<Option<u32>> {
+        match self.store.checkpoint(&phase_key(phase)).await?.as_deref() {
+            Some(DONE) => Ok(None),
+            Some(page) => Ok(Some(page.parse().unwrap_or(1).max(1))),
+            None => Ok(Some(1)),
+        }
+    }
+
+    /// Reads every page of a small list (dictionaries).
+    async fn all_pages<T: serde::de::DeserializeOwned>(&self, path: &str, query: &[(String, String)], limit: u32) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for page in 1.. {
+            let mut qs = query.to_vec();
+            qs.push(q("page", page));
+            qs.push(q("limit", limit));
+            let p = self.client.page::<T>(path, &qs).await?;
+            let got = p.items.len();
+            out.extend(p.items);
+            if !p.has_next || got == 0 || page >= 1000 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fetches the dictionaries and commits them in one batch (every run: renamed
+    /// stages, new users and fields show up without a full load).
+    async fn refresh_dictionaries(&self, run: &mut Run<'_>) -> Result<Dictionaries> {
+        let account: wire::Account = self
+            .client
+            .one(
+                "/api/v4/account",
+                &[q("with", "users_groups,task_types,datetime_settings,is_api_filter_enabled")],
+            )
+            .await?
+            .ok_or_else(|| Error::Api {
+                status: 204,
+                path: "/api/v4/account".into(),
+                detail: "the account endpoint answered with no content".into(),
+            })?;
+        let mut ctx = MapContext::new(self.client.base_url());
+        ctx.default_currency = self.options.default_currency.clone();
+        ctx.tz = map::account_tz(&account);
+        ctx.task_types = map::task_kinds(&account);
+        let (acc, teams) = map::map_account(&account, &ctx);
+        let users: Vec<wire::User> = self.all_pages("/api/v4/users", &[q("with", "group")], 250).await?;
+        let pipelines: Vec<wire::Pipeline> = self.all_pages("/api/v4/leads/pipelines", &[], 250).await?;
+        let reasons: Vec<wire::LossReason> = self.all_pages("/api/v4/leads/loss_reasons", &[], 250).await?;
+        let mut defs: Vec<FieldDef> = Vec::new();
+        for (path, kind) in [
+            ("/api/v4/leads/custom_fields", EntityKind::Deal),
+            ("/api/v4/contacts/custom_fields", EntityKind::Contact),
+            ("/api/v4/companies/custom_fields", EntityKind::Company),
+        ] {
+            let fields: Vec<wire::CustomField> = self.all_pages(path, &[], 250).await?;
+            defs.extend(fields.iter().map(|f| map::map_field_def(f, kind)));
+        }
+        ctx = ctx.with_field_defs(defs.iter().cloned());
+        let batch = Batch {
+            account: Some(acc),
+            teams,
+            users: users.iter().map(map::map_user).collect(),
+            pipelines: pipelines.iter().map(map::map_pipeline).collect(),
+            loss_reasons: reasons.iter().map(map::map_loss_reason).collect(),
+            field_defs: defs,
+            ..Batch::default()
+        };
+        let n = (batch.teams.len() + batch.users.len() + batch.pipelines.len() + batch.loss_reasons.len() + batch.field_defs.len()) as u64;
+        self.store.commit(&batch, &[]).await?;
+        run.records += n;
+        (run.progress)(&Progress {
+            phase: "dictionaries",
+            done: n,
+            total: Some(n),
+            requests: self.client.requests_sent(),
+        });
+        let dict = Dictionaries {
+            ctx,
+            filter_enabled: account.is_api_filter_enabled.unwrap_or(true),
+        };
+        *self.dictionaries.lock().await = Some(dict.clone());
+        Ok(dict)
+    }
+
+    /// The dictionaries of the last run, fetched now if there was none (webhooks before any sync).
+    async fn current_dictionaries(&self) -> Result<Dictionaries> {
+        if let Some(d) = self.dictionaries.lock().await.clone() {
+            return Ok(d);
+        }
+        let noop = no_progress;
+        let mut run = Run {
+            state: RunState {
+                kind: RunKind::Incremental,
+                started: 0,
+                from: None,
+            },
+            progress: &noop,
+            records: 0,
+            deletions: 0,
+            skipped: 0,
+            filter_fallback: false,
+            seen_notes: HashSet::new(),
+        };
+        self.refresh_dictionaries(&mut run).await
+    }
+
+    /// Deletions since the last run, from the events feed: all of the window is read
+    /// first, because a restore after a deletion must win whatever page order says.
+    async fn deletions(&self, run: &mut Run<'_>, dict: &Dictionaries) -> Result<()> {
+        let Some(from) = run.state.from else {
+            // First load: the lists read after the run began already leave deleted records out.
+            return self.store.commit(&Batch::default(), &[(phase_key("deletions"), DONE.into())]).await;
+        };
+        let mut query = vec![q("filter[created_at][from]", from), q("filter[created_at][to]", run.state.started)];
+        query.extend(map::DELETION_EVENT_TYPES.iter().map(|t| q("filter[type][]", t)));
+        let events: Vec<wire::Event> = self.all_pages("/api/v4/events", &query, self.options.events_page_size.min(100)).await?;
+        let mut last: HashMap<(EntityKind, Id), (chrono::DateTime<chrono::Utc>, bool)> = HashMap::new();
+        for e in &events {
+            let (kind, id, at, deleted) = match map::map_event(e) {
+                EventEffect::Deleted { kind, id, at } => (kind, id, at, true),
+                EventEffect::Restored { kind, id, at } => (kind, id, at, false),
+                _ => continue,
+            };
+            let entry = last.entry((kind, id)).or_insert((at, deleted));
+            if at >= entry.0 {
+                *entry = (at, deleted);
+            }
+        }
+        let mut batch = Batch::default();
+        let mut restored = Vec::new();
+        for ((kind, id), (_, deleted)) in last {
+            if deleted {
+                batch.deletions.push((kind, id));
+            } else {
+                restored.push((kind, id));
+            }
+        }
+        batch.deletions.sort();
+        let _w = self.write_lock.lock().await;
+        for (kind, id) in restored {
+            self.reread(&mut batch, dict, kind, id).await?;
+        }
+        run.deletions += batch.deletions.len() as u64;
+        run.records += batch_records(&batch);
+        self.store.commit(&batch, &[(phase_key("deletions"), DONE.into())]).await?;
+        (run.progress)(&Progress {
+            phase: "deletions",
+            done: batch.deletions.len() as u64,
+            total: None,
+            requests: self.client.requests_sent(),
+        });
+        Ok(())
+    }
+
+    /// Companies, contacts or leads: a full scan by id, or the changes since the
+    /// watermark (filtered by `updated_at`, or newest-first down to the watermark
+    /// where the account lacks API filtering).
+    async fn parties(&self, run: &mut Run<'_>, dict: &Dictionaries, phase: &str, mut page: u32) -> Result<()> {
+        let path = format!("/api/v4/{phase}");
+        let from = run.state.list_from();
+        let mut filtered = dict.filter_enabled;
+        let mut done = 0u64;
+        loop {
+            let mut query = vec![q("page", page), q("limit", self.options.page_size.clamp(1, 250))];
+            if phase == "leads" {
+                query.push(q("with", "contacts,loss_reason,source"));
+            }
+            match (from, filtered) {
+                (None, _) => query.push(q("order[id]", "asc")),
+                (Some(f), true) => {
+                    // Ordered by id, the filtered set does not shift when a record in it is updated.
+                    query.push(q("filter[updated_at][from]", f));
+                    query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
+                    query.push(q("order[id]", "asc"));
+                }
+                (Some(_), false) => query.push(q("order[updated_at]", "desc")),
+            }
+            let (batch, updated, got, has_next, total, skipped) = match phase {
+                "leads" => {
+                    let p = self.client.page::<wire::Lead>(&path, &query).await?;
+                    let ids: Vec<Id> = p.items.iter().map(|l| l.id).collect();
+                    let _w = self.write_lock.lock().await;
+                    let stored: HashMap<Id, Deal> = self.store.deals(&ids).await?.into_iter().map(|d| (d.id, d)).collect();
+                    let deals = p.items.iter().map(|l| map::map_lead(l, &dict.ctx, stored.get(&l.id))).collect();
+                    let updated: Vec<i64> = p.items.iter().filter_map(|l| l.updated_at).collect();
+                    let batch = Batch { deals, ..Batch::default() };
+                    let next = next_checkpoint(p.has_next, p.items.len(), page);
+                    if !(from.is_some() && filtered && out_of_window(&updated, from)) {
+                        self.store.commit(&batch, &[(phase_key(phase), next)]).await?;
+                    }
+                    (batch, updated, p.items.len(), p.has_next, p.total_items, p.skipped)
+                }
+                _ => {
+                    let p = self.client.page::<wire::Contact>(&path, &query).await?;
+                    let mut batch = Batch::default();
+                    if phase == "companies" {
+                        batch.companies = p.items.iter().map(|c| map::map_company(c, &dict.ctx)).collect();
+                    } else {
+                        batch.contacts = p.items.iter().map(|c| map::map_contact(c, &dict.ctx)).collect();
+                    }
+                    let updated: Vec<i64> = p.items.iter().filter_map(|c| c.updated_at).collect();
+                    let next = next_checkpoint(p.has_next, p.items.len(), page);
+                    if !(from.is_some() && filtered && out_of_window(&updated, from)) {
+                        self.store.commit(&batch, &[(phase_key(phase), next)]).await?;
+                    }
+                    (batch, updated, p.items.len(), p.has_next, p.total_items, p.skipped)
+                }
+            };
+            if from.is_some() && filtered && out_of_window(&updated, from) {
+                // The account ignores filters (no paid package): scan newest-first instead.
+                tracing::warn!(phase, "amoCRM ignored filter[updated_at]; falling back to ordered scans");
+                filtered = false;
+                run.filter_fallback = true;
+                page = 1;
+                continue;
+            }
+            if from.is_some() && !filtered {
+                run.filter_fallback = true;
+            }
+            run.skipped += skipped as u64;
+            run.records += batch_records(&batch);
+            done += got as u64;
+            (run.progress)(&Progress {
+                phase,
+                done,
+                total: total.filter(|_| from.is_none()),
+                requests: self.client.requests_sent(),
+            });
+            let reached_watermark = match (from, filtered) {
+                (Some(f), false) => updated.iter().min().is_some_and(|&m| m < f),
+                _ => false,
+            };
+            if !has_next || got == 0 || reached_watermark {
+                if has_next && got > 0 {
+                    self.store.commit(&Batch::default(), &[(phase_key(phase), DONE.into())]).await?;
+                }
+                return Ok(());
+            }
+            page += 1;
+        }
+    }
+
+    async fn tasks(&self, run: &mut Run<'_>, dict: &Dictionaries, mut page: u32) -> Result<()> {
+        let mut done = 0u64;
+        loop {
+            let mut query = vec![q("page", page), q("limit", self.options.page_size.clamp(1, 250)), q("order[id]", "asc")];
+            if let Some(f) = run.state.list_from() {
+                // Tasks have their own documented updated_at filter (not the paid package).
+                query.push(q("filter[updated_at][from]", f));
+                query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
+            }
+            let p = self.client.page::<wire::Task>("/api/v4/tasks", &query).await?;
+            let batch = Batch {
+                tasks: p.items.iter().map(|t| map::map_task(t, &dict.ctx)).collect(),
+                ..Batch::default()
+            };
+            let next = next_checkpoint(p.has_next, p.items.len(), page);
+            self.store.commit(&batch, &[(phase_key("tasks"), next.clone())]).await?;
+            run.skipped += p.skipped as u64;
+            run.records += batch.tasks.len() as u64;
+            done += p.items.len() as u64;
+            (run.progress)(&Progress {
+                phase: "tasks",
+                done,
+                total: p.total_items,
+                requests: self.client.requests_sent(),
+            });
+            if next == DONE {
+                return Ok(());
+            }
+            page += 1;
+        }
+    }
+
+    async fn notes(&self, run: &mut Run<'_>, phase: &str, mut page: u32) -> Result<()> {
+        let (path, kind) = match phase {
+            "notes_leads" => ("/api/v4/leads/notes", EntityKind::Deal),
+            "notes_contacts" => ("/api/v4/contacts/notes", EntityKind::Contact),
+            _ => ("/api/v4/companies/notes", EntityKind::Company),
+        };
+        let mut done = 0u64;
+        loop {
+            let mut query = vec![q("page", page), q("limit", self.options.page_size.clamp(1, 250)), q("order[id]", "asc")];
+            for t in NOTE_TYPES {
+                query.push(q("filter[note_type][]", t));
+            }
+            if let Some(f) = run.state.list_from() {
+                query.push(q("filter[updated_at][from]", f));
+                query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
+            }
+            let p = self.client.page::<wire::Note>(path, &query).await?;
+            let activities: Vec<Activity> = p.items.iter().filter_map(|n| map::map_note(n, kind)).collect();
+            run.seen_notes.extend(p.items.iter().map(|n| n.id));
+            let batch = Batch { activities, ..Batch::default() };
+            let next = next_checkpoint(p.has_next, p.items.len(), page);
+            self.store.commit(&batch, &[(phase_key(phase), next.clone())]).await?;
+            run.skipped += p.skipped as u64;
+            run.records += batch.activities.len() as u64;
+            done += p.items.len() as u64;
+            (run.progress)(&Progress {
+                phase,
+                done,
+                total: p.total_items,
+                requests: self.client.requests_sent(),
+            });
+            if next == DONE {
+                return Ok(());
+            }
+            page += 1;
+        }
+    }
+
+    /// The events feed over [from, run start): stage moves into deal histories,
+    /// chat messages as activities, call events' notes when the notes scan missed them.
+    async fn events(&self, run: &mut Run<'_>, mut page: u32) -> Result<()> {
+        let mut done = 0u64;
+        loop {
+            let mut query = vec![
+                q("page", page),
+                q("limit", self.options.events_page_size.clamp(1, 100)),
+                q("filter[created_at][from]", run.state.list_from().unwrap_or(0)),
+                q("filter[created_at][to]", run.state.started),
+            ];
+            query.extend(map::HISTORY_EVENT_TYPES.iter().map(|t| q("filter[type][]", t)));
+            let p = self.client.page::<wire::Event>("/api/v4/events", &query).await?;
+            let mut changes: HashMap<Id, Vec<StatusChange>> = HashMap::new();
+            let mut batch = Batch::default();
+            let mut calls: Vec<(EntityRef, Id)> = Vec::new();
+            for e in &p.items {
+                match map::map_event(e) {
+                    EventEffect::StatusChange(c) => changes.entry(c.deal_id).or_default().push(c),
+                    EventEffect::Activity(a) => batch.activities.push(a),
+                    EventEffect::CallNote { entity, note_id } if !run.seen_notes.contains(&note_id) => calls.push((entity, note_id)),
+                    _ => {}
+                }
+            }
+            for (entity, note_id) in calls {
+                if let Some(a) = self.read_note(entity, note_id).await? {
+                    run.seen_notes.insert(note_id);
+                    batch.activities.push(a);
+                }
+            }
+            let next = next_checkpoint(p.has_next, p.items.len(), page);
+            {
+                let _w = self.write_lock.lock().await;
+                if !changes.is_empty() {
+                    let ids: Vec<Id> = changes.keys().copied().collect();
+                    for mut deal in self.store.deals(&ids).await? {
+                        let id = deal.id;
+                        map::merge_history(&mut deal, &changes[&id]);
+                        batch.deals.push(deal);
+                    }
+                }
+                self.store.commit(&batch, &[(phase_key("events"), next.clone())]).await?;
+            }
+            run.skipped += p.skipped as u64;
+            run.records += batch_records(&batch);
+            done += p.items.len() as u64;
+            (run.progress)(&Progress {
+                phase: "events",
+                done,
+                total: p.total_items,
+                requests: self.client.requests_sent(),
+            });
+            if next == DONE {
+                return Ok(());
+            }
+            page += 1;
+        }
+    }
+
+    async fn read_note(&self, entity: EntityRef, note_id: Id) -> Result<Option<Activity>> {
+        let Some(path) = map::entity_path(entity.kind()) else { return Ok(None) };
+        let note: Option<wire::Note> = self.client.one(&format!("/api/v4/{path}/{}/notes/{note_id}", entity.id()), &[]).await?;
+        Ok(note.and_then(|n| map::map_note(&n, entity.kind())))
+    }
+
+    /// Re-reads one deal, contact, company or task by id into `batch`: an upsert when
+    /// it exists, a deletion when amoCRM no longer has it. Deals get their full stage
+    /// history from the events feed. Call with `write_lock` held.
+    async fn reread(&self, batch: &mut Batch, dict: &Dictionaries, kind: EntityKind, id: Id) -> Result<()> {
+        match kind {
+            EntityKind::Deal => {
+                let lead: Option<wire::Lead> = self.client.one(&format!("/api/v4/leads/{id}"), &[q("with", "contacts,loss_reason,source")]).await?;
+                match lead.filter(|l| !l.is_deleted) {
+                    None => batch.deletions.push((kind, id)),
+                    Some(lead) => {
+                        let stored = self.store.deals(&[id]).await?.into_iter().next();
+                        let mut deal = map::map_lead(&lead, &dict.ctx, stored.as_ref());
+                        let query = vec![
+                            q("filter[entity][]", "lead"),
+                            q("filter[entity_id][]", id),
+                            q("filter[type][]", "lead_status_changed"),
+                        ];
+                        let events: Vec<wire::Event> = self.all_pages("/api/v4/events", &query, 100).await?;
+                        let changes: Vec<StatusChange> = events
+                            .iter()
+                            .filter_map(|e| match map::map_event(e) {
+                                EventEffect::StatusChange(c) if c.deal_id == id => Some(c),
+                                _ => None,
+                            })
+                            .collect();
+                        map::merge_history(&mut deal, &changes);
+                        batch.deals.push(deal);
+                    }
+                }
+            }
+            EntityKind::Contact | EntityKind::Company => {
+                let path = if kind == EntityKind::Contact { "contacts" } else { "companies" };
+                let found: Option<wire::Contact> = self.client.one(&format!("/api/v4/{path}/{id}"), &[]).await?;
+                match found.filter(|c| !c.is_deleted) {
+                    None => batch.deletions.push((kind, id)),
+                    Some(c) if kind == EntityKind::Contact => batch.contacts.push(map::map_contact(&c, &dict.ctx)),
+                    Some(c) => batch.companies.push(map::map_company(&c, &dict.ctx)),
+                }
+            }
+            EntityKind::Task => {
+                let found: Option<wire::Task> = self.client.one(&format!("/api/v4/tasks/{id}"), &[]).await?;
+                match found {
+                    None => batch.deletions.push((kind, id)),
+                    Some(t) => batch.tasks.push(map::map_task(&t, &dict.ctx)),
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Re-reads what a webhook names and commits it in one batch. Answer amoCRM's
+    /// POST first (it waits 2 s at most) and run this afterwards.
+    pub async fn apply_webhook(&self, payload: &Payload) -> Result<WebhookReport> {
+        let dict = self.current_dictionaries().await?;
+        let mut batch = Batch::default();
+        let _w = self.write_lock.lock().await;
+        for change in payload.unique_targets() {
+            match (change.kind, change.parent) {
+                (EntityKind::Activity, Some(parent)) => match self.read_note(parent, change.id).await? {
+                    Some(a) => batch.activities.push(a),
+                    None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
+                    None => {}
+                },
+                (kind, _) => self.reread(&mut batch, &dict, kind, change.id).await?,
+            }
+        }
+        let report = WebhookReport {
+            upserted: batch_records(&batch),
+            deleted: batch.deletions.len() as u64,
+        };
+        if !batch.is_empty() {
+            self.store.commit(&batch, &[]).await?;
+        }
+        Ok(report)
+    }
+
+    /// The account's custom fields of leads, contacts and companies (for `tsifra amocrm fields`).
+    pub async fn list_fields(&self) -> Result<Vec<FieldDef>> {
+        list_fields(&self.client).await
+    }
+}
+
+/// Note types that are activities (see [`map::map_note`]).
+pub const NOTE_TYPES: &[&str] = &["call_in", "call_out", "amomail_message", "sms_in", "sms_out", "common"];
+
+/// The account's custom fields of leads, contacts and companies, with ids and types,
+/// so an integrator can fill in `[fields]` of the config.
+pub async fn list_fields(client: &Client) -> Result<Vec<FieldDef>> {
+    let mut defs = Vec::new();
+    for (path, kind) in [
+        ("/api/v4/leads/custom_fields", EntityKind::Deal),
+        ("/api/v4/contacts/custom_fields", EntityKind::Contact),
+        ("/api/v4/companies/custom_fields", EntityKind::Company),
+    ] {
+        for page in 1..1000 {
+            let p = client.page::<wire::CustomField>(path, &[q("page", page), q("limit", 250)]).await?;
+            defs.extend(p.items.iter().map(|f| map::map_field_def(f, kind)));
+            if !p.has_next || p.items.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(defs)
+}
+
+fn next_checkpoint(has_next: bool, got: usize, page: u32) -> String {
+    if has_next && got > 0 { (page + 1).to_string() } else { DONE.to_string() }
+}
+
+/// Filtered results older than the window mean the filter was ignored.
+fn out_of_window(updated: &[i64], from: Option<i64>) -> bool {
+    match from {
+        Some(f) => updated.iter().any(|&u| u < f),
+        None => false,
+    }
+}
+
+fn batch_records(b: &Batch) -> u64 {
+    (b.companies.len() + b.contacts.len() + b.deals.len() + b.tasks.len() + b.activities.len()) as u64
+}
