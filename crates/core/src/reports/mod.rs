@@ -123,6 +123,32 @@ pub fn run(id: ReportId, ctx: &Ctx, params: &ReportParams) -> Report {
     }
 }
 
+/// Finds a manager by id, exact name or e-mail (case-insensitive, ё = е), for `--manager` and `?manager=`.
+pub fn resolve_manager(ws: &Workspace, text: &str) -> Result<Id, String> {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е");
+    let wanted = norm(text);
+    if let Ok(id) = wanted.parse::<Id>()
+        && ws.users.contains(id)
+    {
+        return Ok(id);
+    }
+    let found: Vec<Id> = ws
+        .users
+        .iter()
+        .filter(|u| norm(&u.name) == wanted || u.email.as_deref().is_some_and(|e| e.to_lowercase() == wanted))
+        .map(|u| u.id)
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let mut names: Vec<&str> = ws.users.iter().filter(|u| u.active).map(|u| u.name.as_str()).collect();
+            names.sort();
+            Err(format!("no manager {text:?}; known managers: {}", names.join(", ")))
+        }
+        _ => Err(format!("{text:?} matches {} managers; use the id", found.len())),
+    }
+}
+
 /// Percentage `part / whole × 100`, or `None` where there is nothing to divide by.
 pub fn percent(part: i64, whole: i64) -> Option<f64> {
     (whole != 0).then(|| part as f64 * 100.0 / whole as f64)
@@ -157,6 +183,16 @@ mod tests {
         assert_eq!(ratio(10, 4), Some(3)); // 2.5 rounds half away from zero
         assert_eq!(ratio(-10, 4), Some(-3));
         assert_eq!(ratio(7, 7), Some(1));
+    }
+
+    #[test]
+    fn managers_resolve_by_id_name_or_email() {
+        let mut k = testkit::Kit::new();
+        let anna = k.manager("Анна  Сёмина");
+        assert_eq!(resolve_manager(&k.ws, "анна семина"), Ok(anna));
+        assert_eq!(resolve_manager(&k.ws, &anna.to_string()), Ok(anna));
+        let err = resolve_manager(&k.ws, "Борис").unwrap_err();
+        assert!(err.contains("Анна  Сёмина"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! The command line, as clap sees it. Values are raw here; `setup` validates them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tsifra: sales analytics for amoCRM/Kommo, Bitrix24 and 1C shops.
+///
+/// Plan vs fact for today, this week and this month; the best employee of the month;
+/// CRM hygiene; whom to call next; overdue receivables. On desktop pages, the office TV
+/// and the owner's phone.
+///
+/// Quick start: `tsifra demo` generates a realistic sales department and serves it on
+/// http://127.0.0.1:8080.
+#[derive(Debug, Parser)]
+#[command(name = "tsifra", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Where the store, tokens and config live [default: ./tsifra-data; for `demo`: ./tsifra-demo]
+    #[arg(long, global = true, env = "TSIFRA_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The config file [default: DATA_DIR/tsifra.toml if it exists; else built-in defaults]
+    #[arg(long, global = true, env = "TSIFRA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Print debug logs (or set RUST_LOG).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the demo sales department (if absent) and serve it.
+    Demo(DemoArgs),
+    /// Serve the pages, the API and webhooks on the data dir's workspace.
+    Serve(ServeArgs),
+    /// Compute a report and print it as a table, JSON or CSV.
+    Report(ReportArgs),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Check or print the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure generation, storage, loading and report speed on a generated workspace.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Random seed: the same seed and clock give the same department.
+    #[arg(long, default_value_t = tsifra_demo::DemoOptions::DEFAULT_SEED)]
+    pub seed: u64,
+    /// How many deals to generate (companies, tasks and calls scale with it).
+    #[arg(long, default_value_t = tsifra_demo::DemoOptions::DEFAULT_DEALS as i64, allow_negative_numbers = true)]
+    pub deals: i64,
+    /// Throw away an existing demo workspace and generate it anew.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Generate only; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: server.bind from the config, 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Pretend "now" is this moment (2026-11-20T15:00 in the business zone, RFC 3339, or a date):
+    /// for demos of a past day and for tests. The demo is generated up to it too.
+    #[arg(long, value_name = "WHEN")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// plan-fact, leaderboard, hygiene, call-priority or receivables
+    pub id: String,
+    /// Compute as of this moment: 2026-11-20T15:00 (business zone), RFC 3339, or a date (its end)
+    #[arg(long, value_name = "WHEN")]
+    pub as_of: Option<String>,
+    /// Only this manager (name as in the CRM, or id)
+    #[arg(long, value_name = "NAME|ID")]
+    pub manager: Option<String>,
+    /// What to count where the report counts one: revenue, margin, won_deals, calls
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Sort order where offered (receivables: amount or days)
+    #[arg(long)]
+    pub sort: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the plan spreadsheet (CSV or XLSX with columns manager, period, metric, target).
+    /// Re-importing the same file replaces its plans in one step.
+    Plans(PlansArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlansArgs {
+    /// The CSV or XLSX file
+    #[arg(required_unless_present = "url", conflicts_with = "url")]
+    pub file: Option<PathBuf>,
+    /// A published Google Sheets CSV link (File > Share > Publish to web > CSV) instead of a file
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Read the config and say what is wrong with it, or that it is fine.
+    Check,
+    /// Print a commented sample config with every key at its default.
+    Sample,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Deals to generate
+    #[arg(long, default_value_t = 1_000_000, allow_negative_numbers = true)]
+    pub deals: i64,
+    #[arg(long, default_value_t = tsifra_demo::DemoOptions::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Keep the generated store here instead of a temporary directory
+    #[arg(long, value_name = "DIR")]
+    pub keep_in: Option<PathBuf>,
+    /// Internal: measure loading in a fresh process (peak memory is then loading's alone)
+    #[arg(long, hide = true)]
+    pub load_only: bool,
+}

@@ -1,0 +1,153 @@
+//! `tsifra bench`: the speed figures the issues name, measured on a generated
+//! workspace of `--deals` deals: generate + store, load (in a fresh process, so
+//! its peak memory is loading's alone), and each report's time on one core.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams};
+use tsifra_demo::DemoOptions;
+use tsifra_store::Store;
+
+use crate::cli::BenchArgs;
+use crate::setup::{self, usage};
+
+pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
+    let deals = usize::try_from(args.deals)
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| usage(format!("--deals: expected a positive number, got {}", args.deals)))?;
+    let temp;
+    let dir: PathBuf = match &args.keep_in {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    setup::ensure_data_dir(&dir)?;
+    let loaded = setup::load_config(config, &dir)?;
+    if args.load_only {
+        return load_and_report(&loaded.config, &dir).await;
+    }
+    let calendar = loaded.config.calendar();
+    let as_of = chrono::Utc::now();
+    let url = Store::sqlite_url_for(&dir);
+    let store = Store::open(&url).await?;
+    if store.counts().await?.iter().any(|(_, n)| *n > 0) {
+        bail!("{} already holds a workspace; bench needs an empty dir", dir.display());
+    }
+    println!(
+        "bench: {deals} deals, seed {}, in {} ({} cores)",
+        args.seed,
+        dir.display(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let started = Instant::now();
+    let ws = tsifra_demo::generate(
+        &DemoOptions {
+            seed: args.seed,
+            deals,
+            as_of,
+        },
+        &calendar,
+    );
+    let generated = started.elapsed();
+    let counts: Vec<String> = ws
+        .counts()
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{} {}", n, k.as_str()))
+        .collect();
+    let batch = tsifra_core::model::Batch::from_workspace(&ws);
+    drop(ws);
+    let write_started = Instant::now();
+    store.write_batch(&batch).await?;
+    let written = write_started.elapsed();
+    drop(batch);
+    store.close().await;
+    println!("  rows          {}", counts.join(", "));
+    println!("  generate      {}", secs(generated));
+    println!("  store (write) {}", secs(written));
+    println!("  generate+store {}  (target: under 120 s)", secs(started.elapsed()));
+
+    // Loading is measured in a child process so that its peak memory is its own.
+    let exe = std::env::current_exe()?;
+    let status = std::process::Command::new(exe)
+        .args(["bench", "--load-only", "--keep-in"])
+        .arg(&dir)
+        .status()
+        .context("cannot start the load phase")?;
+    if !status.success() {
+        bail!("the load phase failed");
+    }
+    Ok(())
+}
+
+async fn load_and_report(config: &tsifra_core::Config, dir: &Path) -> Result<()> {
+    let store = setup::open_store(config, dir).await?;
+    let started = Instant::now();
+    let ws = store.load().await?;
+    let loaded = started.elapsed();
+    println!(
+        "  load          {}  peak RSS {} MiB  (target: under 10 s and 2048 MiB)",
+        secs(loaded),
+        peak_rss_mib()
+    );
+    let started = Instant::now();
+    let facts = Facts::build(&ws, config);
+    println!("  index (Facts) {}", secs(started.elapsed()));
+    let calendar = config.calendar();
+    let as_of = chrono::Utc::now();
+    let ctx = Ctx {
+        ws: &ws,
+        facts: &facts,
+        config,
+        calendar: &calendar,
+        as_of,
+    };
+    for id in ReportId::ALL {
+        let target = if matches!(id, ReportId::PlanFact | ReportId::Leaderboard) {
+            10
+        } else {
+            50
+        };
+        let mut times = Vec::new();
+        let until = Instant::now() + Duration::from_secs(3);
+        while times.len() < 5 || (Instant::now() < until && times.len() < 200) {
+            let t = Instant::now();
+            std::hint::black_box(reports::run(id, &ctx, &ReportParams::default()));
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "  report {:<14} median {:>8.2} ms  p95 {:>8.2} ms  ({} runs, one core; target under {target} ms)",
+            id.as_str(),
+            ms(times[times.len() / 2]),
+            ms(times[times.len() * 95 / 100]),
+            times.len()
+        );
+    }
+    Ok(())
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in MiB; 0 where unknown.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

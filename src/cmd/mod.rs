@@ -1,0 +1,26 @@
+//! One module per subcommand.
+
+mod bench;
+mod config;
+mod demo;
+mod import;
+mod report;
+mod serve;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let data_dir = |default: &str| cli.data_dir.clone().unwrap_or_else(|| PathBuf::from(default));
+    match cli.command {
+        Command::Demo(args) => demo::run(args, &data_dir("tsifra-demo"), cli.config.as_deref()).await,
+        Command::Serve(args) => serve::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Report(args) => report::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()),
+        Command::Bench(args) => bench::run(args, cli.config.as_deref()).await,
+    }
+}

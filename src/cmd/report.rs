@@ -1,0 +1,97 @@
+//! `tsifra report ID`: the same report function the API and pages call,
+//! printed as an aligned table, JSON or CSV.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use tsifra_core::model::Metric;
+use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams, tabular};
+
+use crate::cli::{Format, ReportArgs};
+use crate::setup::{self, usage};
+
+pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
+    let ids = || ReportId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let id = ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?;
+    let loaded = setup::load_config(config, data_dir)?;
+    let config = loaded.config;
+    let calendar = config.calendar();
+    let lang = config.business.language;
+    let as_of = setup::parse_as_of(args.as_of.as_deref(), &calendar, lang)?.unwrap_or_else(chrono::Utc::now);
+    let metric = match args.metric.as_deref() {
+        Some(m) => Some(Metric::parse(m).ok_or_else(|| {
+            usage(format!(
+                "--metric: unknown metric {m:?}; expected revenue, margin, won_deals or calls"
+            ))
+        })?),
+        None => None,
+    };
+    if let Some(sort) = args.sort.as_deref()
+        && !["amount", "days"].contains(&sort)
+    {
+        return Err(usage(format!("--sort: expected amount or days, got {sort:?}")));
+    }
+    if !data_dir.exists() {
+        bail!(
+            "no workspace in {}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
+            data_dir.display()
+        );
+    }
+    let store = setup::open_store(&config, data_dir).await?;
+    let ws = store.load().await?;
+    store.close().await;
+    let manager = args
+        .manager
+        .as_deref()
+        .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {e}"))))
+        .transpose()?;
+
+    let facts = Facts::build(&ws, &config);
+    let ctx = Ctx {
+        ws: &ws,
+        facts: &facts,
+        config: &config,
+        calendar: &calendar,
+        as_of,
+    };
+    let report = reports::run(
+        id,
+        &ctx,
+        &ReportParams {
+            manager,
+            sort: args.sort,
+            metric,
+        },
+    );
+    let currency = config.business.currency.as_str();
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Csv => {
+            let tables = tabular::tables(&report, lang, currency);
+            let many = tables.len() > 1;
+            for (i, table) in tables.iter().enumerate() {
+                if many {
+                    // Several tables in one stream: a comment line names each, a blank line parts them.
+                    if i > 0 {
+                        println!();
+                    }
+                    println!("# {}", table.title);
+                }
+                print!("{}", tabular::to_csv(table, &calendar));
+            }
+        }
+        Format::Table => {
+            let local = calendar.local_time(as_of);
+            println!(
+                "{} · {}",
+                tsifra_core::i18n::text(lang, id.title_key()),
+                local.format("%Y-%m-%d %H:%M %Z")
+            );
+            for table in tabular::tables(&report, lang, currency) {
+                println!();
+                print!("{}", tabular::to_text(&table, lang, currency, &calendar));
+            }
+        }
+    }
+    Ok(())
+}

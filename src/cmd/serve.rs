@@ -1,0 +1,45 @@
+//! `tsifra serve`: load the workspace into memory and serve pages and the API.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tsifra_store::Store;
+use tsifra_web::{AppState, system_clock};
+
+use crate::cli::ServeArgs;
+use crate::setup::{self, Loaded};
+
+pub async fn run(args: ServeArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
+    setup::ensure_data_dir(data_dir)?;
+    let loaded = setup::load_config(config, data_dir)?;
+    let store = setup::open_store(&loaded.config, data_dir).await?;
+    serve_store(store, loaded, data_dir, &args).await
+}
+
+pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &ServeArgs) -> Result<()> {
+    let config = loaded.config;
+    let calendar = config.calendar();
+    let frozen = setup::parse_as_of(args.as_of.as_deref(), &calendar, config.business.language)?;
+    let started = std::time::Instant::now();
+    let ws = store.load().await?;
+    tracing::info!(
+        deals = ws.deals.len(),
+        seconds = format!("{:.2}", started.elapsed().as_secs_f64()),
+        "workspace loaded"
+    );
+    let clock = match frozen {
+        Some(at) => Arc::new(move || at) as tsifra_web::Clock,
+        None => system_clock(),
+    };
+    let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.clone());
+    let state = AppState::with_clock(config, ws, data_dir, clock);
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!("Tsifra is serving http://{addr}/  (Ctrl-C to stop)");
+    tsifra_web::serve(listener, state, tsifra_web::shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}

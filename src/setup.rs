@@ -1,0 +1,97 @@
+//! Turning flags into what commands need: logging, the validated config, a
+//! writable data dir, the opened store. Errors here say what to fix.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use tsifra_core::config::ConfigError;
+use tsifra_core::{BusinessCalendar, Config, Instant};
+use tsifra_store::Store;
+
+pub fn init_logging(quiet: bool, verbose: bool) {
+    let default = if quiet {
+        "error"
+    } else if verbose {
+        "debug"
+    } else {
+        "info,sqlx=warn,tower_http=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// A bad config or bad flags is a usage error (2); anything else is a failure (1).
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain()
+        .any(|c| c.downcast_ref::<ConfigError>().is_some() || c.downcast_ref::<UsageError>().is_some())
+    {
+        2
+    } else {
+        1
+    }
+}
+
+/// Something the user typed that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow!(UsageError(message.into()))
+}
+
+/// The config file in use (if any) and the parsed config.
+pub struct Loaded {
+    pub config: Config,
+    pub file: Option<PathBuf>,
+}
+
+/// Reads `explicit`, else `DATA_DIR/tsifra.toml` if it exists, else the defaults; applies `TSIFRA_*__*`.
+pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
+    let file = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(data_dir.join("tsifra.toml")).filter(|p| p.exists()),
+    };
+    let (name, text) = match &file {
+        Some(path) => (
+            path.display().to_string(),
+            fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?,
+        ),
+        None => ("(built-in defaults)".to_string(), String::new()),
+    };
+    let config = Config::parse(&name, &text, std::env::vars())?;
+    Ok(Loaded { config, file })
+}
+
+/// Creates the data dir if needed and proves it can be written to.
+pub fn ensure_data_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    let probe = dir.join(".tsifra-write-check");
+    fs::write(&probe, b"ok").with_context(|| format!("the data dir {} is not writable", dir.display()))?;
+    let _ = fs::remove_file(probe);
+    Ok(())
+}
+
+pub fn store_url(config: &Config, data_dir: &Path) -> String {
+    if config.store.url.is_empty() {
+        Store::sqlite_url_for(data_dir)
+    } else {
+        config.store.url.clone()
+    }
+}
+
+pub async fn open_store(config: &Config, data_dir: &Path) -> Result<Store> {
+    Ok(Store::open(&store_url(config, data_dir)).await?)
+}
+
+/// `--as-of` as an instant, read the same way the web server reads `?as_of=`.
+pub fn parse_as_of(value: Option<&str>, calendar: &BusinessCalendar, lang: tsifra_core::Language) -> Result<Option<Instant>> {
+    value
+        .map(|v| tsifra_web::parse_as_of(v, calendar).map_err(|e| usage(format!("--as-of: {}", e.message(lang)))))
+        .transpose()
+}
