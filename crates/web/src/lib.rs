@@ -1,1 +1,195 @@
+//! Tsifra's HTTP server: server-rendered pages and the JSON API over the
+//! in-memory workspace. `app` builds the router (tests drive it without a
+//! socket), `serve` runs it on a listener until a shutdown future resolves.
+//!
+//! How the binary wires it, once the config is validated and the workspace loaded:
+//!
+//! ```no_run
+//! # async fn run(config: tsifra_core::Config, workspace: tsifra_core::Workspace) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind(&config.server.bind).await?;
+//! let state = tsifra_web::AppState::new(config, workspace, "/var/lib/tsifra");
+//! // Keep a clone for the connector: `state.apply_batch(&batch).await` after each stored batch.
+//! tsifra_web::serve(listener, state, tsifra_web::shutdown_signal()).await
+//! # }
+//! ```
 
+pub mod api;
+pub mod asof;
+pub mod boards;
+pub mod error;
+pub mod html;
+pub mod pages;
+pub mod state;
+pub mod summary;
+pub mod texts;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use asof::{AsOf, AsOfError, parse_as_of};
+pub use error::AppError;
+pub use state::{AppState, Clock, system_clock};
+
+/// How long `serve` waits for open requests after the shutdown signal before returning anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The whole application as a router.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/", get(pages::home::home))
+        .route("/api/health", get(api::health))
+        .route("/api/workspace", get(api::workspace));
+    with_layers(routes, state)
+}
+
+/// The fallback and the layers every route shares, kept apart from the route
+/// list so a test can mount a route that panics.
+fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .fallback(not_found)
+        // The last layer added is the outermost one.
+        // Innermost: a panicking handler becomes an AppError response, rendered below.
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        // Every AppError and bare axum error becomes an HTML page or JSON by path.
+        .layer(middleware::from_fn_with_state(state.clone(), error::render_errors))
+        .layer(middleware::from_fn(security_headers))
+        // Outermost, so the logged status is the one the client got. The span
+        // names the path only: query strings may carry tokens (TV links, webhooks).
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(
+                    |request: &Request| tracing::info_span!("request", method = %request.method(), path = %request.uri().path()),
+                )
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves, then lets
+/// open requests finish for up to [`SHUTDOWN_GRACE`] and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving");
+    }
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stopping_tx.send(());
+    };
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(signal);
+    // A client holding a request open (a stalled upload, a TV's long poll) must
+    // not keep the process alive forever after Ctrl-C.
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still open after the grace period; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM on unix (what `systemctl stop` and `docker stop` send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            // Without a handler we would stop at once; wait for the other signal instead.
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn not_found(uri: Uri) -> AppError {
+    AppError::NotFound {
+        path: uri.path().to_string(),
+    }
+}
+
+/// Headers every response carries.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Board links may later carry a read-only token for TVs; never hand it to another site.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use tower::ServiceExt;
+    use tsifra_core::{Config, Workspace};
+
+    async fn panicking() -> &'static str {
+        panic!("secret detail at src/reports/plan.rs:42");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_gives_a_500_without_its_message() {
+        let state = AppState::new(Config::default(), Workspace::default(), "/data");
+        let routes = Router::new().route("/boom", get(panicking)).route("/api/boom", get(panicking));
+        let app = with_layers(routes, state);
+        for (path, kind) in [("/boom", "text/html"), ("/api/boom", "application/json")] {
+            let response = app
+                .clone()
+                .oneshot(axum::http::Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+            let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_string();
+            assert!(content_type.starts_with(kind), "{path}: {content_type}");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            let body = String::from_utf8_lossy(&body);
+            assert!(!body.contains("secret") && !body.contains("plan.rs"), "{path}: {body}");
+            let expected = if kind == "text/html" {
+                "Внутренняя ошибка"
+            } else {
+                "Something went wrong"
+            };
+            assert!(body.contains(expected), "{path}: {body}");
+        }
+    }
+}

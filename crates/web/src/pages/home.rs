@@ -1,0 +1,90 @@
+//! `GET /`: what is loaded (account, data directory, record counts, the days
+//! the deals span), which zone and instant the figures are for, and the boards.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+use tsifra_core::i18n::{format_date, format_int};
+
+use crate::asof::AsOf;
+use crate::boards::BOARDS;
+use crate::error::AppError;
+use crate::html::{Layout, format_local_datetime, render};
+use crate::state::AppState;
+use crate::summary::WorkspaceSummary;
+use crate::texts::t;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub account: Option<String>,
+    pub data_dir: String,
+    pub time_zone: String,
+    pub as_of: String,
+    /// The `as_of` text from the URL, carried on to board links.
+    pub as_of_requested: Option<String>,
+    /// "06.11.2025 – 26.11.2026", or `None` without deals.
+    pub period: Option<String>,
+    pub empty: bool,
+    pub counts: Vec<CountRow>,
+    pub boards: Vec<BoardLink>,
+}
+
+pub struct CountRow {
+    /// The JSON key too, so tests and scripts can find a row by `data-kind`.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct BoardLink {
+    pub title: &'static str,
+    pub path: &'static str,
+    pub available: bool,
+}
+
+impl HomePage {
+    pub fn new(state: &AppState, summary: &WorkspaceSummary, as_of: &AsOf) -> HomePage {
+        let lang = state.language();
+        let calendar = state.calendar();
+        HomePage {
+            layout: Layout::new(lang, t(lang, "web.title.home")),
+            account: summary.account.clone(),
+            data_dir: state.data_dir().display().to_string(),
+            time_zone: calendar.tz().name().to_string(),
+            as_of: format_local_datetime(lang, calendar, as_of.at),
+            as_of_requested: as_of.requested.clone(),
+            period: summary
+                .deal_dates
+                .map(|(first, last)| format!("{} – {}", format_date(lang, first), format_date(lang, last))),
+            empty: summary.is_empty(),
+            counts: summary
+                .counts
+                .iter()
+                .map(|&(what, n)| CountRow {
+                    kind: what.key(),
+                    label: t(lang, what.text_key()),
+                    value: format_int(lang, n as i64),
+                })
+                .collect(),
+            boards: BOARDS
+                .iter()
+                .map(|b| BoardLink {
+                    title: t(lang, b.title_key),
+                    path: b.path,
+                    available: b.available,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub async fn home(State(state): State<AppState>, as_of: AsOf) -> Result<Html<String>, AppError> {
+    // Summarise under the read lock, render after releasing it.
+    let summary = {
+        let ws = state.workspace().await;
+        WorkspaceSummary::of(&ws, state.calendar())
+    };
+    render(&HomePage::new(&state, &summary, &as_of))
+}

@@ -1,0 +1,6 @@
+//! Server-rendered pages, one module each. A page gathers its figures under a
+//! short read of the workspace, then renders an askama template that extends
+//! `templates/base.html`.
+
+pub mod error;
+pub mod home;

@@ -1,0 +1,115 @@
+//! What every request handler shares: the validated config, the loaded
+//! workspace behind a lock the connector can write through while the server
+//! runs, and the clock that says what "now" is (fixed in tests).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedRwLockReadGuard, RwLock};
+use tsifra_core::{Batch, BusinessCalendar, Config, Instant, Language, Workspace};
+
+/// Where "now" comes from. The server uses [`system_clock`]; tests pass a
+/// closure returning a fixed instant so pages do not depend on the day they run.
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// The wall clock, in UTC (the business zone is applied only when showing dates).
+pub fn system_clock() -> Clock {
+    Arc::new(chrono::Utc::now)
+}
+
+/// Shared server state. Cloning is cheap: everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    // Built once: it holds the holiday sets and the parsed zone every page needs.
+    calendar: BusinessCalendar,
+    // `Arc` so handlers can take an owned guard into `spawn_blocking` for heavy reports.
+    workspace: Arc<RwLock<Workspace>>,
+    data_dir: PathBuf,
+    clock: Clock,
+}
+
+impl AppState {
+    /// State for a running server: the wall clock decides "now".
+    pub fn new(config: Config, workspace: Workspace, data_dir: impl Into<PathBuf>) -> AppState {
+        AppState::with_clock(config, workspace, data_dir, system_clock())
+    }
+
+    /// State with an injected clock (tests, or a replay of a past day).
+    pub fn with_clock(config: Config, workspace: Workspace, data_dir: impl Into<PathBuf>, clock: Clock) -> AppState {
+        let calendar = config.calendar();
+        AppState {
+            inner: Arc::new(Inner {
+                config,
+                calendar,
+                workspace: Arc::new(RwLock::new(workspace)),
+                data_dir: data_dir.into(),
+                clock,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn language(&self) -> Language {
+        self.inner.config.business.language
+    }
+
+    /// The business calendar (zone, holidays) every date on a page is counted in.
+    pub fn calendar(&self) -> &BusinessCalendar {
+        &self.inner.calendar
+    }
+
+    /// The data directory, shown on the home page so an operator sees which data is served.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// "Now" according to the injected clock.
+    pub fn now(&self) -> Instant {
+        (self.inner.clock)()
+    }
+
+    /// A read view of the workspace. The guard is owned (`'static`), so it can
+    /// move into `spawn_blocking`; hold it only while computing, since a
+    /// waiting [`AppState::apply_batch`] blocks new readers.
+    pub async fn workspace(&self) -> OwnedRwLockReadGuard<Workspace> {
+        self.inner.workspace.clone().read_owned().await
+    }
+
+    /// Applies a batch that has already been persisted to the in-memory
+    /// workspace, so the next request sees it. Persisting first is the
+    /// caller's job: the store is the source of truth after a restart.
+    /// Returns the workspace version after the batch.
+    pub async fn apply_batch(&self, batch: &Batch) -> u64 {
+        let mut ws = self.inner.workspace.write().await;
+        ws.apply(batch);
+        ws.version
+    }
+
+    /// Swaps in a freshly loaded workspace (after a full reload from the store).
+    /// The version never goes backwards, so caches keyed by it still notice the change.
+    pub async fn replace_workspace(&self, mut workspace: Workspace) -> u64 {
+        let mut ws = self.inner.workspace.write().await;
+        workspace.version = workspace.version.max(ws.version + 1);
+        *ws = workspace;
+        ws.version
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    // The clock is a closure and the workspace may be huge: show what identifies the state.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("language", &self.language())
+            .field("time_zone", &self.calendar().tz())
+            .field("data_dir", &self.inner.data_dir)
+            .finish_non_exhaustive()
+    }
+}
