@@ -118,6 +118,7 @@ struct Crm {
     refresh: HashSet<String>,
     issued: u64,
     faults: Faults,
+    rate_limit: Option<u32>,
     window: VecDeque<std::time::Instant>,
     stats: FakeStats,
 }
@@ -151,6 +152,7 @@ pub async fn start(ws: Workspace, options: FakeOptions) -> std::io::Result<FakeA
             refresh: HashSet::new(),
             issued: 0,
             faults: Faults::default(),
+            rate_limit: options.rate_limit,
             window: VecDeque::new(),
             stats: FakeStats::default(),
         }),
@@ -234,6 +236,19 @@ impl FakeAmocrm {
 
     pub fn set_faults(&self, faults: Faults) {
         self.crm().faults = faults;
+    }
+
+    /// Changes the enforced requests-per-second limit (`None`: unlimited) and forgets the window.
+    pub fn set_rate_limit(&self, limit: Option<u32>) {
+        let mut crm = self.crm();
+        crm.rate_limit = limit;
+        crm.window.clear();
+        crm.stats.max_per_second = 0;
+    }
+
+    /// Zeroes the counters.
+    pub fn reset_stats(&self) {
+        self.crm().stats = FakeStats::default();
     }
 
     pub fn stats(&self) -> FakeStats {
@@ -371,7 +386,7 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
             let page = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>";
             return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/html")], page).into_response();
         }
-        if let Some(limit) = shared.options.rate_limit {
+        if let Some(limit) = crm.rate_limit {
             let now = std::time::Instant::now();
             while crm.window.front().is_some_and(|&t| now.duration_since(t) >= Duration::from_secs(1)) {
                 crm.window.pop_front();

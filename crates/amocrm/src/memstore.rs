@@ -12,19 +12,23 @@ use tsifra_core::model::{Batch, Deal, Id, Workspace};
 use crate::error::{Error, Result};
 use crate::sync::SyncStore;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     state: Mutex<(Workspace, HashMap<String, String>)>,
     commits: AtomicU64,
     /// Commits allowed before every further one fails (`u64::MAX`: never).
     fail_after: AtomicU64,
+    /// Commits allowed before every further one never completes (a process killed mid-commit).
+    hang_after: AtomicU64,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         MemoryStore {
+            state: Mutex::new((Workspace::default(), HashMap::new())),
+            commits: AtomicU64::new(0),
             fail_after: AtomicU64::new(u64::MAX),
-            ..Default::default()
+            hang_after: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -47,9 +51,22 @@ impl MemoryStore {
         self.fail_after.store(self.commits() + n, Ordering::SeqCst);
     }
 
+    /// After `n` more successful commits, every commit waits forever without applying
+    /// anything, so the caller can drop the sync future as a kill would.
+    pub fn hang_after(&self, n: u64) {
+        self.hang_after.store(self.commits() + n, Ordering::SeqCst);
+    }
+
     /// Commits succeed again.
     pub fn heal(&self) {
         self.fail_after.store(u64::MAX, Ordering::SeqCst);
+        self.hang_after.store(u64::MAX, Ordering::SeqCst);
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
     }
 }
 
@@ -60,6 +77,9 @@ impl SyncStore for MemoryStore {
     }
 
     async fn commit(&self, batch: &Batch, checkpoints: &[(String, String)]) -> Result<()> {
+        if self.commits.load(Ordering::SeqCst) >= self.hang_after.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if self.commits.load(Ordering::SeqCst) >= self.fail_after.load(Ordering::SeqCst) {
             return Err(Error::Store("injected failure: the store is down".into()));

@@ -1,0 +1,149 @@
+//! Full load, incremental runs, deletions, resume after a kill: the synced
+//! workspace must equal what the fake amoCRM serves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tsifra_amocrm::fake::{self, FakeOptions};
+use tsifra_amocrm::sync::{no_progress, RunKind};
+use tsifra_amocrm::{MemoryStore, SyncMode, SyncStore};
+use tsifra_core::model::EntityKind;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn full_load_reproduces_the_crm_and_a_second_run_is_incremental() {
+    let ws = workspace(120);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 25);
+    let phases = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let progress = |p: &tsifra_amocrm::Progress| {
+        phases.lock().unwrap().insert(p.phase.to_string());
+    };
+    let report = engine.run(SyncMode::Auto, &progress).await.unwrap();
+    assert_eq!(report.kind, RunKind::Full);
+    assert!(!report.resumed);
+    assert_same(&store.workspace(), &ws);
+    for phase in ["dictionaries", "companies", "contacts", "leads", "tasks", "events"] {
+        assert!(phases.lock().unwrap().contains(phase), "progress for {phase}");
+    }
+    assert!(store.commits() > 20, "pages land one by one, got {} commits", store.commits());
+
+    let again = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert_eq!(again.kind, RunKind::Incremental);
+    assert!(again.requests < 30, "an idle incremental run is cheap: {} requests", again.requests);
+    assert_same(&store.workspace(), &ws);
+}
+
+#[tokio::test]
+async fn a_sync_killed_half_way_resumes_without_loss_or_duplicates() {
+    let ws = workspace(150);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 20);
+
+    // Killed mid-commit: the future is dropped while a commit hangs.
+    store.hang_after(12);
+    let killed = tokio::time::timeout(Duration::from_millis(1500), engine.run(SyncMode::Auto, &no_progress)).await;
+    assert!(killed.is_err(), "the run was cut off");
+    let half = store.workspace();
+    assert!(half.deals.len() < ws.deals.len(), "cut before the end");
+    store.heal();
+
+    // Then the store fails outright later in the resumed run.
+    let commits = store.commits();
+    store.fail_after(10);
+    let err = engine.run(SyncMode::Auto, &no_progress).await.unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    assert_eq!(store.commits(), commits + 10);
+    store.heal();
+
+    fake.reset_stats();
+    let report = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert!(report.resumed, "the third run continues the interrupted full load");
+    assert_eq!(report.kind, RunKind::Full);
+    assert_same(&store.workspace(), &ws);
+    let cps = store.checkpoints();
+    assert_eq!(cps.get("amocrm.run").map(String::as_str), Some(""));
+    assert!(cps.get("amocrm.watermark").is_some_and(|w| !w.is_empty()));
+}
+
+#[tokio::test]
+async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_seconds() {
+    let ws = workspace(400);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 250).run(SyncMode::Auto, &no_progress).await.unwrap();
+
+    let when = now();
+    let mut moved = Vec::new();
+    fake.mutate(|w| moved = move_deals(w, 100, when));
+    assert_eq!(moved.len(), 100);
+    let gone = ws.deals.iter().map(|d| d.id).find(|id| !moved.contains(id)).unwrap();
+    fake.delete(EntityKind::Deal, gone, when);
+    fake.delete(EntityKind::Company, 20_001, when);
+
+    // Now at amoCRM's real pace: 7 requests per second, enforced by the fake.
+    fake.set_rate_limit(Some(7));
+    let paced = engine(client(&fake.base_url(), long_lived(&fake), 7), store.clone(), 250);
+    let started = std::time::Instant::now();
+    let report = paced.run(SyncMode::Auto, &no_progress).await.unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(report.kind, RunKind::Incremental);
+    assert!(elapsed < Duration::from_secs(5), "incremental run took {elapsed:?} ({} requests)", report.requests);
+    assert_eq!(fake.stats().over_limit, 0, "stayed under the limit");
+    eprintln!("incremental: 100 changed deals in {elapsed:?}, {} requests", report.requests);
+
+    let synced = store.workspace();
+    assert!(synced.deals.get(gone).is_none(), "deleted deal removed");
+    assert!(synced.companies.get(20_001).is_none(), "deleted company removed");
+    assert_same(&synced, &fake.workspace());
+    let d = synced.deals.get(moved[0]).unwrap();
+    assert_eq!(d.stage_id, 142);
+    assert_eq!(d.history.last().unwrap().at, when, "the move is in the history");
+}
+
+#[tokio::test]
+async fn without_api_filtering_incremental_runs_scan_newest_first() {
+    let ws = workspace(90);
+    let fake = fake::start(ws.clone(), FakeOptions { rate_limit: None, api_filter_enabled: false, ..FakeOptions::default() }).await.unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 20);
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert_same(&store.workspace(), &ws);
+
+    let when = now();
+    fake.mutate(|w| {
+        move_deals(w, 7, when);
+        let mut c = w.contacts.iter().next().unwrap().clone();
+        c.name = "Переименован".into();
+        c.updated_at = when;
+        w.contacts.upsert(c);
+    });
+    fake.reset_stats();
+    let report = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert!(report.filter_fallback);
+    assert_same(&store.workspace(), &fake.workspace());
+    // Newest first stops at the watermark: far fewer list pages than a full scan.
+    assert!(report.requests < 40, "{} requests", report.requests);
+}
+
+#[tokio::test]
+async fn nightly_full_reconcile_rereads_everything() {
+    let ws = workspace(40);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 50);
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    // Something the incremental windows cannot see: an old record changed without a new updated_at.
+    fake.mutate(|w| {
+        let mut d = w.deals.iter().next().unwrap().clone();
+        d.name = "Исправлено задним числом".into();
+        w.deals.upsert(d);
+    });
+    let report = engine.run(SyncMode::Full, &no_progress).await.unwrap();
+    assert_eq!(report.kind, RunKind::Full);
+    assert_same(&store.workspace(), &fake.workspace());
+    assert_eq!(store.checkpoint("amocrm.run").await.unwrap(), None);
+}
