@@ -3,6 +3,9 @@
 
 use std::path::Path;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+
 use anyhow::{Result, bail};
 use tsifra_core::model::Metric;
 use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams, tabular};
@@ -64,8 +67,9 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         },
     );
     let currency = config.business.currency.as_str();
+    let mut out = String::new();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         Format::Csv => {
             let tables = tabular::tables(&report, lang, currency);
             let many = tables.len() > 1;
@@ -73,11 +77,11 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
                 if many {
                     // Several tables in one stream: a comment line names each, a blank line parts them.
                     if i > 0 {
-                        println!();
+                        writeln!(out)?;
                     }
-                    println!("# {}", table.title);
+                    writeln!(out, "# {}", table.title)?;
                 }
-                print!("{}", tabular::to_csv(table, &calendar));
+                out.push_str(&tabular::to_csv(table, &calendar));
             }
         }
         Format::Table => {
@@ -88,10 +92,15 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
                 local.format("%Y-%m-%d %H:%M %Z")
             );
             for table in tabular::tables(&report, lang, currency) {
-                println!();
-                print!("{}", tabular::to_text(&table, lang, currency, &calendar));
+                writeln!(out)?;
+                out.push_str(&tabular::to_text(&table, lang, currency, &calendar));
             }
         }
+    }
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
     }
     Ok(())
 }

@@ -1,0 +1,229 @@
+//! Commands, their errors and exit codes, and that the CLI's numbers are the core's.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams};
+
+const AS_OF: &str = "2026-11-20T15:00";
+
+fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("TSIFRA_DATA_DIR")
+        .env_remove("TSIFRA_CONFIG")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A small demo department in a temp dir, its clock at AS_OF.
+fn demo(dir: &Path) {
+    let out = tsifra(dir, &["demo", "--no-serve", "--deals", "400", "--seed", "7", "--as-of", AS_OF]);
+    assert!(out.status.success(), "demo failed: {}", stderr(&out));
+}
+
+#[test]
+fn help_names_every_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tsifra")).arg("--help").output().unwrap();
+    let text = stdout(&out);
+    for cmd in ["demo", "serve", "report", "import", "config", "bench"] {
+        assert!(text.contains(cmd), "--help lacks {cmd}");
+    }
+}
+
+#[test]
+fn demo_refuses_zero_or_negative_deals_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["0", "-5"] {
+        let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", n]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--deals: expected a positive number of deals"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.path().join("tsifra.db").exists());
+}
+
+#[test]
+fn broken_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tsifra.toml"), "[server]\nbind = \"127.0.0.1:8080\"\nbnid = 3\n").unwrap();
+    let out = tsifra(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("tsifra.toml") && err.contains("line 3") && err.contains("bnid"),
+        "{err}"
+    );
+
+    std::fs::write(dir.path().join("tsifra.toml"), "[business]\ntime_zone = \"Europe/Mosow\"\n").unwrap();
+    let out = tsifra(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("business.time_zone"), "{}", stderr(&out));
+
+    // An environment override is checked the same way.
+    std::fs::remove_file(dir.path().join("tsifra.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["config", "check"])
+        .env("TSIFRA_SERVER__BIND", "nowhere")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("server.bind"), "{}", stderr(&out));
+}
+
+#[test]
+fn config_sample_is_valid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tsifra(dir.path(), &["config", "sample"]);
+    std::fs::write(dir.path().join("tsifra.toml"), &out.stdout).unwrap();
+    let out = tsifra(dir.path(), &["config", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(": OK"));
+}
+
+#[test]
+fn unwritable_data_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = tsifra(&file.join("data"), &["demo", "--no-serve", "--deals", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot create the data dir"), "{}", stderr(&out));
+}
+
+#[test]
+fn foreign_database_file_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tsifra.db");
+    std::fs::write(&db, "this is not a database, it is someone's notes\n".repeat(200)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "10"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("tsifra.db"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file must not be touched");
+}
+
+#[test]
+fn report_json_is_the_core_report() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let ws = rt.block_on(async {
+        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
+            .await
+            .unwrap();
+        store.load().await.unwrap()
+    });
+    let text = std::fs::read_to_string(dir.path().join("tsifra.toml")).unwrap();
+    let config = tsifra_core::Config::parse("tsifra.toml", &text, Vec::new()).unwrap();
+    let calendar = config.calendar();
+    let as_of = tsifra_web::parse_as_of(AS_OF, &calendar).unwrap();
+    let facts = Facts::build(&ws, &config);
+    let ctx = Ctx {
+        ws: &ws,
+        facts: &facts,
+        config: &config,
+        calendar: &calendar,
+        as_of,
+    };
+    for id in ReportId::ALL {
+        let out = tsifra(dir.path(), &["report", id.as_str(), "--as-of", AS_OF, "--format", "json"]);
+        assert!(out.status.success(), "{id:?}: {}", stderr(&out));
+        let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let core = serde_json::to_value(reports::run(id, &ctx, &ReportParams::default())).unwrap();
+        assert_eq!(cli, core, "{id:?}");
+    }
+    // The demo has sales this month, so the comparison compared something.
+    let out = tsifra(dir.path(), &["report", "plan-fact", "--as-of", AS_OF, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["periods"][2]["total"]["fact"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn report_formats_and_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let out = tsifra(dir.path(), &["report", "plan-fact", "--as-of", AS_OF]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("Весь отдел") && text.contains("₽"), "{text}");
+    let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--format", "csv"]);
+    assert!(stdout(&out).contains("Компания,Менеджер,Долг"), "{}", stdout(&out));
+
+    let out = tsifra(dir.path(), &["report", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown report \"nope\"") && stderr(&out).contains("plan-fact"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tsifra(dir.path(), &["report", "plan-fact", "--as-of", "20.11.2026"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as-of"), "{}", stderr(&out));
+    let out = tsifra(dir.path(), &["report", "plan-fact", "--manager", "Никто Никтович"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("known managers"), "{}", stderr(&out));
+    let out = tsifra(&dir.path().join("missing"), &["report", "plan-fact"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no workspace"), "{}", stderr(&out));
+}
+
+#[test]
+fn plan_import_is_all_or_nothing_and_replaces_its_own_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let plan_json = |dir: &Path| {
+        let out = tsifra(dir, &["report", "plan-fact", "--as-of", AS_OF, "--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let before = plan_json(dir.path());
+    let manager = before["periods"][2]["rows"][0]["manager"].as_str().unwrap().to_string();
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("manager,period,metric,target\n{manager},2026-11,revenue,100\nНикто,2026-11,revenue,5\n"),
+    )
+    .unwrap();
+    let out = tsifra(dir.path(), &["import", "plans", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("bad.csv") && err.contains("row 3, column \"manager\""), "{err}");
+    assert_eq!(plan_json(dir.path()), before, "a bad file changes nothing");
+
+    // The demo's own plan file, re-imported with one target changed, replaces the demo's plans.
+    let plans = std::fs::read_to_string(dir.path().join("plans.csv")).unwrap();
+    let line = plans
+        .lines()
+        .find(|l| l.starts_with(&format!("{manager},2026-11,revenue,")))
+        .unwrap()
+        .to_string();
+    let edited = plans.replace(&line, &format!("{manager},2026-11,revenue,1234567"));
+    std::fs::write(dir.path().join("plans.csv"), edited).unwrap();
+    let out = tsifra(dir.path(), &["import", "plans", dir.path().join("plans.csv").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = plan_json(dir.path());
+    let row = after["periods"][2]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["manager"] == manager.as_str())
+        .unwrap();
+    assert_eq!(row["plan"].as_i64(), Some(123_456_700));
+}

@@ -1,0 +1,3 @@
+//! The `tsifra` binary as a user runs it: real processes, a real SQLite file.
+
+mod cli;
