@@ -1,1 +1,114 @@
+//! Tsifra's persistence: one [`Store`] over a SQLite file (the default) or a
+//! PostgreSQL database, through sqlx's `Any` driver with runtime-checked SQL.
+//! The core never sees SQL: it hands over [`Batch`]es and gets [`Workspace`]s.
 
+mod codec;
+mod error;
+mod load;
+mod open;
+mod write;
+
+use std::path::Path;
+
+use sqlx::AnyPool;
+use tsifra_core::model::{Batch, EntityKind, Workspace};
+
+pub use error::{Location, StoreError, redact_url};
+
+/// Which database is behind a [`Store`]; SQL that differs lives behind a `match` on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// An open database holding one workspace. Cheap to clone (a pool handle).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    location: Location,
+}
+
+impl Store {
+    /// Opens (creating and migrating if new) the database at `url`:
+    /// `sqlite://PATH?mode=rwc` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+    /// A file or database that is not Tsifra's is reported and left untouched.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        open::open(url).await
+    }
+
+    /// The default store URL for a data directory: `DATA_DIR/tsifra.db`.
+    pub fn sqlite_url_for(data_dir: &Path) -> String {
+        open::sqlite_url_for(data_dir)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Where the data lives, with any password redacted: fit for logs and screens.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Lands a batch in one transaction: upserts, then deletions, then plan
+    /// replacement, in the order [`Workspace::apply`] uses. On any error
+    /// nothing of the batch is stored.
+    pub async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError> {
+        write::write_batch(self, batch).await
+    }
+
+    /// Reads the whole workspace into memory, from one consistent snapshot.
+    pub async fn load(&self) -> Result<Workspace, StoreError> {
+        load::load(self).await
+    }
+
+    /// Rows of each entity kind, without loading them.
+    pub async fn counts(&self) -> Result<Vec<(EntityKind, u64)>, StoreError> {
+        load::counts(self).await
+    }
+
+    /// How many batches have landed; a loaded workspace carries the same number
+    /// as [`Workspace::version`].
+    pub async fn version(&self) -> Result<u64, StoreError> {
+        load::version(self).await
+    }
+
+    /// Waits for running queries and closes every connection. For SQLite this
+    /// also folds the write-ahead log back into the database file.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    fn query_error(&self, doing: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+        let doing = doing.into();
+        move |source| open::classify_error(self.backend, &self.location, doing, source)
+    }
+}
+
+/// The SQL table holding each entity kind.
+pub(crate) fn table_of(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "users",
+        EntityKind::Team => "teams",
+        EntityKind::Pipeline => "pipelines",
+        EntityKind::LossReason => "loss_reasons",
+        EntityKind::FieldDef => "field_defs",
+        EntityKind::Company => "companies",
+        EntityKind::Contact => "contacts",
+        EntityKind::Deal => "deals",
+        EntityKind::Task => "tasks",
+        EntityKind::Activity => "activities",
+        EntityKind::Payment => "payments",
+    }
+}
