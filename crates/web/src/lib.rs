@@ -19,6 +19,7 @@ pub mod boards;
 pub mod error;
 pub mod html;
 pub mod pages;
+pub mod reports;
 pub mod state;
 pub mod summary;
 pub mod texts;
@@ -48,7 +49,8 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home::home))
         .route("/api/health", get(api::health))
-        .route("/api/workspace", get(api::workspace));
+        .route("/api/workspace", get(api::workspace))
+        .route("/api/reports/{id}", get(reports::api_report));
     with_layers(routes, state)
 }
 

@@ -31,6 +31,7 @@ struct Inner {
     workspace: Arc<RwLock<Workspace>>,
     data_dir: PathBuf,
     clock: Clock,
+    reports: crate::reports::ReportCache,
 }
 
 impl AppState {
@@ -49,6 +50,7 @@ impl AppState {
                 workspace: Arc::new(RwLock::new(workspace)),
                 data_dir: data_dir.into(),
                 clock,
+                reports: crate::reports::ReportCache::default(),
             }),
         }
     }
@@ -69,6 +71,11 @@ impl AppState {
     /// The data directory, shown on the home page so an operator sees which data is served.
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
+    }
+
+    /// Computed reports and their index, kept per workspace version.
+    pub(crate) fn report_cache(&self) -> &crate::reports::ReportCache {
+        &self.inner.reports
     }
 
     /// "Now" according to the injected clock.

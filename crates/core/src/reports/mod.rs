@@ -149,9 +149,16 @@ pub fn resolve_manager(ws: &Workspace, text: &str) -> Result<Id, String> {
     }
 }
 
-/// Percentage `part / whole × 100`, or `None` where there is nothing to divide by.
+/// Percentage `part / whole × 100` to one decimal (what every screen shows, so JSON
+/// round-trips it exactly), or `None` where there is nothing to divide by.
 pub fn percent(part: i64, whole: i64) -> Option<f64> {
-    (whole != 0).then(|| part as f64 * 100.0 / whole as f64)
+    (whole != 0).then(|| round_to(part as f64 * 100.0 / whole as f64, 1))
+}
+
+/// `value` rounded to `decimals` places.
+pub fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
 }
 
 /// A rounded ratio in the same unit as the inputs, `None` for zero division.

@@ -6,5 +6,6 @@ mod as_of;
 mod errors;
 mod home;
 mod logging;
+mod reports;
 mod serve;
 mod support;
