@@ -134,18 +134,12 @@ mod tests {
     }
 
     fn parse(text: &str) -> AmocrmConfig {
-        serde_json::from_value::<Wrapper>(serde_json::to_value(toml_like(text)).unwrap()).unwrap().amocrm
-    }
-
-    // The crate has no TOML dependency; the lead's Config parses TOML. Here a JSON object
-    // stands in for the table, which exercises the same serde attributes.
-    fn toml_like(text: &str) -> serde_json::Value {
-        serde_json::from_str(text).unwrap()
+        toml::from_str::<Wrapper>(text).unwrap().amocrm
     }
 
     #[test]
     fn defaults_and_redaction() {
-        let c = parse(r#"{"amocrm": {"base_url": "https://acme.amocrm.ru/", "long_lived_token": "tok-123", "webhook_secret": "hook"}}"#);
+        let c = parse("[amocrm]\nbase_url = \"https://acme.amocrm.ru/\"\nlong_lived_token = \"tok-123\"\nwebhook_secret = \"hook\"\n");
         assert_eq!(c.requests_per_second, 7);
         assert_eq!(c.overlap_minutes, 10);
         assert_eq!(c.base(), "https://acme.amocrm.ru");
@@ -157,8 +151,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_refused() {
-        let r = serde_json::from_str::<AmocrmConfig>(r#"{"base_url": "x", "tokn": "1"}"#);
-        assert!(r.is_err());
+        let r = toml::from_str::<Wrapper>("[amocrm]\nbase_url = \"x\"\ntokn = \"1\"\n");
+        assert!(r.unwrap_err().to_string().contains("tokn"));
+        let round = toml::to_string(&AmocrmConfig::default()).unwrap();
+        assert_eq!(toml::from_str::<AmocrmConfig>(&round).unwrap(), AmocrmConfig::default());
         let c = AmocrmConfig {
             base_url: "acme.amocrm.ru".into(),
             long_lived_token: "t".into(),
