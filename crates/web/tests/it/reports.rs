@@ -12,8 +12,10 @@ use tsifra_web::AppState;
 use crate::support::{NOW, get, utc};
 
 fn demo() -> (Config, Workspace) {
-    let mut config = Config::default();
-    config.fields = tsifra_demo::field_mapping();
+    let config = Config {
+        fields: tsifra_demo::field_mapping(),
+        ..Config::default()
+    };
     let ws = tsifra_demo::generate(
         &DemoOptions {
             seed: 11,
