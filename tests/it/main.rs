@@ -1,3 +1,4 @@
 //! The `tsifra` binary as a user runs it: real processes, a real SQLite file.
 
 mod cli;
+mod snapshots;

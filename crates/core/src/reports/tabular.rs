@@ -284,7 +284,11 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                             Cell::Text(p.manager.clone()),
                             Cell::Money(p.outstanding),
                             Cell::opt(p.due_date.map(Cell::Date)),
-                            Cell::Int(p.days_overdue.max(0)),
+                            if p.due_date.is_some() {
+                                Cell::Int(p.days_overdue.max(0))
+                            } else {
+                                Cell::Empty
+                            },
                         ]
                     })
                     .collect::<Vec<_>>()

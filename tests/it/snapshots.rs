@@ -1,0 +1,49 @@
+//! Every report on the demo department at a fixed seed and moment, as the
+//! terminal shows it (Russian, first rows of each table). A change in any
+//! number shows up here for review (`INSTA_UPDATE=always cargo test` + git diff).
+
+use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams, tabular};
+use tsifra_core::{Config, Language};
+use tsifra_demo::DemoOptions;
+
+const ROWS: usize = 15;
+
+#[test]
+fn reports_on_the_demo() {
+    let config = Config {
+        fields: tsifra_demo::field_mapping(),
+        ..Config::default()
+    };
+    let calendar = config.calendar();
+    let as_of = tsifra_web::parse_as_of("2026-11-20T15:00", &calendar).unwrap();
+    let ws = tsifra_demo::generate(
+        &DemoOptions {
+            seed: 7,
+            deals: 1_500,
+            as_of,
+        },
+        &calendar,
+    );
+    let facts = Facts::build(&ws, &config);
+    let ctx = Ctx {
+        ws: &ws,
+        facts: &facts,
+        config: &config,
+        calendar: &calendar,
+        as_of,
+    };
+    for id in ReportId::ALL {
+        let report = reports::run(id, &ctx, &ReportParams::default());
+        let mut text = String::new();
+        for mut table in tabular::tables(&report, Language::Ru, "RUB") {
+            let total = table.rows.len();
+            table.rows.truncate(ROWS);
+            text.push_str(&tabular::to_text(&table, Language::Ru, "RUB", &calendar));
+            if total > ROWS {
+                text.push_str(&format!("  … {} rows in all\n", total));
+            }
+            text.push('\n');
+        }
+        insta::assert_snapshot!(id.as_str(), text);
+    }
+}
