@@ -874,7 +874,7 @@ fn lead_json(d: &Deal, ws: &Workspace, with: &[String], quirks: bool) -> Value {
     json!({
         "id": id_json(d.id, quirks),
         "name": d.name,
-        "price": d.amount.minor() / 100,
+        "price": price_json(d.amount),
         "responsible_user_id": opt_user(d.responsible_id),
         "group_id": 0,
         "status_id": d.stage_id,
@@ -895,6 +895,16 @@ fn lead_json(d: &Deal, ws: &Workspace, with: &[String], quirks: bool) -> Value {
         "_links": {"self": {"href": format!("{SHARD}/leads/{}", d.id)}},
         "_embedded": embedded,
     })
+}
+
+/// amoCRM budgets are whole currency units; a workspace with kopecks (the demo) keeps
+/// them as a decimal number, which the client's lenient parser takes too.
+fn price_json(amount: tsifra_core::Money) -> Value {
+    if amount.minor() % 100 == 0 {
+        json!(amount.minor() / 100)
+    } else {
+        json!(amount.minor() as f64 / 100.0)
+    }
 }
 
 fn contact_json(c: &Contact, ws: &Workspace, quirks: bool) -> Value {
@@ -979,7 +989,8 @@ fn task_json(t: &Task, quirks: bool) -> Value {
 }
 
 /// Notes of one entity type, in id order, with the activity each came from.
-/// Chats are events, not notes; meetings have no amoCRM note type and are not served.
+/// Chats are events, not notes; meetings go out as service messages (as calendar
+/// integrations log them); activities on no entity cannot be notes and are not served.
 fn notes_of(ws: &Workspace, kind: EntityKind) -> Vec<(Value, tsifra_core::model::Activity)> {
     let mut acts: Vec<_> = ws.activities.iter().filter(|a| a.entity.is_some_and(|e| e.kind() == kind)).copied().collect();
     acts.sort_by_key(|a| a.id);
@@ -995,6 +1006,7 @@ fn notes_of(ws: &Workspace, kind: EntityKind) -> Vec<(Value, tsifra_core::model:
                 ),
                 ActivityKind::EmailIn | ActivityKind::EmailOut => ("amomail_message", json!({"income": a.kind == ActivityKind::EmailIn, "text": "letter"})),
                 ActivityKind::Note => ("common", json!({"text": "note"})),
+                ActivityKind::Meeting => ("service_message", json!({"service": "Встреча", "text": "Встреча с клиентом"})),
                 _ => return None,
             };
             let entity_id = a.entity.map(|e| e.id());

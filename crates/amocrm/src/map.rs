@@ -438,7 +438,7 @@ pub fn map_task(t: &wire::Task, ctx: &MapContext) -> Task {
 pub const CALL_STATUS_TALKED: i64 = 4;
 
 /// A note as an activity: calls (with duration and whether they connected),
-/// e-mails, SMS and plain notes. Other note types (service messages, files...) are not activities.
+/// e-mails, SMS, meetings logged by integrations, and plain notes. Other note types (service messages, files...) are not activities.
 pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
     let (kind, is_call) = match n.note_type.as_str() {
         "call_in" => (ActivityKind::CallIn, true),
@@ -450,6 +450,8 @@ pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
         "sms_in" => (ActivityKind::ChatIn, false),
         "sms_out" => (ActivityKind::ChatOut, false),
         "common" => (ActivityKind::Note, false),
+        // Calendar and meeting integrations log meetings as service messages.
+        "service_message" | "extended_service_message" if n.mentions_meeting() => (ActivityKind::Meeting, false),
         _ => return None,
     };
     let duration = if is_call { n.duration().unwrap_or(0).clamp(0, u32::MAX as i64) as u32 } else { 0 };

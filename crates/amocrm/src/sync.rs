@@ -763,7 +763,7 @@ impl<S: SyncStore> SyncEngine<S> {
 }
 
 /// Note types that are activities (see [`map::map_note`]).
-pub const NOTE_TYPES: &[&str] = &["call_in", "call_out", "amomail_message", "sms_in", "sms_out", "common"];
+pub const NOTE_TYPES: &[&str] = &["call_in", "call_out", "amomail_message", "sms_in", "sms_out", "common", "service_message", "extended_service_message"];
 
 /// The account's custom fields of leads, contacts and companies, with ids and types,
 /// so an integrator can fill in `[fields]` of the config.

@@ -478,6 +478,13 @@ impl Note {
     pub fn income(&self) -> Option<bool> {
         self.params.get("income").and_then(de::value_to_bool)
     }
+    /// A service message about a meeting ("Встреча ..." from a calendar integration).
+    pub fn mentions_meeting(&self) -> bool {
+        ["service", "text"].iter().filter_map(|k| self.params.get(*k).and_then(de::value_to_string)).any(|t| {
+            let t = t.to_lowercase();
+            t.contains("встреч") || t.contains("meeting")
+        })
+    }
     pub fn text(&self) -> Option<String> {
         self.params.get("text").and_then(de::value_to_string)
     }

@@ -147,3 +147,26 @@ async fn nightly_full_reconcile_rereads_everything() {
     assert_same(&store.workspace(), &fake.workspace());
     assert_eq!(store.checkpoint("amocrm.run").await.unwrap(), None);
 }
+
+/// The demo department (the generator `tsifra demo` uses) through the fake and back.
+#[tokio::test]
+async fn demo_department_round_trips() {
+    let cal = tsifra_core::BusinessCalendar::plain(chrono_tz::Europe::Moscow);
+    let opts = tsifra_demo::DemoOptions {
+        seed: 7,
+        deals: 300,
+        as_of: "2026-11-20T09:00:00Z".parse().unwrap(),
+    };
+    let ws = tsifra_demo::generate(&opts, &cal);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    engine(client(&fake.base_url(), long_lived(&fake), 1000), store.clone(), 250).run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert_same_demo(&store.workspace(), &ws);
+    let entityless = ws.activities.iter().filter(|a| a.entity.is_none()).count();
+    eprintln!(
+        "demo: {} deals, {} activities ({entityless} on no entity, not served), {} payments (not served)",
+        ws.deals.len(),
+        ws.activities.len(),
+        ws.payments.len()
+    );
+}
