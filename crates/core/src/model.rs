@@ -4,7 +4,7 @@
 //! Ids are the source system's own numeric ids (amoCRM ids are integers);
 //! importers of text ids map them to numbers once and keep the mapping.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::Hash;
 
 use chrono::NaiveDate;
@@ -561,7 +561,7 @@ impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             rows: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 }
@@ -570,7 +570,7 @@ impl<T: Keyed> Table<T> {
     pub fn with_capacity(n: usize) -> Self {
         Table {
             rows: Vec::with_capacity(n),
-            index: HashMap::with_capacity(n),
+            index: HashMap::with_capacity_and_hasher(n, Default::default()),
         }
     }
     pub fn len(&self) -> usize {

@@ -3,7 +3,7 @@
 //! the record they hang on, deals and communications by company. Built once
 //! per workspace version (and config), in one pass over each table.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::calendar::Instant;
 use crate::config::Config;
@@ -85,7 +85,7 @@ impl Facts {
         let default_margin_percent = config.reports.default_margin_percent;
 
         let mut won = Vec::new();
-        let mut deals_by_company: HashMap<Id, Vec<u32>> = HashMap::new();
+        let mut deals_by_company: HashMap<Id, Vec<u32>> = HashMap::default();
         for (row, deal) in ws.deals.iter().enumerate() {
             if let Some(company) = deal.company_id {
                 deals_by_company.entry(company).or_default().push(row as u32);
@@ -105,7 +105,7 @@ impl Facts {
         }
         won.sort_by_key(|e| (e.at, e.deal_id));
 
-        let mut tasks_by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::new();
+        let mut tasks_by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::default();
         for (row, task) in ws.tasks.iter().enumerate() {
             if let Some(entity) = task.entity {
                 tasks_by_entity.entry(entity).or_default().push(row as u32);
@@ -113,9 +113,9 @@ impl Facts {
         }
 
         let mut calls_out = Vec::new();
-        let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::new();
-        let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::new();
-        let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::new();
+        let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
+        let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
+        let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
         for a in ws.activities.iter() {
             if a.kind == ActivityKind::CallOut && a.connected {
                 calls_out.push(CallEvent {
@@ -183,7 +183,7 @@ impl Facts {
 /// Companies that look like one: the same tax id, or the same name once the
 /// legal form and punctuation are stripped. Each group is ordered oldest first.
 fn duplicate_companies(ws: &Workspace) -> Vec<Vec<Id>> {
-    let mut by_key: HashMap<String, Vec<Id>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<Id>> = HashMap::default();
     for c in ws.companies.iter() {
         if let Some(tax) = c.tax_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             by_key.entry(format!("tax:{tax}")).or_default().push(c.id);
