@@ -43,3 +43,13 @@ else
   cargo test --workspace --locked --profile ci --no-fail-fast
 fi
 cargo test --doc --workspace --locked --profile ci
+
+step "amoCRM's own samples parse"
+if [ -f crates/amocrm/tests/samples.rs ]; then
+  cargo test -p tsifra-amocrm --locked --profile ci --test samples
+fi
+
+step "pages in a real browser"
+if [ -x scripts/e2e.sh ]; then
+  TSIFRA_BIN="$PWD/target/ci/tsifra" scripts/e2e.sh
+fi
