@@ -1,1 +1,78 @@
-fn main() {} // placeholder: the amoCRM worker writes the real measurement here
+//! Measures a first full load against the fake amoCRM at amoCRM's real pace
+//! (7 requests per second, enforced by the fake with 429s): records per
+//! second against the bound of 7 x 250 = 1750, and requests per second against 7.
+//!
+//! `cargo run --release -p tsifra-amocrm --features fake --example first_load_speed -- [DEALS]`
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tsifra_amocrm::fake::{self, FakeOptions};
+use tsifra_amocrm::sync::no_progress;
+use tsifra_amocrm::{Auth, Client, ClientOptions, MemoryStore, SyncEngine, SyncMode, SyncOptions};
+
+#[tokio::main]
+async fn main() {
+    let deals: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2_000);
+    let cal = tsifra_core::BusinessCalendar::plain(chrono_tz::Europe::Moscow);
+    let ws = tsifra_demo::generate(
+        &tsifra_demo::DemoOptions {
+            seed: 1,
+            deals,
+            as_of: "2026-11-20T09:00:00Z".parse().unwrap(),
+        },
+        &cal,
+    );
+    let fake = fake::start(
+        ws,
+        FakeOptions {
+            rate_limit: Some(7),
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = Arc::new(
+        Client::new(
+            &fake.base_url(),
+            Auth::LongLived(fake.options().long_lived_token.clone().unwrap().into()),
+            ClientOptions::default(),
+        )
+        .unwrap(),
+    );
+    let store = Arc::new(MemoryStore::new());
+    let engine = SyncEngine::new(client, store.clone(), SyncOptions::default());
+    let started = Instant::now();
+    let report = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let synced = store.workspace();
+    let list_records = synced.companies.len() + synced.contacts.len() + synced.deals.len() + synced.tasks.len() + synced.activities.len();
+    let stats = fake.stats();
+    println!("first load of the demo with {deals} deals at 7 requests/s:");
+    println!(
+        "  {:.1} s, {} requests ({} answered 429), {:.2} requests/s = {:.0}% of 7",
+        secs,
+        report.requests,
+        stats.over_limit,
+        report.requests as f64 / secs,
+        report.requests as f64 / secs / 7.0 * 100.0
+    );
+    println!(
+        "  {} records ({} companies, {} contacts, {} deals, {} tasks, {} activities) = {:.0} records/s = {:.0}% of the 1750/s bound",
+        list_records,
+        synced.companies.len(),
+        synced.contacts.len(),
+        synced.deals.len(),
+        synced.tasks.len(),
+        synced.activities.len(),
+        list_records as f64 / secs,
+        list_records as f64 / secs / 1750.0 * 100.0
+    );
+    let events: usize = synced.deals.iter().map(|d| d.history.len().saturating_sub(1)).sum();
+    let all = list_records + events;
+    println!(
+        "  plus {events} stage moves from the events feed (at most 100 per request): {:.0} records/s, {:.0} per request",
+        all as f64 / secs,
+        all as f64 / report.requests as f64
+    );
+}

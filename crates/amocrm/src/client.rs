@@ -58,7 +58,12 @@ impl RetryPolicy {
 fn jitter(below: u64) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     h.finish() % below.max(1)
 }
 
@@ -182,7 +187,10 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).field("auth", &self.auth).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
     }
 }
 
@@ -472,7 +480,11 @@ mod tests {
             let in_window = times[i..].iter().filter(|u| **u < *t + Duration::from_secs(1)).count();
             assert!(in_window <= 7, "{in_window} requests in the second from {t:?}");
         }
-        assert!(times[21] >= Duration::from_secs(3) && times[21] < Duration::from_millis(3100), "{:?}", times[21]);
+        assert!(
+            times[21] >= Duration::from_secs(3) && times[21] < Duration::from_millis(3100),
+            "{:?}",
+            times[21]
+        );
     }
 
     #[test]

@@ -71,7 +71,11 @@ impl AmocrmConfig {
     }
 
     pub fn auth_mode(&self) -> AuthMode {
-        if self.long_lived_token.is_empty() { AuthMode::OAuth } else { AuthMode::LongLivedToken }
+        if self.long_lived_token.is_empty() {
+            AuthMode::OAuth
+        } else {
+            AuthMode::LongLivedToken
+        }
     }
 
     /// Checks the section; the error names the key (`amocrm.KEY: ...`).
@@ -128,7 +132,7 @@ fn parse_hh_mm(text: &str) -> Option<chrono::NaiveTime> {
 mod tests {
     use super::*;
 
-    #[derive(Deserialize)]
+    #[derive(Debug, Deserialize)]
     struct Wrapper {
         amocrm: AmocrmConfig,
     }

@@ -3,19 +3,24 @@
 //! ids that are sometimes strings. Each accepts every spelling seen in the
 //! docs or in the wild and turns anything unusable into "absent", not an error.
 
-use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::Value;
 
 /// An integer from a JSON number or a numeric string ("123", "123.0").
 pub fn value_to_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64)),
         Value::String(s) => {
             let s = s.trim();
-            s.parse::<i64>()
-                .ok()
-                .or_else(|| s.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18).map(|f| f as i64))
+            s.parse::<i64>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| f as i64)
+            })
         }
         Value::Bool(b) => Some(*b as i64),
         _ => None,
@@ -122,6 +127,33 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// A decimal from a number or a string ("1.5", "100", "1 234,50"); anything else is absent.
+pub fn value_to_decimal(v: &Value) -> Option<rust_decimal::Decimal> {
+    use std::str::FromStr;
+    match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            rust_decimal::Decimal::from_str(&text)
+                .ok()
+                .or_else(|| rust_decimal::Decimal::from_scientific(&text).ok())
+        }
+        Value::String(s) => {
+            let cleaned: String = s
+                .trim()
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+                .map(|c| if c == ',' { '.' } else { c })
+                .collect();
+            rust_decimal::Decimal::from_str(&cleaned).ok()
+        }
+        _ => None,
+    }
+}
+
+pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<rust_decimal::Decimal>, D::Error> {
+    Ok(value_to_decimal(&Value::deserialize(d)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,29 +178,4 @@ mod tests {
         assert_eq!(list_from_value::<i64>(json!({"0": 1, "1": 2})), vec![1, 2]);
         assert_eq!(list_from_value::<serde_json::Map<String, Value>>(json!({"id": 1})).len(), 1);
     }
-}
-
-/// A decimal from a number or a string ("1.5", "100", "1 234,50"); anything else is absent.
-pub fn value_to_decimal(v: &Value) -> Option<rust_decimal::Decimal> {
-    use std::str::FromStr;
-    match v {
-        Value::Number(n) => {
-            let text = n.to_string();
-            rust_decimal::Decimal::from_str(&text).ok().or_else(|| rust_decimal::Decimal::from_scientific(&text).ok())
-        }
-        Value::String(s) => {
-            let cleaned: String = s
-                .trim()
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-                .map(|c| if c == ',' { '.' } else { c })
-                .collect();
-            rust_decimal::Decimal::from_str(&cleaned).ok()
-        }
-        _ => None,
-    }
-}
-
-pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<rust_decimal::Decimal>, D::Error> {
-    Ok(value_to_decimal(&Value::deserialize(d)?))
 }

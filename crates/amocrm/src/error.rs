@@ -3,7 +3,8 @@
 //! bodies we quote are amoCRM's error texts.
 
 /// How to fix an authentication failure; repeated in every such error.
-pub const RECONNECT_HINT: &str = "reconnect with `tsifra amocrm connect` (OAuth2), or put a new long-lived token into [amocrm] long_lived_token";
+pub const RECONNECT_HINT: &str =
+    "reconnect with `tsifra amocrm connect` (OAuth2), or put a new long-lived token into [amocrm] long_lived_token";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -14,7 +15,9 @@ pub enum Error {
     )]
     Blocked,
     /// HTTP 401 that a token refresh did not cure: the token is revoked, expired or the integration disabled.
-    #[error("amoCRM refused the saved token (HTTP 401{detail}): it was revoked, expired, or the integration was disabled; {RECONNECT_HINT}")]
+    #[error(
+        "amoCRM refused the saved token (HTTP 401{detail}): it was revoked, expired, or the integration was disabled; {RECONNECT_HINT}"
+    )]
     Unauthorized { detail: String },
     /// No token at all yet.
     #[error("amoCRM is not connected yet: {RECONNECT_HINT}")]

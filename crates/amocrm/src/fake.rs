@@ -17,10 +17,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
+use tsifra_core::Instant;
 use tsifra_core::model::{
     ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef, FieldType, FieldValue, Id, Task, TaskKind, Workspace,
 };
-use tsifra_core::Instant;
 
 use crate::map::is_tax_id_field;
 use crate::token::TokenPair;
@@ -325,7 +325,8 @@ fn issue(crm: &mut Crm, options: &FakeOptions) -> TokenPair {
 }
 
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = json!({"title": title, "type": format!("https://httpstatus.es/{}", status.as_u16()), "status": status.as_u16(), "detail": detail});
+    let body =
+        json!({"title": title, "type": format!("https://httpstatus.es/{}", status.as_u16()), "status": status.as_u16(), "detail": detail});
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
@@ -355,12 +356,17 @@ impl Query {
         let prefix = format!("{key}[");
         self.0
             .iter()
-            .filter(|(k, _)| k.strip_prefix(&prefix).is_some_and(|rest| rest == "]" || rest.trim_end_matches(']').parse::<u32>().is_ok()))
+            .filter(|(k, _)| {
+                k.strip_prefix(&prefix)
+                    .is_some_and(|rest| rest == "]" || rest.trim_end_matches(']').parse::<u32>().is_ok())
+            })
             .map(|(_, v)| v.clone())
             .collect()
     }
     fn with(&self) -> Vec<String> {
-        self.get("with").map(|w| w.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
+        self.get("with")
+            .map(|w| w.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -419,7 +425,8 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
             .unwrap_or("")
             .to_string();
         let now = Utc::now().timestamp();
-        let ok = shared.options.long_lived_token.as_deref().is_some_and(|t| t == token) || crm.access.get(&token).is_some_and(|&exp| exp > now);
+        let ok =
+            shared.options.long_lived_token.as_deref().is_some_and(|t| t == token) || crm.access.get(&token).is_some_and(|&exp| exp > now);
         if !ok {
             return problem(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized");
         }
@@ -457,7 +464,12 @@ fn token_endpoint(shared: &Shared, body: &[u8]) -> Response {
     };
     if !granted {
         let body = json!({"hint": "Token has been revoked", "title": "Некорректный запрос", "type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson", "status": 401, "detail": "В запросе отсутствует ряд параметров или параметры невалидны"});
-        return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response();
     }
     if s("grant_type") == "refresh_token" {
         crm.stats.refreshes += 1;
@@ -501,7 +513,9 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
             let mut ps: Vec<_> = crm.ws.pipelines.iter().collect();
             ps.sort_by_key(|p| (p.sort, p.id));
             let items: Vec<Value> = ps.iter().map(|p| pipeline_json(p)).collect();
-            hal(json!({"_total_items": items.len(), "_links": {"self": {"href": format!("{}/api/v4/leads/pipelines", SHARD)}}, "_embedded": {"pipelines": items}}))
+            hal(
+                json!({"_total_items": items.len(), "_links": {"self": {"href": format!("{}/api/v4/leads/pipelines", SHARD)}}, "_embedded": {"pipelines": items}}),
+            )
         }
         ["leads", "loss_reasons"] => {
             let mut rs: Vec<_> = crm.ws.loss_reasons.iter().collect();
@@ -537,9 +551,24 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
         ["leads"] => list_parties(crm, shared, "leads", query),
         ["contacts"] => list_parties(crm, shared, "contacts", query),
         ["companies"] => list_parties(crm, shared, "companies", query),
-        ["leads", id] => by_id(crm.ws.deals.get(id.parse().unwrap_or(-1)).map(|d| lead_json(d, &crm.ws, &query.with(), quirks))),
-        ["contacts", id] => by_id(crm.ws.contacts.get(id.parse().unwrap_or(-1)).map(|c| contact_json(c, &crm.ws, quirks))),
-        ["companies", id] => by_id(crm.ws.companies.get(id.parse().unwrap_or(-1)).map(|c| company_json(c, &crm.ws, quirks))),
+        ["leads", id] => by_id(
+            crm.ws
+                .deals
+                .get(id.parse().unwrap_or(-1))
+                .map(|d| lead_json(d, &crm.ws, &query.with(), quirks)),
+        ),
+        ["contacts", id] => by_id(
+            crm.ws
+                .contacts
+                .get(id.parse().unwrap_or(-1))
+                .map(|c| contact_json(c, &crm.ws, quirks)),
+        ),
+        ["companies", id] => by_id(
+            crm.ws
+                .companies
+                .get(id.parse().unwrap_or(-1))
+                .map(|c| company_json(c, &crm.ws, quirks)),
+        ),
         ["tasks"] => {
             let mut tasks: Vec<&Task> = crm.ws.tasks.iter().collect();
             if let Some(from) = query.num("filter[updated_at][from]") {
@@ -641,9 +670,24 @@ fn list_parties(crm: &Crm, shared: &Shared, entity: &str, query: &Query) -> Resp
     let with = query.with();
     // (updated_at, id, json)
     let mut rows: Vec<(i64, Id, Value)> = match entity {
-        "leads" => crm.ws.deals.iter().map(|d| (d.updated_at.timestamp(), d.id, lead_json(d, &crm.ws, &with, quirks))).collect(),
-        "contacts" => crm.ws.contacts.iter().map(|c| (c.updated_at.timestamp(), c.id, contact_json(c, &crm.ws, quirks))).collect(),
-        _ => crm.ws.companies.iter().map(|c| (c.updated_at.timestamp(), c.id, company_json(c, &crm.ws, quirks))).collect(),
+        "leads" => crm
+            .ws
+            .deals
+            .iter()
+            .map(|d| (d.updated_at.timestamp(), d.id, lead_json(d, &crm.ws, &with, quirks)))
+            .collect(),
+        "contacts" => crm
+            .ws
+            .contacts
+            .iter()
+            .map(|c| (c.updated_at.timestamp(), c.id, contact_json(c, &crm.ws, quirks)))
+            .collect(),
+        _ => crm
+            .ws
+            .companies
+            .iter()
+            .map(|c| (c.updated_at.timestamp(), c.id, company_json(c, &crm.ws, quirks)))
+            .collect(),
     };
     if shared.options.api_filter_enabled {
         if let Some(from) = query.num("filter[updated_at][from]") {
@@ -711,7 +755,11 @@ fn account_json(ws: &Workspace, o: &FakeOptions) -> Value {
 }
 
 fn user_json(u: &tsifra_core::model::User, ws: &Workspace) -> Value {
-    let groups: Vec<Value> = u.team_id.and_then(|t| ws.teams.get(t)).map(|t| vec![json!({"id": t.id, "name": t.name})]).unwrap_or_default();
+    let groups: Vec<Value> = u
+        .team_id
+        .and_then(|t| ws.teams.get(t))
+        .map(|t| vec![json!({"id": t.id, "name": t.name})])
+        .unwrap_or_default();
     json!({
         "id": u.id,
         "name": u.name,
@@ -746,7 +794,10 @@ fn field_defs(ws: &Workspace, kind: EntityKind) -> Vec<FieldDef> {
         } else {
             (COMPANY_PHONE_FIELD, COMPANY_EMAIL_FIELD)
         };
-        for (id, ft, name, code) in [(phone, FieldType::Phone, "Телефон", "PHONE"), (email, FieldType::Email, "Email", "EMAIL")] {
+        for (id, ft, name, code) in [
+            (phone, FieldType::Phone, "Телефон", "PHONE"),
+            (email, FieldType::Email, "Email", "EMAIL"),
+        ] {
             if !defs.iter().any(|d| d.field_type == ft) {
                 defs.push(FieldDef {
                     id,
@@ -792,7 +843,12 @@ fn enum_id(field: Id, i: usize) -> Id {
 }
 
 fn field_json(d: &FieldDef) -> Value {
-    let enums: Vec<Value> = d.options.iter().enumerate().map(|(i, o)| json!({"id": enum_id(d.id, i), "value": o, "sort": (i + 1) * 10})).collect();
+    let enums: Vec<Value> = d
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| json!({"id": enum_id(d.id, i), "value": o, "sort": (i + 1) * 10}))
+        .collect();
     let entity = match d.entity {
         EntityKind::Deal => "leads",
         EntityKind::Contact => "contacts",
@@ -841,23 +897,43 @@ fn cf_json(ws: &Workspace, fields: &[(Id, FieldValue)], extra: Vec<Value>, quirk
 
 fn multitext(field: Id, name: &str, code: &str, values: &[String]) -> Option<Value> {
     (!values.is_empty()).then(|| {
-        let items: Vec<Value> = values.iter().map(|v| json!({"value": v, "enum_id": enum_id(field, 0), "enum_code": "WORK"})).collect();
+        let items: Vec<Value> = values
+            .iter()
+            .map(|v| json!({"value": v, "enum_id": enum_id(field, 0), "enum_code": "WORK"}))
+            .collect();
         json!({"field_id": field, "field_name": name, "field_code": code, "field_type": "multitext", "values": items})
     })
 }
 
 fn identity_field(ws: &Workspace, kind: EntityKind, ft: FieldType, fallback: Id) -> Id {
-    ws.field_defs.iter().find(|d| d.entity == kind && d.field_type == ft).map(|d| d.id).unwrap_or(fallback)
+    ws.field_defs
+        .iter()
+        .find(|d| d.entity == kind && d.field_type == ft)
+        .map(|d| d.id)
+        .unwrap_or(fallback)
 }
 
 fn lead_json(d: &Deal, ws: &Workspace, with: &[String], quirks: bool) -> Value {
     let w = |k: &str| with.iter().any(|x| x == k);
     let mut embedded = serde_json::Map::new();
-    let tags: Vec<Value> = d.tags.iter().enumerate().map(|(i, t)| json!({"id": i as i64 + 1, "name": t, "color": null})).collect();
+    let tags: Vec<Value> = d
+        .tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"id": i as i64 + 1, "name": t, "color": null}))
+        .collect();
     embedded.insert("tags".into(), Value::Array(tags));
-    embedded.insert("companies".into(), json!(d.company_id.map(|c| vec![json!({"id": c})]).unwrap_or_default()));
+    embedded.insert(
+        "companies".into(),
+        json!(d.company_id.map(|c| vec![json!({"id": c})]).unwrap_or_default()),
+    );
     if w("contacts") {
-        let contacts: Vec<Value> = d.contact_ids.iter().enumerate().map(|(i, c)| json!({"id": id_json(*c, quirks), "is_main": i == 0})).collect();
+        let contacts: Vec<Value> = d
+            .contact_ids
+            .iter()
+            .enumerate()
+            .map(|(i, c)| json!({"id": id_json(*c, quirks), "is_main": i == 0}))
+            .collect();
         embedded.insert("contacts".into(), Value::Array(contacts));
     }
     if w("loss_reason")
@@ -910,7 +986,13 @@ fn price_json(amount: tsifra_core::Money) -> Value {
 fn contact_json(c: &Contact, ws: &Workspace, quirks: bool) -> Value {
     let phone = identity_field(ws, EntityKind::Contact, FieldType::Phone, CONTACT_PHONE_FIELD);
     let email = identity_field(ws, EntityKind::Contact, FieldType::Email, CONTACT_EMAIL_FIELD);
-    let extra = [multitext(phone, "Телефон", "PHONE", &c.phones), multitext(email, "Email", "EMAIL", &c.emails)].into_iter().flatten().collect();
+    let extra = [
+        multitext(phone, "Телефон", "PHONE", &c.phones),
+        multitext(email, "Email", "EMAIL", &c.emails),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let companies: Vec<Value> = c.company_ids.iter().map(|id| json!({"id": id})).collect();
     json!({
         "id": id_json(c.id, quirks),
@@ -935,7 +1017,13 @@ fn company_json(c: &Company, ws: &Workspace, quirks: bool) -> Value {
         .find(|d| d.entity == EntityKind::Company && is_tax_id_field(&d.name, d.code.as_deref()))
         .map(|d| d.id)
         .unwrap_or(COMPANY_TAX_FIELD);
-    let mut extra: Vec<Value> = [multitext(phone, "Телефон", "PHONE", &c.phones), multitext(email, "Email", "EMAIL", &c.emails)].into_iter().flatten().collect();
+    let mut extra: Vec<Value> = [
+        multitext(phone, "Телефон", "PHONE", &c.phones),
+        multitext(email, "Email", "EMAIL", &c.emails),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if let Some(inn) = &c.tax_id {
         extra.push(json!({"field_id": tax, "field_name": "ИНН", "field_code": null, "field_type": "text", "values": [{"value": inn}]}));
     }
@@ -992,7 +1080,12 @@ fn task_json(t: &Task, quirks: bool) -> Value {
 /// Chats are events, not notes; meetings go out as service messages (as calendar
 /// integrations log them); activities on no entity cannot be notes and are not served.
 fn notes_of(ws: &Workspace, kind: EntityKind) -> Vec<(Value, tsifra_core::model::Activity)> {
-    let mut acts: Vec<_> = ws.activities.iter().filter(|a| a.entity.is_some_and(|e| e.kind() == kind)).copied().collect();
+    let mut acts: Vec<_> = ws
+        .activities
+        .iter()
+        .filter(|a| a.entity.is_some_and(|e| e.kind() == kind))
+        .copied()
+        .collect();
     acts.sort_by_key(|a| a.id);
     acts.into_iter()
         .filter_map(|a| {
@@ -1055,8 +1148,16 @@ fn events(crm: &mut Crm) -> Arc<Vec<Value>> {
         let Some(entity) = a.entity else { continue };
         let (event_type, value_after, id) = match a.kind {
             // The event id of a chat is the activity's id (as a string), so a round trip keeps it.
-            ActivityKind::ChatIn => ("incoming_chat_message", json!([{"message": {"id": format!("msg-{}", a.id)}}]), a.id.to_string()),
-            ActivityKind::ChatOut => ("outgoing_chat_message", json!([{"message": {"id": format!("msg-{}", a.id)}}]), a.id.to_string()),
+            ActivityKind::ChatIn => (
+                "incoming_chat_message",
+                json!([{"message": {"id": format!("msg-{}", a.id)}}]),
+                a.id.to_string(),
+            ),
+            ActivityKind::ChatOut => (
+                "outgoing_chat_message",
+                json!([{"message": {"id": format!("msg-{}", a.id)}}]),
+                a.id.to_string(),
+            ),
             ActivityKind::CallIn => ("incoming_call", json!([{"note": {"id": a.id}}]), format!("01call{}", a.id)),
             ActivityKind::CallOut => ("outgoing_call", json!([{"note": {"id": a.id}}]), format!("01call{}", a.id)),
             _ => continue,

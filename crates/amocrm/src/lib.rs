@@ -32,5 +32,5 @@ pub use error::{Error, Result};
 pub use memstore::MemoryStore;
 pub use oauth::OAuthApp;
 pub use secret::Secret;
-pub use sync::{list_fields, Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport};
+pub use sync::{Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport, list_fields};
 pub use token::{FileTokenStore, MemoryTokenStore, TokenPair, TokenStore};

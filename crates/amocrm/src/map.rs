@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 use tsifra_core::model::{
-    Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef, FieldType, FieldValue, Id, LossReason, Pipeline,
-    Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User, AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS,
+    AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS, Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef,
+    FieldType, FieldValue, Id, LossReason, Pipeline, Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User,
 };
 use tsifra_core::{Instant, Money};
 
@@ -73,14 +73,31 @@ pub fn string_id(s: &str) -> Id {
 }
 
 pub fn map_account(a: &wire::Account, ctx: &MapContext) -> (Account, Vec<Team>) {
-    let tz = a.embedded.datetime_settings.as_ref().and_then(|d| d.timezone.clone()).unwrap_or_else(|| ctx.tz.name().to_string());
+    let tz = a
+        .embedded
+        .datetime_settings
+        .as_ref()
+        .and_then(|d| d.timezone.clone())
+        .unwrap_or_else(|| ctx.tz.name().to_string());
     let account = Account {
         name: a.name.clone(),
         base_url: ctx.base_url.clone(),
         time_zone: tz,
-        currency: a.currency.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| ctx.default_currency.clone()),
+        currency: a
+            .currency
+            .clone()
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| ctx.default_currency.clone()),
     };
-    let teams = a.embedded.users_groups.iter().map(|g| Team { id: g.id, name: g.name.clone() }).collect();
+    let teams = a
+        .embedded
+        .users_groups
+        .iter()
+        .map(|g| Team {
+            id: g.id,
+            name: g.name.clone(),
+        })
+        .collect();
     (account, teams)
 }
 
@@ -97,7 +114,11 @@ pub fn account_tz(a: &wire::Account) -> Tz {
 /// Task type ids -> kinds. Standard types have codes (FOLLOW_UP "Связаться" is a call,
 /// MEETING a meeting); custom types are told by their names.
 pub fn task_kinds(a: &wire::Account) -> HashMap<Id, TaskKind> {
-    a.embedded.task_types.iter().map(|t| (t.id, task_kind(t.code.as_deref(), &t.name))).collect()
+    a.embedded
+        .task_types
+        .iter()
+        .map(|t| (t.id, task_kind(t.code.as_deref(), &t.name)))
+        .collect()
 }
 
 pub fn task_kind(code: Option<&str>, name: &str) -> TaskKind {
@@ -162,7 +183,10 @@ pub fn map_pipeline(p: &wire::Pipeline) -> Pipeline {
 }
 
 pub fn map_loss_reason(r: &wire::LossReason) -> LossReason {
-    LossReason { id: r.id, name: r.name.clone() }
+    LossReason {
+        id: r.id,
+        name: r.name.clone(),
+    }
 }
 
 /// amoCRM field type name -> our type. Phones and e-mails are `multitext` fields
@@ -221,7 +245,11 @@ fn item_text(v: &Value) -> Option<String> {
 /// date, anything else as the date in the account's time zone.
 pub fn date_of(ts: i64, tz: Tz) -> NaiveDate {
     let at = instant(ts);
-    if ts.rem_euclid(86_400) == 0 { at.date_naive() } else { at.with_timezone(&tz).date_naive() }
+    if ts.rem_euclid(86_400) == 0 {
+        at.date_naive()
+    } else {
+        at.with_timezone(&tz).date_naive()
+    }
 }
 
 /// Types one field's values by the field's type. `None` when nothing usable is filled.
@@ -280,7 +308,12 @@ fn split_party_fields(values: &[wire::FieldValues], ctx: &MapContext) -> Party {
     };
     for fv in values {
         let (ft, code, name) = value_type(fv, ctx);
-        let texts = || fv.values.iter().filter_map(|i| item_text(&i.value)).filter(|t| !t.trim().is_empty());
+        let texts = || {
+            fv.values
+                .iter()
+                .filter_map(|i| item_text(&i.value))
+                .filter(|t| !t.trim().is_empty())
+        };
         match ft {
             FieldType::Phone => party.phones.extend(texts()),
             FieldType::Email => party.emails.extend(texts()),
@@ -326,7 +359,12 @@ pub fn map_contact(c: &wire::Contact, ctx: &MapContext) -> Contact {
     let party = split_party_fields(&c.custom_fields_values, ctx);
     let created = c.created_at.unwrap_or(0);
     let name = if c.name.trim().is_empty() {
-        [c.first_name.as_deref(), c.last_name.as_deref()].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+        [c.first_name.as_deref(), c.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         c.name.clone()
     };
@@ -444,7 +482,11 @@ pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
         "call_in" => (ActivityKind::CallIn, true),
         "call_out" => (ActivityKind::CallOut, true),
         "amomail_message" | "amomail" => (
-            if n.income().unwrap_or(true) { ActivityKind::EmailIn } else { ActivityKind::EmailOut },
+            if n.income().unwrap_or(true) {
+                ActivityKind::EmailIn
+            } else {
+                ActivityKind::EmailOut
+            },
             false,
         ),
         "sms_in" => (ActivityKind::ChatIn, false),
@@ -454,7 +496,11 @@ pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
         "service_message" | "extended_service_message" if n.mentions_meeting() => (ActivityKind::Meeting, false),
         _ => return None,
     };
-    let duration = if is_call { n.duration().unwrap_or(0).clamp(0, u32::MAX as i64) as u32 } else { 0 };
+    let duration = if is_call {
+        n.duration().unwrap_or(0).clamp(0, u32::MAX as i64) as u32
+    } else {
+        0
+    };
     let connected = if is_call {
         match n.call_status() {
             Some(status) => status == CALL_STATUS_TALKED,
@@ -466,7 +512,9 @@ pub fn map_note(n: &wire::Note, entity: EntityKind) -> Option<Activity> {
     Some(Activity {
         id: n.id,
         kind,
-        manager_id: if is_call { n.call_responsible() } else { None }.or(n.responsible_user_id).or(n.created_by),
+        manager_id: if is_call { n.call_responsible() } else { None }
+            .or(n.responsible_user_id)
+            .or(n.created_by),
         entity: n.entity_id.and_then(|id| EntityRef::new(entity, id)),
         at: instant(n.created_at.unwrap_or(0)),
         duration_s: duration,
@@ -491,18 +539,39 @@ pub struct StatusChange {
 pub enum EventEffect {
     StatusChange(StatusChange),
     /// `lead_added`: when and by whom the lead was created (its first stage is in the lead itself).
-    LeadAdded { deal_id: Id, at: Instant, author_id: Option<Id> },
+    LeadAdded {
+        deal_id: Id,
+        at: Instant,
+        author_id: Option<Id>,
+    },
     /// Chat messages are activities by themselves.
     Activity(Activity),
     /// Calls carry only a note id: the note holds duration and status.
-    CallNote { entity: EntityRef, note_id: Id },
-    Deleted { kind: EntityKind, id: Id, at: Instant },
-    Restored { kind: EntityKind, id: Id, at: Instant },
+    CallNote {
+        entity: EntityRef,
+        note_id: Id,
+    },
+    Deleted {
+        kind: EntityKind,
+        id: Id,
+        at: Instant,
+    },
+    Restored {
+        kind: EntityKind,
+        id: Id,
+        at: Instant,
+    },
     Ignored,
 }
 
 /// Event types the sync asks for (the feed has dozens).
-pub const HISTORY_EVENT_TYPES: &[&str] = &["lead_status_changed", "incoming_chat_message", "outgoing_chat_message", "incoming_call", "outgoing_call"];
+pub const HISTORY_EVENT_TYPES: &[&str] = &[
+    "lead_status_changed",
+    "incoming_chat_message",
+    "outgoing_chat_message",
+    "incoming_call",
+    "outgoing_call",
+];
 pub const DELETION_EVENT_TYPES: &[&str] = &[
     "lead_deleted",
     "lead_restored",
@@ -529,12 +598,20 @@ pub fn map_event(e: &wire::Event) -> EventEffect {
             _ => EventEffect::Ignored,
         },
         "lead_added" => match id {
-            Some(deal_id) => EventEffect::LeadAdded { deal_id, at, author_id: e.created_by },
+            Some(deal_id) => EventEffect::LeadAdded {
+                deal_id,
+                at,
+                author_id: e.created_by,
+            },
             None => EventEffect::Ignored,
         },
         "incoming_chat_message" | "outgoing_chat_message" => EventEffect::Activity(Activity {
             id: string_id(&e.id),
-            kind: if e.event_type.starts_with("incoming") { ActivityKind::ChatIn } else { ActivityKind::ChatOut },
+            kind: if e.event_type.starts_with("incoming") {
+                ActivityKind::ChatIn
+            } else {
+                ActivityKind::ChatOut
+            },
             manager_id: e.created_by,
             entity,
             at,

@@ -53,7 +53,12 @@ pub fn authorize_url(base_url: &str, app: &OAuthApp, state: &str) -> String {
 pub fn new_state() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     format!("{:016x}", h.finish())
 }
 
@@ -113,7 +118,9 @@ async fn token_request(http: &reqwest::Client, base_url: &str, body: serde_json:
         let detail = crate::client::problem_detail(response).await;
         // A spent or revoked refresh token (or a stale code) answers 400/401.
         return Err(match status {
-            400 | 401 => Error::Unauthorized { detail: format!(": {detail}") },
+            400 | 401 => Error::Unauthorized {
+                detail: format!(": {detail}"),
+            },
             403 => Error::Blocked,
             _ => Error::Api {
                 status,

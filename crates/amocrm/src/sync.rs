@@ -250,7 +250,11 @@ impl<S: SyncStore> SyncEngine<S> {
             (Some(s), SyncMode::Auto) => (s, true),
             (Some(s), SyncMode::Full) if s.kind == RunKind::Full => (s, true),
             _ => {
-                let kind = if mode == SyncMode::Full || watermark.is_none() { RunKind::Full } else { RunKind::Incremental };
+                let kind = if mode == SyncMode::Full || watermark.is_none() {
+                    RunKind::Full
+                } else {
+                    RunKind::Incremental
+                };
                 let state = RunState {
                     kind,
                     started: chrono::Utc::now().timestamp(),
@@ -284,7 +288,10 @@ impl<S: SyncStore> SyncEngine<S> {
                 _ => unreachable!("every phase is handled"),
             }
         }
-        let checkpoints = [(KEY_WATERMARK.to_string(), state.started.to_string()), (KEY_RUN.to_string(), String::new())];
+        let checkpoints = [
+            (KEY_WATERMARK.to_string(), state.started.to_string()),
+            (KEY_RUN.to_string(), String::new()),
+        ];
         self.store.commit(&Batch::default(), &checkpoints).await?;
         let report = SyncReport {
             kind: state.kind,
@@ -417,7 +424,9 @@ impl<S: SyncStore> SyncEngine<S> {
         };
         let mut query = vec![q("filter[created_at][from]", from), q("filter[created_at][to]", run.state.started)];
         query.extend(map::DELETION_EVENT_TYPES.iter().map(|t| q("filter[type][]", t)));
-        let events: Vec<wire::Event> = self.all_pages("/api/v4/events", &query, self.options.events_page_size.min(100)).await?;
+        let events: Vec<wire::Event> = self
+            .all_pages("/api/v4/events", &query, self.options.events_page_size.min(100))
+            .await?;
         let mut last: HashMap<(EntityKind, Id), (chrono::DateTime<chrono::Utc>, bool)> = HashMap::new();
         for e in &events {
             let (kind, id, at, deleted) = match map::map_event(e) {
@@ -547,7 +556,11 @@ impl<S: SyncStore> SyncEngine<S> {
     async fn tasks(&self, run: &mut Run<'_>, dict: &Dictionaries, mut page: u32) -> Result<()> {
         let mut done = 0u64;
         loop {
-            let mut query = vec![q("page", page), q("limit", self.options.page_size.clamp(1, 250)), q("order[id]", "asc")];
+            let mut query = vec![
+                q("page", page),
+                q("limit", self.options.page_size.clamp(1, 250)),
+                q("order[id]", "asc"),
+            ];
             if let Some(f) = run.state.list_from() {
                 // Tasks have their own documented updated_at filter (not the paid package).
                 query.push(q("filter[updated_at][from]", f));
@@ -584,7 +597,11 @@ impl<S: SyncStore> SyncEngine<S> {
         };
         let mut done = 0u64;
         loop {
-            let mut query = vec![q("page", page), q("limit", self.options.page_size.clamp(1, 250)), q("order[id]", "asc")];
+            let mut query = vec![
+                q("page", page),
+                q("limit", self.options.page_size.clamp(1, 250)),
+                q("order[id]", "asc"),
+            ];
             for t in NOTE_TYPES {
                 query.push(q("filter[note_type][]", t));
             }
@@ -595,7 +612,10 @@ impl<S: SyncStore> SyncEngine<S> {
             let p = self.client.page::<wire::Note>(path, &query).await?;
             let activities: Vec<Activity> = p.items.iter().filter_map(|n| map::map_note(n, kind)).collect();
             run.seen_notes.extend(p.items.iter().map(|n| n.id));
-            let batch = Batch { activities, ..Batch::default() };
+            let batch = Batch {
+                activities,
+                ..Batch::default()
+            };
             let next = next_checkpoint(p.has_next, p.items.len(), page);
             self.store.commit(&batch, &[(phase_key(phase), next.clone())]).await?;
             run.skipped += p.skipped as u64;
@@ -625,7 +645,11 @@ impl<S: SyncStore> SyncEngine<S> {
                 q("filter[created_at][from]", run.state.list_from().unwrap_or(0)),
                 q("filter[created_at][to]", run.state.started),
             ];
-            query.extend(map::HISTORY_EVENT_TYPES.iter().map(|t| q("filter[type][]", t)));
+            // A full load reads every note already; call events would only point at them again.
+            let types = map::HISTORY_EVENT_TYPES
+                .iter()
+                .filter(|t| run.state.kind == RunKind::Incremental || !t.ends_with("_call"));
+            query.extend(types.map(|t| q("filter[type][]", t)));
             let p = self.client.page::<wire::Event>("/api/v4/events", &query).await?;
             let mut changes: HashMap<Id, Vec<StatusChange>> = HashMap::new();
             let mut batch = Batch::default();
@@ -674,8 +698,13 @@ impl<S: SyncStore> SyncEngine<S> {
     }
 
     async fn read_note(&self, entity: EntityRef, note_id: Id) -> Result<Option<Activity>> {
-        let Some(path) = map::entity_path(entity.kind()) else { return Ok(None) };
-        let note: Option<wire::Note> = self.client.one(&format!("/api/v4/{path}/{}/notes/{note_id}", entity.id()), &[]).await?;
+        let Some(path) = map::entity_path(entity.kind()) else {
+            return Ok(None);
+        };
+        let note: Option<wire::Note> = self
+            .client
+            .one(&format!("/api/v4/{path}/{}/notes/{note_id}", entity.id()), &[])
+            .await?;
         Ok(note.and_then(|n| map::map_note(&n, entity.kind())))
     }
 
@@ -685,7 +714,10 @@ impl<S: SyncStore> SyncEngine<S> {
     async fn reread(&self, batch: &mut Batch, dict: &Dictionaries, kind: EntityKind, id: Id) -> Result<()> {
         match kind {
             EntityKind::Deal => {
-                let lead: Option<wire::Lead> = self.client.one(&format!("/api/v4/leads/{id}"), &[q("with", "contacts,loss_reason,source")]).await?;
+                let lead: Option<wire::Lead> = self
+                    .client
+                    .one(&format!("/api/v4/leads/{id}"), &[q("with", "contacts,loss_reason,source")])
+                    .await?;
                 match lead.filter(|l| !l.is_deleted) {
                     None => batch.deletions.push((kind, id)),
                     Some(lead) => {
@@ -763,7 +795,16 @@ impl<S: SyncStore> SyncEngine<S> {
 }
 
 /// Note types that are activities (see [`map::map_note`]).
-pub const NOTE_TYPES: &[&str] = &["call_in", "call_out", "amomail_message", "sms_in", "sms_out", "common", "service_message", "extended_service_message"];
+pub const NOTE_TYPES: &[&str] = &[
+    "call_in",
+    "call_out",
+    "amomail_message",
+    "sms_in",
+    "sms_out",
+    "common",
+    "service_message",
+    "extended_service_message",
+];
 
 /// The account's custom fields of leads, contacts and companies, with ids and types,
 /// so an integrator can fill in `[fields]` of the config.
@@ -786,7 +827,11 @@ pub async fn list_fields(client: &Client) -> Result<Vec<FieldDef>> {
 }
 
 fn next_checkpoint(has_next: bool, got: usize, page: u32) -> String {
-    if has_next && got > 0 { (page + 1).to_string() } else { DONE.to_string() }
+    if has_next && got > 0 {
+        (page + 1).to_string()
+    } else {
+        DONE.to_string()
+    }
 }
 
 /// Filtered results older than the window mean the filter was ignored.

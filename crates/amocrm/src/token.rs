@@ -43,7 +43,9 @@ pub const TOKEN_FILE: &str = "amocrm-tokens.json";
 
 impl FileTokenStore {
     pub fn new(data_dir: &Path) -> Self {
-        FileTokenStore { path: data_dir.join(TOKEN_FILE) }
+        FileTokenStore {
+            path: data_dir.join(TOKEN_FILE),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -54,9 +56,12 @@ impl FileTokenStore {
 impl TokenStore for FileTokenStore {
     fn load(&self) -> Result<Option<TokenPair>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| Error::TokenStore(format!("{} is damaged ({e}); reconnect with `tsifra amocrm connect`", self.path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::TokenStore(format!(
+                    "{} is damaged ({e}); reconnect with `tsifra amocrm connect`",
+                    self.path.display()
+                ))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::TokenStore(format!("cannot read {}: {e}", self.path.display()))),
         }
@@ -80,7 +85,8 @@ impl TokenStore for FileTokenStore {
         {
             // `mode` applies only when the file is created; a stale temp file keeps its bits.
             use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| io("chmod", e))?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io("chmod", e))?;
         }
         let body = serde_json::to_vec_pretty(pair).map_err(|e| Error::TokenStore(e.to_string()))?;
         file.write_all(&body).map_err(|e| io("write", e))?;

@@ -164,7 +164,9 @@ fn split_key(key: &str) -> Option<Vec<String>> {
 fn parse_json(v: &Value) -> Result<Payload, WebhookError> {
     let mut payload = Payload::default();
     let mut items: Items = BTreeMap::new();
-    let Value::Object(roots) = v else { return Err(WebhookError::NoChanges) };
+    let Value::Object(roots) = v else {
+        return Err(WebhookError::NoChanges);
+    };
     for (root, actions) in roots {
         if root == "account" {
             if let Value::Object(fields) = actions {
@@ -179,7 +181,11 @@ fn parse_json(v: &Value) -> Result<Payload, WebhookError> {
             let mut index = 0usize;
             for item in de::list_from_value::<Value>(list.clone()) {
                 // The task example nests each item once more under "0".
-                let inner: Vec<Value> = if item.get("id").is_none() { de::list_from_value(item.clone()) } else { vec![item] };
+                let inner: Vec<Value> = if item.get("id").is_none() {
+                    de::list_from_value(item.clone())
+                } else {
+                    vec![item]
+                };
                 for item in inner {
                     let mut fields = HashMap::new();
                     flatten("", &item, &mut fields);
@@ -246,7 +252,12 @@ fn finish(mut payload: Payload, items: Items) -> Result<Payload, WebhookError> {
             continue;
         }
         match get_id("id") {
-            Some(id) => payload.changes.push(Change { kind, id, action, parent: None }),
+            Some(id) => payload.changes.push(Change {
+                kind,
+                id,
+                action,
+                parent: None,
+            }),
             None => payload.ignored += 1,
         }
     }
@@ -305,7 +316,9 @@ mod tests {
 
     #[test]
     fn companies_come_under_contacts() {
-        let p = parse(b"contacts[delete][0][id]=9&contacts[delete][0][type]=company&contacts[add][0][id]=10&contacts[add][0][type]=contact").unwrap();
+        let p =
+            parse(b"contacts[delete][0][id]=9&contacts[delete][0][type]=company&contacts[add][0][id]=10&contacts[add][0][type]=contact")
+                .unwrap();
         let kinds: Vec<_> = p.changes.iter().map(|c| (c.kind, c.id, c.action.clone())).collect();
         assert!(kinds.contains(&(EntityKind::Company, 9, Action::Delete)));
         assert!(kinds.contains(&(EntityKind::Contact, 10, Action::Add)));
@@ -336,10 +349,21 @@ mod tests {
 
     #[test]
     fn built_bodies_round_trip() {
-        let body = form_body("acme", &[(EntityKind::Deal, "status", 1), (EntityKind::Company, "update", 2), (EntityKind::Deal, "delete", 3)]);
+        let body = form_body(
+            "acme",
+            &[
+                (EntityKind::Deal, "status", 1),
+                (EntityKind::Company, "update", 2),
+                (EntityKind::Deal, "delete", 3),
+            ],
+        );
         let p = parse(body.as_bytes()).unwrap();
         assert_eq!(p.changes.len(), 3);
         assert!(p.changes.iter().any(|c| c.kind == EntityKind::Company && c.id == 2));
-        assert!(p.changes.iter().any(|c| c.kind == EntityKind::Deal && c.id == 3 && c.action == Action::Delete));
+        assert!(
+            p.changes
+                .iter()
+                .any(|c| c.kind == EntityKind::Deal && c.id == 3 && c.action == Action::Delete)
+        );
     }
 }

@@ -4,8 +4,8 @@
 //! documented quirks go through the lenient helpers in [`crate::de`].
 
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::de;
@@ -480,10 +480,13 @@ impl Note {
     }
     /// A service message about a meeting ("Встреча ..." from a calendar integration).
     pub fn mentions_meeting(&self) -> bool {
-        ["service", "text"].iter().filter_map(|k| self.params.get(*k).and_then(de::value_to_string)).any(|t| {
-            let t = t.to_lowercase();
-            t.contains("встреч") || t.contains("meeting")
-        })
+        ["service", "text"]
+            .iter()
+            .filter_map(|k| self.params.get(*k).and_then(de::value_to_string))
+            .any(|t| {
+                let t = t.to_lowercase();
+                t.contains("встреч") || t.contains("meeting")
+            })
     }
     pub fn text(&self) -> Option<String> {
         self.params.get("text").and_then(de::value_to_string)
@@ -518,16 +521,23 @@ impl Event {
     pub fn lead_status(values: &[Value]) -> Option<(i64, i64)> {
         values.iter().find_map(|v| {
             let s = v.get("lead_status")?;
-            Some((s.get("pipeline_id").and_then(de::value_to_i64)?, s.get("id").and_then(de::value_to_i64)?))
+            Some((
+                s.get("pipeline_id").and_then(de::value_to_i64)?,
+                s.get("id").and_then(de::value_to_i64)?,
+            ))
         })
     }
     /// `note.id` of `value_after` (calls, lead_added, common notes).
     pub fn note_id(&self) -> Option<i64> {
-        self.value_after.iter().find_map(|v| v.get("note")?.get("id").and_then(de::value_to_i64))
+        self.value_after
+            .iter()
+            .find_map(|v| v.get("note")?.get("id").and_then(de::value_to_i64))
     }
     /// `message.id` of chat events (a UUID string).
     pub fn message_id(&self) -> Option<String> {
-        self.value_after.iter().find_map(|v| v.get("message")?.get("id").and_then(de::value_to_string))
+        self.value_after
+            .iter()
+            .find_map(|v| v.get("message")?.get("id").and_then(de::value_to_string))
     }
 }
 

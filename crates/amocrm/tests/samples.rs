@@ -15,8 +15,8 @@ use serde_json::Value;
 use tsifra_amocrm::map::{self, EventEffect, MapContext};
 use tsifra_amocrm::webhook::{self, Action};
 use tsifra_amocrm::wire::{self, Page};
-use tsifra_core::model::*;
 use tsifra_core::Money;
+use tsifra_core::model::*;
 
 fn samples_dir() -> PathBuf {
     let var = std::env::var("TSIFRA_AMOCRM_SAMPLES").unwrap_or_else(|_| {
@@ -61,7 +61,12 @@ fn strip_trailing_commas(text: &str) -> String {
         if c == '"' {
             in_str = true;
         }
-        if c == ',' && chars[i + 1..].iter().find(|c| !c.is_whitespace()).is_some_and(|n| *n == '}' || *n == ']') {
+        if c == ','
+            && chars[i + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|n| *n == '}' || *n == ']')
+        {
             continue;
         }
         out.push(c);
@@ -120,7 +125,15 @@ fn every_sample_parses_into_the_model() {
         assert_eq!(d.closed_at, Some(ts(1483005931)));
         assert_eq!(d.created_at, ts(1453279607));
         assert!(d.fields.is_empty(), "custom_fields_values: null");
-        assert_eq!(d.history, vec![StageMove { at: ts(1453279607), pipeline_id: 1300, stage_id: 142, author_id: Some(321123) }]);
+        assert_eq!(
+            d.history,
+            vec![StageMove {
+                at: ts(1453279607),
+                pipeline_id: 1300,
+                stage_id: 142,
+                author_id: Some(321123)
+            }]
+        );
         assert_eq!(deals[1].amount, Money::from_major(655));
     });
     check("contacts_page.json", &|| {
@@ -172,7 +185,10 @@ fn every_sample_parses_into_the_model() {
         let p = page::<wire::User>("users_page.json");
         assert_eq!(p.total_items, Some(2));
         let u: Vec<User> = p.items.iter().map(map::map_user).collect();
-        assert_eq!((u[0].id, u[0].name.as_str(), u[0].email.as_deref()), (123123, "Пользователь для примера 2", Some("example2@mail.com")));
+        assert_eq!(
+            (u[0].id, u[0].name.as_str(), u[0].email.as_deref()),
+            (123123, "Пользователь для примера 2", Some("example2@mail.com"))
+        );
         assert_eq!(u[0].team_id, Some(267688), "group from _embedded.groups");
         assert!(u[0].active);
         assert_eq!(u[1].team_id, None);
@@ -188,7 +204,13 @@ fn every_sample_parses_into_the_model() {
         let kinds: Vec<(Id, StageKind)> = pl.stages.iter().map(|s| (s.id, s.kind)).collect();
         assert_eq!(
             kinds,
-            vec![(32392156, StageKind::Open), (32392159, StageKind::Open), (32392165, StageKind::Open), (142, StageKind::Won), (143, StageKind::Lost)]
+            vec![
+                (32392156, StageKind::Open),
+                (32392159, StageKind::Open),
+                (32392165, StageKind::Open),
+                (142, StageKind::Won),
+                (143, StageKind::Lost)
+            ]
         );
         assert_eq!(pl.stage(142).unwrap().name, "Успешно реализовано");
     });
@@ -200,7 +222,10 @@ fn every_sample_parses_into_the_model() {
     check("pipeline_statuses.json", &|| {
         let p = page::<wire::Status>("pipeline_statuses.json");
         assert_eq!(p.items.len(), 5);
-        assert_eq!((p.items[1].id, p.items[1].name.as_str(), p.items[0].kind), (32392159, "Первичный контакт", Some(1)));
+        assert_eq!(
+            (p.items[1].id, p.items[1].name.as_str(), p.items[0].kind),
+            (32392159, "Первичный контакт", Some(1))
+        );
     });
     check("pipeline_status_detail.json", &|| {
         let s = one::<wire::Status>("pipeline_status_detail.json");
@@ -210,7 +235,10 @@ fn every_sample_parses_into_the_model() {
         let p = page::<wire::CustomField>("custom_fields_leads_page.json");
         assert_eq!(p.page_count, Some(10));
         let defs: Vec<FieldDef> = p.items.iter().map(|f| map::map_field_def(f, EntityKind::Deal)).collect();
-        assert_eq!((defs[0].id, defs[0].name.as_str(), defs[0].field_type), (4439091, "Пример текстового поля", FieldType::Text));
+        assert_eq!(
+            (defs[0].id, defs[0].name.as_str(), defs[0].field_type),
+            (4439091, "Пример текстового поля", FieldType::Text)
+        );
         assert_eq!((defs[1].id, defs[1].field_type), (4440043, FieldType::Date));
     });
     check("custom_field_detail_multitext.json", &|| {
@@ -222,7 +250,14 @@ fn every_sample_parses_into_the_model() {
         let e = one::<wire::Event>("event_detail.json");
         assert_eq!(e.id, "01pz58t6p04ymgsgfbmfyfy1mf");
         assert_eq!(e.note_id(), Some(42743871));
-        assert_eq!(map::map_event(&e), EventEffect::LeadAdded { deal_id: 26060763, at: ts(1888888888), author_id: Some(939801) });
+        assert_eq!(
+            map::map_event(&e),
+            EventEffect::LeadAdded {
+                deal_id: 26060763,
+                at: ts(1888888888),
+                author_id: Some(939801)
+            }
+        );
     });
     let event = |name: &str, event_type: &str, entity_type: &str| -> wire::Event {
         let mut v: Value = serde_json::from_str(&strip_trailing_commas(&read(name))).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -236,19 +271,44 @@ fn every_sample_parses_into_the_model() {
     };
     check("event_value_note_added_incoming_outgoing_call.json", &|| {
         let e = event("event_value_note_added_incoming_outgoing_call.json", "incoming_call", "contact");
-        assert_eq!(map::map_event(&e), EventEffect::CallNote { entity: EntityRef::Contact(77), note_id: 7422564 });
+        assert_eq!(
+            map::map_event(&e),
+            EventEffect::CallNote {
+                entity: EntityRef::Contact(77),
+                note_id: 7422564
+            }
+        );
     });
     check("event_value_chat_message.json", &|| {
         let e = event("event_value_chat_message.json", "incoming_chat_message", "lead");
         assert_eq!(e.message_id().as_deref(), Some("1508b51c-aab0-428e-9322-611d847ae747"));
-        let EventEffect::Activity(a) = map::map_event(&e) else { panic!("a chat is an activity") };
-        assert_eq!((a.kind, a.entity, a.manager_id, a.at), (ActivityKind::ChatIn, Some(EntityRef::Deal(77)), Some(5), ts(1_700_000_000)));
+        let EventEffect::Activity(a) = map::map_event(&e) else {
+            panic!("a chat is an activity")
+        };
+        assert_eq!(
+            (a.kind, a.entity, a.manager_id, a.at),
+            (ActivityKind::ChatIn, Some(EntityRef::Deal(77)), Some(5), ts(1_700_000_000))
+        );
     });
     check("event_value_deleted_restored_empty.json", &|| {
         let e = event("event_value_deleted_restored_empty.json", "lead_deleted", "lead");
-        assert_eq!(map::map_event(&e), EventEffect::Deleted { kind: EntityKind::Deal, id: 77, at: ts(1_700_000_000) });
+        assert_eq!(
+            map::map_event(&e),
+            EventEffect::Deleted {
+                kind: EntityKind::Deal,
+                id: 77,
+                at: ts(1_700_000_000)
+            }
+        );
         let e = event("event_value_deleted_restored_empty.json", "company_restored", "company");
-        assert_eq!(map::map_event(&e), EventEffect::Restored { kind: EntityKind::Company, id: 77, at: ts(1_700_000_000) });
+        assert_eq!(
+            map::map_event(&e),
+            EventEffect::Restored {
+                kind: EntityKind::Company,
+                id: 77,
+                at: ts(1_700_000_000)
+            }
+        );
     });
     check("event_value_entity_responsible_changed.json", &|| {
         let e = event("event_value_entity_responsible_changed.json", "entity_responsible_changed", "lead");
@@ -257,10 +317,18 @@ fn every_sample_parses_into_the_model() {
         assert_eq!(map::map_event(&e), EventEffect::Ignored);
     });
     for (name, key, expected) in [
-        ("event_value_custom_field_value_changed.json", "/0/custom_field_value/text", Value::from("example1@test.com")),
+        (
+            "event_value_custom_field_value_changed.json",
+            "/0/custom_field_value/text",
+            Value::from("example1@test.com"),
+        ),
         ("event_value_entity_linked.json", "/0/link/entity/id", Value::from(6232965)),
         ("event_value_tag_added_deleted.json", "/0/tag/name", Value::from("тег1")),
-        ("event_value_task_deadline_changed.json", "/0/task_deadline/timestamp", Value::from(1573595900)),
+        (
+            "event_value_task_deadline_changed.json",
+            "/0/task_deadline/timestamp",
+            Value::from(1573595900),
+        ),
         ("event_value_task_type_changed.json", "/0/task_type/id", Value::from(504329)),
     ] {
         check(name, &|| {
@@ -271,14 +339,24 @@ fn every_sample_parses_into_the_model() {
     }
     check("note_detail.json", &|| {
         let n = one::<wire::Note>("note_detail.json");
-        assert_eq!((n.id, n.entity_id, n.note_type.as_str(), n.text().as_deref()), (42709325, Some(26050861), "common", Some("Текст примечания")));
+        assert_eq!(
+            (n.id, n.entity_id, n.note_type.as_str(), n.text().as_deref()),
+            (42709325, Some(26050861), "common", Some("Текст примечания"))
+        );
         let a = map::map_note(&n, EntityKind::Deal).unwrap();
-        assert_eq!((a.kind, a.entity, a.manager_id, a.at), (ActivityKind::Note, Some(EntityRef::Deal(26050861)), Some(939801), ts(1540407495)));
+        assert_eq!(
+            (a.kind, a.entity, a.manager_id, a.at),
+            (ActivityKind::Note, Some(EntityRef::Deal(26050861)), Some(939801), ts(1540407495))
+        );
     });
     check("notes_by_entity_page.json", &|| {
         let p = page::<wire::Note>("notes_by_entity_page.json");
         assert_eq!(p.items.iter().map(|n| n.id).collect::<Vec<_>>(), [42709325, 42736075]);
-        assert!(p.items.iter().all(|n| map::map_note(n, EntityKind::Deal).is_some_and(|a| a.kind == ActivityKind::Note)));
+        assert!(
+            p.items
+                .iter()
+                .all(|n| map::map_note(n, EntityKind::Deal).is_some_and(|a| a.kind == ActivityKind::Note))
+        );
     });
     check("notes_by_entity_type_page.json", &|| {
         let p = page::<wire::Note>("notes_by_entity_type_page.json");
@@ -287,7 +365,10 @@ fn every_sample_parses_into_the_model() {
     });
     check("oauth_token_response.json", &|| {
         let t = one::<wire::TokenResponse>("oauth_token_response.json");
-        assert_eq!((t.token_type.as_str(), t.expires_in, t.server_time), ("Bearer", Some(86400), Some(1751621727)));
+        assert_eq!(
+            (t.token_type.as_str(), t.expires_in, t.server_time),
+            ("Bearer", Some(86400), Some(1751621727))
+        );
         assert_eq!(t.access_token.expose(), "xxxxxx");
         assert!(!format!("{t:?}").contains("xxxx"), "tokens stay out of Debug");
     });
@@ -356,7 +437,10 @@ fn every_sample_parses_into_the_model() {
         }
         let p = page::<Link>("entity_links_page.json");
         assert_eq!(p.items.len(), 4);
-        assert_eq!((p.items[1].to_entity_id, p.items[1].to_entity_type.as_str()), (11069775, "contacts"));
+        assert_eq!(
+            (p.items[1].to_entity_id, p.items[1].to_entity_type.as_str()),
+            (11069775, "contacts")
+        );
     });
     check("unsorted_page.json", &|| {
         #[derive(Deserialize)]
@@ -369,20 +453,32 @@ fn every_sample_parses_into_the_model() {
         }
         let p = page::<Unsorted>("unsorted_page.json");
         let u = &p.items[0];
-        assert_eq!((u.uid.as_str(), u.pipeline_id), ("98fb033cefde74f5de1a5d3980a2a2d108037", Some(2194576)));
+        assert_eq!(
+            (u.uid.as_str(), u.pipeline_id),
+            ("98fb033cefde74f5de1a5d3980a2a2d108037", Some(2194576))
+        );
         assert_eq!(u.embedded.leads[0].id, 7002787);
         assert_eq!(u.embedded.contacts[0].id, 13176707);
     });
     for (name, kind, id, action) in [
         ("webhook_docs_company_add_decoded.json", EntityKind::Company, 10959143, Action::Add),
         ("webhook_docs_contact_add_decoded.json", EntityKind::Contact, 10952709, Action::Add),
-        ("webhook_docs_digital_pipeline_status.json", EntityKind::Deal, 4831596, Action::Status),
+        (
+            "webhook_docs_digital_pipeline_status.json",
+            EntityKind::Deal,
+            4831596,
+            Action::Status,
+        ),
         ("webhook_docs_lead_status_decoded.json", EntityKind::Deal, 25399013, Action::Status),
     ] {
         check(name, &|| {
             let p = webhook::parse(read(name).as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(p.changes.len(), 1, "{name}: {p:?}");
-            assert_eq!((p.changes[0].kind, p.changes[0].id, p.changes[0].action.clone()), (kind, id, action.clone()), "{name}");
+            assert_eq!(
+                (p.changes[0].kind, p.changes[0].id, p.changes[0].action.clone()),
+                (kind, id, action.clone()),
+                "{name}"
+            );
         });
     }
 
@@ -406,28 +502,99 @@ fn every_webhook_body_parses() {
         .filter(|n| n.starts_with("webhook_") && n.ends_with(".txt"))
         .collect();
     names.sort();
-    assert!(names.len() >= 10, "expected the recorded webhook bodies in {}, found {names:?}", dir.display());
+    assert!(
+        names.len() >= 10,
+        "expected the recorded webhook bodies in {}, found {names:?}",
+        dir.display()
+    );
     let expected: &[(&str, EntityKind, Id, Action, Option<&str>)] = &[
-        ("webhook_company_add.txt", EntityKind::Company, 1110, Action::Add, Some("test000002")),
-        ("webhook_company_delete.txt", EntityKind::Company, 52379505, Action::Delete, Some("test")),
-        ("webhook_contact_add.txt", EntityKind::Contact, 1112, Action::Add, Some("test000002")),
-        ("webhook_contact_restore.txt", EntityKind::Contact, 1065, Action::Restore, Some("test000002")),
+        (
+            "webhook_company_add.txt",
+            EntityKind::Company,
+            1110,
+            Action::Add,
+            Some("test000002"),
+        ),
+        (
+            "webhook_company_delete.txt",
+            EntityKind::Company,
+            52379505,
+            Action::Delete,
+            Some("test"),
+        ),
+        (
+            "webhook_contact_add.txt",
+            EntityKind::Contact,
+            1112,
+            Action::Add,
+            Some("test000002"),
+        ),
+        (
+            "webhook_contact_restore.txt",
+            EntityKind::Contact,
+            1065,
+            Action::Restore,
+            Some("test000002"),
+        ),
         ("webhook_lead_add.txt", EntityKind::Deal, 31926529, Action::Add, Some("test000002")),
         ("webhook_lead_delete.txt", EntityKind::Deal, 52379505, Action::Delete, Some("test")),
-        ("webhook_lead_responsible.txt", EntityKind::Deal, 31926520, Action::Responsible, Some("test000002")),
-        ("webhook_lead_restore.txt", EntityKind::Deal, 40334183, Action::Restore, Some("test")),
-        ("webhook_lead_status.txt", EntityKind::Deal, 31926520, Action::Status, Some("test000002")),
-        ("webhook_lead_status_2.txt", EntityKind::Deal, 40337679, Action::Status, Some("test")),
-        ("webhook_lead_update.txt", EntityKind::Deal, 31926520, Action::Update, Some("test000002")),
+        (
+            "webhook_lead_responsible.txt",
+            EntityKind::Deal,
+            31926520,
+            Action::Responsible,
+            Some("test000002"),
+        ),
+        (
+            "webhook_lead_restore.txt",
+            EntityKind::Deal,
+            40334183,
+            Action::Restore,
+            Some("test"),
+        ),
+        (
+            "webhook_lead_status.txt",
+            EntityKind::Deal,
+            31926520,
+            Action::Status,
+            Some("test000002"),
+        ),
+        (
+            "webhook_lead_status_2.txt",
+            EntityKind::Deal,
+            40337679,
+            Action::Status,
+            Some("test"),
+        ),
+        (
+            "webhook_lead_update.txt",
+            EntityKind::Deal,
+            31926520,
+            Action::Update,
+            Some("test000002"),
+        ),
         // The docs' decoded (PHP array) view with comments, twice: read as JSON once comments are dropped.
-        ("webhook_docs_task_update_decoded.invalid-json.txt", EntityKind::Task, 11122233, Action::Update, Some("test")),
+        (
+            "webhook_docs_task_update_decoded.invalid-json.txt",
+            EntityKind::Task,
+            11122233,
+            Action::Update,
+            Some("test"),
+        ),
     ];
     for name in &names {
-        let (_, kind, id, action, subdomain) = expected.iter().find(|e| e.0 == name).unwrap_or_else(|| panic!("no expectation for {name}"));
+        let (_, kind, id, action, subdomain) = expected
+            .iter()
+            .find(|e| e.0 == name)
+            .unwrap_or_else(|| panic!("no expectation for {name}"));
         let body = read(name);
         let body = if body.trim_start().starts_with('{') {
             let cleaned = strip_comments(&body);
-            let first: Value = serde_json::Deserializer::from_str(&cleaned).into_iter::<Value>().next().unwrap().unwrap();
+            let first: Value = serde_json::Deserializer::from_str(&cleaned)
+                .into_iter::<Value>()
+                .next()
+                .unwrap()
+                .unwrap();
             first.to_string()
         } else {
             body
@@ -465,7 +632,10 @@ fn repaired_docs_examples_parse() {
     let kinds = map::task_kinds(&a);
     assert_eq!((kinds[&1], kinds[&2]), (TaskKind::Call, TaskKind::Meeting));
     let (account, teams) = map::map_account(&a, &ctx());
-    assert_eq!((account.name.as_str(), account.time_zone.as_str(), account.currency.as_str()), ("example", "Europe/Moscow", "RUB"));
+    assert_eq!(
+        (account.name.as_str(), account.time_zone.as_str(), account.currency.as_str()),
+        ("example", "Europe/Moscow", "RUB")
+    );
     assert_eq!((teams[0].id, teams[0].name.as_str()), (0, "Отдел продаж"));
 
     // Custom field value fragments: typed by the field types their docs block names.
@@ -476,27 +646,55 @@ fn repaired_docs_examples_parse() {
     };
     let tz = chrono_tz::Europe::Moscow;
     let f = fragment("cf_values_text_numeric_textarea_price_streetaddress.fragment.txt");
-    assert_eq!(map::field_value(FieldType::Number, &f[1], tz), Some(FieldValue::Number(Decimal::new(15, 1))));
-    assert_eq!(map::field_value(FieldType::Money, &f[3], tz), Some(FieldValue::Money(Money::from_major(100))));
-    assert_eq!(map::field_value(FieldType::Text, &f[2], tz), Some(FieldValue::Text("Строка1\nСтрока2".into())));
+    assert_eq!(
+        map::field_value(FieldType::Number, &f[1], tz),
+        Some(FieldValue::Number(Decimal::new(15, 1)))
+    );
+    assert_eq!(
+        map::field_value(FieldType::Money, &f[3], tz),
+        Some(FieldValue::Money(Money::from_major(100)))
+    );
+    assert_eq!(
+        map::field_value(FieldType::Text, &f[2], tz),
+        Some(FieldValue::Text("Строка1\nСтрока2".into()))
+    );
     let f = fragment("cf_values_checkbox.fragment.txt");
     assert_eq!(map::field_value(FieldType::Checkbox, &f[0], tz), Some(FieldValue::Bool(true)));
     let f = fragment("cf_values_date_datetime_birthday.fragment.txt");
     let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
     assert_eq!(map::field_value(FieldType::Date, &f[0], tz), Some(FieldValue::Date(date)));
-    assert_eq!(map::field_value(FieldType::DateTime, &f[1], tz), Some(FieldValue::Instant(ts(1591965296))));
+    assert_eq!(
+        map::field_value(FieldType::DateTime, &f[1], tz),
+        Some(FieldValue::Instant(ts(1591965296)))
+    );
     let f = fragment("cf_values_multitext.fragment.txt");
-    assert_eq!(map::field_value(FieldType::Phone, &f[0], tz), Some(FieldValue::Text("+79121234567, +74991234567".into())));
+    assert_eq!(
+        map::field_value(FieldType::Phone, &f[0], tz),
+        Some(FieldValue::Text("+79121234567, +74991234567".into()))
+    );
     let f = fragment("cf_values_select_multiselect_radiobutton_category.fragment.txt");
-    assert_eq!(map::field_value(FieldType::Select, &f[0], tz), Some(FieldValue::Options(vec!["Значение 1".into()])));
-    assert_eq!(map::field_value(FieldType::MultiSelect, &f[1], tz), None, "enum ids alone (a write body) carry no text");
+    assert_eq!(
+        map::field_value(FieldType::Select, &f[0], tz),
+        Some(FieldValue::Options(vec!["Значение 1".into()]))
+    );
+    assert_eq!(
+        map::field_value(FieldType::MultiSelect, &f[1], tz),
+        None,
+        "enum ids alone (a write body) carry no text"
+    );
     let f = fragment("cf_values_legal_entity.fragment.txt");
-    assert_eq!(map::field_value(FieldType::Text, &f[0], tz), Some(FieldValue::Text("ООО Рога и копыта".into())));
+    assert_eq!(
+        map::field_value(FieldType::Text, &f[0], tz),
+        Some(FieldValue::Text("ООО Рога и копыта".into()))
+    );
     let f = fragment("cf_values_smart_address.fragment.txt");
     assert_eq!(
         map::field_value(FieldType::Text, &f[0], tz),
         Some(FieldValue::Text("Николоямская улица 28/60, Москва, Москва, 109004, RU".into()))
     );
     let f = fragment("cf_values_url.fragment.txt");
-    assert_eq!(map::field_value(FieldType::Url, &f[0], tz), Some(FieldValue::Text("https://www.amocrm.ru/".into())));
+    assert_eq!(
+        map::field_value(FieldType::Url, &f[0], tz),
+        Some(FieldValue::Text("https://www.amocrm.ru/".into()))
+    );
 }

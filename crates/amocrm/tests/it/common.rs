@@ -48,7 +48,12 @@ pub fn workspace(deals: usize) -> Workspace {
             source: Source::Amocrm,
         });
     }
-    let stage = |id, name: &str, sort, kind| Stage { id, name: name.into(), sort, kind };
+    let stage = |id, name: &str, sort, kind| Stage {
+        id,
+        name: name.into(),
+        sort,
+        kind,
+    };
     ws.pipelines.upsert(Pipeline {
         id: PIPE_COLD,
         name: "Холодные продажи".into(),
@@ -73,8 +78,14 @@ pub fn workspace(deals: usize) -> Workspace {
             stage(143, "Отказ", 11000, StageKind::Lost),
         ],
     });
-    ws.loss_reasons.upsert(LossReason { id: 501, name: "Дорого".into() });
-    ws.loss_reasons.upsert(LossReason { id: 502, name: "Пропала потребность".into() });
+    ws.loss_reasons.upsert(LossReason {
+        id: 501,
+        name: "Дорого".into(),
+    });
+    ws.loss_reasons.upsert(LossReason {
+        id: 502,
+        name: "Пропала потребность".into(),
+    });
     let def = |id, entity, name: &str, field_type, options: &[&str]| FieldDef {
         id,
         entity,
@@ -84,14 +95,32 @@ pub fn workspace(deals: usize) -> Workspace {
         options: options.iter().map(|s| s.to_string()).collect(),
     };
     ws.field_defs.upsert(def(7001, EntityKind::Deal, "Маржа", FieldType::Money, &[]));
-    ws.field_defs.upsert(def(7002, EntityKind::Deal, "Тип продукта", FieldType::Select, &["Станки", "Сервис"]));
-    ws.field_defs.upsert(def(7003, EntityKind::Deal, "Дата оплаты", FieldType::Date, &[]));
-    ws.field_defs.upsert(def(7004, EntityKind::Deal, "Предоплата", FieldType::Checkbox, &[]));
-    ws.field_defs.upsert(def(7005, EntityKind::Deal, "Количество", FieldType::Number, &[]));
-    ws.field_defs.upsert(def(7006, EntityKind::Deal, "Каналы", FieldType::MultiSelect, &["Сайт", "Звонок", "Выставка"]));
-    ws.field_defs.upsert(def(7007, EntityKind::Deal, "Оплачено в", FieldType::DateTime, &[]));
-    ws.field_defs.upsert(def(7101, EntityKind::Contact, "Должность", FieldType::Text, &[]));
-    ws.field_defs.upsert(def(7201, EntityKind::Company, "Квалификация", FieldType::Select, &["A", "B", "C"]));
+    ws.field_defs.upsert(def(
+        7002,
+        EntityKind::Deal,
+        "Тип продукта",
+        FieldType::Select,
+        &["Станки", "Сервис"],
+    ));
+    ws.field_defs
+        .upsert(def(7003, EntityKind::Deal, "Дата оплаты", FieldType::Date, &[]));
+    ws.field_defs
+        .upsert(def(7004, EntityKind::Deal, "Предоплата", FieldType::Checkbox, &[]));
+    ws.field_defs
+        .upsert(def(7005, EntityKind::Deal, "Количество", FieldType::Number, &[]));
+    ws.field_defs.upsert(def(
+        7006,
+        EntityKind::Deal,
+        "Каналы",
+        FieldType::MultiSelect,
+        &["Сайт", "Звонок", "Выставка"],
+    ));
+    ws.field_defs
+        .upsert(def(7007, EntityKind::Deal, "Оплачено в", FieldType::DateTime, &[]));
+    ws.field_defs
+        .upsert(def(7101, EntityKind::Contact, "Должность", FieldType::Text, &[]));
+    ws.field_defs
+        .upsert(def(7201, EntityKind::Company, "Квалификация", FieldType::Select, &["A", "B", "C"]));
     ws.field_defs.upsert(def(7202, EntityKind::Company, "Сайт", FieldType::Url, &[]));
 
     let companies = deals / 3 + 1;
@@ -107,7 +136,13 @@ pub fn workspace(deals: usize) -> Workspace {
             phones: if i % 3 == 0 { vec![] } else { vec![format!("+7495{:07}", i)] },
             emails: vec![format!("info{i}@c.ru")],
             fields: if i % 2 == 0 {
-                vec![(7201, FieldValue::Options(vec!["AB".chars().nth((i % 2) as usize).unwrap().to_string()])), (7202, FieldValue::Text(format!("https://c{i}.ru")))]
+                vec![
+                    (
+                        7201,
+                        FieldValue::Options(vec!["AB".chars().nth((i % 2) as usize).unwrap().to_string()]),
+                    ),
+                    (7202, FieldValue::Text(format!("https://c{i}.ru"))),
+                ]
             } else {
                 vec![]
             },
@@ -123,9 +158,16 @@ pub fn workspace(deals: usize) -> Workspace {
             company_ids: if i % 4 == 3 { vec![] } else { vec![20_000 + i % companies as i64] },
             created_at: created,
             updated_at: at(t0 + i * 700 + 60),
-            phones: vec![format!("+7916{:07}", i), format!("+7925{:07}", i)].into_iter().take(1 + (i % 2) as usize).collect(),
+            phones: vec![format!("+7916{:07}", i), format!("+7925{:07}", i)]
+                .into_iter()
+                .take(1 + (i % 2) as usize)
+                .collect(),
             emails: if i % 3 == 0 { vec![] } else { vec![format!("c{i}@mail.ru")] },
-            fields: if i % 2 == 1 { vec![(7101, FieldValue::Text("Директор".into()))] } else { vec![] },
+            fields: if i % 2 == 1 {
+                vec![(7101, FieldValue::Text("Директор".into()))]
+            } else {
+                vec![]
+            },
             source: Source::Amocrm,
         });
     }
@@ -150,7 +192,12 @@ pub fn workspace(deals: usize) -> Workspace {
                 (_, 0) => 142,
                 _ => 143,
             };
-            history.push(StageMove { at: at(t), pipeline_id: pipeline, stage_id, author_id: Some(101 + (i + m) % 4) });
+            history.push(StageMove {
+                at: at(t),
+                pipeline_id: pipeline,
+                stage_id,
+                author_id: Some(101 + (i + m) % 4),
+            });
             if stage_id == 142 || stage_id == 143 {
                 break;
             }
@@ -160,7 +207,10 @@ pub fn workspace(deals: usize) -> Workspace {
         let mut fields = vec![(7001, FieldValue::Money(Money::from_major(1_000 + i * 10)))];
         if i % 2 == 0 {
             fields.push((7002, FieldValue::Options(vec!["Сервис".into()])));
-            fields.push((7003, FieldValue::Date(NaiveDate::from_ymd_opt(2026, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap())));
+            fields.push((
+                7003,
+                FieldValue::Date(NaiveDate::from_ymd_opt(2026, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap()),
+            ));
         }
         if i % 5 == 0 {
             fields.push((7004, FieldValue::Bool(i % 10 == 0)));
@@ -266,7 +316,15 @@ pub fn long_lived(fake: &FakeAmocrm) -> Auth {
 
 /// A fake without a rate limit, serving `ws`.
 pub async fn fake_unlimited(ws: Workspace) -> FakeAmocrm {
-    fake::start(ws, FakeOptions { rate_limit: None, ..FakeOptions::default() }).await.unwrap()
+    fake::start(
+        ws,
+        FakeOptions {
+            rate_limit: None,
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 pub fn engine(client: Arc<Client>, store: Arc<MemoryStore>, page_size: u32) -> SyncEngine<MemoryStore> {
@@ -309,7 +367,10 @@ pub fn assert_same(synced: &Workspace, original: &Workspace) {
     assert_eq!(sorted(&synced.activities), served, "activities");
     let acc = synced.account.as_ref().expect("account synced");
     let orig = original.account.as_ref().unwrap();
-    assert_eq!((&acc.name, &acc.time_zone, &acc.currency), (&orig.name, &orig.time_zone, &orig.currency));
+    assert_eq!(
+        (&acc.name, &acc.time_zone, &acc.currency),
+        (&orig.name, &orig.time_zone, &orig.currency)
+    );
 }
 
 /// Moves `n` open deals one stage on (to won), as a manager would in the CRM, at `when`.
@@ -320,8 +381,13 @@ pub fn move_deals(ws: &mut Workspace, n: usize, when: DateTime<Utc>) -> Vec<Id> 
         d.stage_id = 142;
         d.closed_at = Some(when);
         d.updated_at = when;
-        d.amount = d.amount + Money::from_major(1);
-        d.history.push(StageMove { at: when, pipeline_id: d.pipeline_id, stage_id: 142, author_id: Some(102) });
+        d.amount += Money::from_major(1);
+        d.history.push(StageMove {
+            at: when,
+            pipeline_id: d.pipeline_id,
+            stage_id: 142,
+            author_id: Some(102),
+        });
         ws.deals.upsert(d);
     }
     ids
@@ -329,7 +395,12 @@ pub fn move_deals(ws: &mut Workspace, n: usize, when: DateTime<Utc>) -> Vec<Id> 
 
 /// Like [`assert_same`], for a generated department: reports the first differences per table.
 pub fn assert_same_demo(synced: &Workspace, original: &Workspace) {
-    fn diff<T: Clone + Keyed + PartialEq + std::fmt::Debug>(name: &str, a: &Table<T>, b: &Table<T>, keep: impl Fn(&T) -> bool) -> Vec<String> {
+    fn diff<T: Clone + Keyed + PartialEq + std::fmt::Debug>(
+        name: &str,
+        a: &Table<T>,
+        b: &Table<T>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let b_rows: Vec<&T> = b.iter().filter(|x| keep(x)).collect();
         if a.len() != b_rows.len() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tsifra_amocrm::fake::{self, FakeOptions, Faults};
 use tsifra_amocrm::sync::no_progress;
 use tsifra_amocrm::token::TokenStore;
-use tsifra_amocrm::{oauth, AmocrmConfig, Auth, Client, Error, FileTokenStore, MemoryStore, MemoryTokenStore, OAuthApp, SyncMode};
+use tsifra_amocrm::{AmocrmConfig, Auth, Client, Error, FileTokenStore, MemoryStore, MemoryTokenStore, OAuthApp, SyncMode, oauth};
 
 use crate::common::*;
 
@@ -21,10 +21,26 @@ fn app(fake: &tsifra_amocrm::fake::FakeAmocrm) -> OAuthApp {
 
 #[tokio::test]
 async fn revoked_token_stops_with_how_to_reconnect_and_no_token_text() {
-    let fake = fake::start(workspace(5), FakeOptions { rate_limit: None, long_lived_token: None, ..FakeOptions::default() }).await.unwrap();
+    let fake = fake::start(
+        workspace(5),
+        FakeOptions {
+            rate_limit: None,
+            long_lived_token: None,
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let pair = fake.issue_tokens();
     let tokens = Arc::new(MemoryTokenStore::new(Some(pair.clone())));
-    let client = client(&fake.base_url(), Auth::OAuth { app: app(&fake), store: tokens.clone() }, 500);
+    let client = client(
+        &fake.base_url(),
+        Auth::OAuth {
+            app: app(&fake),
+            store: tokens.clone(),
+        },
+        500,
+    );
     let store = Arc::new(MemoryStore::new());
     let engine = engine(client, store.clone(), 50);
     fake.revoke_tokens();
@@ -33,14 +49,20 @@ async fn revoked_token_stops_with_how_to_reconnect_and_no_token_text() {
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(text.contains("tsifra amocrm connect"), "{text}");
     for secret in [pair.access_token.expose(), pair.refresh_token.expose()] {
-        assert!(!text.contains(secret) && !format!("{err:?}").contains(secret), "token leaked: {text}");
+        assert!(
+            !text.contains(secret) && !format!("{err:?}").contains(secret),
+            "token leaked: {text}"
+        );
     }
     assert!(store.workspace().deals.is_empty());
 
     // A long-lived token that was revoked says the same.
     let ll = client_for_long_lived(&fake.base_url(), "revoked-long-lived");
     let err = ll.page::<serde_json::Value>("/api/v4/leads", &[]).await.unwrap_err();
-    assert!(err.to_string().contains("tsifra amocrm connect") && !err.to_string().contains("revoked-long-lived"), "{err}");
+    assert!(
+        err.to_string().contains("tsifra amocrm connect") && !err.to_string().contains("revoked-long-lived"),
+        "{err}"
+    );
 }
 
 fn client_for_long_lived(base: &str, token: &str) -> Arc<Client> {
@@ -50,10 +72,26 @@ fn client_for_long_lived(base: &str, token: &str) -> Arc<Client> {
 #[tokio::test]
 async fn expired_access_token_is_refreshed_once_and_saved_before_use() {
     let ws = workspace(20);
-    let fake = fake::start(ws.clone(), FakeOptions { rate_limit: None, long_lived_token: None, ..FakeOptions::default() }).await.unwrap();
+    let fake = fake::start(
+        ws.clone(),
+        FakeOptions {
+            rate_limit: None,
+            long_lived_token: None,
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let old = fake.issue_tokens();
     let tokens = Arc::new(MemoryTokenStore::new(Some(old.clone())));
-    let client = client(&fake.base_url(), Auth::OAuth { app: app(&fake), store: tokens.clone() }, 500);
+    let client = client(
+        &fake.base_url(),
+        Auth::OAuth {
+            app: app(&fake),
+            store: tokens.clone(),
+        },
+        500,
+    );
     fake.expire_access_tokens();
     // Concurrent requests all hit 401; exactly one refresh happens.
     let calls: Vec<_> = (0..6)
@@ -70,7 +108,9 @@ async fn expired_access_token_is_refreshed_once_and_saved_before_use() {
     let new = tokens.load().unwrap().unwrap();
     assert_ne!(new.refresh_token, old.refresh_token);
     // The spent refresh token is dead (single use).
-    let err = oauth::refresh(client.http(), &fake.base_url(), &app(&fake), &old.refresh_token).await.unwrap_err();
+    let err = oauth::refresh(client.http(), &fake.base_url(), &app(&fake), &old.refresh_token)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let store = Arc::new(MemoryStore::new());
     engine(client, store.clone(), 50).run(SyncMode::Auto, &no_progress).await.unwrap();
@@ -79,7 +119,16 @@ async fn expired_access_token_is_refreshed_once_and_saved_before_use() {
 
 #[tokio::test]
 async fn connect_flow_stores_tokens_owner_only_and_the_client_uses_them() {
-    let fake = fake::start(workspace(3), FakeOptions { rate_limit: None, long_lived_token: None, ..FakeOptions::default() }).await.unwrap();
+    let fake = fake::start(
+        workspace(3),
+        FakeOptions {
+            rate_limit: None,
+            long_lived_token: None,
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let o = fake.options().clone();
     let config = AmocrmConfig {
         base_url: fake.base_url(),
@@ -91,8 +140,14 @@ async fn connect_flow_stores_tokens_owner_only_and_the_client_uses_them() {
     let url = oauth::authorize_url(&config.base_url, &OAuthApp::from_config(&config), "st-1");
     // The fake's consent page redirects at once; read the Location as a browser would.
     tsifra_amocrm::client::install_crypto_provider();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let location = http.get(&url).send().await.unwrap().headers()["location"].to_str().unwrap().to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = http.get(&url).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let redirect = oauth::parse_redirect(&location).unwrap();
     assert_eq!(redirect.state.as_deref(), Some("st-1"));
     let dir = tempfile::tempdir().unwrap();
@@ -113,14 +168,25 @@ async fn connect_flow_stores_tokens_owner_only_and_the_client_uses_them() {
 #[tokio::test]
 async fn rate_limit_storm_completes_and_stays_under_the_limit() {
     let ws = workspace(30);
-    let fake = fake::start(ws.clone(), FakeOptions { rate_limit: Some(7), ..FakeOptions::default() }).await.unwrap();
+    let fake = fake::start(
+        ws.clone(),
+        FakeOptions {
+            rate_limit: Some(7),
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     fake.set_faults(Faults {
         rate_limit_every: Some(3),
         retry_after_s: 0.2,
         ..Faults::default()
     });
     let store = Arc::new(MemoryStore::new());
-    let report = engine(client(&fake.base_url(), long_lived(&fake), 7), store.clone(), 50).run(SyncMode::Auto, &no_progress).await.unwrap();
+    let report = engine(client(&fake.base_url(), long_lived(&fake), 7), store.clone(), 50)
+        .run(SyncMode::Auto, &no_progress)
+        .await
+        .unwrap();
     let stats = fake.stats();
     assert!(stats.injected_429 >= 5, "{stats:?}");
     assert_eq!(stats.over_limit, 0, "never more than 7 in a second: {stats:?}");
@@ -159,17 +225,29 @@ async fn server_errors_and_timeouts_are_retried() {
     assert_same(&store.workspace(), &ws);
 
     // A server that never recovers: the error says so after the attempts run out.
-    fake.set_faults(Faults { server_error_every: Some(1), ..Faults::default() });
-    let err = client_for_long_lived(&fake.base_url(), "fake-long-lived-token").page::<serde_json::Value>("/api/v4/leads", &[]).await.unwrap_err();
+    fake.set_faults(Faults {
+        server_error_every: Some(1),
+        ..Faults::default()
+    });
+    let err = client_for_long_lived(&fake.base_url(), "fake-long-lived-token")
+        .page::<serde_json::Value>("/api/v4/leads", &[])
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::RetriesExhausted { attempts: 6, .. }), "{err}");
 }
 
 #[tokio::test]
 async fn blocked_account_stops_at_once() {
     let fake = fake_unlimited(workspace(5)).await;
-    fake.set_faults(Faults { blocked: true, ..Faults::default() });
+    fake.set_faults(Faults {
+        blocked: true,
+        ..Faults::default()
+    });
     let store = Arc::new(MemoryStore::new());
-    let err = engine(client(&fake.base_url(), long_lived(&fake), 500), store, 50).run(SyncMode::Auto, &no_progress).await.unwrap_err();
+    let err = engine(client(&fake.base_url(), long_lived(&fake), 500), store, 50)
+        .run(SyncMode::Auto, &no_progress)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Blocked), "{err:?}");
     assert!(err.to_string().contains("blocked"), "{err}");
     assert_eq!(fake.stats().requests, 1, "no retries against a blocked account");

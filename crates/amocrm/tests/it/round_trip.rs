@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tsifra_amocrm::fake::{self, FakeOptions};
-use tsifra_amocrm::sync::{no_progress, RunKind};
+use tsifra_amocrm::sync::{RunKind, no_progress};
 use tsifra_amocrm::{MemoryStore, SyncMode, SyncStore};
 use tsifra_core::model::EntityKind;
 
@@ -74,7 +74,10 @@ async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_secon
     let ws = workspace(400);
     let fake = fake_unlimited(ws.clone()).await;
     let store = Arc::new(MemoryStore::new());
-    engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 250).run(SyncMode::Auto, &no_progress).await.unwrap();
+    engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 250)
+        .run(SyncMode::Auto, &no_progress)
+        .await
+        .unwrap();
 
     let when = now();
     let mut moved = Vec::new();
@@ -91,7 +94,11 @@ async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_secon
     let report = paced.run(SyncMode::Auto, &no_progress).await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(report.kind, RunKind::Incremental);
-    assert!(elapsed < Duration::from_secs(5), "incremental run took {elapsed:?} ({} requests)", report.requests);
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "incremental run took {elapsed:?} ({} requests)",
+        report.requests
+    );
     assert_eq!(fake.stats().over_limit, 0, "stayed under the limit");
     eprintln!("incremental: 100 changed deals in {elapsed:?}, {} requests", report.requests);
 
@@ -107,7 +114,16 @@ async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_secon
 #[tokio::test]
 async fn without_api_filtering_incremental_runs_scan_newest_first() {
     let ws = workspace(90);
-    let fake = fake::start(ws.clone(), FakeOptions { rate_limit: None, api_filter_enabled: false, ..FakeOptions::default() }).await.unwrap();
+    let fake = fake::start(
+        ws.clone(),
+        FakeOptions {
+            rate_limit: None,
+            api_filter_enabled: false,
+            ..FakeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let store = Arc::new(MemoryStore::new());
     let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 20);
     engine.run(SyncMode::Auto, &no_progress).await.unwrap();
@@ -160,7 +176,10 @@ async fn demo_department_round_trips() {
     let ws = tsifra_demo::generate(&opts, &cal);
     let fake = fake_unlimited(ws.clone()).await;
     let store = Arc::new(MemoryStore::new());
-    engine(client(&fake.base_url(), long_lived(&fake), 1000), store.clone(), 250).run(SyncMode::Auto, &no_progress).await.unwrap();
+    engine(client(&fake.base_url(), long_lived(&fake), 1000), store.clone(), 250)
+        .run(SyncMode::Auto, &no_progress)
+        .await
+        .unwrap();
     assert_same_demo(&store.workspace(), &ws);
     let entityless = ws.activities.iter().filter(|a| a.entity.is_none()).count();
     eprintln!(

@@ -15,7 +15,8 @@ use crate::common::*;
 /// Bodies written for this repo in the shapes of amoCRM's recorded webhooks (form-encoded, PHP keys,
 /// legacy field names, companies under `contacts` with `[type]=company`, a broken trailing key).
 const LEAD_STATUS: &str = "leads%5Bstatus%5D%5B0%5D%5Bid%5D=40001&leads%5Bstatus%5D%5B0%5D%5Bname%5D=%D0%A1%D0%B4%D0%B5%D0%BB%D0%BA%D0%B0&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bold_status_id%5D=10012&leads%5Bstatus%5D%5B0%5D%5Bprice%5D=15000&leads%5Bstatus%5D%5B0%5D%5Bresponsible_user_id%5D=101&leads%5Bstatus%5D%5B0%5D%5Blast_modified%5D=1767225600&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=1001&leads%5Bstatus%5D%5B0%5D%5Bcustom_fields%5D%5B0%5D%5Bid%5D=7002&leads%5Bstatus%5D%5B0%5D%5Bcustom_fields%5D%5B0%5D%5Bvalues%5D%5B0%5D%5Bvalue%5D=%D0%A1%D0%B5%D1%80%D0%B2%D0%B8%D1%81&leads%5Bstatus%5D%5B1%5D%5Bid%5D=40002&leads%5Bstatus%5D%5B1%5D%5Bstatus_id%5D=143&leads%5Bstatus%5D%5B1%5D%5B&account%5Bsubdomain%5D=test&account%5Bid%5D=31337";
-const COMPANY_DELETE: &str = "contacts%5Bdelete%5D%5B0%5D%5Bid%5D=20003&contacts%5Bdelete%5D%5B0%5D%5Btype%5D=company&account%5Bsubdomain%5D=test";
+const COMPANY_DELETE: &str =
+    "contacts%5Bdelete%5D%5B0%5D%5Bid%5D=20003&contacts%5Bdelete%5D%5B0%5D%5Btype%5D=company&account%5Bsubdomain%5D=test";
 const CONTACT_ADD: &str = "contacts%5Badd%5D%5B0%5D%5Bid%5D=30001&contacts%5Badd%5D%5B0%5D%5Bname%5D=%D0%98%D0%B2%D0%B0%D0%BD&contacts%5Badd%5D%5B0%5D%5Bresponsible_user_id%5D=101&contacts%5Badd%5D%5B0%5D%5Bdate_create%5D=1767225600&contacts%5Badd%5D%5B0%5D%5Btype%5D=contact&account%5Bsubdomain%5D=test";
 const TASK_UPDATE: &str = "task%5Bupdate%5D%5B0%5D%5Bid%5D=50002&task%5Bupdate%5D%5B0%5D%5Belement_id%5D=40002&task%5Bupdate%5D%5B0%5D%5Belement_type%5D=2&task%5Bupdate%5D%5B0%5D%5Bstatus%5D=1&task%5Bupdate%5D%5B0%5D%5Baction_close%5D=1&task%5Bupdate%5D%5B0%5D%5Bresult%5D%5Btext%5D=OK&account%5Bsubdomain%5D=test";
 const LEAD_NOTE: &str = "leads%5Bnote%5D%5B0%5D%5Bnote%5D%5Bid%5D=60000&leads%5Bnote%5D%5B0%5D%5Bnote%5D%5Belement_id%5D=40000&leads%5Bnote%5D%5B0%5D%5Bnote%5D%5Bnote_type%5D=10&account%5Bsubdomain%5D=test";
@@ -27,10 +28,21 @@ fn own_webhook_bodies_parse() {
     assert_eq!(p.account_id, Some(31337));
     assert_eq!(p.malformed_keys, 1);
     let ids: Vec<_> = p.changes.iter().map(|c| (c.kind, c.id, c.action.clone())).collect();
-    assert_eq!(ids, vec![(EntityKind::Deal, 40001, Action::Status), (EntityKind::Deal, 40002, Action::Status)]);
+    assert_eq!(
+        ids,
+        vec![(EntityKind::Deal, 40001, Action::Status), (EntityKind::Deal, 40002, Action::Status)]
+    );
 
     let p = webhook::parse(COMPANY_DELETE.as_bytes()).unwrap();
-    assert_eq!(p.changes, vec![Change { kind: EntityKind::Company, id: 20003, action: Action::Delete, parent: None }]);
+    assert_eq!(
+        p.changes,
+        vec![Change {
+            kind: EntityKind::Company,
+            id: 20003,
+            action: Action::Delete,
+            parent: None
+        }]
+    );
     let p = webhook::parse(CONTACT_ADD.as_bytes()).unwrap();
     assert_eq!(p.changes[0].kind, EntityKind::Contact);
     let p = webhook::parse(TASK_UPDATE.as_bytes()).unwrap();
@@ -77,7 +89,9 @@ async fn webhook_change_is_visible_within_2_seconds() {
     engine.run(SyncMode::Auto, &no_progress).await.unwrap();
     fake.set_rate_limit(Some(7));
 
-    let app = axum::Router::new().route("/hooks/amocrm/{secret}", axum::routing::post(hook)).with_state((engine.clone(), Secret::new("s3cret")));
+    let app = axum::Router::new()
+        .route("/hooks/amocrm/{secret}", axum::routing::post(hook))
+        .with_state((engine.clone(), Secret::new("s3cret")));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks/amocrm", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -88,7 +102,13 @@ async fn webhook_change_is_visible_within_2_seconds() {
     fake.mutate(|w| moved = move_deals(w, 1, when));
     fake.delete(EntityKind::Company, 20_002, when);
     let started = std::time::Instant::now();
-    let status = fake.post_webhook(&format!("{url}/s3cret"), &[(EntityKind::Deal, "status", moved[0]), (EntityKind::Company, "delete", 20_002)]).await.unwrap();
+    let status = fake
+        .post_webhook(
+            &format!("{url}/s3cret"),
+            &[(EntityKind::Deal, "status", moved[0]), (EntityKind::Company, "delete", 20_002)],
+        )
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     assert!(started.elapsed() < Duration::from_secs(2), "answered within amoCRM's 2 s");
     loop {
@@ -104,7 +124,17 @@ async fn webhook_change_is_visible_within_2_seconds() {
     }
     eprintln!("webhook to visible: {:?}", started.elapsed());
 
-    assert_eq!(fake.post_webhook(&format!("{url}/wrong"), &[(EntityKind::Deal, "status", 1)]).await.unwrap(), 404);
-    let bad = reqwest::Client::new().post(format!("{url}/s3cret")).body("garbage").send().await.unwrap();
+    assert_eq!(
+        fake.post_webhook(&format!("{url}/wrong"), &[(EntityKind::Deal, "status", 1)])
+            .await
+            .unwrap(),
+        404
+    );
+    let bad = reqwest::Client::new()
+        .post(format!("{url}/s3cret"))
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 }
