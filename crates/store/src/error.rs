@@ -59,6 +59,14 @@ pub enum StoreError {
         source: sqlx::Error,
     },
 
+    /// A read outside sqlx (the SQLite fast path) failed.
+    #[error("database {location} failed while {doing}: {message}")]
+    Read {
+        location: Location,
+        doing: String,
+        message: String,
+    },
+
     #[error("database {location} holds a value Tsifra cannot read in {table} (row {id}): {reason}")]
     Decode {
         location: Location,

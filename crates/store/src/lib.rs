@@ -6,9 +6,10 @@ mod codec;
 mod error;
 mod load;
 mod open;
+mod sqlite_read;
 mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sqlx::AnyPool;
 use tsifra_core::model::{Batch, EntityKind, Workspace};
@@ -37,6 +38,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     location: Location,
+    /// The database file when it is one: loads read it directly (see sqlite_read).
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Store {

@@ -1,23 +1,149 @@
 //! Reading the whole workspace into memory from one snapshot, streaming rows
 //! straight into the model's tables so a million-deal load never holds the
-//! rows twice.
+//! rows twice. The SQL and the row decoding are written once; a row source
+//! runs them through sqlx (PostgreSQL) or SQLite's C API (see sqlite_read).
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use tokio::runtime::Handle;
 use tsifra_core::Instant;
 use tsifra_core::model::*;
 use tsifra_core::money::Money;
 
 use crate::codec::*;
+use crate::sqlite_read::{self, QueryError, SqliteError};
 use crate::{Backend, Store, StoreError, table_of};
 
+/// A row's columns, read left to right in SELECT order.
+pub(crate) trait Cols {
+    fn opt_i64(&self) -> Result<Option<i64>, String>;
+    fn opt_str(&self) -> Result<Option<&str>, String>;
+
+    fn i64(&self) -> Result<i64, String> {
+        self.opt_i64()?.ok_or_else(|| "unexpected NULL".to_string())
+    }
+    fn i32(&self) -> Result<i32, String> {
+        i32::try_from(self.i64()?).map_err(|e| e.to_string())
+    }
+    fn str(&self) -> Result<&str, String> {
+        self.opt_str()?.ok_or_else(|| "unexpected NULL".to_string())
+    }
+    fn string(&self) -> Result<String, String> {
+        self.str().map(str::to_owned)
+    }
+    fn opt_string(&self) -> Result<Option<String>, String> {
+        Ok(self.opt_str()?.map(str::to_owned))
+    }
+    fn instant(&self) -> Result<Instant, String> {
+        instant_from_db(self.i64()?)
+    }
+    fn opt_instant(&self) -> Result<Option<Instant>, String> {
+        self.opt_i64()?.map(instant_from_db).transpose()
+    }
+    fn source(&self) -> Result<Source, String> {
+        parse_enum(self.str()?, "record source", Source::parse)
+    }
+}
+
+type OnRow<'f> = dyn FnMut(&dyn Cols) -> Result<(), String> + 'f;
+
+/// Runs a SELECT and feeds each row to a callback, synchronously (loads run
+/// on a blocking thread, never on the async runtime's workers).
+trait RowSource {
+    fn each(&mut self, table: &'static str, sql: &str, on_row: &mut OnRow<'_>) -> Result<(), StoreError>;
+
+    fn count(&mut self, table: &'static str) -> Result<usize, StoreError> {
+        let mut n = 0;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.each(table, &sql, &mut |c| {
+            n = c.i64()?.max(0) as usize;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    fn version(&mut self) -> Result<u64, StoreError> {
+        let mut text = String::new();
+        self.each("meta", "SELECT value FROM meta WHERE key = 'version'", &mut |c| {
+            text = c.string()?;
+            Ok(())
+        })?;
+        text.parse()
+            .map_err(|_| self.decode_error("meta", "version".into(), format!("{text:?} is not a number")))
+    }
+
+    fn decode_error(&self, table: &'static str, id: String, reason: String) -> StoreError;
+}
+
+/// The workspace's pieces, each loaded by one query (pipelines by two).
+#[derive(Clone, Copy, Debug)]
+enum Part {
+    Account,
+    Teams,
+    Users,
+    Pipelines,
+    LossReasons,
+    FieldDefs,
+    Companies,
+    Contacts,
+    Deals,
+    Tasks,
+    Activities,
+    Payments,
+    Plans,
+}
+
+const ALL_PARTS: [Part; 13] = [
+    Part::Account,
+    Part::Teams,
+    Part::Users,
+    Part::Pipelines,
+    Part::LossReasons,
+    Part::FieldDefs,
+    Part::Companies,
+    Part::Contacts,
+    Part::Deals,
+    Part::Tasks,
+    Part::Activities,
+    Part::Payments,
+    Part::Plans,
+];
+
+/// How a SQLite load is shared between threads: the three big tables get a
+/// thread each, everything else rides with the smallest of them.
+const SQLITE_GROUPS: [&[Part]; 3] = [
+    &[Part::Activities],
+    &[Part::Deals],
+    &[
+        Part::Tasks,
+        Part::Account,
+        Part::Teams,
+        Part::Users,
+        Part::Pipelines,
+        Part::LossReasons,
+        Part::FieldDefs,
+        Part::Companies,
+        Part::Contacts,
+        Part::Payments,
+        Part::Plans,
+    ],
+];
+
 pub(crate) async fn load(store: &Store) -> Result<Workspace, StoreError> {
-    // A read transaction pins one snapshot for all the tables: a batch landing
-    // mid-load is either wholly in the result or wholly absent. PostgreSQL
-    // needs REPEATABLE READ for that; a SQLite read transaction always has it.
+    match &store.sqlite_file {
+        Some(path) => load_sqlite(store, path).await,
+        None => load_any(store).await,
+    }
+}
+
+/// PostgreSQL (and in-memory SQLite) through sqlx, in one transaction.
+async fn load_any(store: &Store) -> Result<Workspace, StoreError> {
+    // REPEATABLE READ pins one snapshot for all the statements; PostgreSQL's
+    // default gives each statement its own. A SQLite read transaction always does.
     let begin = match store.backend {
         Backend::Sqlite => "BEGIN",
         Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -27,305 +153,381 @@ pub(crate) async fn load(store: &Store) -> Result<Workspace, StoreError> {
         .begin_with(begin)
         .await
         .map_err(store.query_error("starting a read transaction"))?;
-    let conn: &mut AnyConnection = &mut tx;
-    let reader = Reader { store };
-
-    let version = read_version(store, conn).await?;
-    let counts: HashMap<EntityKind, u64> = count_rows(store, conn).await?.into_iter().collect();
-    let capacity = |kind: EntityKind| counts.get(&kind).copied().unwrap_or(0) as usize;
-
-    let account = reader
-        .rows(
-            conn,
-            "account",
-            "SELECT name, base_url, time_zone, currency FROM account WHERE id = 1",
-            0,
-            |c| {
-                Ok(Account {
-                    name: c.string()?,
-                    base_url: c.string()?,
-                    time_zone: c.string()?,
-                    currency: c.string()?,
-                })
-            },
-        )
-        .await?
-        .pop();
-
-    let mut ws = Workspace {
-        account,
-        version,
-        ..Workspace::default()
-    };
-
-    ws.teams = reader
-        .table(conn, "teams", "SELECT id, name FROM teams", capacity(EntityKind::Team), |c| {
-            Ok(Team {
-                id: c.i64()?,
-                name: c.string()?,
-            })
-        })
-        .await?;
-
-    ws.users = reader
-        .table(
-            conn,
-            "users",
-            "SELECT id, name, email, team_id, active, source FROM users",
-            capacity(EntityKind::User),
-            |c| {
-                Ok(User {
-                    id: c.i64()?,
-                    name: c.string()?,
-                    email: c.opt_string()?,
-                    team_id: c.opt_i64()?,
-                    active: bool_from_db(c.i64()?)?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.pipelines = load_pipelines(&reader, conn).await?;
-
-    ws.loss_reasons = reader
-        .table(
-            conn,
-            "loss_reasons",
-            "SELECT id, name FROM loss_reasons",
-            capacity(EntityKind::LossReason),
-            |c| {
-                Ok(LossReason {
-                    id: c.i64()?,
-                    name: c.string()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.field_defs = reader
-        .table(
-            conn,
-            "field_defs",
-            "SELECT id, entity, name, code, field_type, options FROM field_defs",
-            capacity(EntityKind::FieldDef),
-            |c| {
-                Ok(FieldDef {
-                    id: c.i64()?,
-                    entity: parse_enum(c.str()?, "record kind", EntityKind::parse)?,
-                    name: c.string()?,
-                    code: c.opt_string()?,
-                    field_type: parse_enum(c.str()?, "field type", FieldType::parse)?,
-                    options: json_from_db(c.str()?)?,
-                })
-            },
-        )
-        .await?;
-
-    ws.companies = reader
-        .table(
-            conn,
-            "companies",
-            "SELECT id, name, responsible_id, created_at, updated_at, tax_id, phones, emails, fields, source FROM companies",
-            capacity(EntityKind::Company),
-            |c| {
-                Ok(Company {
-                    id: c.i64()?,
-                    name: c.string()?,
-                    responsible_id: c.opt_i64()?,
-                    created_at: c.instant()?,
-                    updated_at: c.instant()?,
-                    tax_id: c.opt_string()?,
-                    phones: json_from_db(c.str()?)?,
-                    emails: json_from_db(c.str()?)?,
-                    fields: json_from_db(c.str()?)?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.contacts = reader
-        .table(
-            conn,
-            "contacts",
-            "SELECT id, name, responsible_id, company_ids, created_at, updated_at, phones, emails, fields, source FROM contacts",
-            capacity(EntityKind::Contact),
-            |c| {
-                Ok(Contact {
-                    id: c.i64()?,
-                    name: c.string()?,
-                    responsible_id: c.opt_i64()?,
-                    company_ids: json_from_db(c.str()?)?,
-                    created_at: c.instant()?,
-                    updated_at: c.instant()?,
-                    phones: json_from_db(c.str()?)?,
-                    emails: json_from_db(c.str()?)?,
-                    fields: json_from_db(c.str()?)?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.deals = reader
-        .table(
-            conn,
-            "deals",
-            "SELECT id, name, pipeline_id, stage_id, amount, responsible_id, company_id, contact_ids, created_at, updated_at, \
-             closed_at, loss_reason_id, lead_source, tags, fields, history, source FROM deals",
-            capacity(EntityKind::Deal),
-            |c| {
-                Ok(Deal {
-                    id: c.i64()?,
-                    name: c.string()?,
-                    pipeline_id: c.i64()?,
-                    stage_id: c.i64()?,
-                    amount: Money(c.i64()?),
-                    responsible_id: c.opt_i64()?,
-                    company_id: c.opt_i64()?,
-                    contact_ids: json_from_db(c.str()?)?,
-                    created_at: c.instant()?,
-                    updated_at: c.instant()?,
-                    closed_at: c.opt_instant()?,
-                    loss_reason_id: c.opt_i64()?,
-                    lead_source: c.opt_string()?,
-                    tags: json_from_db(c.str()?)?,
-                    fields: json_from_db(c.str()?)?,
-                    history: history_from_db(c.str()?)?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.tasks = reader
-        .table(
-            conn,
-            "tasks",
-            "SELECT id, entity_kind, entity_id, responsible_id, kind, text, created_at, due_at, completed_at, result, source FROM tasks",
-            capacity(EntityKind::Task),
-            |c| {
-                Ok(Task {
-                    id: c.i64()?,
-                    entity: entity_from_db(c.opt_str()?, c.opt_i64()?)?,
-                    responsible_id: c.opt_i64()?,
-                    kind: parse_enum(c.str()?, "task kind", TaskKind::parse)?,
-                    text: c.string()?,
-                    created_at: c.instant()?,
-                    due_at: c.instant()?,
-                    completed_at: c.opt_instant()?,
-                    result: c.opt_string()?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.activities = reader
-        .table(
-            conn,
-            "activities",
-            "SELECT id, kind, manager_id, entity_kind, entity_id, at, duration_s, connected, source FROM activities",
-            capacity(EntityKind::Activity),
-            |c| {
-                Ok(Activity {
-                    id: c.i64()?,
-                    kind: parse_enum(c.str()?, "activity kind", ActivityKind::parse)?,
-                    manager_id: c.opt_i64()?,
-                    entity: entity_from_db(c.opt_str()?, c.opt_i64()?)?,
-                    at: c.instant()?,
-                    duration_s: u32::try_from(c.i64()?).map_err(|_| "duration out of range".to_string())?,
-                    connected: bool_from_db(c.i64()?)?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.payments = reader
-        .table(
-            conn,
-            "payments",
-            "SELECT id, deal_id, company_id, amount_due, due_date, amount_paid, paid_date, source FROM payments",
-            capacity(EntityKind::Payment),
-            |c| {
-                Ok(Payment {
-                    id: c.i64()?,
-                    deal_id: c.opt_i64()?,
-                    company_id: c.opt_i64()?,
-                    amount_due: Money(c.i64()?),
-                    due_date: c.opt_str()?.map(date_from_db).transpose()?,
-                    amount_paid: Money(c.i64()?),
-                    paid_date: c.opt_str()?.map(date_from_db).transpose()?,
-                    source: c.source()?,
-                })
-            },
-        )
-        .await?;
-
-    ws.plans = reader
-        .rows(
-            conn,
-            "plans",
-            "SELECT manager_id, period_kind, period_start, period_end, metric, target, origin FROM plans \
-             ORDER BY origin, whose, period_key, metric",
-            0,
-            |c| {
-                Ok(Plan {
-                    manager_id: c.opt_i64()?,
-                    period: period_from_db(c.str()?, c.str()?, c.str()?)?,
-                    metric: metric_from_db(c.str()?)?,
-                    target: c.i64()?,
-                    origin: c.string()?,
-                })
-            },
-        )
-        .await?;
-
+    let handle = Handle::current();
+    let owner = store.clone();
+    let (tx, ws) = tokio::task::spawn_blocking(move || {
+        let mut source = AnySource {
+            store: &owner,
+            conn: &mut tx,
+            handle,
+        };
+        let ws = read_parts(&mut source, &ALL_PARTS);
+        (tx, ws)
+    })
+    .await
+    .expect("the load thread does not panic");
+    let ws = ws?;
     tx.commit().await.map_err(store.query_error("ending the read transaction"))?;
     Ok(ws)
 }
 
-async fn load_pipelines(reader: &Reader<'_>, conn: &mut AnyConnection) -> Result<Table<Pipeline>, StoreError> {
-    let mut pipelines = reader
-        .rows(
-            conn,
-            "pipelines",
-            "SELECT id, name, sort, is_main FROM pipelines ORDER BY id",
-            0,
-            |c| {
-                Ok(Pipeline {
+/// Three read-only connections in parallel. Each sees its own snapshot; since
+/// every batch bumps `version`, equal versions mean equal snapshots. A batch
+/// landing between their starts makes them differ: then read again.
+async fn load_sqlite(store: &Store, path: &Path) -> Result<Workspace, StoreError> {
+    for _ in 0..3 {
+        let mut jobs = Vec::new();
+        for parts in SQLITE_GROUPS {
+            let (store, path) = (store.clone(), path.to_path_buf());
+            jobs.push(tokio::task::spawn_blocking(move || load_sqlite_parts(&store, &path, parts)));
+        }
+        let mut pieces = Vec::new();
+        for job in jobs {
+            pieces.push(job.await.expect("the load thread does not panic")?);
+        }
+        let version = pieces[0].version;
+        if pieces.iter().all(|p| p.version == version) {
+            let mut ws = Workspace::default();
+            for (piece, parts) in pieces.into_iter().zip(SQLITE_GROUPS) {
+                let mut piece = piece;
+                for &part in parts {
+                    move_part(part, &mut piece, &mut ws);
+                }
+            }
+            ws.version = version;
+            return Ok(ws);
+        }
+        tracing::debug!("a batch landed during the load; reading again");
+    }
+    // Writes keep landing: one connection, one snapshot, no race to lose.
+    let (store, path) = (store.clone(), path.to_path_buf());
+    tokio::task::spawn_blocking(move || load_sqlite_parts(&store, &path, &ALL_PARTS))
+        .await
+        .expect("the load thread does not panic")
+}
+
+fn load_sqlite_parts(store: &Store, path: &Path, parts: &[Part]) -> Result<Workspace, StoreError> {
+    let conn = sqlite_read::Connection::open_read_only(path).map_err(|e| sqlite_error(store, "opening for reading", e))?;
+    // The transaction holds one snapshot from the first read to the end.
+    conn.execute("BEGIN")
+        .map_err(|e| sqlite_error(store, "starting a read transaction", e))?;
+    let mut source = RawSource { store, conn: &conn };
+    read_parts(&mut source, parts)
+}
+
+/// Reads the given parts into a workspace (the others stay empty), version included.
+fn read_parts(source: &mut dyn RowSource, parts: &[Part]) -> Result<Workspace, StoreError> {
+    let mut ws = Workspace {
+        version: source.version()?,
+        ..Workspace::default()
+    };
+    for &part in parts {
+        read_part(source, part, &mut ws)?;
+    }
+    Ok(ws)
+}
+
+fn move_part(part: Part, from: &mut Workspace, to: &mut Workspace) {
+    use std::mem::take;
+    match part {
+        Part::Account => to.account = from.account.take(),
+        Part::Teams => to.teams = take(&mut from.teams),
+        Part::Users => to.users = take(&mut from.users),
+        Part::Pipelines => to.pipelines = take(&mut from.pipelines),
+        Part::LossReasons => to.loss_reasons = take(&mut from.loss_reasons),
+        Part::FieldDefs => to.field_defs = take(&mut from.field_defs),
+        Part::Companies => to.companies = take(&mut from.companies),
+        Part::Contacts => to.contacts = take(&mut from.contacts),
+        Part::Deals => to.deals = take(&mut from.deals),
+        Part::Tasks => to.tasks = take(&mut from.tasks),
+        Part::Activities => to.activities = take(&mut from.activities),
+        Part::Payments => to.payments = take(&mut from.payments),
+        Part::Plans => to.plans = take(&mut from.plans),
+    }
+}
+
+fn table<T: Keyed>(
+    source: &mut dyn RowSource,
+    kind: EntityKind,
+    sql: &str,
+    decode: impl Fn(&dyn Cols) -> Result<T, String>,
+) -> Result<Table<T>, StoreError> {
+    let name = table_of(kind);
+    let mut out = Table::with_capacity(source.count(name)?);
+    source.each(name, sql, &mut |c| {
+        out.upsert(decode(c)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn rows<T>(
+    source: &mut dyn RowSource,
+    name: &'static str,
+    sql: &str,
+    decode: impl Fn(&dyn Cols) -> Result<T, String>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    source.each(name, sql, &mut |c| {
+        out.push(decode(c)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Result<(), StoreError> {
+    match part {
+        Part::Account => {
+            ws.account = rows(
+                source,
+                "account",
+                "SELECT name, base_url, time_zone, currency FROM account WHERE id = 1",
+                |c| {
+                    Ok(Account {
+                        name: c.string()?,
+                        base_url: c.string()?,
+                        time_zone: c.string()?,
+                        currency: c.string()?,
+                    })
+                },
+            )?
+            .pop();
+        }
+        Part::Teams => {
+            ws.teams = table(source, EntityKind::Team, "SELECT id, name FROM teams", |c| {
+                Ok(Team {
                     id: c.i64()?,
                     name: c.string()?,
-                    sort: c.i32()?,
-                    is_main: bool_from_db(c.i64()?)?,
-                    stages: Vec::new(),
                 })
-            },
-        )
-        .await?;
-    let stages = reader
-        .rows(
-            conn,
-            "pipeline_stages",
-            "SELECT pipeline_id, stage_id, name, sort, kind FROM pipeline_stages ORDER BY pipeline_id, position",
-            0,
-            |c| {
-                let pipeline_id = c.i64()?;
-                let stage = Stage {
+            })?;
+        }
+        Part::Users => {
+            ws.users = table(
+                source,
+                EntityKind::User,
+                "SELECT id, name, email, team_id, active, source FROM users",
+                |c| {
+                    Ok(User {
+                        id: c.i64()?,
+                        name: c.string()?,
+                        email: c.opt_string()?,
+                        team_id: c.opt_i64()?,
+                        active: bool_from_db(c.i64()?)?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Pipelines => ws.pipelines = read_pipelines(source)?,
+        Part::LossReasons => {
+            ws.loss_reasons = table(source, EntityKind::LossReason, "SELECT id, name FROM loss_reasons", |c| {
+                Ok(LossReason {
                     id: c.i64()?,
                     name: c.string()?,
-                    sort: c.i32()?,
-                    kind: parse_enum(c.str()?, "stage kind", StageKind::parse)?,
-                };
-                Ok((pipeline_id, stage))
-            },
-        )
-        .await?;
+                })
+            })?;
+        }
+        Part::FieldDefs => {
+            ws.field_defs = table(
+                source,
+                EntityKind::FieldDef,
+                "SELECT id, entity, name, code, field_type, options FROM field_defs",
+                |c| {
+                    Ok(FieldDef {
+                        id: c.i64()?,
+                        entity: parse_enum(c.str()?, "record kind", EntityKind::parse)?,
+                        name: c.string()?,
+                        code: c.opt_string()?,
+                        field_type: parse_enum(c.str()?, "field type", FieldType::parse)?,
+                        options: json_from_db(c.str()?)?,
+                    })
+                },
+            )?;
+        }
+        Part::Companies => {
+            ws.companies = table(
+                source,
+                EntityKind::Company,
+                "SELECT id, name, responsible_id, created_at, updated_at, tax_id, phones, emails, fields, source FROM companies",
+                |c| {
+                    Ok(Company {
+                        id: c.i64()?,
+                        name: c.string()?,
+                        responsible_id: c.opt_i64()?,
+                        created_at: c.instant()?,
+                        updated_at: c.instant()?,
+                        tax_id: c.opt_string()?,
+                        phones: json_from_db(c.str()?)?,
+                        emails: json_from_db(c.str()?)?,
+                        fields: json_from_db(c.str()?)?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Contacts => {
+            ws.contacts = table(
+                source,
+                EntityKind::Contact,
+                "SELECT id, name, responsible_id, company_ids, created_at, updated_at, phones, emails, fields, source FROM contacts",
+                |c| {
+                    Ok(Contact {
+                        id: c.i64()?,
+                        name: c.string()?,
+                        responsible_id: c.opt_i64()?,
+                        company_ids: json_from_db(c.str()?)?,
+                        created_at: c.instant()?,
+                        updated_at: c.instant()?,
+                        phones: json_from_db(c.str()?)?,
+                        emails: json_from_db(c.str()?)?,
+                        fields: json_from_db(c.str()?)?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Deals => {
+            ws.deals = table(
+                source,
+                EntityKind::Deal,
+                "SELECT id, name, pipeline_id, stage_id, amount, responsible_id, company_id, contact_ids, created_at, updated_at, \
+                 closed_at, loss_reason_id, lead_source, tags, fields, history, source FROM deals",
+                |c| {
+                    Ok(Deal {
+                        id: c.i64()?,
+                        name: c.string()?,
+                        pipeline_id: c.i64()?,
+                        stage_id: c.i64()?,
+                        amount: Money(c.i64()?),
+                        responsible_id: c.opt_i64()?,
+                        company_id: c.opt_i64()?,
+                        contact_ids: json_from_db(c.str()?)?,
+                        created_at: c.instant()?,
+                        updated_at: c.instant()?,
+                        closed_at: c.opt_instant()?,
+                        loss_reason_id: c.opt_i64()?,
+                        lead_source: c.opt_string()?,
+                        tags: json_from_db(c.str()?)?,
+                        fields: json_from_db(c.str()?)?,
+                        history: history_from_db(c.str()?)?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Tasks => {
+            ws.tasks = table(
+                source,
+                EntityKind::Task,
+                "SELECT id, entity_kind, entity_id, responsible_id, kind, text, created_at, due_at, completed_at, result, source FROM tasks",
+                |c| {
+                    Ok(Task {
+                        id: c.i64()?,
+                        entity: entity_from_db(c.opt_str()?, c.opt_i64()?)?,
+                        responsible_id: c.opt_i64()?,
+                        kind: parse_enum(c.str()?, "task kind", TaskKind::parse)?,
+                        text: c.string()?,
+                        created_at: c.instant()?,
+                        due_at: c.instant()?,
+                        completed_at: c.opt_instant()?,
+                        result: c.opt_string()?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Activities => {
+            ws.activities = table(
+                source,
+                EntityKind::Activity,
+                "SELECT id, kind, manager_id, entity_kind, entity_id, at, duration_s, connected, source FROM activities",
+                |c| {
+                    Ok(Activity {
+                        id: c.i64()?,
+                        kind: parse_enum(c.str()?, "activity kind", ActivityKind::parse)?,
+                        manager_id: c.opt_i64()?,
+                        entity: entity_from_db(c.opt_str()?, c.opt_i64()?)?,
+                        at: c.instant()?,
+                        duration_s: u32::try_from(c.i64()?).map_err(|_| "call duration out of range".to_string())?,
+                        connected: bool_from_db(c.i64()?)?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Payments => {
+            ws.payments = table(
+                source,
+                EntityKind::Payment,
+                "SELECT id, deal_id, company_id, amount_due, due_date, amount_paid, paid_date, source FROM payments",
+                |c| {
+                    Ok(Payment {
+                        id: c.i64()?,
+                        deal_id: c.opt_i64()?,
+                        company_id: c.opt_i64()?,
+                        amount_due: Money(c.i64()?),
+                        due_date: c.opt_str()?.map(date_from_db).transpose()?,
+                        amount_paid: Money(c.i64()?),
+                        paid_date: c.opt_str()?.map(date_from_db).transpose()?,
+                        source: c.source()?,
+                    })
+                },
+            )?;
+        }
+        Part::Plans => {
+            ws.plans = rows(
+                source,
+                "plans",
+                "SELECT manager_id, period_kind, period_start, period_end, metric, target, origin FROM plans \
+                 ORDER BY origin, whose, period_key, metric",
+                |c| {
+                    Ok(Plan {
+                        manager_id: c.opt_i64()?,
+                        period: period_from_db(c.str()?, c.str()?, c.str()?)?,
+                        metric: metric_from_db(c.str()?)?,
+                        target: c.i64()?,
+                        origin: c.string()?,
+                    })
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn read_pipelines(source: &mut dyn RowSource) -> Result<Table<Pipeline>, StoreError> {
+    let mut pipelines = rows(
+        source,
+        "pipelines",
+        "SELECT id, name, sort, is_main FROM pipelines ORDER BY id",
+        |c| {
+            Ok(Pipeline {
+                id: c.i64()?,
+                name: c.string()?,
+                sort: c.i32()?,
+                is_main: bool_from_db(c.i64()?)?,
+                stages: Vec::new(),
+            })
+        },
+    )?;
+    let stages = rows(
+        source,
+        "pipeline_stages",
+        "SELECT pipeline_id, stage_id, name, sort, kind FROM pipeline_stages ORDER BY pipeline_id, position",
+        |c| {
+            let pipeline_id = c.i64()?;
+            let stage = Stage {
+                id: c.i64()?,
+                name: c.string()?,
+                sort: c.i32()?,
+                kind: parse_enum(c.str()?, "stage kind", StageKind::parse)?,
+            };
+            Ok((pipeline_id, stage))
+        },
+    )?;
     let index: HashMap<Id, usize> = pipelines.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     for (pipeline_id, stage) in stages {
-        // A stage of a deleted pipeline cannot exist (the delete cascades), so skipping is safe.
+        // Stages of a deleted pipeline are deleted with it; none can be orphaned.
         if let Some(&i) = index.get(&pipeline_id) {
             pipelines[i].stages.push(stage);
         }
@@ -333,23 +535,115 @@ async fn load_pipelines(reader: &Reader<'_>, conn: &mut AnyConnection) -> Result
     Ok(pipelines.into_iter().collect())
 }
 
+struct AnySource<'a> {
+    store: &'a Store,
+    conn: &'a mut AnyConnection,
+    handle: Handle,
+}
+
+impl RowSource for AnySource<'_> {
+    fn each(&mut self, table: &'static str, sql: &str, on_row: &mut OnRow<'_>) -> Result<(), StoreError> {
+        let store = self.store;
+        let conn = &mut *self.conn;
+        self.handle.block_on(async {
+            let mut stream = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).fetch(&mut *conn);
+            while let Some(row) = stream.try_next().await.map_err(store.query_error(format!("reading {table}")))? {
+                let cols = AnyCols {
+                    row: &row,
+                    next: std::cell::Cell::new(0),
+                };
+                on_row(&cols).map_err(|reason| decode_error(store, table, any_row_label(&row), reason))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn decode_error(&self, table: &'static str, id: String, reason: String) -> StoreError {
+        decode_error(self.store, table, id, reason)
+    }
+}
+
+struct AnyCols<'r> {
+    row: &'r AnyRow,
+    next: std::cell::Cell<usize>,
+}
+
+impl AnyCols<'_> {
+    fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(&'r self) -> Result<T, String> {
+        let i = self.next.get();
+        self.next.set(i + 1);
+        self.row.try_get(i).map_err(|e| format!("column {}: {e}", i + 1))
+    }
+}
+
+impl Cols for AnyCols<'_> {
+    fn opt_i64(&self) -> Result<Option<i64>, String> {
+        self.get()
+    }
+    fn opt_str(&self) -> Result<Option<&str>, String> {
+        self.get()
+    }
+}
+
+fn any_row_label(row: &AnyRow) -> String {
+    match row.try_get::<Option<i64>, _>(0) {
+        Ok(Some(id)) => id.to_string(),
+        _ => row.try_get::<Option<String>, _>(0).ok().flatten().unwrap_or_else(|| "?".into()),
+    }
+}
+
+struct RawSource<'a> {
+    store: &'a Store,
+    conn: &'a sqlite_read::Connection,
+}
+
+impl RowSource for RawSource<'_> {
+    fn each(&mut self, table: &'static str, sql: &str, on_row: &mut OnRow<'_>) -> Result<(), StoreError> {
+        self.conn.query(sql, |row| on_row(row)).map_err(|e| match e {
+            QueryError::Sqlite(e) => sqlite_error(self.store, &format!("reading {table}"), e),
+            QueryError::Row(id, reason) => decode_error(self.store, table, id, reason),
+        })
+    }
+
+    fn decode_error(&self, table: &'static str, id: String, reason: String) -> StoreError {
+        decode_error(self.store, table, id, reason)
+    }
+}
+
+fn decode_error(store: &Store, table: &'static str, id: String, reason: String) -> StoreError {
+    StoreError::Decode {
+        location: store.location.clone(),
+        table,
+        id,
+        reason,
+    }
+}
+
+fn sqlite_error(store: &Store, doing: &str, e: SqliteError) -> StoreError {
+    if e.is_damage() {
+        StoreError::Corrupt {
+            path: store
+                .sqlite_file
+                .as_deref()
+                .map_or_else(|| store.location.to_string(), |p| p.display().to_string()),
+            reason: e.message,
+        }
+    } else {
+        StoreError::Read {
+            location: store.location.clone(),
+            doing: doing.to_string(),
+            message: e.message,
+        }
+    }
+}
+
 pub(crate) async fn counts(store: &Store) -> Result<Vec<(EntityKind, u64)>, StoreError> {
-    let mut conn = store.pool.acquire().await.map_err(store.query_error("connecting"))?;
-    count_rows(store, &mut conn).await
-}
-
-pub(crate) async fn version(store: &Store) -> Result<u64, StoreError> {
-    let mut conn = store.pool.acquire().await.map_err(store.query_error("connecting"))?;
-    read_version(store, &mut conn).await
-}
-
-async fn count_rows(store: &Store, conn: &mut AnyConnection) -> Result<Vec<(EntityKind, u64)>, StoreError> {
     let selects: Vec<String> = EntityKind::ALL
         .iter()
         .map(|k| format!("(SELECT COUNT(*) FROM {})", table_of(*k)))
         .collect();
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {}", selects.join(", "))))
-        .fetch_one(&mut *conn)
+        .fetch_one(&store.pool)
         .await
         .map_err(store.query_error("counting rows"))?;
     EntityKind::ALL
@@ -362,129 +656,11 @@ async fn count_rows(store: &Store, conn: &mut AnyConnection) -> Result<Vec<(Enti
         .collect()
 }
 
-async fn read_version(store: &Store, conn: &mut AnyConnection) -> Result<u64, StoreError> {
+pub(crate) async fn version(store: &Store) -> Result<u64, StoreError> {
     let text: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'version'")
-        .fetch_one(&mut *conn)
+        .fetch_one(&store.pool)
         .await
         .map_err(store.query_error("reading the batch counter"))?;
-    text.parse().map_err(|_| StoreError::Decode {
-        location: store.location.clone(),
-        table: "meta",
-        id: "version".into(),
-        reason: format!("{text:?} is not a number"),
-    })
-}
-
-/// Runs one SELECT and decodes each row as it arrives.
-struct Reader<'s> {
-    store: &'s Store,
-}
-
-impl Reader<'_> {
-    async fn rows<T>(
-        &self,
-        conn: &mut AnyConnection,
-        table: &'static str,
-        sql: &'static str,
-        capacity: usize,
-        mut decode: impl FnMut(&mut Columns<'_>) -> Result<T, String>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut out = Vec::with_capacity(capacity);
-        self.each(conn, table, sql, |row| {
-            out.push(decode(row)?);
-            Ok(())
-        })
-        .await?;
-        Ok(out)
-    }
-
-    async fn table<T: Keyed>(
-        &self,
-        conn: &mut AnyConnection,
-        table: &'static str,
-        sql: &'static str,
-        capacity: usize,
-        mut decode: impl FnMut(&mut Columns<'_>) -> Result<T, String>,
-    ) -> Result<Table<T>, StoreError> {
-        let mut out = Table::with_capacity(capacity);
-        self.each(conn, table, sql, |row| {
-            out.upsert(decode(row)?);
-            Ok(())
-        })
-        .await?;
-        Ok(out)
-    }
-
-    async fn each(
-        &self,
-        conn: &mut AnyConnection,
-        table: &'static str,
-        sql: &'static str,
-        mut on_row: impl FnMut(&mut Columns<'_>) -> Result<(), String>,
-    ) -> Result<(), StoreError> {
-        let store = self.store;
-        let mut stream = sqlx::query(sql).fetch(&mut *conn);
-        while let Some(row) = stream.try_next().await.map_err(store.query_error(format!("reading {table}")))? {
-            let mut columns = Columns { row: &row, next: 0 };
-            on_row(&mut columns).map_err(|reason| StoreError::Decode {
-                location: store.location.clone(),
-                table,
-                id: row_label(&row),
-                reason,
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// The first column, which is the id for every entity table: names the bad row.
-fn row_label(row: &AnyRow) -> String {
-    match row.try_get::<Option<i64>, _>(0) {
-        Ok(Some(id)) => id.to_string(),
-        _ => row.try_get::<Option<String>, _>(0).ok().flatten().unwrap_or_else(|| "?".into()),
-    }
-}
-
-/// Reads a row's columns left to right, in SELECT order.
-struct Columns<'r> {
-    row: &'r AnyRow,
-    next: usize,
-}
-
-impl<'r> Columns<'r> {
-    fn get<T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(&mut self) -> Result<T, String> {
-        let i = self.next;
-        self.next += 1;
-        self.row.try_get(i).map_err(|e| format!("column {}: {e}", i + 1))
-    }
-    fn i64(&mut self) -> Result<i64, String> {
-        self.get()
-    }
-    fn opt_i64(&mut self) -> Result<Option<i64>, String> {
-        self.get()
-    }
-    fn i32(&mut self) -> Result<i32, String> {
-        self.get()
-    }
-    fn str(&mut self) -> Result<&'r str, String> {
-        self.get()
-    }
-    fn opt_str(&mut self) -> Result<Option<&'r str>, String> {
-        self.get()
-    }
-    fn string(&mut self) -> Result<String, String> {
-        self.str().map(str::to_owned)
-    }
-    fn opt_string(&mut self) -> Result<Option<String>, String> {
-        Ok(self.opt_str()?.map(str::to_owned))
-    }
-    fn instant(&mut self) -> Result<Instant, String> {
-        instant_from_db(self.i64()?)
-    }
-    fn opt_instant(&mut self) -> Result<Option<Instant>, String> {
-        self.opt_i64()?.map(instant_from_db).transpose()
-    }
-    fn source(&mut self) -> Result<Source, String> {
-        parse_enum(self.str()?, "record source", Source::parse)
-    }
+    text.parse()
+        .map_err(|_| decode_error(store, "meta", "version".into(), format!("{text:?} is not a number")))
 }

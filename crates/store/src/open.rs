@@ -2,7 +2,7 @@
 //! or database that is not ours before anything writes to it, connection
 //! set-up and migrations.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -27,9 +27,12 @@ const MIGRATIONS_TABLE: &str = "_sqlx_migrations";
 
 /// Run on every new SQLite connection. WAL lets the web server read while a
 /// sync writes; NORMAL is crash-safe in WAL mode (a power cut may lose the
-/// last commits, never corrupt); foreign keys cascade pipeline stages.
+/// last commits, never corrupt); foreign keys cascade pipeline stages. A
+/// first full write grows the log to the size of the data; the size limit
+/// hands that disk space back after the next checkpoint.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+                              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                              PRAGMA journal_size_limit = 67108864;";
 
 pub(crate) fn sqlite_url_for(data_dir: &Path) -> String {
     // sqlx percent-decodes the path, so the characters that would end or
@@ -55,7 +58,7 @@ fn backend_of(url: &str) -> Option<Backend> {
 /// What the pre-flight check found at a SQLite URL: a file that is missing,
 /// empty or ours, or a private in-memory database (tests).
 enum SqliteTarget {
-    File,
+    File(PathBuf),
     Memory,
 }
 
@@ -91,7 +94,17 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
         checked.map_err(open_error)?;
     }
     let pool = connect(url, backend, in_memory).await.map_err(open_error)?;
-    let store = Store { pool, backend, location };
+    let sqlite_file = match &target {
+        // Absolute, so the fast read path finds it whatever the working directory becomes.
+        Some(SqliteTarget::File(path)) => Some(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+        _ => None,
+    };
+    let store = Store {
+        pool,
+        backend,
+        location,
+        sqlite_file,
+    };
     let result = prepare(&store, target).await;
     if let Err(e) = result {
         store.pool.close().await;
@@ -109,7 +122,7 @@ async fn prepare(store: &Store, target: Option<SqliteTarget>) -> Result<(), Stor
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
     migrator.run(&store.pool).await.map_err(|e| migrate_error(store, e))?;
-    if let Some(SqliteTarget::File) = target {
+    if let Some(SqliteTarget::File(_)) = target {
         let id: i64 = sqlx::query_scalar("PRAGMA application_id")
             .fetch_one(&store.pool)
             .await
@@ -175,7 +188,7 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| open_error(format!("cannot create the directory {}: {e}", dir.display())))?;
             }
-            return Ok(SqliteTarget::File);
+            return Ok(SqliteTarget::File(path));
         }
         Err(e) => return Err(open_error(format!("cannot read {shown}: {e}"))),
     };
@@ -185,7 +198,7 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
         )));
     }
     if meta.len() == 0 {
-        return Ok(SqliteTarget::File);
+        return Ok(SqliteTarget::File(path));
     }
     let mut header = [0u8; 100];
     let read = read_prefix(&path, &mut header).map_err(|e| open_error(format!("cannot read {shown}: {e}")))?;
@@ -194,7 +207,7 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
     }
     let application_id = u32::from_be_bytes([header[68], header[69], header[70], header[71]]);
     if application_id == SQLITE_APPLICATION_ID {
-        return Ok(SqliteTarget::File);
+        return Ok(SqliteTarget::File(path));
     }
     if application_id != 0 {
         return Err(foreign(format!(
@@ -227,7 +240,7 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
         Some(reason) => corrupt(reason),
         None => open_error(e.to_string()),
     })?;
-    judge_tables(&tables, application.as_deref(), foreign).map(|()| SqliteTarget::File)
+    judge_tables(&tables, application.as_deref(), foreign).map(|()| SqliteTarget::File(path.clone()))
 }
 
 fn read_prefix(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -5,6 +5,7 @@
 mod apply;
 mod atomicity;
 mod common;
+mod concurrency;
 mod foreign;
 mod roundtrip;
 
