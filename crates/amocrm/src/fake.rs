@@ -187,6 +187,19 @@ impl FakeAmocrm {
         self.shared.base_url.clone()
     }
 
+    /// The `[amocrm]` section that points Tsifra at this fake (long-lived token, or OAuth2 otherwise).
+    pub fn config_snippet(&self) -> String {
+        let o = &self.shared.options;
+        let auth = match &o.long_lived_token {
+            Some(t) => format!("long_lived_token = \"{t}\"\n"),
+            None => format!(
+                "client_id = \"{}\"\nclient_secret = \"{}\"\nredirect_uri = \"{}\"\n",
+                o.client_id, o.client_secret, o.redirect_uri
+            ),
+        };
+        format!("[amocrm]\nbase_url = \"{}\"\n{auth}", self.base_url())
+    }
+
     pub fn options(&self) -> &FakeOptions {
         &self.shared.options
     }

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
+use tsifra_core::config::FieldMapping;
 use tsifra_core::model::{
     AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS, Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef,
-    FieldType, FieldValue, Id, LossReason, Pipeline, Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User,
+    FieldType, FieldValue, Id, LossReason, Payment, Pipeline, Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User,
 };
 use tsifra_core::{Instant, Money};
 
@@ -29,6 +30,8 @@ pub struct MapContext {
     pub task_types: HashMap<Id, TaskKind>,
     /// Currency when the account does not say.
     pub default_currency: String,
+    /// Deal fields with payment terms; empty: no payments are derived.
+    pub payment_fields: PaymentFields,
 }
 
 impl MapContext {
@@ -39,6 +42,7 @@ impl MapContext {
             field_defs: HashMap::new(),
             task_types: HashMap::new(),
             default_currency: "RUB".into(),
+            payment_fields: PaymentFields::default(),
         }
     }
 
@@ -670,4 +674,99 @@ pub fn merge_history(deal: &mut Deal, changes: &[StatusChange]) {
         first.stage_id = s;
     }
     deal.history = std::iter::once(first).chain(moves).collect();
+}
+
+/// The deal fields that carry payment terms, resolved from the config's `[fields]`
+/// mapping (`payment_due_date`, `paid_date`, `paid_amount`: a field id or an exact name).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PaymentFields {
+    pub due_date: Option<Id>,
+    pub paid_date: Option<Id>,
+    pub paid_amount: Option<Id>,
+}
+
+impl PaymentFields {
+    pub fn resolve<'a>(mapping: &FieldMapping, defs: impl IntoIterator<Item = &'a FieldDef>) -> PaymentFields {
+        let deal_defs: Vec<&FieldDef> = defs.into_iter().filter(|d| d.entity == EntityKind::Deal).collect();
+        let find = |key: &str| -> Option<Id> {
+            let key = key.trim();
+            if key.is_empty() {
+                return None;
+            }
+            match key.parse::<Id>() {
+                Ok(id) => Some(id),
+                Err(_) => deal_defs.iter().find(|d| d.name.trim() == key).map(|d| d.id),
+            }
+        };
+        PaymentFields {
+            due_date: find(&mapping.payment_due_date),
+            paid_date: find(&mapping.paid_date),
+            paid_amount: find(&mapping.paid_amount),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.due_date.is_none() && self.paid_date.is_none() && self.paid_amount.is_none()
+    }
+}
+
+fn field_date(deal: &Deal, id: Option<Id>, tz: Tz) -> Option<NaiveDate> {
+    match tsifra_core::model::field_value(&deal.fields, id?)? {
+        FieldValue::Date(d) => Some(*d),
+        FieldValue::Instant(t) => Some(t.with_timezone(&tz).date_naive()),
+        _ => None,
+    }
+}
+
+/// A won deal's payment as its mapped fields describe it (one payment per deal, with the
+/// deal's id): due the mapped due date, the deal's amount, paid the mapped amount (or in
+/// full when only a paid date is mapped). `None` for deals not won or without payment fields.
+pub fn payment_from_deal(deal: &Deal, fields: &PaymentFields, tz: Tz) -> Option<Payment> {
+    if fields.is_empty() || deal.stage_id != AMOCRM_WON_STATUS {
+        return None;
+    }
+    let due_date = field_date(deal, fields.due_date, tz);
+    let paid_date = field_date(deal, fields.paid_date, tz);
+    let paid = fields
+        .paid_amount
+        .and_then(|id| match tsifra_core::model::field_value(&deal.fields, id)? {
+            FieldValue::Money(m) => Some(*m),
+            FieldValue::Number(n) => Money::from_decimal(*n),
+            _ => None,
+        });
+    if due_date.is_none() && paid_date.is_none() && paid.is_none() {
+        return None;
+    }
+    let amount_paid = match (paid, paid_date, fields.paid_amount) {
+        (Some(p), _, _) => p,
+        (None, Some(_), None) => deal.amount,
+        _ => Money::ZERO,
+    };
+    Some(Payment {
+        id: deal.id,
+        deal_id: Some(deal.id),
+        company_id: deal.company_id,
+        amount_due: deal.amount,
+        due_date,
+        amount_paid,
+        paid_date,
+        source: Source::Amocrm,
+    })
+}
+
+/// Payments of re-read deals: upserts for won deals with payment fields, and deletions of
+/// the derived payment of deals that are no longer won (reopened, lost).
+pub fn deal_payments(deals: &[Deal], ctx: &MapContext) -> (Vec<Payment>, Vec<(EntityKind, Id)>) {
+    let mut payments = Vec::new();
+    let mut gone = Vec::new();
+    if ctx.payment_fields.is_empty() {
+        return (payments, gone);
+    }
+    for d in deals {
+        match payment_from_deal(d, &ctx.payment_fields, ctx.tz) {
+            Some(p) => payments.push(p),
+            None => gone.push((EntityKind::Payment, d.id)),
+        }
+    }
+    (payments, gone)
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
+use tsifra_core::config::FieldMapping;
 use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id};
 
 use crate::client::Client;
@@ -62,6 +63,9 @@ pub struct SyncOptions {
     pub events_page_size: u32,
     /// Currency when the account does not name one.
     pub default_currency: String,
+    /// The config's `[fields]`: when `payment_due_date`, `paid_date` or `paid_amount` name
+    /// deal fields, every won deal also lands as a payment (id = the deal's id) for receivables.
+    pub field_mapping: FieldMapping,
 }
 
 impl Default for SyncOptions {
@@ -71,14 +75,18 @@ impl Default for SyncOptions {
             page_size: 250,
             events_page_size: 100,
             default_currency: "RUB".into(),
+            field_mapping: FieldMapping::default(),
         }
     }
 }
 
 impl SyncOptions {
-    pub fn from_config(config: &crate::config::AmocrmConfig) -> Self {
+    /// Options from Tsifra's config: the `[amocrm]` section, the business currency and the `[fields]` mapping.
+    pub fn from_config(config: &crate::config::AmocrmConfig, currency: &str, fields: &FieldMapping) -> Self {
         SyncOptions {
             overlap: Duration::from_secs(config.overlap_minutes as u64 * 60),
+            default_currency: currency.to_string(),
+            field_mapping: fields.clone(),
             ..SyncOptions::default()
         }
     }
@@ -284,7 +292,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 "companies" | "contacts" | "leads" => self.parties(&mut run, &dict, phase, page).await?,
                 "tasks" => self.tasks(&mut run, &dict, page).await?,
                 "notes_leads" | "notes_contacts" | "notes_companies" => self.notes(&mut run, phase, page).await?,
-                "events" => self.events(&mut run, page).await?,
+                "events" => self.events(&mut run, &dict, page).await?,
                 _ => unreachable!("every phase is handled"),
             }
         }
@@ -367,6 +375,7 @@ impl<S: SyncStore> SyncEngine<S> {
             defs.extend(fields.iter().map(|f| map::map_field_def(f, kind)));
         }
         ctx = ctx.with_field_defs(defs.iter().cloned());
+        ctx.payment_fields = map::PaymentFields::resolve(&self.options.field_mapping, &defs);
         let batch = Batch {
             account: Some(acc),
             teams,
@@ -448,11 +457,12 @@ impl<S: SyncStore> SyncEngine<S> {
                 restored.push((kind, id));
             }
         }
-        batch.deletions.sort();
         let _w = self.write_lock.lock().await;
         for (kind, id) in restored {
             self.reread(&mut batch, dict, kind, id).await?;
         }
+        let mut batch = with_payments(batch, &dict.ctx);
+        batch.deletions.sort();
         run.deletions += batch.deletions.len() as u64;
         run.records += batch_records(&batch);
         self.store.commit(&batch, &[(phase_key("deletions"), DONE.into())]).await?;
@@ -496,7 +506,7 @@ impl<S: SyncStore> SyncEngine<S> {
                     let stored: HashMap<Id, Deal> = self.store.deals(&ids).await?.into_iter().map(|d| (d.id, d)).collect();
                     let deals = p.items.iter().map(|l| map::map_lead(l, &dict.ctx, stored.get(&l.id))).collect();
                     let updated: Vec<i64> = p.items.iter().filter_map(|l| l.updated_at).collect();
-                    let batch = Batch { deals, ..Batch::default() };
+                    let batch = with_payments(Batch { deals, ..Batch::default() }, &dict.ctx);
                     let next = next_checkpoint(p.has_next, p.items.len(), page);
                     if !(from.is_some() && filtered && out_of_window(&updated, from)) {
                         self.store.commit(&batch, &[(phase_key(phase), next)]).await?;
@@ -636,7 +646,7 @@ impl<S: SyncStore> SyncEngine<S> {
 
     /// The events feed over [from, run start): stage moves into deal histories,
     /// chat messages as activities, call events' notes when the notes scan missed them.
-    async fn events(&self, run: &mut Run<'_>, mut page: u32) -> Result<()> {
+    async fn events(&self, run: &mut Run<'_>, dict: &Dictionaries, mut page: u32) -> Result<()> {
         let mut done = 0u64;
         loop {
             let mut query = vec![
@@ -669,7 +679,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 }
             }
             let next = next_checkpoint(p.has_next, p.items.len(), page);
-            {
+            let batch = {
                 let _w = self.write_lock.lock().await;
                 if !changes.is_empty() {
                     let ids: Vec<Id> = changes.keys().copied().collect();
@@ -679,8 +689,10 @@ impl<S: SyncStore> SyncEngine<S> {
                         batch.deals.push(deal);
                     }
                 }
+                let batch = with_payments(batch, &dict.ctx);
                 self.store.commit(&batch, &[(phase_key("events"), next.clone())]).await?;
-            }
+                batch
+            };
             run.skipped += p.skipped as u64;
             run.records += batch_records(&batch);
             done += p.items.len() as u64;
@@ -778,6 +790,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 (kind, _) => self.reread(&mut batch, &dict, kind, change.id).await?,
             }
         }
+        let batch = with_payments(batch, &dict.ctx);
         let report = WebhookReport {
             upserted: batch_records(&batch),
             deleted: batch.deletions.len() as u64,
@@ -842,6 +855,25 @@ fn out_of_window(updated: &[i64], from: Option<i64>) -> bool {
     }
 }
 
+/// Adds the payments derived from the batch's deals (and removes those of deleted deals)
+/// when the config maps payment fields.
+fn with_payments(mut batch: Batch, ctx: &MapContext) -> Batch {
+    if ctx.payment_fields.is_empty() {
+        return batch;
+    }
+    let (payments, gone) = map::deal_payments(&batch.deals, ctx);
+    batch.payments.extend(payments);
+    let deleted_deals: Vec<(EntityKind, Id)> = batch
+        .deletions
+        .iter()
+        .filter(|(k, _)| *k == EntityKind::Deal)
+        .map(|&(_, id)| (EntityKind::Payment, id))
+        .collect();
+    batch.deletions.extend(gone);
+    batch.deletions.extend(deleted_deals);
+    batch
+}
+
 fn batch_records(b: &Batch) -> u64 {
-    (b.companies.len() + b.contacts.len() + b.deals.len() + b.tasks.len() + b.activities.len()) as u64
+    (b.companies.len() + b.contacts.len() + b.deals.len() + b.tasks.len() + b.activities.len() + b.payments.len()) as u64
 }

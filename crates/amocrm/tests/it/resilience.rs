@@ -160,6 +160,13 @@ async fn connect_flow_stores_tokens_owner_only_and_the_client_uses_them() {
         assert_eq!(std::fs::metadata(saved.path()).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let client = Client::from_config(&config, dir.path()).unwrap();
+    #[derive(serde::Deserialize)]
+    struct Section {
+        amocrm: AmocrmConfig,
+    }
+    let snippet: Section = toml::from_str(&fake.config_snippet()).unwrap();
+    assert_eq!(snippet.amocrm.client_id, config.client_id);
+    snippet.amocrm.validate().unwrap();
     let users = client.page::<serde_json::Value>("/api/v4/users", &[]).await.unwrap();
     assert_eq!(users.items.len(), 4);
     assert!(!format!("{client:?}").contains("fake-access"), "{client:?}");

@@ -45,8 +45,19 @@ async fn a_sync_killed_half_way_resumes_without_loss_or_duplicates() {
 
     // Killed mid-commit: the future is dropped while a commit hangs.
     store.hang_after(12);
-    let killed = tokio::time::timeout(Duration::from_millis(1500), engine.run(SyncMode::Auto, &no_progress)).await;
-    assert!(killed.is_err(), "the run was cut off");
+    let run = engine.run(SyncMode::Auto, &no_progress);
+    let hung = async {
+        while store.commits() < 12 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Let the 13th commit start and hang, then drop the whole run.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::select! {
+        r = run => panic!("the run should hang in its 13th commit, got {r:?}"),
+        () = hung => {}
+    }
+    assert_eq!(store.commits(), 12);
     let half = store.workspace();
     assert!(half.deals.len() < ws.deals.len(), "cut before the end");
     store.heal();
@@ -188,4 +199,60 @@ async fn demo_department_round_trips() {
         ws.activities.len(),
         ws.payments.len()
     );
+}
+
+/// With `[fields] payment_due_date` mapped, won deals also land as payments (receivables).
+#[tokio::test]
+async fn mapped_payment_fields_turn_won_deals_into_payments() {
+    let ws = workspace(60);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let mapping = tsifra_core::config::FieldMapping {
+        payment_due_date: "Дата оплаты".into(),
+        paid_amount: "7001".into(),
+        ..Default::default()
+    };
+    let options = tsifra_amocrm::SyncOptions {
+        page_size: 25,
+        field_mapping: mapping,
+        ..Default::default()
+    };
+    let engine = tsifra_amocrm::SyncEngine::new(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), options);
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    let synced = store.workspace();
+    let won: Vec<_> = ws.deals.iter().filter(|d| d.stage_id == 142).collect();
+    assert!(!won.is_empty());
+    assert_eq!(synced.payments.len(), won.len(), "one payment per won deal with payment fields");
+    for d in won {
+        let p = synced.payments.get(d.id).expect("payment of a won deal");
+        assert_eq!((p.deal_id, p.company_id, p.amount_due), (Some(d.id), d.company_id, d.amount));
+        let due = tsifra_core::model::field_value(&d.fields, 7003).map(|v| match v {
+            tsifra_core::model::FieldValue::Date(x) => *x,
+            other => panic!("{other:?}"),
+        });
+        assert_eq!(p.due_date, due);
+        let paid = match tsifra_core::model::field_value(&d.fields, 7001) {
+            Some(tsifra_core::model::FieldValue::Money(m)) => *m,
+            _ => tsifra_core::Money::ZERO,
+        };
+        assert_eq!(p.amount_paid, paid);
+    }
+    // Reopening a won deal removes its payment.
+    let reopened = synced.payments.iter().next().unwrap().id;
+    let when = now();
+    fake.mutate(|w| {
+        let mut d = w.deals.get(reopened).unwrap().clone();
+        d.stage_id = if d.pipeline_id == PIPE_HOT { 10022 } else { 10012 };
+        d.closed_at = None;
+        d.updated_at = when;
+        d.history.push(tsifra_core::model::StageMove {
+            at: when,
+            pipeline_id: d.pipeline_id,
+            stage_id: d.stage_id,
+            author_id: None,
+        });
+        w.deals.upsert(d);
+    });
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert!(store.workspace().payments.get(reopened).is_none());
 }
