@@ -33,13 +33,23 @@ impl Backend {
 }
 
 /// An open database holding one workspace. Cheap to clone (a pool handle).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
     location: Location,
     /// The database file when it is one: loads read it directly (see sqlite_read).
     sqlite_file: Option<PathBuf>,
+}
+
+/// Shows where the store is, never the pool's connection options (which hold the URL).
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("location", &self.location)
+            .finish()
+    }
 }
 
 impl Store {

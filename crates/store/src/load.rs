@@ -113,9 +113,9 @@ const ALL_PARTS: [Part; 13] = [
     Part::Plans,
 ];
 
-/// How a SQLite load is shared between threads: the three big tables get a
-/// thread each, everything else rides with the smallest of them.
-const SQLITE_GROUPS: [&[Part]; 3] = [
+/// How a load is shared between connections and threads: the three big
+/// tables get one each, everything else rides with the smallest of them.
+const GROUPS: [&[Part]; 3] = [
     &[Part::Activities],
     &[Part::Deals],
     &[
@@ -134,62 +134,28 @@ const SQLITE_GROUPS: [&[Part]; 3] = [
 ];
 
 pub(crate) async fn load(store: &Store) -> Result<Workspace, StoreError> {
-    match &store.sqlite_file {
-        Some(path) => load_sqlite(store, path).await,
-        None => load_any(store).await,
+    let in_memory = store.backend == Backend::Sqlite && store.sqlite_file.is_none();
+    if in_memory {
+        // One connection is all an in-memory database has.
+        return load_group(store, &ALL_PARTS).await;
     }
-}
-
-/// PostgreSQL (and in-memory SQLite) through sqlx, in one transaction.
-async fn load_any(store: &Store) -> Result<Workspace, StoreError> {
-    // REPEATABLE READ pins one snapshot for all the statements; PostgreSQL's
-    // default gives each statement its own. A SQLite read transaction always does.
-    let begin = match store.backend {
-        Backend::Sqlite => "BEGIN",
-        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    };
-    let mut tx = store
-        .pool
-        .begin_with(begin)
-        .await
-        .map_err(store.query_error("starting a read transaction"))?;
-    let handle = Handle::current();
-    let owner = store.clone();
-    let (tx, ws) = tokio::task::spawn_blocking(move || {
-        let mut source = AnySource {
-            store: &owner,
-            conn: &mut tx,
-            handle,
-        };
-        let ws = read_parts(&mut source, &ALL_PARTS);
-        (tx, ws)
-    })
-    .await
-    .expect("the load thread does not panic");
-    let ws = ws?;
-    tx.commit().await.map_err(store.query_error("ending the read transaction"))?;
-    Ok(ws)
-}
-
-/// Three read-only connections in parallel. Each sees its own snapshot; since
-/// every batch bumps `version`, equal versions mean equal snapshots. A batch
-/// landing between their starts makes them differ: then read again.
-async fn load_sqlite(store: &Store, path: &Path) -> Result<Workspace, StoreError> {
+    // Each connection sees its own snapshot; since every batch bumps
+    // `version`, equal versions mean equal snapshots. A batch landing between
+    // the connections' first reads makes them differ: then read again.
     for _ in 0..3 {
         let mut jobs = Vec::new();
-        for parts in SQLITE_GROUPS {
-            let (store, path) = (store.clone(), path.to_path_buf());
-            jobs.push(tokio::task::spawn_blocking(move || load_sqlite_parts(&store, &path, parts)));
+        for parts in GROUPS {
+            let store = store.clone();
+            jobs.push(tokio::spawn(async move { load_group(&store, parts).await }));
         }
         let mut pieces = Vec::new();
         for job in jobs {
-            pieces.push(job.await.expect("the load thread does not panic")?);
+            pieces.push(job.await.expect("a load task does not panic")?);
         }
         let version = pieces[0].version;
         if pieces.iter().all(|p| p.version == version) {
             let mut ws = Workspace::default();
-            for (piece, parts) in pieces.into_iter().zip(SQLITE_GROUPS) {
-                let mut piece = piece;
+            for (mut piece, parts) in pieces.into_iter().zip(GROUPS) {
                 for &part in parts {
                     move_part(part, &mut piece, &mut ws);
                 }
@@ -200,19 +166,52 @@ async fn load_sqlite(store: &Store, path: &Path) -> Result<Workspace, StoreError
         tracing::debug!("a batch landed during the load; reading again");
     }
     // Writes keep landing: one connection, one snapshot, no race to lose.
-    let (store, path) = (store.clone(), path.to_path_buf());
-    tokio::task::spawn_blocking(move || load_sqlite_parts(&store, &path, &ALL_PARTS))
-        .await
-        .expect("the load thread does not panic")
+    load_group(store, &ALL_PARTS).await
 }
 
-fn load_sqlite_parts(store: &Store, path: &Path, parts: &[Part]) -> Result<Workspace, StoreError> {
+/// Reads some parts on one connection in one read transaction, on a blocking
+/// thread: decoding a million rows must not stall the async runtime.
+async fn load_group(store: &Store, parts: &'static [Part]) -> Result<Workspace, StoreError> {
+    let store = store.clone();
+    let handle = Handle::current();
+    tokio::task::spawn_blocking(move || match &store.sqlite_file {
+        Some(path) => load_group_sqlite(&store, path, parts),
+        None => load_group_any(&store, handle, parts),
+    })
+    .await
+    .expect("the load thread does not panic")
+}
+
+fn load_group_sqlite(store: &Store, path: &Path, parts: &[Part]) -> Result<Workspace, StoreError> {
     let conn = sqlite_read::Connection::open_read_only(path).map_err(|e| sqlite_error(store, "opening for reading", e))?;
     // The transaction holds one snapshot from the first read to the end.
     conn.execute("BEGIN")
         .map_err(|e| sqlite_error(store, "starting a read transaction", e))?;
     let mut source = RawSource { store, conn: &conn };
     read_parts(&mut source, parts)
+}
+
+/// Through sqlx: PostgreSQL, and SQLite in memory.
+fn load_group_any(store: &Store, handle: Handle, parts: &[Part]) -> Result<Workspace, StoreError> {
+    // REPEATABLE READ pins one snapshot for all the statements; PostgreSQL's
+    // default gives each statement its own. A SQLite read transaction always does.
+    let begin = match store.backend {
+        Backend::Sqlite => "BEGIN",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    let mut tx = handle
+        .block_on(store.pool.begin_with(begin))
+        .map_err(store.query_error("starting a read transaction"))?;
+    let mut source = AnySource {
+        store,
+        conn: &mut tx,
+        handle: handle.clone(),
+    };
+    let ws = read_parts(&mut source, parts)?;
+    handle
+        .block_on(tx.commit())
+        .map_err(store.query_error("ending the read transaction"))?;
+    Ok(ws)
 }
 
 /// Reads the given parts into a workspace (the others stay empty), version included.

@@ -39,8 +39,9 @@ pub(crate) struct Connection {
     db: NonNull<ffi::sqlite3>,
 }
 
-// SAFETY: the handle is opened with SQLITE_OPEN_FULLMUTEX, and a Connection is
-// owned by one thread at a time (moved, never shared: it is not Sync).
+// SAFETY: SQLite (built thread-safe) allows a NOMUTEX connection to move
+// between threads as long as two never use it at once; a Connection is owned
+// by one thread at a time (moved, never shared: it is not Sync).
 unsafe impl Send for Connection {}
 
 impl Connection {
@@ -56,7 +57,7 @@ impl Connection {
             ffi::sqlite3_open_v2(
                 c_path.as_ptr(),
                 &mut db,
-                ffi::SQLITE_OPEN_READONLY | ffi::SQLITE_OPEN_FULLMUTEX,
+                ffi::SQLITE_OPEN_READONLY | ffi::SQLITE_OPEN_NOMUTEX,
                 ptr::null(),
             )
         };

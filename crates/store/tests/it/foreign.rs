@@ -161,3 +161,17 @@ async fn passwords_stay_out_of_error_messages() {
     assert!(matches!(err, StoreError::UnsupportedUrl { .. }));
     assert!(!err.to_string().contains("hunter2"), "{err}");
 }
+
+#[tokio::test]
+async fn an_open_store_shows_no_password() {
+    let Some(db) = TestDb::postgres().await else { return };
+    // The test cluster trusts local connections, so any password gets in.
+    let url = db.url().replacen("://postgres@", "://postgres:hunter2@", 1);
+    assert!(url.contains("hunter2"), "expected a postgres@ URL, got {url}");
+    let store = Store::open(&url).await.unwrap();
+    for shown in [format!("{store:?}"), store.location().to_string()] {
+        assert!(!shown.contains("hunter2") && shown.contains("postgres:***@"), "{shown}");
+    }
+    store.close().await;
+    db.drop_database().await;
+}
