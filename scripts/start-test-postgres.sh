@@ -34,6 +34,10 @@ if [ "$(id -u)" = 0 ]; then
     owner=postgres
     as_owner() { runuser -u postgres -- "$@"; }
     chown postgres "$dir"
+    if ! as_owner test -w "$dir"; then
+        echo "error: the postgres user cannot reach $dir (a parent directory is closed to it); pass a directory under /tmp" >&2
+        exit 1
+    fi
 else
     owner="$(id -un)"
     as_owner() { "$@"; }
