@@ -2,7 +2,8 @@
 //! (7 requests per second, enforced by the fake with 429s): records per
 //! second against the bound of 7 x 250 = 1750, and requests per second against 7.
 //!
-//! `cargo run --release -p tsifra-amocrm --features fake --example first_load_speed -- [DEALS]`
+//! `cargo run --release -p tsifra-amocrm --features fake --example first_load_speed -- [DEALS] [LATENCY_MS]`
+//! (LATENCY_MS adds that much server time to every answer, as a real amoCRM has).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +33,11 @@ async fn main() {
     )
     .await
     .unwrap();
+    let latency: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(0);
+    fake.set_faults(fake::Faults {
+        delay: std::time::Duration::from_millis(latency),
+        ..Default::default()
+    });
     let client = Arc::new(
         Client::new(
             &fake.base_url(),
@@ -48,7 +54,7 @@ async fn main() {
     let synced = store.workspace();
     let list_records = synced.companies.len() + synced.contacts.len() + synced.deals.len() + synced.tasks.len() + synced.activities.len();
     let stats = fake.stats();
-    println!("first load of the demo with {deals} deals at 7 requests/s:");
+    println!("first load of the demo with {deals} deals at 7 requests/s, {latency} ms per answer:");
     println!(
         "  {:.1} s, {} requests ({} answered 429), {:.2} requests/s = {:.0}% of 7",
         secs,

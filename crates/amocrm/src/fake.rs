@@ -118,13 +118,22 @@ struct Crm {
     refresh: HashSet<String>,
     issued: u64,
     faults: Faults,
+    stats: FakeStats,
+}
+
+/// The rate limit's sliding window, apart from the data so that admission is not
+/// delayed by another request building a big page (that would count it late).
+#[derive(Default)]
+struct Limiter {
     rate_limit: Option<u32>,
     window: VecDeque<std::time::Instant>,
-    stats: FakeStats,
+    over_limit: u64,
+    max_per_second: u64,
 }
 
 struct Shared {
     crm: Mutex<Crm>,
+    limiter: Mutex<Limiter>,
     options: FakeOptions,
     counter: AtomicU64,
     base_url: String,
@@ -152,9 +161,11 @@ pub async fn start(ws: Workspace, options: FakeOptions) -> std::io::Result<FakeA
             refresh: HashSet::new(),
             issued: 0,
             faults: Faults::default(),
-            rate_limit: options.rate_limit,
-            window: VecDeque::new(),
             stats: FakeStats::default(),
+        }),
+        limiter: Mutex::new(Limiter {
+            rate_limit: options.rate_limit,
+            ..Limiter::default()
         }),
         options,
         counter: AtomicU64::new(0),
@@ -253,19 +264,30 @@ impl FakeAmocrm {
 
     /// Changes the enforced requests-per-second limit (`None`: unlimited) and forgets the window.
     pub fn set_rate_limit(&self, limit: Option<u32>) {
-        let mut crm = self.crm();
-        crm.rate_limit = limit;
-        crm.window.clear();
-        crm.stats.max_per_second = 0;
+        let mut l = self.limiter();
+        l.rate_limit = limit;
+        l.window.clear();
+        l.max_per_second = 0;
+    }
+
+    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
+        self.shared.limiter.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Zeroes the counters.
     pub fn reset_stats(&self) {
         self.crm().stats = FakeStats::default();
+        let mut l = self.limiter();
+        l.over_limit = 0;
+        l.max_per_second = 0;
     }
 
     pub fn stats(&self) -> FakeStats {
-        self.crm().stats.clone()
+        let mut stats = self.crm().stats.clone();
+        let l = self.limiter();
+        stats.over_limit = l.over_limit;
+        stats.max_per_second = l.max_per_second;
+        stats
     }
 
     /// Issues a token pair as a completed OAuth2 flow would.
@@ -396,7 +418,24 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
         return problem(StatusCode::NOT_FOUND, "Not Found", "no such endpoint");
     }
     let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
-    // Admission: faults, rate limit, auth (in that order, like a proxy in front of the API).
+    {
+        let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(limit) = l.rate_limit {
+            let now = std::time::Instant::now();
+            while l.window.front().is_some_and(|&t| now.duration_since(t) >= Duration::from_secs(1)) {
+                l.window.pop_front();
+            }
+            if l.window.len() >= limit as usize {
+                l.over_limit += 1;
+                drop(l);
+                shared.crm.lock().unwrap_or_else(|e| e.into_inner()).stats.requests += 1;
+                return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "").into_response();
+            }
+            l.window.push_back(now);
+            l.max_per_second = l.max_per_second.max(l.window.len() as u64);
+        }
+    }
+    // Admission: faults and auth (after the rate limit, like a proxy in front of the API).
     let (delay, hang) = {
         let mut crm = shared.crm.lock().unwrap_or_else(|e| e.into_inner());
         crm.stats.requests += 1;
@@ -404,18 +443,6 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
         if f.blocked {
             let page = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>";
             return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/html")], page).into_response();
-        }
-        if let Some(limit) = crm.rate_limit {
-            let now = std::time::Instant::now();
-            while crm.window.front().is_some_and(|&t| now.duration_since(t) >= Duration::from_secs(1)) {
-                crm.window.pop_front();
-            }
-            if crm.window.len() >= limit as usize {
-                crm.stats.over_limit += 1;
-                return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "").into_response();
-            }
-            crm.window.push_back(now);
-            crm.stats.max_per_second = crm.stats.max_per_second.max(crm.window.len() as u64);
         }
         if f.rate_limit_every.is_some_and(|k| k > 0 && n % k == 0) {
             crm.stats.injected_429 += 1;

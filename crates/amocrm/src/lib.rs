@@ -3,13 +3,38 @@
 //! webhooks into targeted re-reads.
 //!
 //! What the rest of Tsifra wires:
-//! - [`AmocrmConfig`]: the `[amocrm]` config section.
-//! - [`Client::from_config`]: the HTTP client (long-lived token or OAuth2 tokens in the data dir).
-//! - [`oauth`]: `authorize_url`, `parse_redirect`, `connect` for `tsifra amocrm connect` and the redirect endpoint.
-//! - [`SyncEngine`] over a [`SyncStore`] (the real store implements it): `run(SyncMode::Auto, &progress)` for
-//!   first load / resume / incremental, `run(SyncMode::Full, ..)` for the nightly reconcile,
-//!   `apply_webhook(&payload)` after [`webhook::parse`], [`list_fields`] for `tsifra amocrm fields`.
+//! - [`AmocrmConfig`]: the `[amocrm]` config section (serde, `deny_unknown_fields`, secrets redacted).
+//! - [`Client::from_config`]: the HTTP client (long-lived token, or OAuth2 tokens in
+//!   `DATA_DIR/amocrm-tokens.json`, mode 0600).
+//! - [`oauth`]: `authorize_url` + `new_state` (print the URL), `parse_redirect` (what the user pastes,
+//!   or the redirect endpoint's query) and `connect` (code -> token pair saved) for `tsifra amocrm connect`.
+//! - [`SyncEngine`] over a [`SyncStore`] (the real store implements it; [`MemoryStore`] is the
+//!   in-memory one): `run(SyncMode::Auto, ..)` does the first load, resumes an interrupted run or
+//!   runs incrementally; `run(SyncMode::Full, ..)` is the nightly reconcile; `apply_webhook` re-reads
+//!   what [`webhook::parse`] found; [`list_fields`] serves `tsifra amocrm fields`.
 //! - `fake::start` (feature `fake`): a fake amoCRM server for tests and `tsifra dev fake-amocrm`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tsifra_amocrm::{webhook, AmocrmConfig, Client, MemoryStore, Progress, SyncEngine, SyncMode, SyncOptions};
+//!
+//! # async fn wire(config: AmocrmConfig, data_dir: std::path::PathBuf) -> Result<(), tsifra_amocrm::Error> {
+//! let client = Arc::new(Client::from_config(&config, &data_dir)?);
+//! let store = Arc::new(MemoryStore::new()); // the real store implements `SyncStore`
+//! let options = SyncOptions::from_config(&config, "RUB", &Default::default());
+//! let engine = Arc::new(SyncEngine::new(client, store, options));
+//! let progress = |p: &Progress| eprintln!("{}: {} of {:?}", p.phase, p.done, p.total);
+//! let report = engine.run(SyncMode::Auto, &progress).await?;
+//! eprintln!("synced {} records in {} requests", report.records, report.requests);
+//!
+//! // POST /hooks/amocrm/<secret>: 404 unless `config.webhook_secret.matches(secret)`,
+//! // 400 when `webhook::parse` fails, else answer 200 at once and re-read in the background.
+//! let payload = webhook::parse(b"leads[status][0][id]=42&account[subdomain]=acme").expect("a 400 otherwise");
+//! let engine = engine.clone();
+//! tokio::spawn(async move { engine.apply_webhook(&payload).await });
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod client;
 pub mod config;
@@ -32,5 +57,5 @@ pub use error::{Error, Result};
 pub use memstore::MemoryStore;
 pub use oauth::OAuthApp;
 pub use secret::Secret;
-pub use sync::{Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport, list_fields};
+pub use sync::{FieldInfo, Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport, list_fields};
 pub use token::{FileTokenStore, MemoryTokenStore, TokenPair, TokenStore};

@@ -257,5 +257,26 @@ async fn blocked_account_stops_at_once() {
         .unwrap_err();
     assert!(matches!(err, Error::Blocked), "{err:?}");
     assert!(err.to_string().contains("blocked"), "{err}");
-    assert_eq!(fake.stats().requests, 1, "no retries against a blocked account");
+    // The seven dictionary requests go out together; none is retried.
+    assert!(
+        fake.stats().requests <= 7,
+        "no retries against a blocked account: {:?}",
+        fake.stats()
+    );
+}
+
+#[tokio::test]
+async fn fields_are_listed_with_ids_and_types() {
+    let fake = fake_unlimited(workspace(3)).await;
+    let fields = tsifra_amocrm::list_fields(&client(&fake.base_url(), long_lived(&fake), 500))
+        .await
+        .unwrap();
+    let margin = fields.iter().find(|f| f.def.id == 7001).unwrap();
+    assert_eq!((margin.def.name.as_str(), margin.amo_type.as_str()), ("Маржа", "monetary"));
+    assert_eq!(margin.def.entity, tsifra_core::model::EntityKind::Deal);
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.amo_type == "multitext" && f.def.entity == tsifra_core::model::EntityKind::Contact)
+    );
 }
