@@ -22,6 +22,7 @@ pub struct Config {
     pub hygiene: HygieneConfig,
     pub call_priority: CallPriorityConfig,
     pub receivables: ReceivablesConfig,
+    pub tv: TvConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,6 +218,67 @@ impl Default for ReceivablesConfig {
     }
 }
 
+/// The office TV (`/tv`): which boards rotate, for how long, and the link token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TvConfig {
+    /// Boards shown in turn: a report id or "owner", optionally with its own seconds ("leaderboard:40").
+    pub boards: Vec<String>,
+    /// Seconds a board stays up when its entry names none.
+    pub seconds: u32,
+    /// How often the figures on screen are refreshed in place, in seconds.
+    pub refresh_seconds: u32,
+    /// Read-only link token (`/tv?token=...`), so the TV needs no login. A secret:
+    /// redacted in `Debug`; request logs never carry query strings. Empty: `/tv` is open.
+    pub token: String,
+}
+
+impl Default for TvConfig {
+    fn default() -> Self {
+        TvConfig {
+            boards: ["plan-fact", "leaderboard", "hygiene", "receivables"].map(String::from).to_vec(),
+            seconds: 20,
+            refresh_seconds: 60,
+            token: String::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for TvConfig {
+    // The token opens the boards to whoever holds it: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TvConfig")
+            .field("boards", &self.boards)
+            .field("seconds", &self.seconds)
+            .field("refresh_seconds", &self.refresh_seconds)
+            .field("token", &if self.token.is_empty() { "" } else { "<redacted>" })
+            .finish()
+    }
+}
+
+/// Boards a TV can show: every report, and the owner's summary.
+pub const TV_BOARDS: [&str; 6] = ["plan-fact", "leaderboard", "hygiene", "call-priority", "receivables", "owner"];
+
+/// Reads one TV rotation entry, `board` or `board:seconds` (seconds may have a fraction,
+/// from 0.05 up to a day), as written in `[tv] boards` or the TV link's `boards=`.
+pub fn parse_tv_board(entry: &str) -> Result<(&'static str, Option<f64>), String> {
+    let (name, seconds) = match entry.trim().split_once(':') {
+        Some((name, seconds)) => (name.trim(), Some(seconds.trim())),
+        None => (entry.trim(), None),
+    };
+    let Some(board) = TV_BOARDS.iter().copied().find(|b| *b == name) else {
+        return Err(format!("unknown board {name:?}; expected one of {}", TV_BOARDS.join(", ")));
+    };
+    let seconds = match seconds {
+        None => None,
+        Some(text) => match text.parse::<f64>() {
+            Ok(s) if (0.05..=86_400.0).contains(&s) => Some(s),
+            _ => return Err(format!("{entry:?}: expected seconds from 0.05 to 86400 after the colon")),
+        },
+    };
+    Ok((board, seconds))
+}
+
 /// A config that could not be used, with where and why.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
@@ -305,6 +367,22 @@ impl Config {
         }
         if self.call_priority.lookback_days == 0 {
             return Err(invalid("call_priority.lookback_days", "expected at least 1 day".into()));
+        }
+        if self.tv.boards.is_empty() {
+            return Err(invalid("tv.boards", "expected at least one board".into()));
+        }
+        for entry in &self.tv.boards {
+            parse_tv_board(entry).map_err(|m| invalid("tv.boards", m))?;
+        }
+        if !(1..=86_400).contains(&self.tv.seconds) {
+            return Err(invalid("tv.seconds", "expected 1 to 86400 seconds".into()));
+        }
+        if !(5..=86_400).contains(&self.tv.refresh_seconds) {
+            return Err(invalid("tv.refresh_seconds", "expected 5 to 86400 seconds".into()));
+        }
+        if self.tv.token.chars().any(|c| !(c.is_ascii_alphanumeric() || "-_.~".contains(c))) {
+            // Anything else would need escaping in the TV's link and is easy to mistype there.
+            return Err(invalid("tv.token", "expected letters, digits and - _ . ~ only".into()));
         }
         Ok(())
     }
@@ -445,6 +523,21 @@ mod tests {
         assert_eq!(c.business.language, Language::En);
         let err = Config::parse("f.toml", "", vec![("TSIFRA_SERVER__PORT".to_string(), "1".to_string())]).unwrap_err();
         assert!(matches!(err, ConfigError::Env { .. }) && err.to_string().contains("port"), "{err}");
+    }
+
+    #[test]
+    fn tv_boards_and_token() {
+        let c = parse("[tv]\nboards = [\"owner\", \"leaderboard:40\"]\ntoken = \"s3cret-tv\"\n").unwrap();
+        assert_eq!(parse_tv_board(&c.tv.boards[1]), Ok(("leaderboard", Some(40.0))));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret") && shown.contains("<redacted>"), "{shown}");
+        let err = parse("[tv]\nboards = [\"forecastt\"]\n").unwrap_err().to_string();
+        assert!(err.contains("tv.boards") && err.contains("forecastt"), "{err}");
+        let err = parse("[tv]\nboards = [\"hygiene:0\"]\n").unwrap_err().to_string();
+        assert!(err.contains("tv.boards"), "{err}");
+        let err = parse("[tv]\ntoken = \"a b\"\n").unwrap_err().to_string();
+        assert!(err.contains("tv.token") && !err.contains("a b"), "{err}");
+        assert_eq!(parse_tv_board(" hygiene : 0.5 "), Ok(("hygiene", Some(0.5))));
     }
 
     #[test]

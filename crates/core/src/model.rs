@@ -537,6 +537,18 @@ pub struct Plan {
     pub origin: String,
 }
 
+/// One day's CRM-hygiene tally for one manager (`None`: records with no
+/// responsible) and rule, kept so the trend survives later data changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HygieneCount {
+    pub day: NaiveDate,
+    pub manager_id: Option<Id>,
+    /// The rule's id, e.g. `open_deal_without_task`.
+    pub rule: String,
+    pub violations: u32,
+    pub checked: u32,
+}
+
 /// A record type that lives in a [`Table`] keyed by id.
 pub trait Keyed {
     fn key(&self) -> Id;
@@ -593,10 +605,11 @@ impl<T: Keyed> Table<T> {
     }
     /// Inserts or replaces the row with the same id.
     pub fn upsert(&mut self, row: T) {
-        match self.index.get(&row.key()) {
-            Some(&i) => self.rows[i as usize] = row,
-            None => {
-                self.index.insert(row.key(), self.rows.len() as u32);
+        let next = self.rows.len() as u32;
+        match self.index.entry(row.key()) {
+            std::collections::hash_map::Entry::Occupied(slot) => self.rows[*slot.get() as usize] = row,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(next);
                 self.rows.push(row);
             }
         }
@@ -647,6 +660,8 @@ pub struct Workspace {
     pub activities: Table<Activity>,
     pub payments: Table<Payment>,
     pub plans: Vec<Plan>,
+    /// Daily hygiene tallies, oldest first.
+    pub hygiene_history: Vec<HygieneCount>,
     /// Bumped by every batch applied, so caches of computed reports know when to drop.
     pub version: u64,
 }
@@ -672,6 +687,8 @@ pub struct Batch {
     /// Plan imports: every plan of each named origin is replaced by `plans` of that origin.
     pub replace_plan_origins: Vec<String>,
     pub plans: Vec<Plan>,
+    /// Hygiene tallies; each day present replaces all stored tallies of that day.
+    pub hygiene_history: Vec<HygieneCount>,
 }
 
 impl Batch {
@@ -691,6 +708,7 @@ impl Batch {
             && self.deletions.is_empty()
             && self.replace_plan_origins.is_empty()
             && self.plans.is_empty()
+            && self.hygiene_history.is_empty()
     }
 
     /// Everything in a workspace as one batch (used to store a generated or imported workspace).
@@ -716,6 +734,7 @@ impl Batch {
                 o
             },
             plans: ws.plans.clone(),
+            hygiene_history: ws.hygiene_history.clone(),
         }
     }
 }
@@ -749,6 +768,13 @@ impl Workspace {
             self.plans.retain(|p| !batch.replace_plan_origins.contains(&p.origin));
         }
         self.plans.extend(batch.plans.iter().cloned());
+        if !batch.hygiene_history.is_empty() {
+            let days: std::collections::BTreeSet<NaiveDate> = batch.hygiene_history.iter().map(|h| h.day).collect();
+            self.hygiene_history.retain(|h| !days.contains(&h.day));
+            self.hygiene_history.extend(batch.hygiene_history.iter().cloned());
+            self.hygiene_history
+                .sort_by(|a, b| (a.day, a.manager_id, &a.rule).cmp(&(b.day, b.manager_id, &b.rule)));
+        }
         self.version += 1;
     }
 

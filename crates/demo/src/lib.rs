@@ -142,6 +142,7 @@ fn generate_on(opts: &DemoOptions, calendar: &BusinessCalendar, threads: usize) 
         activities,
         payments,
         plans,
+        hygiene_history: Vec::new(),
         version: 0,
     }
 }

@@ -82,7 +82,28 @@ impl Store {
     /// replacement, in the order [`Workspace::apply`] uses. On any error
     /// nothing of the batch is stored.
     pub async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError> {
-        write::write_batch(self, batch).await
+        write::write_batch(self, batch, &[]).await
+    }
+
+    /// Lands a batch and sets sync checkpoints (`key -> value`) in the same
+    /// transaction, so a sync killed at any moment resumes exactly after the
+    /// last batch that landed: nothing lost, nothing applied twice.
+    pub async fn write_batch_with_checkpoints(&self, batch: &Batch, checkpoints: &[(String, String)]) -> Result<(), StoreError> {
+        write::write_batch(self, batch, checkpoints).await
+    }
+
+    /// The value of a sync checkpoint set by [`Store::write_batch_with_checkpoints`].
+    pub async fn checkpoint(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT value FROM sync_state WHERE key = ?",
+            Backend::Postgres => "SELECT value FROM sync_state WHERE key = $1",
+        };
+        let row: Option<(String,)> = sqlx::query_as(sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_error("reading a sync checkpoint"))?;
+        Ok(row.map(|r| r.0))
     }
 
     /// Reads the whole workspace into memory, from one consistent snapshot.

@@ -95,9 +95,10 @@ enum Part {
     Activities,
     Payments,
     Plans,
+    HygieneHistory,
 }
 
-const ALL_PARTS: [Part; 13] = [
+const ALL_PARTS: [Part; 14] = [
     Part::Account,
     Part::Teams,
     Part::Users,
@@ -111,6 +112,7 @@ const ALL_PARTS: [Part; 13] = [
     Part::Activities,
     Part::Payments,
     Part::Plans,
+    Part::HygieneHistory,
 ];
 
 /// How a load is shared between connections and threads: the three big
@@ -130,6 +132,7 @@ const GROUPS: [&[Part]; 3] = [
         Part::Contacts,
         Part::Payments,
         Part::Plans,
+        Part::HygieneHistory,
     ],
 ];
 
@@ -242,6 +245,7 @@ fn move_part(part: Part, from: &mut Workspace, to: &mut Workspace) {
         Part::Activities => to.activities = take(&mut from.activities),
         Part::Payments => to.payments = take(&mut from.payments),
         Part::Plans => to.plans = take(&mut from.plans),
+        Part::HygieneHistory => to.hygiene_history = take(&mut from.hygiene_history),
     }
 }
 
@@ -490,8 +494,26 @@ fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Resu
                 },
             )?;
         }
+        Part::HygieneHistory => ws.hygiene_history = read_hygiene_history(source)?,
     }
     Ok(())
+}
+
+fn read_hygiene_history(source: &mut dyn RowSource) -> Result<Vec<tsifra_core::model::HygieneCount>, StoreError> {
+    rows(
+        source,
+        "hygiene_history",
+        "SELECT day, manager_id, rule, violations, checked FROM hygiene_history ORDER BY day, manager_id, rule",
+        |c| {
+            Ok(tsifra_core::model::HygieneCount {
+                day: date_from_db(c.str()?)?,
+                manager_id: Some(c.i64()?).filter(|id| *id != 0),
+                rule: c.string()?,
+                violations: u32::try_from(c.i64()?).map_err(|e| e.to_string())?,
+                checked: u32::try_from(c.i64()?).map_err(|e| e.to_string())?,
+            })
+        },
+    )
 }
 
 fn read_pipelines(source: &mut dyn RowSource) -> Result<Table<Pipeline>, StoreError> {

@@ -17,7 +17,7 @@ use crate::{Backend, Store, StoreError, table_of};
 /// few thousand rows there is nothing left to gain.
 const MAX_BINDS: usize = 32_000;
 
-pub(crate) async fn write_batch(store: &Store, batch: &Batch) -> Result<(), StoreError> {
+pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(String, String)]) -> Result<(), StoreError> {
     validate(batch)?;
     let mut tx = store.pool.begin().await.map_err(store.query_error("starting a transaction"))?;
     let conn: &mut AnyConnection = &mut tx;
@@ -228,6 +228,14 @@ pub(crate) async fn write_batch(store: &Store, batch: &Batch) -> Result<(), Stor
 
     delete_records(store, conn, &batch.deletions).await?;
     write_plans(store, conn, batch).await?;
+    write_hygiene_history(store, conn, batch).await?;
+    // The checkpoint lands with the batch it describes: a run killed after this
+    // commit resumes after the batch, one killed before it redoes the batch.
+    Writer::new(store, "sync_state", &["key", "value"], Some("key"))
+        .run(conn, &checkpoints.iter().collect::<Vec<_>>(), |b, (k, v)| {
+            b.push_bind(k).push_bind(v);
+        })
+        .await?;
 
     tx.commit().await.map_err(store.query_error("committing the batch"))?;
     Ok(())
@@ -519,6 +527,32 @@ async fn write_plans(store: &Store, conn: &mut AnyConnection, batch: &Batch) -> 
         }
         other => other,
     }
+}
+
+async fn write_hygiene_history(store: &Store, conn: &mut AnyConnection, batch: &Batch) -> Result<(), StoreError> {
+    if batch.hygiene_history.is_empty() {
+        return Ok(());
+    }
+    // A day's tallies are replaced whole, as `Workspace::apply` does.
+    let mut days: Vec<String> = batch.hygiene_history.iter().map(|h| date_to_db(h.day)).collect();
+    days.sort();
+    days.dedup();
+    delete_where_in(store, conn, "hygiene_history", "day", &days).await?;
+    let rows: Vec<_> = batch.hygiene_history.iter().collect();
+    Writer::new(
+        store,
+        "hygiene_history",
+        &["day", "manager_id", "rule", "violations", "checked"],
+        None,
+    )
+    .run(conn, &rows, |b, h| {
+        b.push_bind(date_to_db(h.day))
+            .push_bind(h.manager_id.unwrap_or(0))
+            .push_bind(&h.rule)
+            .push_bind(h.violations as i64)
+            .push_bind(h.checked as i64);
+    })
+    .await
 }
 
 /// Catches, before any write, what the database would reject with a less

@@ -71,6 +71,22 @@ pub struct Hygiene {
     pub team: ManagerHygiene,
     /// Every violation, the longest-standing first.
     pub violations: Vec<Violation>,
+    /// Violations per day over the last [`TREND_DAYS`] days from the stored
+    /// daily tallies, ending with today's live count: is the floor getting cleaner?
+    pub trend: Vec<TrendDay>,
+}
+
+/// Days of history the report shows.
+pub const TREND_DAYS: i64 = 30;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TrendDay {
+    pub day: chrono::NaiveDate,
+    pub violations: u64,
+    pub checked: u64,
+    pub score: Option<f64>,
+    /// False for today's live figure, true for a stored tally.
+    pub stored: bool,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -410,13 +426,74 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     });
     let mut violations = run.violations;
     violations.sort_by(|a, b| a.since.cmp(&b.since).then(a.rule.cmp(&b.rule)).then(a.entity.cmp(&b.entity)));
+    let team = summarize(None, text(lang, "report.team_total").to_string(), team);
+    let trend = trend(ctx, params, &team);
     Hygiene {
         as_of,
         rules,
         managers,
-        team: summarize(None, text(lang, "report.team_total").to_string(), team),
+        team,
         violations,
+        trend,
     }
+}
+
+/// The stored tallies of the last days (for one manager if filtered), then today's live figure.
+fn trend(ctx: &Ctx, params: &ReportParams, today_team: &ManagerHygiene) -> Vec<TrendDay> {
+    let today = ctx.calendar.local_date(ctx.as_of);
+    let first = today - chrono::Duration::days(TREND_DAYS);
+    let mut days: BTreeMap<chrono::NaiveDate, (u64, u64)> = BTreeMap::new();
+    for h in &ctx.ws.hygiene_history {
+        if h.day < first || h.day >= today || params.manager.is_some_and(|m| h.manager_id != Some(m)) {
+            continue;
+        }
+        let d = days.entry(h.day).or_default();
+        d.0 += h.violations as u64;
+        d.1 += h.checked as u64;
+    }
+    let score = |v: u64, c: u64| (c > 0).then(|| super::round_to((1.0 - v as f64 / c as f64) * 100.0, 1));
+    let mut out: Vec<TrendDay> = days
+        .into_iter()
+        .map(|(day, (v, c))| TrendDay {
+            day,
+            violations: v,
+            checked: c,
+            score: score(v, c),
+            stored: true,
+        })
+        .collect();
+    let (v, c) = (today_team.violations as u64, today_team.checked as u64);
+    out.push(TrendDay {
+        day: today,
+        violations: v,
+        checked: c,
+        score: score(v, c),
+        stored: false,
+    });
+    out
+}
+
+/// The report's counts as daily tallies to store for `day`, one per manager and rule.
+/// Only an unfiltered report holds everyone's counts.
+pub fn tallies(report: &Hygiene, day: chrono::NaiveDate) -> Vec<crate::model::HygieneCount> {
+    let mut out = Vec::new();
+    for m in &report.managers {
+        for rule in Rule::ALL {
+            let violations = m.counts.get(&rule).copied().unwrap_or(0);
+            // Checks are counted per manager, not per rule: they ride on the first rule's row.
+            let checked = if rule == Rule::ALL[0] { m.checked } else { 0 };
+            if violations > 0 || checked > 0 {
+                out.push(crate::model::HygieneCount {
+                    day,
+                    manager_id: m.manager_id,
+                    rule: rule.as_str().to_string(),
+                    violations: violations as u32,
+                    checked: checked as u32,
+                });
+            }
+        }
+    }
+    out
 }
 
 fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygiene {
@@ -662,6 +739,50 @@ mod tests {
         let h = report(&k, "2026-11-26T12:00:00Z");
         assert!(h.managers.is_empty() && h.violations.is_empty());
         assert_eq!(h.team.score, None);
+    }
+
+    #[test]
+    fn trend_comes_from_stored_tallies_and_ends_with_today() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.open_deal(anna, 100, "2026-11-01T10:00:00Z");
+        // What the daily job would have stored on the 20th and the 24th.
+        let stored_on = |k: &Kit, as_of: &str| {
+            tallies(
+                &report(k, as_of),
+                crate::calendar::BusinessCalendar::plain(chrono_tz::UTC).local_date(at(as_of)),
+            )
+        };
+        let day20 = stored_on(&k, "2026-11-20T12:00:00Z");
+        let day24 = stored_on(&k, "2026-11-24T12:00:00Z");
+        k.ws.apply(&crate::model::Batch {
+            hygiene_history: day20.into_iter().chain(day24).collect(),
+            ..Default::default()
+        });
+        // Too old to show: 40 days back.
+        k.ws.hygiene_history.push(crate::model::HygieneCount {
+            day: date("2026-10-17"),
+            manager_id: Some(anna),
+            rule: "stale_deal".into(),
+            violations: 9,
+            checked: 9,
+        });
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        let days: Vec<_> = h.trend.iter().map(|d| (d.day, d.stored)).collect();
+        assert_eq!(
+            days,
+            vec![(date("2026-11-20"), true), (date("2026-11-24"), true), (date("2026-11-26"), false)]
+        );
+        assert_eq!(h.trend[2].violations as usize, h.team.violations);
+        assert_eq!(h.trend[0].checked, h.trend[1].checked);
+        // Re-storing a day replaces it rather than adding to it.
+        let again = stored_on(&k, "2026-11-24T12:00:00Z");
+        k.ws.apply(&crate::model::Batch {
+            hygiene_history: again,
+            ..Default::default()
+        });
+        let h2 = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(h2.trend[1], h.trend[1]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod common;
 mod concurrency;
 mod foreign;
 mod roundtrip;
+mod sync_state;
 
 /// Declares `NAME_sqlite` and `NAME_postgres` tests running `scenario(&TestDb)`.
 #[macro_export]
