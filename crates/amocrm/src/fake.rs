@@ -91,6 +91,8 @@ pub struct Faults {
     pub delay: Duration,
     /// Every request answers 403 with nginx's HTML page (account blocked).
     pub blocked: bool,
+    /// The next request answers 400 with a problem+json validation error.
+    pub bad_request_next: bool,
 }
 
 /// What the fake saw.
@@ -448,6 +450,19 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
             crm.stats.injected_429 += 1;
             let after = format!("{}", f.retry_after_s);
             return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, after)], "").into_response();
+        }
+        if crm.faults.bad_request_next {
+            crm.faults.bad_request_next = false;
+            let body = json!({
+                "validation-errors": [{"request_id": "0", "errors": [{"code": "NotSupportedChoice", "path": "filter.updated_at", "detail": "The value you selected is not a valid choice."}]}],
+                "title": "Bad Request", "type": "https://httpstatus.es/400", "status": 400, "detail": "Request validation failed",
+            });
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                body.to_string(),
+            )
+                .into_response();
         }
         if crm.faults.server_error_next > 0 {
             crm.faults.server_error_next -= 1;

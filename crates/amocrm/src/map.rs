@@ -770,3 +770,94 @@ pub fn deal_payments(deals: &[Deal], ctx: &MapContext) -> (Vec<Payment>, Vec<(En
     }
     (payments, gone)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deal() -> Deal {
+        let lead = wire::Lead {
+            id: 1,
+            status_id: Some(30),
+            pipeline_id: Some(9),
+            created_at: Some(100),
+            created_by: Some(5),
+            ..wire::Lead::default()
+        };
+        map_lead(&lead, &MapContext::new("https://x.amocrm.ru"), None)
+    }
+
+    fn change(at: i64, from: Id, to: Id) -> StatusChange {
+        StatusChange {
+            deal_id: 1,
+            at: instant(at),
+            from: Some((9, from)),
+            to: (9, to),
+            author_id: Some(6),
+        }
+    }
+
+    #[test]
+    fn history_from_events_in_any_order_and_any_number_of_times() {
+        let mut d = deal();
+        assert_eq!(d.history.len(), 1, "created into its current stage until events say otherwise");
+        // Newest page first (the feed's order), then the older page, then the newest again (overlap).
+        merge_history(&mut d, &[change(300, 20, 30)]);
+        merge_history(&mut d, &[change(200, 10, 20)]);
+        merge_history(&mut d, &[change(300, 20, 30), change(200, 10, 20)]);
+        let stages: Vec<(i64, Id)> = d.history.iter().map(|m| (m.at.timestamp(), m.stage_id)).collect();
+        assert_eq!(stages, vec![(100, 10), (200, 20), (300, 30)]);
+        assert_eq!(d.history[0].author_id, Some(5));
+        // A re-read lead keeps the history it had.
+        let again = map_lead(
+            &wire::Lead {
+                id: 1,
+                status_id: Some(30),
+                pipeline_id: Some(9),
+                created_at: Some(100),
+                ..wire::Lead::default()
+            },
+            &MapContext::new(""),
+            Some(&d),
+        );
+        assert_eq!(again.history, d.history);
+    }
+
+    #[test]
+    fn calls_connect_by_status_or_duration() {
+        let note = |params: serde_json::Value| wire::Note {
+            id: 1,
+            entity_id: Some(2),
+            note_type: "call_out".into(),
+            params,
+            created_by: Some(7),
+            ..wire::Note::default()
+        };
+        let a = map_note(
+            &note(serde_json::json!({"duration": "45", "call_status": 4, "call_responsible": 9})),
+            EntityKind::Contact,
+        )
+        .unwrap();
+        assert_eq!(
+            (a.kind, a.duration_s, a.connected, a.manager_id),
+            (ActivityKind::CallOut, 45, true, Some(9))
+        );
+        let a = map_note(&note(serde_json::json!({"duration": 30, "call_status": "6"})), EntityKind::Contact).unwrap();
+        assert!(!a.connected, "no answer, whatever the duration");
+        let a = map_note(
+            &note(serde_json::json!({"duration": 0, "call_responsible": "Василий"})),
+            EntityKind::Contact,
+        )
+        .unwrap();
+        assert_eq!((a.connected, a.manager_id), (false, Some(7)));
+        let a = map_note(&note(serde_json::json!({"duration": 12})), EntityKind::Contact).unwrap();
+        assert!(a.connected);
+    }
+
+    #[test]
+    fn string_ids_are_stable_and_numeric_ones_kept() {
+        assert_eq!(string_id("123"), 123);
+        assert_eq!(string_id("01pz58t6p04ymgsgfbmfyfy1mf"), string_id("01pz58t6p04ymgsgfbmfyfy1mf"));
+        assert!(string_id("01pz58t6p04ymgsgfbmfyfy1mf") > 1 << 62);
+    }
+}

@@ -280,3 +280,22 @@ async fn fields_are_listed_with_ids_and_types() {
             .any(|f| f.amo_type == "multitext" && f.def.entity == tsifra_core::model::EntityKind::Contact)
     );
 }
+
+#[tokio::test]
+async fn problem_json_errors_carry_their_detail() {
+    let fake = fake_unlimited(workspace(3)).await;
+    fake.set_faults(Faults {
+        bad_request_next: true,
+        ..Faults::default()
+    });
+    let err = client(&fake.base_url(), long_lived(&fake), 500)
+        .page::<serde_json::Value>("/api/v4/leads", &[])
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Api { status: 400, .. }), "{err:?}");
+    assert!(
+        text.contains("Request validation failed") && text.contains("filter.updated_at"),
+        "{text}"
+    );
+}
