@@ -23,6 +23,8 @@ pub enum AppError {
     /// A request we could not read (a broken query string, say). The message is shown as is.
     BadRequest(String),
     InvalidAsOf(AsOfError),
+    /// A token-protected page (the TV) asked for without the right token. The message says which.
+    Forbidden(String),
     /// Any other client error, e.g. a rejection from one of axum's extractors.
     Rejected {
         status: StatusCode,
@@ -38,6 +40,7 @@ impl AppError {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest(_) | AppError::InvalidAsOf(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Rejected { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -49,6 +52,7 @@ impl AppError {
             AppError::NotFound { .. } => t(lang, "web.error.not_found"),
             AppError::MethodNotAllowed => t(lang, "web.error.method"),
             AppError::BadRequest(_) | AppError::InvalidAsOf(_) | AppError::Rejected { .. } => t(lang, "web.error.bad_request"),
+            AppError::Forbidden(_) => t(lang, "web.error.forbidden"),
             AppError::Internal(_) => t(lang, "web.error.internal"),
         }
     }
@@ -58,7 +62,7 @@ impl AppError {
         match self {
             AppError::NotFound { path } => t_with(lang, "web.error.not_found.detail", &[("path", path)]),
             AppError::MethodNotAllowed => t(lang, "web.error.method.detail").to_string(),
-            AppError::BadRequest(message) | AppError::Rejected { message, .. } => message.clone(),
+            AppError::BadRequest(message) | AppError::Rejected { message, .. } | AppError::Forbidden(message) => message.clone(),
             AppError::InvalidAsOf(e) => e.message(lang),
             AppError::Internal(_) => t(lang, "web.error.internal.detail").to_string(),
         }

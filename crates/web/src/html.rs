@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::texts::t;
 
 /// The stylesheet, embedded in every page: no CDN, no extra request, works offline.
-pub const STYLE: &str = include_str!("../assets/style.css");
+pub const STYLE: &str = concat!(include_str!("../assets/style.css"), include_str!("../assets/charts.css"));
 
 /// The frame around a page; each page template has it as its `layout` field
 /// and extends `base.html`, which reads it.
@@ -19,11 +19,54 @@ pub const STYLE: &str = include_str!("../assets/style.css");
 pub struct Layout {
     pub lang: Language,
     pub title: String,
+    /// The navigation bar: the overview, every board, the owner's board and the TV.
+    pub nav: Vec<NavLink>,
+    /// The installable web app's head (manifest, icons, service worker): the owner's board.
+    pub app: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NavLink {
+    pub title: &'static str,
+    pub href: String,
+    pub current: bool,
 }
 
 impl Layout {
+    /// A page outside the boards (errors): plain navigation links.
     pub fn new(lang: Language, title: impl Into<String>) -> Layout {
-        Layout { lang, title: title.into() }
+        Layout::page(lang, title, "", &[])
+    }
+
+    /// A page at `current` (its path); `carry` (as_of, manager) goes on every
+    /// navigation link, so switching boards keeps the moment and the person.
+    pub fn page(lang: Language, title: impl Into<String>, current: &str, carry: &[(&str, &str)]) -> Layout {
+        let mut nav = vec![NavLink {
+            title: t(lang, "web.nav.home"),
+            href: crate::view::href("/", carry),
+            current: current == "/",
+        }];
+        nav.extend(crate::boards::BOARDS.iter().filter(|b| b.available).map(|b| NavLink {
+            title: t(lang, b.nav_key),
+            href: crate::view::href(b.path, carry),
+            current: current == b.path,
+        }));
+        nav.push(NavLink {
+            title: t(lang, "web.nav.owner"),
+            href: crate::view::href("/owner", carry),
+            current: current == "/owner",
+        });
+        nav.push(NavLink {
+            title: t(lang, "web.nav.tv"),
+            href: crate::view::href("/tv", carry),
+            current: false,
+        });
+        Layout {
+            lang,
+            title: title.into(),
+            nav,
+            app: false,
+        }
     }
 
     /// A word in the page's language (see [`crate::texts`]).

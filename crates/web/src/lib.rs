@@ -15,14 +15,21 @@
 
 pub mod api;
 pub mod asof;
+pub mod assets;
 pub mod boards;
+pub mod cache;
+pub mod charts;
 pub mod error;
+pub mod figures;
 pub mod html;
+pub mod pagecache;
 pub mod pages;
 pub mod reports;
 pub mod state;
 pub mod summary;
 pub mod texts;
+pub mod trend;
+pub mod view;
 
 use std::future::Future;
 use std::time::Duration;
@@ -48,6 +55,15 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home::home))
+        .route("/boards/{slug}", get(pages::board::board))
+        .route("/boards/{slug}/{file}", get(pages::download::table_file))
+        .route("/owner", get(pages::owner::owner))
+        .route("/tv", get(pages::tv::tv))
+        .route("/tv/slide/{board}", get(pages::tv::slide))
+        .route("/manifest.webmanifest", get(assets::manifest))
+        .route("/sw.js", get(assets::service_worker))
+        .route("/assets/{name}", get(assets::script))
+        .route("/icons/{name}", get(assets::icon))
         .route("/api/health", get(api::health))
         .route("/api/workspace", get(api::workspace))
         .route("/api/reports/{id}", get(reports::api_report));
@@ -152,8 +168,16 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Board links may later carry a read-only token for TVs; never hand it to another site.
+    // TV links carry a read-only token; never hand it to another site.
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Pages run only our own scripts; styles and chart colours are inline.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
     response
 }
 

@@ -3,24 +3,26 @@
 //! as-of minute, version), so a wall of TVs refreshing does not recompute it.
 //! The numbers are those of `tsifra_core::reports::run`, the one report function.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DurationRound, TimeDelta};
 use serde::Deserialize;
 use tsifra_core::model::{Id, Metric};
+use tsifra_core::reports::tabular::{self, Table};
 use tsifra_core::reports::{self, Ctx, Facts, Report, ReportId, ReportParams};
 use tsifra_core::{Instant, Workspace};
 
 use crate::asof::AsOf;
+use crate::cache::{CacheKey, Memo};
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// Query options every report accepts (`as_of` is read by [`AsOf`]).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct ReportQuery {
     pub manager: Option<String>,
     pub metric: Option<String>,
@@ -35,20 +37,116 @@ struct Key {
     sort: Option<String>,
     as_of: Instant,
     version: u64,
+    /// Computed for "now" rather than an `as_of` from the URL.
+    live: bool,
 }
 
-/// Cached index and reports. Old versions are dropped as soon as a newer one is seen.
-#[derive(Default)]
+impl CacheKey for Key {
+    fn supersedes(&self, older: &Key) -> bool {
+        self.version > older.version
+            || (self.live
+                && older.live
+                && self.as_of > older.as_of
+                && (self.id, self.manager, self.metric, &self.sort) == (older.id, older.manager, older.metric, &older.sort))
+    }
+}
+
+/// A computed report and what is derived from it on demand, each at most once:
+/// its JSON (47 MB for hygiene on a million deals, so never per request) and its tables.
+pub struct Computed {
+    pub report: Arc<Report>,
+    json: OnceLock<Bytes>,
+    limited: Mutex<Vec<(usize, Bytes)>>,
+    tables: OnceLock<Arc<Vec<Table>>>,
+}
+
+impl Computed {
+    fn new(report: Report) -> Computed {
+        Computed {
+            report: Arc::new(report),
+            json: OnceLock::new(),
+            limited: Mutex::new(Vec::new()),
+            tables: OnceLock::new(),
+        }
+    }
+
+    /// The instant the report was computed for.
+    pub fn report_as_of(&self) -> Instant {
+        match &*self.report {
+            Report::PlanFact(r) => r.as_of,
+            Report::Leaderboard(r) => r.as_of,
+            Report::Hygiene(r) => r.as_of,
+            Report::CallPriority(r) => r.as_of,
+            Report::Receivables(r) => r.as_of,
+        }
+    }
+
+    /// The report as JSON, the shape `tsifra report ID --format json` prints.
+    pub fn json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.report).expect("a report serialises")))
+            .clone()
+    }
+
+    /// The JSON with every top-level list cut to `limit` items, and a `truncated`
+    /// object giving the full length of each list that was cut.
+    pub fn json_limited(&self, limit: usize) -> Bytes {
+        let mut kept = self.limited.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, bytes)) = kept.iter().find(|(l, _)| *l == limit) {
+            return bytes.clone();
+        }
+        let mut value = serde_json::to_value(&*self.report).expect("a report serialises");
+        let mut truncated = serde_json::Map::new();
+        if let Some(fields) = value.as_object_mut() {
+            for (name, field) in fields.iter_mut() {
+                if let Some(list) = field.as_array_mut()
+                    && list.len() > limit
+                {
+                    truncated.insert(name.clone(), list.len().into());
+                    list.truncate(limit);
+                }
+            }
+            fields.insert("limit".into(), limit.into());
+            fields.insert("truncated".into(), truncated.into());
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&value).expect("a value serialises"));
+        if kept.len() >= 4 {
+            kept.remove(0);
+        }
+        kept.push((limit, bytes.clone()));
+        bytes
+    }
+
+    /// The report's tables (the one shape of pages, CSV and XLSX), titled in the config's language.
+    pub fn tables(&self, state: &AppState) -> Arc<Vec<Table>> {
+        self.tables
+            .get_or_init(|| Arc::new(tabular::tables(&self.report, state.language(), &state.config().business.currency)))
+            .clone()
+    }
+}
+
+/// Cached index and reports. Old versions are dropped as soon as a newer one is computed.
 pub struct ReportCache {
     facts: Mutex<Option<Arc<Facts>>>,
-    reports: Mutex<HashMap<Key, Arc<Report>>>,
+    reports: Memo<Key, Arc<Computed>>,
 }
 
-/// The most reports kept at once; beyond it the cache starts afresh.
-const MAX_CACHED: usize = 512;
+impl Default for ReportCache {
+    fn default() -> Self {
+        ReportCache {
+            facts: Mutex::new(None),
+            reports: Memo::new(MAX_CACHED),
+        }
+    }
+}
+
+/// The most reports kept at once, the oldest dropped first. Live ("now") views keep
+/// only their latest minute, so this bounds what explicit `as_of` links can pile up
+/// (a hygiene report on a million deals holds ~100 000 violations).
+const MAX_CACHED: usize = 48;
 
 impl ReportCache {
-    fn facts(&self, ws: &Workspace, config: &tsifra_core::Config) -> Arc<Facts> {
+    pub(crate) fn facts(&self, ws: &Workspace, config: &tsifra_core::Config) -> Arc<Facts> {
         let mut slot = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
             Some(f) if f.version == ws.version => f.clone(),
@@ -73,23 +171,40 @@ pub fn effective_as_of(as_of: &AsOf) -> Instant {
 
 /// Validates the query against the workspace and computes (or fetches) the report.
 pub async fn compute(state: &AppState, id: ReportId, query: &ReportQuery, as_of: Instant) -> Result<Arc<Report>, AppError> {
-    let metric = match query.metric.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => Some(
-            Metric::parse(m)
-                .ok_or_else(|| AppError::BadRequest(format!("unknown metric {m:?}; expected revenue, margin, won_deals or calls")))?,
-        ),
-        None => None,
-    };
+    Ok(compute_entry(state, id, query, as_of, false).await?.report.clone())
+}
+
+/// [`compute`] for a request: `as_of` is [`effective_as_of`], and a live view
+/// ("now") replaces its previous minute in the cache.
+pub async fn compute_for(state: &AppState, id: ReportId, query: &ReportQuery, as_of: &AsOf) -> Result<Arc<Computed>, AppError> {
+    compute_entry(state, id, query, effective_as_of(as_of), as_of.requested.is_none()).await
+}
+
+/// The metric named in a query, if any.
+pub fn parse_metric(text: Option<&str>) -> Result<Option<Metric>, AppError> {
+    match text.filter(|m| !m.is_empty()) {
+        Some(m) => Ok(Some(Metric::parse(m).ok_or_else(|| {
+            AppError::BadRequest(format!("unknown metric {m:?}; expected revenue, margin, won_deals or calls"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_of: Instant, live: bool) -> Result<Arc<Computed>, AppError> {
+    let metric = parse_metric(query.metric.as_deref())?;
     let sort = query.sort.clone().filter(|s| !s.is_empty());
     if let Some(s) = sort.as_deref()
         && !["amount", "days"].contains(&s)
     {
         return Err(AppError::BadRequest(format!("unknown sort {s:?}; expected amount or days")));
     }
-    let ws = state.workspace().await;
-    let manager = match query.manager.as_deref().filter(|m| !m.is_empty()) {
-        Some(m) => Some(reports::resolve_manager(&ws, m).map_err(AppError::BadRequest)?),
-        None => None,
+    let (manager, version) = {
+        let ws = state.workspace().await;
+        let manager = match query.manager.as_deref().filter(|m| !m.is_empty()) {
+            Some(m) => Some(reports::resolve_manager(&ws, m).map_err(AppError::BadRequest)?),
+            None => None,
+        };
+        (manager, ws.version)
     };
     let key = Key {
         id,
@@ -97,48 +212,74 @@ pub async fn compute(state: &AppState, id: ReportId, query: &ReportQuery, as_of:
         metric,
         sort: sort.clone(),
         as_of,
-        version: ws.version,
+        version,
+        live,
     };
     let cache = state.report_cache();
-    if let Some(hit) = cache.reports.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return Ok(hit.clone());
-    }
-    let state = state.clone();
-    let computed = tokio::task::spawn_blocking(move || {
-        let config = state.config();
-        let facts = state.report_cache().facts(&ws, config);
-        let ctx = Ctx {
-            ws: &ws,
-            facts: &facts,
-            config,
-            calendar: state.calendar(),
-            as_of,
-        };
-        let report = Arc::new(reports::run(id, &ctx, &ReportParams { manager, sort, metric }));
-        let mut reports = state.report_cache().reports.lock().unwrap_or_else(|p| p.into_inner());
-        reports.retain(|k, _| k.version == key.version);
-        if reports.len() >= MAX_CACHED {
-            reports.clear();
-        }
-        reports.insert(key, report.clone());
-        report
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("report task failed: {e}")))?;
-    Ok(computed)
+    cache
+        .reports
+        .get_or_try_init(key, || async {
+            let ws = state.workspace().await;
+            let state = state.clone();
+            tokio::task::spawn_blocking(move || {
+                let config = state.config();
+                let facts = state.report_cache().facts(&ws, config);
+                let ctx = Ctx {
+                    ws: &ws,
+                    facts: &facts,
+                    config,
+                    calendar: state.calendar(),
+                    as_of,
+                };
+                Arc::new(Computed::new(reports::run(id, &ctx, &ReportParams { manager, sort, metric })))
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("report task failed: {e}")))
+        })
+        .await
 }
 
-/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=`: the report as JSON, the same
-/// shape `tsifra report ID --format json` prints.
+/// Query of `/api/reports/{id}`: the report options, and `limit` to cut long lists.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiReportQuery {
+    pub manager: Option<String>,
+    pub metric: Option<String>,
+    pub sort: Option<String>,
+    /// Keep at most this many items of each top-level list (violations, debtors...).
+    pub limit: Option<String>,
+}
+
+/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&limit=`: the report as JSON, the same
+/// shape `tsifra report ID --format json` prints. With `limit`, each top-level list keeps
+/// its first `limit` items and `truncated` says how long it was.
 pub async fn api_report(
     State(state): State<AppState>,
     Path(id): Path<String>,
     as_of: AsOf,
-    Query(query): Query<ReportQuery>,
+    Query(query): Query<ApiReportQuery>,
 ) -> Result<Response, AppError> {
     let id = ReportId::parse(&id).ok_or_else(|| AppError::NotFound {
         path: format!("/api/reports/{id}"),
     })?;
-    let report = compute(&state, id, &query, effective_as_of(&as_of)).await?;
-    Ok(Json(&*report).into_response())
+    let limit = match query.limit.as_deref().filter(|l| !l.is_empty()) {
+        Some(l) => Some(
+            l.parse::<usize>()
+                .map_err(|_| AppError::BadRequest(format!("limit={l:?}: expected a whole number of items")))?,
+        ),
+        None => None,
+    };
+    let report_query = ReportQuery {
+        manager: query.manager,
+        metric: query.metric,
+        sort: query.sort,
+    };
+    let computed = compute_for(&state, id, &report_query, &as_of).await?;
+    // Serialising a big report takes a while: not on the async workers.
+    let body = tokio::task::spawn_blocking(move || match limit {
+        Some(limit) => computed.json_limited(limit),
+        None => computed.json(),
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("serialising a report failed: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

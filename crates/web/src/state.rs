@@ -32,6 +32,8 @@ struct Inner {
     data_dir: PathBuf,
     clock: Clock,
     reports: crate::reports::ReportCache,
+    pages: crate::pagecache::PageCache,
+    trend: crate::trend::TrendCache,
 }
 
 impl AppState {
@@ -51,6 +53,8 @@ impl AppState {
                 data_dir: data_dir.into(),
                 clock,
                 reports: crate::reports::ReportCache::default(),
+                pages: crate::pagecache::PageCache::new(crate::pagecache::MAX_PAGES),
+                trend: crate::trend::TrendCache::new(4),
             }),
         }
     }
@@ -76,6 +80,29 @@ impl AppState {
     /// Computed reports and their index, kept per workspace version.
     pub(crate) fn report_cache(&self) -> &crate::reports::ReportCache {
         &self.inner.reports
+    }
+
+    /// Rendered pages, kept per as-of minute and workspace version.
+    pub(crate) fn pages(&self) -> &crate::pagecache::PageCache {
+        &self.inner.pages
+    }
+
+    /// The hygiene trend's past days, kept per workspace version.
+    pub(crate) fn trend_cache(&self) -> &crate::trend::TrendCache {
+        &self.inner.trend
+    }
+
+    /// The workspace version now (bumped by every applied batch).
+    pub async fn version(&self) -> u64 {
+        self.inner.workspace.read().await.version
+    }
+
+    /// The managers a page's filter offers: (id, name), active ones, by name.
+    pub async fn managers(&self) -> Vec<(tsifra_core::Id, String)> {
+        let ws = self.inner.workspace.read().await;
+        let mut managers: Vec<_> = ws.users.iter().filter(|u| u.active).map(|u| (u.id, u.name.clone())).collect();
+        managers.sort_by(|a, b| a.1.cmp(&b.1));
+        managers
     }
 
     /// "Now" according to the injected clock.

@@ -48,8 +48,24 @@ impl HomePage {
     pub fn new(state: &AppState, summary: &WorkspaceSummary, as_of: &AsOf) -> HomePage {
         let lang = state.language();
         let calendar = state.calendar();
+        let requested = as_of.requested.as_deref().unwrap_or("");
+        let mut boards: Vec<BoardLink> = BOARDS
+            .iter()
+            .map(|b| BoardLink {
+                title: t(lang, b.title_key),
+                path: b.path,
+                available: b.available,
+            })
+            .collect();
+        boards.extend(
+            [("web.owner.title", "/owner"), ("web.tv.title", "/tv")].map(|(key, path)| BoardLink {
+                title: t(lang, key),
+                path,
+                available: true,
+            }),
+        );
         HomePage {
-            layout: Layout::new(lang, t(lang, "web.title.home")),
+            layout: Layout::page(lang, t(lang, "web.title.home"), "/", &[("as_of", requested)]),
             account: summary.account.clone(),
             data_dir: state.data_dir().display().to_string(),
             time_zone: calendar.tz().name().to_string(),
@@ -68,14 +84,7 @@ impl HomePage {
                     value: format_int(lang, n as i64),
                 })
                 .collect(),
-            boards: BOARDS
-                .iter()
-                .map(|b| BoardLink {
-                    title: t(lang, b.title_key),
-                    path: b.path,
-                    available: b.available,
-                })
-                .collect(),
+            boards,
         }
     }
 }

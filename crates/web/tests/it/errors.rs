@@ -13,9 +13,9 @@ async fn unknown_page_is_an_html_404_in_the_configured_language() {
     assert!(reply.body.contains("Страница не найдена") && reply.body.contains("/no/such/page"));
     assert!(reply.body.contains("href=\"/\""), "a way back");
 
-    let reply = get(&state(Language::En, small_workspace()), "/boards/plan-fact").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "not available yet");
-    assert!(reply.body.contains("Page not found"));
+    let reply = get(&state(Language::En, small_workspace()), "/boards/forecastt").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "no such board");
+    assert!(reply.body.contains("Page not found") && reply.body.contains("/boards/forecastt"));
 }
 
 #[tokio::test]

@@ -3,9 +3,12 @@
 
 mod api;
 mod as_of;
+mod boards;
 mod errors;
 mod home;
 mod logging;
+mod owner;
 mod reports;
 mod serve;
 mod support;
+mod tv;

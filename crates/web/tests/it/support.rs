@@ -166,3 +166,57 @@ pub fn count_cell(html: &str, kind: &str) -> String {
     let cell = &row[row.find("class=\"num\">").unwrap() + "class=\"num\">".len()..];
     cell[..cell.find('<').unwrap()].to_string()
 }
+
+/// The demo department (seed 11, 600 deals, clock at [`NOW`]) and the config that maps its fields.
+pub fn demo(lang: Language) -> (Config, Workspace) {
+    let mut config = Config {
+        fields: tsifra_demo::field_mapping(),
+        ..Config::default()
+    };
+    config.business.language = lang;
+    let ws = tsifra_demo::generate(
+        &tsifra_demo::DemoOptions {
+            seed: 11,
+            deals: 600,
+            as_of: utc(NOW),
+        },
+        &config.calendar(),
+    );
+    (config, ws)
+}
+
+/// A server state on the demo department with the clock at [`NOW`].
+pub fn demo_state(lang: Language) -> AppState {
+    let (config, ws) = demo(lang);
+    AppState::with_clock(config, ws, "/tmp/tsifra-demo", Arc::new(|| utc(NOW)))
+}
+
+/// The `data-value` of the headline figure `key` on a page.
+pub fn kpi_value(html: &str, key: &str) -> String {
+    let at = html
+        .find(&format!("data-kpi=\"{key}\""))
+        .unwrap_or_else(|| panic!("no figure {key} in {html}"));
+    let rest = &html[at..];
+    let value = &rest[rest.find("data-value=\"").unwrap() + "data-value=\"".len()..];
+    value[..value.find('"').unwrap()].to_string()
+}
+
+/// The HTML of the table section `id` on a board page.
+pub fn table_html<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("data-table=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let rest = &html[at..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// GET returning the raw body, for binary downloads.
+pub async fn get_bytes(state: &AppState, uri: &str) -> (StatusCode, Vec<u8>) {
+    let response = app(state.clone())
+        .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, body.to_vec())
+}

@@ -1,0 +1,340 @@
+//! Charts as markup made here, no JavaScript and no chart library: bar lists
+//! (a bar per manager with the plan marked), the leaderboard podium, a trend
+//! line and columns (aging buckets). Colours come from CSS classes, so the
+//! same chart reads on the light pages and the dark TV. Every text is escaped.
+//!
+//! Bar lists are HTML rows with a stretched SVG bar, so names and figures stay
+//! real text that wraps and keeps its size on a phone or a TV; the podium,
+//! trend and columns are one SVG each, scaled to the width they are given.
+
+use std::fmt::Write;
+
+/// How a figure is doing, as a colour: on track, close, behind, or no judgement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Neutral,
+}
+
+impl Tone {
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Warn => "warn",
+            Tone::Bad => "bad",
+            Tone::Neutral => "neutral",
+        }
+    }
+
+    /// Judges a pace: the run-rate projection against the plan.
+    pub fn of_pace(projection: Option<i64>, plan: Option<i64>) -> Tone {
+        match (projection, plan) {
+            (Some(p), Some(plan)) if plan > 0 => {
+                if p >= plan {
+                    Tone::Good
+                } else if p * 10 >= plan * 8 {
+                    Tone::Warn
+                } else {
+                    Tone::Bad
+                }
+            }
+            _ => Tone::Neutral,
+        }
+    }
+}
+
+/// Escapes text for HTML and SVG content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One row of a [`bar_list`].
+#[derive(Clone, Debug)]
+pub struct Bar {
+    pub label: String,
+    /// Where the label links to (the manager's own view), if anywhere.
+    pub href: Option<String>,
+    pub value: i64,
+    pub value_text: String,
+    /// Drawn as a marker across the bar: the plan.
+    pub target: Option<i64>,
+    pub tone: Tone,
+}
+
+/// Width of the bars' coordinate system; the SVG is stretched to the row.
+const BAR_SPAN: f64 = 1000.0;
+
+/// Horizontal bars, one row per item, longest scale first item's or target's max.
+pub fn bar_list(aria_label: &str, bars: &[Bar]) -> String {
+    let max = bars.iter().flat_map(|b| [b.value, b.target.unwrap_or(0)]).max().unwrap_or(0).max(1) as f64;
+    let x = |v: i64| (v.max(0) as f64 / max * BAR_SPAN).clamp(0.0, BAR_SPAN);
+    let mut out = format!("<div class=\"barlist\" role=\"list\" aria-label=\"{}\">", esc(aria_label));
+    for bar in bars {
+        let label = match &bar.href {
+            Some(href) => format!("<a href=\"{}\">{}</a>", esc(href), esc(&bar.label)),
+            None => esc(&bar.label),
+        };
+        let _ = write!(
+            out,
+            "<div class=\"bar-row\" role=\"listitem\" data-value=\"{}\"><div class=\"bar-head\"><span class=\"bar-label\">{label}</span>\
+             <span class=\"bar-value\">{}</span></div>\
+             <svg class=\"bar\" viewBox=\"0 0 {BAR_SPAN} 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
+             <rect class=\"track\" width=\"{BAR_SPAN}\" height=\"10\"/><rect class=\"fill {}\" width=\"{:.1}\" height=\"10\"/>",
+            bar.value,
+            esc(&bar.value_text),
+            bar.tone.class(),
+            x(bar.value),
+        );
+        if let Some(target) = bar.target {
+            let tx = x(target).clamp(1.0, BAR_SPAN - 1.0);
+            let _ = write!(
+                out,
+                "<line class=\"target\" x1=\"{tx:.1}\" x2=\"{tx:.1}\" y1=\"0\" y2=\"10\" vector-effect=\"non-scaling-stroke\"/>"
+            );
+        }
+        out.push_str("</svg></div>");
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// One step of the [`podium`].
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub place: u32,
+    pub name: String,
+    pub value_text: String,
+}
+
+/// The first three places on steps: second on the left, first in the middle, third on the right.
+pub fn podium(aria_label: &str, places: &[Place]) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 300.0;
+    let mut out = format!(
+        "<svg class=\"chart podium\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
+        esc(aria_label),
+        esc(aria_label)
+    );
+    // (place, column index, step height)
+    for (place, column, step) in [(2u32, 0.0, 110.0), (1, 1.0, 160.0), (3, 2.0, 75.0)] {
+        let Some(p) = places.iter().find(|p| p.place == place) else {
+            continue;
+        };
+        let x = 10.0 + column * 195.0;
+        let top = H - step;
+        let cx = x + 92.5;
+        let _ = write!(
+            out,
+            "<rect class=\"step p{place}\" x=\"{x}\" y=\"{top}\" width=\"185\" height=\"{step}\" rx=\"6\"/>\
+             <text class=\"step-no\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{place}</text>\
+             <text class=\"name\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text>\
+             <text class=\"value\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text>",
+            top + 52.0,
+            top - 42.0,
+            esc(&p.name),
+            top - 14.0,
+            esc(&p.value_text),
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A line over days: the values, the first and last labels on the axis, min and max marked.
+pub fn trend(aria_label: &str, points: &[(String, i64)], value_text: impl Fn(i64) -> String) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 200.0;
+    const LEFT: f64 = 10.0;
+    const RIGHT: f64 = 590.0;
+    const TOP: f64 = 30.0;
+    const BOTTOM: f64 = 165.0;
+    let mut out = format!(
+        "<svg class=\"chart trend\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
+        esc(aria_label),
+        esc(aria_label)
+    );
+    if points.is_empty() {
+        out.push_str("</svg>");
+        return out;
+    }
+    let lo = points.iter().map(|p| p.1).min().unwrap_or(0);
+    let hi = points.iter().map(|p| p.1).max().unwrap_or(0);
+    let span = (hi - lo).max(1) as f64;
+    let step = if points.len() > 1 {
+        (RIGHT - LEFT) / (points.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let xy = |i: usize, v: i64| {
+        let x = if points.len() > 1 {
+            LEFT + i as f64 * step
+        } else {
+            (LEFT + RIGHT) / 2.0
+        };
+        let y = if hi == lo {
+            (TOP + BOTTOM) / 2.0
+        } else {
+            BOTTOM - (v - lo) as f64 / span * (BOTTOM - TOP)
+        };
+        (x, y)
+    };
+    let line: Vec<String> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (x, y) = xy(i, p.1);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{RIGHT}\" y1=\"{BOTTOM}\" y2=\"{BOTTOM}\"/>\
+         <polyline class=\"line\" points=\"{}\"/>",
+        line.join(" ")
+    );
+    let last = points.len() - 1;
+    let (lx, ly) = xy(last, points[last].1);
+    let (fx, fy) = xy(0, points[0].1);
+    let _ = write!(
+        out,
+        "<circle class=\"dot\" cx=\"{fx:.1}\" cy=\"{fy:.1}\" r=\"4\"/><circle class=\"dot last\" cx=\"{lx:.1}\" cy=\"{ly:.1}\" r=\"6\"/>\
+         <text class=\"value\" x=\"{LEFT}\" y=\"20\">{}</text>\
+         <text class=\"value last\" x=\"{RIGHT}\" y=\"20\" text-anchor=\"end\">{}</text>\
+         <text class=\"axis-label\" x=\"{LEFT}\" y=\"192\">{}</text>\
+         <text class=\"axis-label\" x=\"{RIGHT}\" y=\"192\" text-anchor=\"end\">{}</text>",
+        esc(&value_text(points[0].1)),
+        esc(&value_text(points[last].1)),
+        esc(&points[0].0),
+        esc(&points[last].0),
+    );
+    out.push_str("</svg>");
+    out
+}
+
+/// One column of [`columns`].
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub label: String,
+    pub value: i64,
+    pub value_text: String,
+    pub tone: Tone,
+}
+
+/// Vertical columns side by side with their values above and labels below.
+pub fn columns(aria_label: &str, cols: &[Column]) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 280.0;
+    const TOP: f64 = 40.0;
+    const BOTTOM: f64 = 240.0;
+    let mut out = format!(
+        "<svg class=\"chart columns\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
+        esc(aria_label),
+        esc(aria_label)
+    );
+    let n = cols.len().max(1) as f64;
+    let slot = W / n;
+    let max = cols.iter().map(|c| c.value).max().unwrap_or(0).max(1) as f64;
+    let _ = write!(out, "<line class=\"axis\" x1=\"0\" x2=\"{W}\" y1=\"{BOTTOM}\" y2=\"{BOTTOM}\"/>");
+    for (i, c) in cols.iter().enumerate() {
+        let h = (c.value.max(0) as f64 / max * (BOTTOM - TOP)).max(if c.value > 0 { 2.0 } else { 0.0 });
+        let x = i as f64 * slot + slot * 0.15;
+        let cx = i as f64 * slot + slot / 2.0;
+        let _ = write!(
+            out,
+            "<rect class=\"fill {}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" rx=\"4\" data-value=\"{}\"/>\
+             <text class=\"value\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
+             <text class=\"axis-label\" x=\"{cx:.1}\" y=\"268\" text-anchor=\"middle\">{}</text>",
+            c.tone.class(),
+            BOTTOM - h,
+            slot * 0.7,
+            c.value,
+            BOTTOM - h - 10.0,
+            esc(&c.value_text),
+            esc(&c.label),
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(label: &str, value: i64, target: Option<i64>) -> Bar {
+        Bar {
+            label: label.into(),
+            href: None,
+            value,
+            value_text: value.to_string(),
+            target,
+            tone: Tone::Good,
+        }
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest_value_or_target_and_escape_names() {
+        let svg = bar_list("Plan", &[bar("<Анна & Co>", 50, Some(100)), bar("Борис", 100, None)]);
+        assert!(svg.contains("&lt;Анна &amp; Co&gt;") && !svg.contains("<Анна"), "{svg}");
+        assert!(svg.contains("width=\"500.0\""), "half of the target: {svg}");
+        assert!(svg.contains("x1=\"999.0\""), "the target at the end, kept inside: {svg}");
+        assert!(svg.contains("width=\"1000.0\""), "{svg}");
+        // Nothing to scale by: no division by zero, no NaN.
+        let svg = bar_list("Empty", &[bar("A", 0, None), bar("B", -5, Some(0))]);
+        assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+    }
+
+    #[test]
+    fn podium_puts_first_in_the_middle_and_survives_fewer_places() {
+        let svg = podium(
+            "Top",
+            &[
+                Place {
+                    place: 1,
+                    name: "Анна".into(),
+                    value_text: "10".into(),
+                },
+                Place {
+                    place: 2,
+                    name: "Борис".into(),
+                    value_text: "5".into(),
+                },
+            ],
+        );
+        assert!(svg.contains("class=\"step p1\" x=\"205\""), "{svg}");
+        assert!(svg.contains("class=\"step p2\" x=\"10\""), "{svg}");
+        assert!(!svg.contains("p3"));
+        assert!(podium("none", &[]).ends_with("</svg>"));
+    }
+
+    #[test]
+    fn trend_and_columns_handle_flat_and_single_points() {
+        let flat = trend("t", &[("1".into(), 5), ("2".into(), 5)], |v| v.to_string());
+        assert!(!flat.contains("NaN"), "{flat}");
+        let one = trend("t", &[("1".into(), 5)], |v| v.to_string());
+        assert!(one.contains("points=\"300.0,97.5\""), "{one}");
+        let cols = columns(
+            "aging",
+            &[Column {
+                label: "1-30".into(),
+                value: 0,
+                value_text: "0".into(),
+                tone: Tone::Warn,
+            }],
+        );
+        assert!(cols.contains("height=\"0.0\"") && !cols.contains("NaN"), "{cols}");
+    }
+}

@@ -1,0 +1,477 @@
+//! Each report's headline figures and charts, for its board page and its TV
+//! slide alike (the TV asks for compact numbers and short names; the page
+//! for exact ones and links). Tables are not here: they come whole from the
+//! core's `tabular` shape, see [`crate::view::table_view`].
+
+use std::fmt::Write;
+
+use tsifra_core::calendar::PeriodKind;
+use tsifra_core::i18n::{format_date, format_int, format_money};
+use tsifra_core::model::Metric;
+use tsifra_core::reports::call_priority::CallPriority;
+use tsifra_core::reports::hygiene::Hygiene;
+use tsifra_core::reports::leaderboard::Leaderboard;
+use tsifra_core::reports::plan_fact::{PlanFact, PlanFactPeriod};
+use tsifra_core::reports::receivables::Receivables;
+use tsifra_core::reports::{Report, percent};
+use tsifra_core::{Id, Language, Money};
+
+use crate::charts::{self, Bar, Column, Place, Tone, esc};
+use crate::texts::{t, t_with};
+use crate::trend::DayPoint;
+use crate::view::{Figure, Kpi, href, json_number, metric_compact, metric_value, percent_text, short_name};
+
+/// Who the figures are for and how they are written.
+pub struct ViewCtx<'a> {
+    pub lang: Language,
+    pub currency: &'a str,
+    /// The TV: compact numbers, short names, no links, the charts that read from afar.
+    pub tv: bool,
+    /// `as_of` from the URL, carried on to the links the figures make.
+    pub as_of_requested: Option<&'a str>,
+    /// The manager the view is filtered to.
+    pub manager: Option<Id>,
+}
+
+impl ViewCtx<'_> {
+    fn t(&self, key: &str) -> &'static str {
+        t(self.lang, key)
+    }
+
+    fn value(&self, metric: Metric, v: i64) -> String {
+        if self.tv {
+            metric_compact(self.lang, self.currency, metric, v)
+        } else {
+            metric_value(self.lang, self.currency, metric, v)
+        }
+    }
+
+    fn money(&self, minor: i64) -> String {
+        self.value(Metric::Revenue, minor)
+    }
+
+    fn name(&self, name: &str) -> String {
+        if self.tv { short_name(name) } else { name.to_string() }
+    }
+
+    /// A link to a board for one manager, keeping the as-of; none on the TV.
+    pub fn manager_href(&self, path: &str, manager: Option<Id>) -> Option<String> {
+        if self.tv {
+            return None;
+        }
+        let id = manager.map(|m| m.to_string()).unwrap_or_default();
+        Some(href(path, &[("as_of", self.as_of_requested.unwrap_or("")), ("manager", &id)]))
+    }
+
+    pub fn board_href(&self, path: &str) -> Option<String> {
+        if self.tv {
+            return None;
+        }
+        let id = self.manager.map(|m| m.to_string()).unwrap_or_default();
+        Some(href(path, &[("as_of", self.as_of_requested.unwrap_or("")), ("manager", &id)]))
+    }
+}
+
+/// Headline figures and charts of a computed report. `trend` is the hygiene trend, when known.
+pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[DayPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+    match report {
+        Report::PlanFact(r) => plan_fact(vc, r),
+        Report::Leaderboard(r) => leaderboard(vc, r),
+        Report::Hygiene(r) => hygiene(vc, r, trend.unwrap_or(&[])),
+        Report::CallPriority(r) => call_priority(vc, r),
+        Report::Receivables(r) => receivables(vc, r),
+    }
+}
+
+fn period_key(kind: PeriodKind) -> (&'static str, &'static str) {
+    match kind {
+        PeriodKind::Day => ("today", "period.today"),
+        PeriodKind::Week => ("week", "period.week"),
+        _ => ("month", "period.month"),
+    }
+}
+
+/// The team's plan/fact for one period as a headline figure.
+pub fn period_kpi(vc: &ViewCtx, metric: Metric, p: &PlanFactPeriod) -> Kpi {
+    let (key, label) = period_key(p.kind);
+    let total = &p.total;
+    let detail = match total.plan {
+        Some(plan) => t_with(
+            vc.lang,
+            "web.kpi.of_plan",
+            &[
+                ("plan", &vc.value(metric, plan)),
+                ("percent", &percent_text(vc.lang, total.percent_done)),
+            ],
+        ),
+        None => vc.t("web.kpi.no_plan").to_string(),
+    };
+    Kpi::new(format!("{key}.fact"), vc.t(label), vc.value(metric, total.fact), total.fact)
+        .detail(detail)
+        .progress(total.percent_done)
+        .tone(Tone::of_pace(total.projection, total.plan))
+}
+
+/// The month's run-rate projection as a headline figure.
+pub fn projection_kpi(vc: &ViewCtx, metric: Metric, month: &PlanFactPeriod) -> Kpi {
+    let total = &month.total;
+    let projection = total.projection.unwrap_or(total.fact);
+    let share = total.plan.and_then(|plan| percent(projection, plan));
+    let detail = match share {
+        Some(_) => t_with(vc.lang, "web.kpi.projection_of_plan", &[("percent", &percent_text(vc.lang, share))]),
+        None => vc.t("web.kpi.no_plan").to_string(),
+    };
+    Kpi::new(
+        "month.projection",
+        vc.t("web.kpi.projection"),
+        vc.value(metric, projection),
+        projection,
+    )
+    .detail(detail)
+    .progress(share)
+    .tone(Tone::of_pace(total.projection, total.plan))
+}
+
+fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
+    let mut kpis: Vec<Kpi> = r.periods.iter().map(|p| period_kpi(vc, r.metric, p)).collect();
+    let mut figures = Vec::new();
+    if let Some(month) = r.periods.iter().find(|p| p.kind == PeriodKind::Month) {
+        kpis.push(projection_kpi(vc, r.metric, month));
+        let bars: Vec<Bar> = month
+            .rows
+            .iter()
+            .map(|row| Bar {
+                label: vc.name(&row.manager),
+                href: vc.manager_href("/boards/plan-fact", row.manager_id),
+                value: row.fact,
+                value_text: format!(
+                    "{} · {}",
+                    metric_compact(vc.lang, vc.currency, r.metric, row.fact),
+                    percent_text(vc.lang, row.percent_done)
+                ),
+                target: row.plan,
+                tone: Tone::of_pace(row.projection, row.plan),
+            })
+            .collect();
+        figures.push(Figure {
+            id: "month-bars",
+            title: format!(
+                "{} · {} ({})",
+                vc.t("period.month"),
+                vc.t("web.fig.fact_and_plan"),
+                t(vc.lang, &format!("metric.{}", r.metric.as_str()))
+            ),
+            markup: charts::bar_list(vc.t("web.fig.fact_and_plan"), &bars),
+            wide: true,
+        });
+    }
+    (kpis, figures)
+}
+
+fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
+    let mut kpis = Vec::new();
+    match r.rows.first() {
+        Some(leader) => kpis.push(
+            Kpi::new("leader", vc.t("web.kpi.leader"), vc.name(&leader.manager), leader.value)
+                .detail(format!(
+                    "{} · {} {}",
+                    vc.value(r.metric, leader.value),
+                    format_int(vc.lang, leader.won_count as i64),
+                    vc.t("web.kpi.won_deals")
+                ))
+                .tone(Tone::Good),
+        ),
+        None => kpis.push(Kpi::new("leader", vc.t("web.kpi.leader"), "—", 0)),
+    }
+    if let Some(w) = &r.last_month_winner {
+        kpis.push(
+            Kpi::new("last_winner", vc.t("leaderboard.last_winner"), vc.name(&w.manager), w.value).detail(format!(
+                "{} · {}",
+                r.last_month.key(),
+                vc.value(r.metric, w.value)
+            )),
+        );
+    }
+    let places: Vec<Place> = r
+        .rows
+        .iter()
+        .filter(|row| row.place <= 3)
+        .map(|row| Place {
+            place: row.place,
+            name: short_name(&row.manager),
+            value_text: metric_compact(vc.lang, vc.currency, r.metric, row.value),
+        })
+        .collect();
+    let metric_name = t(vc.lang, &format!("metric.{}", r.metric.as_str()));
+    let mut figures = vec![Figure {
+        id: "podium",
+        title: format!("{} · {metric_name}", vc.t("web.fig.podium")),
+        markup: charts::podium(vc.t("web.fig.podium"), &places),
+        wide: false,
+    }];
+    if vc.tv {
+        let bars: Vec<Bar> = r
+            .rows
+            .iter()
+            .map(|row| Bar {
+                label: format!("{}. {}", row.place, vc.name(&row.manager)),
+                href: None,
+                value: row.value,
+                value_text: metric_compact(vc.lang, vc.currency, r.metric, row.value),
+                target: None,
+                tone: if row.place == 1 { Tone::Good } else { Tone::Neutral },
+            })
+            .collect();
+        figures.push(Figure {
+            id: "ranking",
+            title: format!("{} · {}", vc.t("web.fig.ranking"), r.month.key()),
+            markup: charts::bar_list(vc.t("web.fig.ranking"), &bars),
+            wide: false,
+        });
+    }
+    (kpis, figures)
+}
+
+/// How a hygiene score reads: 90 and up is clean, under 75 needs attention.
+pub fn score_tone(score: Option<f64>) -> Tone {
+    match score {
+        Some(s) if s >= 90.0 => Tone::Good,
+        Some(s) if s >= 75.0 => Tone::Warn,
+        Some(_) => Tone::Bad,
+        None => Tone::Neutral,
+    }
+}
+
+/// The hygiene trend's change over its days, for one manager or the team.
+pub fn trend_kpi(vc: &ViewCtx, trend: &[DayPoint]) -> Option<Kpi> {
+    let (first, last) = (trend.first()?, trend.last()?);
+    let delta = last.count(vc.manager).violations as i64 - first.count(vc.manager).violations as i64;
+    let sign = if delta > 0 { "+" } else { "" };
+    Some(
+        Kpi::new(
+            "trend",
+            t_with(vc.lang, "web.kpi.trend", &[("days", &trend.len().to_string())]),
+            format!("{sign}{}", format_int(vc.lang, delta)),
+            delta,
+        )
+        .detail(vc.t(if delta <= 0 { "web.kpi.cleaner" } else { "web.kpi.dirtier" }))
+        .tone(if delta <= 0 { Tone::Good } else { Tone::Bad }),
+    )
+}
+
+/// The trend line of violations per day.
+pub fn trend_figure(vc: &ViewCtx, trend: &[DayPoint]) -> Figure {
+    let points: Vec<(String, i64)> = trend
+        .iter()
+        .map(|p| {
+            let label = match vc.lang {
+                Language::Ru => p.day.format("%d.%m").to_string(),
+                Language::En => p.day.format("%b %-d").to_string(),
+            };
+            (label, p.count(vc.manager).violations as i64)
+        })
+        .collect();
+    let lang = vc.lang;
+    Figure {
+        id: "trend",
+        title: t_with(vc.lang, "web.fig.trend", &[("days", &trend.len().to_string())]),
+        markup: charts::trend(vc.t("web.fig.trend_aria"), &points, |v| format_int(lang, v)),
+        wide: false,
+    }
+}
+
+fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[DayPoint]) -> (Vec<Kpi>, Vec<Figure>) {
+    let mut kpis = vec![
+        Kpi::new(
+            "score",
+            vc.t("web.kpi.score"),
+            percent_text(vc.lang, r.team.score),
+            r.team.score.map_or(String::new(), json_number),
+        )
+        .detail(t_with(
+            vc.lang,
+            "web.kpi.checked",
+            &[("checked", &format_int(vc.lang, r.team.checked as i64))],
+        ))
+        .progress(r.team.score)
+        .tone(score_tone(r.team.score)),
+        Kpi::new(
+            "violations",
+            vc.t("web.kpi.violations"),
+            format_int(vc.lang, r.team.violations as i64),
+            r.team.violations,
+        ),
+    ];
+    kpis.extend(trend_kpi(vc, trend));
+    let bars: Vec<Bar> = r
+        .managers
+        .iter()
+        .map(|m| Bar {
+            label: vc.name(&m.manager),
+            href: vc.manager_href("/boards/hygiene", m.manager_id),
+            value: m.violations as i64,
+            value_text: format!("{} · {}", format_int(vc.lang, m.violations as i64), percent_text(vc.lang, m.score)),
+            target: None,
+            tone: score_tone(m.score),
+        })
+        .collect();
+    let mut figures = vec![Figure {
+        id: "manager-bars",
+        title: vc.t("web.fig.violations_by_manager").to_string(),
+        markup: charts::bar_list(vc.t("web.fig.violations_by_manager"), &bars),
+        wide: false,
+    }];
+    if !trend.is_empty() {
+        figures.push(trend_figure(vc, trend));
+    }
+    (kpis, figures)
+}
+
+fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
+    let companies: usize = r.managers.iter().map(|m| m.companies.len()).sum();
+    let never = r.managers.iter().flat_map(|m| &m.companies).filter(|c| c.never_contacted).count();
+    let kpis = vec![
+        Kpi::new(
+            "companies",
+            vc.t("web.kpi.to_call"),
+            format_int(vc.lang, companies as i64),
+            companies,
+        )
+        .detail(t_with(
+            vc.lang,
+            "web.kpi.managers",
+            &[("n", &format_int(vc.lang, r.managers.len() as i64))],
+        )),
+        Kpi::new("never", vc.t("web.kpi.never_contacted"), format_int(vc.lang, never as i64), never),
+    ];
+    let mut figures = Vec::new();
+    if vc.tv {
+        // Who calls whom first: the top company of each manager.
+        let mut list = String::from("<ol class=\"next-calls\">");
+        for m in &r.managers {
+            if let Some(c) = m.companies.first() {
+                let _ = write!(
+                    list,
+                    "<li><span class=\"who\">{}</span><span class=\"what\">{}</span><span class=\"why\">{}</span></li>",
+                    esc(&vc.name(&m.manager)),
+                    esc(&c.company),
+                    esc(&c.why)
+                );
+            }
+        }
+        list.push_str("</ol>");
+        figures.push(Figure {
+            id: "next-calls",
+            title: vc.t("web.fig.next_calls").to_string(),
+            markup: list,
+            wide: true,
+        });
+    }
+    (kpis, figures)
+}
+
+fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
+    let over_90 = r.buckets.iter().find(|b| b.to_days.is_none());
+    let due_soon: i64 = r.due_soon.iter().map(|p| p.outstanding).sum();
+    let mut kpis = vec![
+        overdue_kpi(vc, r),
+        Kpi::new(
+            "over_90",
+            vc.t("web.kpi.over_90"),
+            vc.money(over_90.map_or(0, |b| b.amount)),
+            over_90.map_or(0, |b| b.amount),
+        )
+        .tone(if over_90.is_some_and(|b| b.amount > 0) {
+            Tone::Bad
+        } else {
+            Tone::Good
+        }),
+        Kpi::new("due_soon", vc.t("receivables.due_soon"), vc.money(due_soon), due_soon).detail(t_with(
+            vc.lang,
+            "web.kpi.due_soon_detail",
+            &[
+                ("n", &format_int(vc.lang, r.due_soon.len() as i64)),
+                ("days", &r.due_soon_days.to_string()),
+            ],
+        )),
+    ];
+    if !vc.tv {
+        kpis.push(Kpi::new(
+            "no_due_date",
+            vc.t("receivables.no_due_date"),
+            format_int(vc.lang, r.without_due_date.len() as i64),
+            r.without_due_date.len(),
+        ));
+    }
+    let tones = [Tone::Warn, Tone::Warn, Tone::Bad, Tone::Bad];
+    let cols: Vec<Column> = r
+        .buckets
+        .iter()
+        .zip(tones)
+        .map(|(b, tone)| Column {
+            label: t_with(vc.lang, "web.fig.days", &[("range", &b.label.replace('-', "–"))]),
+            value: b.amount,
+            value_text: crate::view::compact_money(vc.lang, vc.currency, b.amount),
+            tone,
+        })
+        .collect();
+    let mut figures = vec![Figure {
+        id: "aging",
+        title: vc.t("receivables.aging").to_string(),
+        markup: charts::columns(vc.t("receivables.aging"), &cols),
+        wide: false,
+    }];
+    if vc.tv {
+        let bars: Vec<Bar> = r
+            .companies
+            .iter()
+            .take(6)
+            .map(|d| Bar {
+                label: d.company.clone(),
+                href: None,
+                value: d.owed,
+                value_text: format!(
+                    "{} · {}",
+                    crate::view::compact_money(vc.lang, vc.currency, d.owed),
+                    t_with(vc.lang, "web.fig.days_overdue", &[("n", &d.max_days_overdue.to_string())])
+                ),
+                target: None,
+                tone: if d.max_days_overdue > 90 { Tone::Bad } else { Tone::Warn },
+            })
+            .collect();
+        figures.push(Figure {
+            id: "top-debtors",
+            title: vc.t("web.fig.top_debtors").to_string(),
+            markup: charts::bar_list(vc.t("web.fig.top_debtors"), &bars),
+            wide: false,
+        });
+    }
+    (kpis, figures)
+}
+
+/// Receivables overdue as a headline figure.
+pub fn overdue_kpi(vc: &ViewCtx, r: &Receivables) -> Kpi {
+    Kpi::new(
+        "total_overdue",
+        vc.t("receivables.total"),
+        vc.money(r.total_overdue),
+        r.total_overdue,
+    )
+    .detail(t_with(
+        vc.lang,
+        "web.kpi.debtors",
+        &[("n", &format_int(vc.lang, r.companies.len() as i64))],
+    ))
+    .tone(if r.total_overdue > 0 { Tone::Warn } else { Tone::Good })
+}
+
+/// "20.11.2026 15:00": the instant the figures are for, in the business zone.
+pub fn stamp(lang: Language, calendar: &tsifra_core::BusinessCalendar, at: tsifra_core::Instant) -> String {
+    let local = calendar.local_time(at);
+    format!("{} {}", format_date(lang, local.date_naive()), local.format("%H:%M"))
+}
+
+/// Exact money, for tooltips and details where the compact form is shown.
+pub fn exact_money(lang: Language, currency: &str, minor: i64) -> String {
+    format_money(lang, currency, Money(minor))
+}

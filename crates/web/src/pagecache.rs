@@ -1,0 +1,93 @@
+//! Rendered pages kept per (page and its options, as-of, workspace version):
+//! a TV wall or a hundred browsers asking for a board within the same minute
+//! get the bytes rendered once, so answering costs a lookup, not a render.
+
+use std::future::Future;
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tsifra_core::Instant;
+
+use crate::asof::AsOf;
+use crate::cache::{CacheKey, Memo};
+use crate::error::AppError;
+use crate::reports::effective_as_of;
+use crate::state::AppState;
+
+/// Pages kept at once. A rendered board is tens of kilobytes; live views keep only their latest minute.
+pub const MAX_PAGES: usize = 256;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    /// The page and every option that changes it, canonically spelled.
+    what: String,
+    /// The `as_of` text from the URL: links on the page carry it on.
+    requested: Option<String>,
+    as_of: Instant,
+    version: u64,
+}
+
+impl PageKey {
+    pub fn new(what: String, as_of: &AsOf, version: u64) -> PageKey {
+        PageKey {
+            what,
+            requested: as_of.requested.clone(),
+            as_of: effective_as_of(as_of),
+            version,
+        }
+    }
+}
+
+impl CacheKey for PageKey {
+    fn supersedes(&self, older: &PageKey) -> bool {
+        self.version > older.version
+            || (self.requested.is_none() && older.requested.is_none() && self.what == older.what && self.as_of > older.as_of)
+    }
+}
+
+pub type PageCache = Memo<PageKey, Bytes>;
+
+/// What a cached body is served as.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Html,
+    /// A piece of a page the TV swaps in.
+    Fragment,
+}
+
+/// The page for `what`, rendered by `render` unless this minute's copy exists.
+pub async fn cached<F, Fut>(state: &AppState, what: String, as_of: &AsOf, kind: Kind, render: F) -> Result<Response, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    Ok(respond(cached_bytes(state, what, as_of, render).await?, kind))
+}
+
+/// [`cached`] without the response around it, for pages made of cached pieces (the TV).
+pub async fn cached_bytes<F, Fut>(state: &AppState, what: String, as_of: &AsOf, render: F) -> Result<Bytes, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<String, AppError>>,
+{
+    let version = state.version().await;
+    let key = PageKey::new(what, as_of, version);
+    state
+        .pages()
+        .get_or_try_init(key, || async { render().await.map(Bytes::from) })
+        .await
+}
+
+/// A cached body as a response.
+pub fn respond(body: Bytes, kind: Kind) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    let headers = response.headers_mut();
+    // Figures change every minute: the browser must ask again, never show a stale copy.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Kind::Fragment = kind {
+        // The TV reloads itself when the server it talks to was upgraded.
+        headers.insert("x-tsifra-version", HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
+    }
+    response
+}

@@ -1,0 +1,235 @@
+//! `GET /boards/{slug}`: a report's page. Headline figures and charts, then
+//! every table of the report (a page of rows at a time, with CSV and XLSX of
+//! all rows), a manager filter and the report's own options. Rendered pages
+//! are cached per as-of minute and workspace version.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tsifra_core::reports::{ReportId, resolve_manager};
+use tsifra_core::{Id, Language};
+
+use crate::asof::AsOf;
+use crate::boards::{self, Board};
+use crate::error::AppError;
+use crate::figures::{ViewCtx, report_figures, stamp};
+use crate::html::Layout;
+use crate::pagecache::{self, Kind};
+use crate::reports::{ReportQuery, compute_for};
+use crate::state::AppState;
+use crate::texts::t;
+use crate::trend::{DayPoint, hygiene_trend};
+use crate::view::{Figure, Kpi, TableView, href, table_view};
+
+/// The options of a board page; all optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct BoardQuery {
+    pub manager: Option<String>,
+    pub metric: Option<String>,
+    pub sort: Option<String>,
+    /// Which page of rows the long tables show, from 1.
+    pub page: Option<String>,
+}
+
+impl BoardQuery {
+    pub fn report_query(&self) -> ReportQuery {
+        ReportQuery {
+            manager: self.manager.clone(),
+            metric: self.metric.clone(),
+            sort: self.sort.clone(),
+        }
+    }
+
+    fn manager(&self) -> &str {
+        self.manager.as_deref().unwrap_or("")
+    }
+}
+
+/// Reads `?page=`: a whole number from 1.
+pub fn parse_page(text: Option<&str>) -> Result<usize, AppError> {
+    match text.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(AppError::BadRequest(format!("page={p:?}: expected a page number from 1"))),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+pub struct BoardPage {
+    pub layout: Layout,
+    pub path: &'static str,
+    pub stamp: String,
+    pub as_of_requested: Option<String>,
+    pub managers: Vec<Choice>,
+    pub metrics: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+    pub kpis: Vec<Kpi>,
+    pub figures: Vec<Figure>,
+    pub tables: Vec<TableView>,
+    pub all_xlsx: String,
+    /// Where "show the whole team" leads, when a manager is picked.
+    pub clear_filter: Option<String>,
+}
+
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    as_of: AsOf,
+    Query(query): Query<BoardQuery>,
+) -> Result<Response, AppError> {
+    if let Some(board) = slug.strip_suffix(".xlsx").and_then(boards::find) {
+        return crate::pages::download::workbook(state, board, as_of, query).await;
+    }
+    let board = boards::find(&slug).ok_or_else(|| AppError::NotFound {
+        path: format!("/boards/{slug}"),
+    })?;
+    let page = parse_page(query.page.as_deref())?;
+    let what = format!(
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        query.manager(),
+        query.metric.as_deref().unwrap_or(""),
+        query.sort.as_deref().unwrap_or("")
+    );
+    pagecache::cached(&state, what, &as_of, Kind::Html, || render(&state, board, &query, &as_of, page)).await
+}
+
+/// The manager a query names (validated by the report), and the filter's choices.
+pub async fn manager_choices(state: &AppState, text: &str) -> (Option<Id>, Vec<Choice>) {
+    let selected = if text.trim().is_empty() {
+        None
+    } else {
+        resolve_manager(&*state.workspace().await, text).ok()
+    };
+    let lang = state.language();
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: t(lang, "web.filter.everyone").to_string(),
+        selected: selected.is_none(),
+    }];
+    choices.extend(state.managers().await.into_iter().map(|(id, name)| Choice {
+        value: id.to_string(),
+        label: name,
+        selected: selected == Some(id),
+    }));
+    (selected, choices)
+}
+
+async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_of: &AsOf, page: usize) -> Result<String, AppError> {
+    let computed = compute_for(state, board.report, &query.report_query(), as_of).await?;
+    let (manager, managers) = manager_choices(state, query.manager()).await;
+    let trend: Option<Vec<DayPoint>> = if board.report == ReportId::Hygiene {
+        // The trend is the whole team's, per day; a manager's line is read from it.
+        let team = compute_for(state, ReportId::Hygiene, &ReportQuery::default(), as_of).await?;
+        match &*team.report {
+            tsifra_core::reports::Report::Hygiene(h) => Some(hygiene_trend(state, crate::reports::effective_as_of(as_of), h).await?),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let state = state.clone();
+    let query = query.clone();
+    let as_of = as_of.clone();
+    // Turning a million-deal report into tables takes a while: off the async workers.
+    tokio::task::spawn_blocking(move || {
+        let lang = state.language();
+        let currency = state.config().business.currency.clone();
+        let calendar = state.calendar();
+        let requested = as_of.requested.as_deref().unwrap_or("");
+        let vc = ViewCtx {
+            lang,
+            currency: &currency,
+            tv: false,
+            as_of_requested: as_of.requested.as_deref(),
+            manager,
+        };
+        let (kpis, figures) = report_figures(&vc, &computed.report, trend.as_deref());
+        let options = [
+            ("as_of", requested),
+            ("manager", query.manager()),
+            ("metric", query.metric.as_deref().unwrap_or("")),
+            ("sort", query.sort.as_deref().unwrap_or("")),
+        ];
+        let tables = computed
+            .tables(&state)
+            .iter()
+            .map(|table| {
+                table_view(
+                    table,
+                    page,
+                    lang,
+                    &currency,
+                    calendar,
+                    |id, ext| href(&format!("{}/{id}.{ext}", board.path), &options),
+                    |n| {
+                        let n = n.to_string();
+                        let mut with_page = options.to_vec();
+                        with_page.push(("page", &n));
+                        format!("{}#{}", href(board.path, &with_page), table.id)
+                    },
+                )
+            })
+            .collect();
+        let carry = [("as_of", requested), ("manager", query.manager())];
+        let page = BoardPage {
+            layout: Layout::page(lang, t(lang, board.title_key), board.path, &carry),
+            path: board.path,
+            stamp: stamp(lang, calendar, computed.report_as_of()),
+            as_of_requested: as_of.requested.clone(),
+            managers,
+            metrics: metric_choices(lang, board.report, query.metric.as_deref()),
+            sorts: sort_choices(lang, board.report, query.sort.as_deref()),
+            kpis,
+            figures,
+            tables,
+            all_xlsx: href(&format!("{}.xlsx", board.path), &options),
+            clear_filter: manager.map(|_| href(board.path, &[("as_of", requested)])),
+        };
+        Ok(page.render()?)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("rendering a board failed: {e}")))?
+}
+
+/// The metric choices of the reports that count one.
+fn metric_choices(lang: Language, report: ReportId, current: Option<&str>) -> Vec<Choice> {
+    if !matches!(report, ReportId::PlanFact | ReportId::Leaderboard) {
+        return Vec::new();
+    }
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: t(lang, "web.filter.default_metric").to_string(),
+        selected: current.is_none_or(str::is_empty),
+    }];
+    choices.extend(tsifra_core::Metric::ALL.iter().map(|m| Choice {
+        value: m.as_str().to_string(),
+        label: t(lang, &format!("metric.{}", m.as_str())).to_string(),
+        selected: current == Some(m.as_str()),
+    }));
+    choices
+}
+
+fn sort_choices(lang: Language, report: ReportId, current: Option<&str>) -> Vec<Choice> {
+    if report != ReportId::Receivables {
+        return Vec::new();
+    }
+    [("amount", "web.filter.sort_amount"), ("days", "web.filter.sort_days")]
+        .iter()
+        .map(|(value, key)| Choice {
+            value: value.to_string(),
+            label: t(lang, key).to_string(),
+            selected: current.unwrap_or("amount") == *value,
+        })
+        .collect()
+}

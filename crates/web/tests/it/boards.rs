@@ -1,0 +1,293 @@
+//! The board pages: every report's page, its figures equal to the API's, the
+//! manager filter, `as_of`, CRM links, paging, and every table as CSV and XLSX.
+
+use axum::http::{StatusCode, header};
+use tsifra_core::Language;
+use tsifra_core::reports::ReportId;
+use tsifra_web::boards::BOARDS;
+
+use crate::support::{demo_state, get, kpi_value, table_html};
+
+#[tokio::test]
+async fn every_board_renders_in_both_languages_with_navigation_and_its_charts() {
+    for (lang, marker) in [(Language::Ru, "Весь отдел"), (Language::En, "Whole team")] {
+        let state = demo_state(lang);
+        for board in BOARDS {
+            let reply = get(&state, board.path).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}: {}", board.path, reply.body);
+            reply.assert_html();
+            let html = &reply.body;
+            assert!(
+                html.contains(&format!("<a href=\"{}\" class=\"current\" aria-current=\"page\">", board.path)),
+                "{}: the navigation marks the current board",
+                board.path
+            );
+            for other in BOARDS {
+                assert!(
+                    html.contains(&format!("href=\"{}\"", other.path)),
+                    "{} links {}",
+                    board.path,
+                    other.path
+                );
+            }
+            assert!(html.contains("href=\"/owner\"") && html.contains("href=\"/tv\""));
+            assert!(html.contains(marker), "{}: the manager filter", board.path);
+            assert!(html.contains("data-download=\"csv\"") && html.contains("data-download=\"xlsx\""));
+        }
+        let figures = [
+            ("/boards/plan-fact", "month-bars"),
+            ("/boards/leaderboard", "podium"),
+            ("/boards/hygiene", "manager-bars"),
+            ("/boards/hygiene", "trend"),
+            ("/boards/receivables", "aging"),
+        ];
+        for (path, figure) in figures {
+            let html = get(&state, path).await.body;
+            assert!(html.contains(&format!("data-figure=\"{figure}\"")), "{path} lacks {figure}");
+            assert!(html.contains("<svg"), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn headline_figures_are_the_apis_numbers() {
+    let state = demo_state(Language::Ru);
+    let api = |id: ReportId| {
+        let state = state.clone();
+        async move { get(&state, &format!("/api/reports/{}", id.as_str())).await.json() }
+    };
+    let plan_fact = api(ReportId::PlanFact).await;
+    let html = get(&state, "/boards/plan-fact").await.body;
+    for (i, period) in ["today", "week", "month"].iter().enumerate() {
+        assert_eq!(
+            kpi_value(&html, &format!("{period}.fact")),
+            plan_fact["periods"][i]["total"]["fact"].to_string(),
+            "{period}"
+        );
+    }
+    assert_eq!(
+        kpi_value(&html, "month.projection"),
+        plan_fact["periods"][2]["total"]["projection"].to_string()
+    );
+    // The month table's team row holds the same fact, in minor units.
+    let month = table_html(&html, "month");
+    assert!(month.contains("<tr class=\"total\">"), "{month}");
+    assert!(
+        month.contains(&format!("data-value=\"{}\"", plan_fact["periods"][2]["total"]["fact"])),
+        "{month}"
+    );
+
+    let leaderboard = api(ReportId::Leaderboard).await;
+    let html = get(&state, "/boards/leaderboard").await.body;
+    assert_eq!(kpi_value(&html, "leader"), leaderboard["rows"][0]["value"].to_string());
+
+    let hygiene = api(ReportId::Hygiene).await;
+    let html = get(&state, "/boards/hygiene").await.body;
+    assert_eq!(kpi_value(&html, "violations"), hygiene["team"]["violations"].to_string());
+    assert_eq!(kpi_value(&html, "score"), hygiene["team"]["score"].to_string());
+
+    let receivables = api(ReportId::Receivables).await;
+    let html = get(&state, "/boards/receivables").await.body;
+    assert_eq!(kpi_value(&html, "total_overdue"), receivables["total_overdue"].to_string());
+
+    let calls = api(ReportId::CallPriority).await;
+    let html = get(&state, "/boards/call-priority").await.body;
+    let listed: usize = calls["managers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["companies"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(kpi_value(&html, "companies"), listed.to_string());
+}
+
+#[tokio::test]
+async fn the_manager_filter_narrows_every_board_and_is_remembered_in_links() {
+    let state = demo_state(Language::Ru);
+    let (id, name) = state.managers().await.into_iter().next().unwrap();
+    for board in BOARDS {
+        let reply = get(&state, &format!("{}?manager={id}", board.path)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", board.path);
+        let html = &reply.body;
+        assert!(
+            html.contains(&format!("<option value=\"{id}\" selected>{name}</option>")),
+            "{}: the filter shows the choice",
+            board.path
+        );
+        assert!(html.contains(&format!("href=\"/owner?manager={id}\"")), "{}", board.path);
+    }
+    let html = get(&state, &format!("/boards/plan-fact?manager={id}")).await.body;
+    let month = table_html(&html, "month");
+    assert_eq!(month.matches("<tr").count(), 3, "head, the manager, the total: {month}");
+    // By name works too, and an unknown name is a clear 400 page naming who exists.
+    let encoded = tsifra_web::view::encode(&name);
+    assert_eq!(
+        get(&state, &format!("/boards/hygiene?manager={encoded}")).await.status,
+        StatusCode::OK
+    );
+    let reply = get(&state, "/boards/hygiene?manager=Nobody").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    reply.assert_html();
+    assert!(reply.body.contains("Nobody") && reply.body.contains(&name), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn as_of_is_honoured_and_carried_on() {
+    let state = demo_state(Language::Ru);
+    for board in BOARDS {
+        let reply = get(&state, &format!("{}?as_of=2026-11-01", board.path)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", board.path);
+        let html = &reply.body;
+        assert!(html.contains("01.11.2026 23:59"), "{}: the stamp", board.path);
+        assert!(
+            html.contains("href=\"/boards/hygiene?as_of=2026-11-01\""),
+            "{}: links keep it",
+            board.path
+        );
+        assert!(html.contains("<input type=\"hidden\" name=\"as_of\" value=\"2026-11-01\">"));
+    }
+    let api = get(&state, "/api/reports/plan-fact?as_of=2026-11-01").await.json();
+    let html = get(&state, "/boards/plan-fact?as_of=2026-11-01").await.body;
+    assert_eq!(kpi_value(&html, "month.fact"), api["periods"][2]["total"]["fact"].to_string());
+    let reply = get(&state, "/boards/plan-fact?as_of=2026-13-01").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("as_of=2026-13-01"));
+}
+
+#[tokio::test]
+async fn entity_rows_link_to_their_crm_cards() {
+    let state = demo_state(Language::En);
+    let html = get(&state, "/boards/hygiene").await.body;
+    let violations = table_html(&html, "violations");
+    assert!(
+        violations.contains("target=\"_blank\" rel=\"noopener noreferrer\" class=\"crm\""),
+        "{violations}"
+    );
+    assert!(violations.contains(".amocrm.ru/leads/detail/") || violations.contains(".amocrm.ru/companies/detail/"));
+    for (path, table) in [("/boards/receivables", "debtors"), ("/boards/call-priority", "call-priority")] {
+        let html = get(&state, path).await.body;
+        assert!(table_html(&html, table).contains("/companies/detail/"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn long_tables_are_paged_and_the_downloads_have_every_row() {
+    let state = demo_state(Language::En);
+    let html = get(&state, "/boards/hygiene").await.body;
+    let violations = table_html(&html, "violations");
+    let total: usize = {
+        let at = violations.find("data-rows=\"").unwrap() + "data-rows=\"".len();
+        violations[at..violations[at..].find('"').unwrap() + at].parse().unwrap()
+    };
+    assert!(total > 100, "the demo has enough violations to page: {total}");
+    assert_eq!(violations.matches("<tr>").count() + violations.matches("<tr class").count(), 101);
+    assert!(violations.contains(&format!("Rows 1–100 of {total}")), "{violations}");
+    assert!(violations.contains("href=\"/boards/hygiene?page=2#violations\""), "{violations}");
+    let page2 = get(&state, "/boards/hygiene?page=2").await.body;
+    assert!(table_html(&page2, "violations").contains("Rows 101–"), "{page2}");
+    for bad in ["0", "x", "-1"] {
+        assert_eq!(
+            get(&state, &format!("/boards/hygiene?page={bad}")).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    let csv = get(&state, "/boards/hygiene/violations.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("tsifra-hygiene-violations-2026-11-20.csv")
+    );
+    assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");
+    assert_eq!(csv.body.lines().count(), total + 1, "a header and every row");
+}
+
+#[tokio::test]
+async fn every_table_downloads_as_csv_equal_to_the_cli_and_as_xlsx() {
+    let (config, ws) = crate::support::demo(Language::Ru);
+    let state = demo_state(Language::Ru);
+    let calendar = config.calendar();
+    let facts = tsifra_core::reports::Facts::build(&ws, &config);
+    let ctx = tsifra_core::reports::Ctx {
+        ws: &ws,
+        facts: &facts,
+        config: &config,
+        calendar: &calendar,
+        as_of: crate::support::utc(crate::support::NOW),
+    };
+    for board in BOARDS {
+        let report = tsifra_core::reports::run(board.report, &ctx, &Default::default());
+        for table in tsifra_core::reports::tabular::tables(&report, Language::Ru, "RUB") {
+            let csv = get(&state, &format!("{}/{}.csv", board.path, table.id)).await;
+            assert_eq!(csv.status, StatusCode::OK, "{} {}", board.path, table.id);
+            assert_eq!(
+                csv.body.trim_start_matches('\u{feff}'),
+                tsifra_core::reports::tabular::to_csv(&table, &calendar),
+                "{} {}",
+                board.path,
+                table.id
+            );
+            let xlsx = crate::support::get_bytes(&state, &format!("{}/{}.xlsx", board.path, table.id)).await;
+            assert_eq!(xlsx.0, StatusCode::OK);
+            assert!(xlsx.1.starts_with(b"PK"), "an XLSX is a zip");
+        }
+        let all = crate::support::get_bytes(&state, &format!("{}.xlsx", board.path)).await;
+        assert_eq!(all.0, StatusCode::OK, "{}", board.path);
+        assert!(all.1.starts_with(b"PK"));
+    }
+    for missing in ["/boards/hygiene/nope.csv", "/boards/hygiene/violations.pdf", "/boards/nope/x.csv"] {
+        assert_eq!(get(&state, missing).await.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn report_options_are_validated_on_pages_too() {
+    let state = demo_state(Language::En);
+    let html = get(&state, "/boards/plan-fact?metric=won_deals").await.body;
+    assert!(html.contains("<option value=\"won_deals\" selected>"), "{html}");
+    let html = get(&state, "/boards/receivables?sort=days").await.body;
+    assert!(html.contains("<option value=\"days\" selected>"));
+    for (url, needle) in [
+        ("/boards/plan-fact?metric=profit", "unknown metric"),
+        ("/boards/receivables?sort=size", "unknown sort"),
+    ] {
+        let reply = get(&state, url).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{url}");
+        reply.assert_html();
+        assert!(reply.body.contains(needle), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn pages_come_from_the_cache_until_the_data_changes() {
+    let state = demo_state(Language::Ru);
+    let first = get(&state, "/boards/plan-fact?metric=won_deals").await.body;
+    let again = get(&state, "/boards/plan-fact?metric=won_deals").await.body;
+    assert_eq!(first, again);
+    let before: i64 = kpi_value(&first, "month.fact").parse().unwrap();
+    let ws = state.workspace().await.clone();
+    let mut deal = ws
+        .deals
+        .iter()
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(tsifra_core::StageKind::Open))
+        .unwrap()
+        .clone();
+    deal.stage_id = tsifra_core::AMOCRM_WON_STATUS;
+    deal.history.push(tsifra_core::StageMove {
+        at: crate::support::utc("2026-11-20T11:00:00Z"),
+        pipeline_id: deal.pipeline_id,
+        stage_id: deal.stage_id,
+        author_id: None,
+    });
+    state
+        .apply_batch(&tsifra_core::Batch {
+            deals: vec![deal],
+            ..Default::default()
+        })
+        .await;
+    let after = get(&state, "/boards/plan-fact?metric=won_deals").await.body;
+    assert_eq!(kpi_value(&after, "month.fact").parse::<i64>().unwrap(), before + 1);
+}
