@@ -3,6 +3,7 @@
 
 mod cli;
 mod cmd;
+mod jobs;
 mod setup;
 
 use std::process::ExitCode;

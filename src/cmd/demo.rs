@@ -43,6 +43,7 @@ pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         create(
             &store,
             data_dir,
+            &loaded.config,
             &calendar,
             DemoOptions {
                 seed: args.seed,
@@ -60,7 +61,13 @@ pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Resu
 }
 
 /// Generates the department, writes its plan spreadsheet beside it and stores it in one batch.
-pub async fn create(store: &Store, data_dir: &Path, calendar: &tsifra_core::BusinessCalendar, opts: DemoOptions) -> Result<()> {
+pub async fn create(
+    store: &Store,
+    data_dir: &Path,
+    config: &tsifra_core::Config,
+    calendar: &tsifra_core::BusinessCalendar,
+    opts: DemoOptions,
+) -> Result<()> {
     let started = std::time::Instant::now();
     eprintln!(
         "Generating a demo department: {} deals, seed {}, clock at {}...",
@@ -68,7 +75,8 @@ pub async fn create(store: &Store, data_dir: &Path, calendar: &tsifra_core::Busi
         opts.seed,
         opts.as_of.format("%Y-%m-%d %H:%M UTC")
     );
-    let ws = generate(&opts, calendar);
+    let mut ws = generate(&opts, calendar);
+    ws.hygiene_history = hygiene_backfill(&ws, config, calendar, opts.as_of);
     let generated = started.elapsed();
     let plans_file = data_dir.join(tsifra_demo::PLAN_ORIGIN);
     fs::write(&plans_file, plans_csv(&ws)).with_context(|| format!("cannot write {}", plans_file.display()))?;
@@ -84,6 +92,35 @@ pub async fn create(store: &Store, data_dir: &Path, calendar: &tsifra_core::Busi
         plans_file.display()
     );
     Ok(())
+}
+
+/// What the hourly hygiene job would have stored at the end of each of the
+/// last 30 days, so the demo's hygiene trend is there from the first start.
+fn hygiene_backfill(
+    ws: &tsifra_core::Workspace,
+    config: &tsifra_core::Config,
+    calendar: &tsifra_core::BusinessCalendar,
+    as_of: tsifra_core::Instant,
+) -> Vec<tsifra_core::model::HygieneCount> {
+    use tsifra_core::reports::{Ctx, Facts, ReportParams, hygiene};
+    let facts = Facts::build(ws, config);
+    let today = calendar.local_date(as_of);
+    let days = hygiene::TREND_DAYS;
+    (1..=days)
+        .rev()
+        .flat_map(|back| {
+            let day = today - chrono::Duration::days(back);
+            let end_of_day = calendar.start_of_day(day + chrono::Duration::days(1)) - chrono::Duration::seconds(1);
+            let ctx = Ctx {
+                ws,
+                facts: &facts,
+                config,
+                calendar,
+                as_of: end_of_day,
+            };
+            hygiene::tallies(&hygiene::hygiene(&ctx, &ReportParams::default()), day)
+        })
+        .collect()
 }
 
 fn remove_sqlite_files(url: &str) -> Result<()> {

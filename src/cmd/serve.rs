@@ -34,6 +34,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
     };
     let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.clone());
     let state = AppState::with_clock(config, ws, data_dir, clock);
+    crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

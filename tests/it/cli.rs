@@ -227,3 +227,56 @@ fn plan_import_is_all_or_nothing_and_replaces_its_own_plans() {
         .unwrap();
     assert_eq!(row["plan"].as_i64(), Some(123_456_700));
 }
+
+#[test]
+fn serve_answers_stores_todays_hygiene_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0", "--as-of", AS_OF])
+        .env("RUST_LOG", "error")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let health = get("/api/health");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let body = get("/api/reports/plan-fact");
+    assert!(body.contains("\"as_of\":\"2026-11-20T12:00:00Z\""), "the frozen clock: {body}");
+
+    // The hygiene job stores the day's tallies at start.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stored = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        rt.block_on(async {
+            let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
+                .await
+                .unwrap();
+            let ws = store.load().await.unwrap();
+            ws.hygiene_history
+                .iter()
+                .any(|h| h.day == chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
+        })
+    });
+    assert!(stored, "today's hygiene tallies were not stored");
+
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit on SIGTERM: {status}");
+}
