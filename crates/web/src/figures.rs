@@ -18,7 +18,7 @@ use tsifra_core::{Id, Language, Money};
 
 use crate::charts::{self, Bar, Column, Place, Tone, esc};
 use crate::texts::{t, t_with};
-use crate::trend::DayPoint;
+use crate::trend::TrendPoint;
 use crate::view::{Figure, Kpi, href, json_number, metric_compact, metric_value, percent_text, short_name};
 
 /// Who the figures are for and how they are written.
@@ -73,7 +73,7 @@ impl ViewCtx<'_> {
 }
 
 /// Headline figures and charts of a computed report. `trend` is the hygiene trend, when known.
-pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[DayPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
     match report {
         Report::PlanFact(r) => plan_fact(vc, r),
         Report::Leaderboard(r) => leaderboard(vc, r),
@@ -163,6 +163,7 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
             ),
             markup: charts::bar_list(vc.t("web.fig.fact_and_plan"), &bars),
             wide: true,
+            note: None,
         });
     }
     (kpis, figures)
@@ -208,6 +209,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
         title: format!("{} · {metric_name}", vc.t("web.fig.podium")),
         markup: charts::podium(vc.t("web.fig.podium"), &places),
         wide: false,
+        note: None,
     }];
     if vc.tv {
         let bars: Vec<Bar> = r
@@ -227,6 +229,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
             title: format!("{} · {}", vc.t("web.fig.ranking"), r.month.key()),
             markup: charts::bar_list(vc.t("web.fig.ranking"), &bars),
             wide: false,
+            note: None,
         });
     }
     (kpis, figures)
@@ -243,9 +246,9 @@ pub fn score_tone(score: Option<f64>) -> Tone {
 }
 
 /// The hygiene trend's change over its days, for one manager or the team.
-pub fn trend_kpi(vc: &ViewCtx, trend: &[DayPoint]) -> Option<Kpi> {
+pub fn trend_kpi(vc: &ViewCtx, trend: &[TrendPoint]) -> Option<Kpi> {
     let (first, last) = (trend.first()?, trend.last()?);
-    let delta = last.count(vc.manager).violations as i64 - first.count(vc.manager).violations as i64;
+    let delta = last.violations as i64 - first.violations as i64;
     let sign = if delta > 0 { "+" } else { "" };
     Some(
         Kpi::new(
@@ -260,7 +263,7 @@ pub fn trend_kpi(vc: &ViewCtx, trend: &[DayPoint]) -> Option<Kpi> {
 }
 
 /// The trend line of violations per day.
-pub fn trend_figure(vc: &ViewCtx, trend: &[DayPoint]) -> Figure {
+pub fn trend_figure(vc: &ViewCtx, trend: &[TrendPoint]) -> Figure {
     let points: Vec<(String, i64)> = trend
         .iter()
         .map(|p| {
@@ -268,19 +271,21 @@ pub fn trend_figure(vc: &ViewCtx, trend: &[DayPoint]) -> Figure {
                 Language::Ru => p.day.format("%d.%m").to_string(),
                 Language::En => p.day.format("%b %-d").to_string(),
             };
-            (label, p.count(vc.manager).violations as i64)
+            (label, p.violations as i64)
         })
         .collect();
     let lang = vc.lang;
+    let recounted = trend.iter().filter(|p| p.recounted).count();
     Figure {
         id: "trend",
         title: t_with(vc.lang, "web.fig.trend", &[("days", &trend.len().to_string())]),
         markup: charts::trend(vc.t("web.fig.trend_aria"), &points, |v| format_int(lang, v)),
         wide: false,
+        note: (recounted > 0 && !vc.tv).then(|| t_with(vc.lang, "web.fig.recounted", &[("n", &recounted.to_string())])),
     }
 }
 
-fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[DayPoint]) -> (Vec<Kpi>, Vec<Figure>) {
+fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[TrendPoint]) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis = vec![
         Kpi::new(
             "score",
@@ -320,6 +325,7 @@ fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[DayPoint]) -> (Vec<Kpi>, Vec<Figu
         title: vc.t("web.fig.violations_by_manager").to_string(),
         markup: charts::bar_list(vc.t("web.fig.violations_by_manager"), &bars),
         wide: false,
+        note: None,
     }];
     if !trend.is_empty() {
         figures.push(trend_figure(vc, trend));
@@ -365,6 +371,7 @@ fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
             title: vc.t("web.fig.next_calls").to_string(),
             markup: list,
             wide: true,
+            note: None,
         });
     }
     (kpis, figures)
@@ -420,6 +427,7 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
         title: vc.t("receivables.aging").to_string(),
         markup: charts::columns(vc.t("receivables.aging"), &cols),
         wide: false,
+        note: None,
     }];
     if vc.tv {
         let bars: Vec<Bar> = r
@@ -444,6 +452,7 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
             title: vc.t("web.fig.top_debtors").to_string(),
             markup: charts::bar_list(vc.t("web.fig.top_debtors"), &bars),
             wide: false,
+            note: None,
         });
     }
     (kpis, figures)

@@ -74,6 +74,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.fig.podium", "Лучшие в этом месяце", "This month's top three"),
     ("web.fig.ranking", "Все менеджеры", "Every manager"),
     ("web.fig.trend", "Нарушения по дням, {days} дн.", "Violations per day, {days} days"),
+    (
+        "web.fig.recounted",
+        "Дней без сохранённых итогов: {n}; они пересчитаны по текущим данным.",
+        "{n} days have no stored tally; they are recounted from today's data.",
+    ),
     ("web.fig.trend_aria", "Нарушения по дням", "Violations per day"),
     (
         "web.fig.violations_by_manager",

@@ -1,14 +1,15 @@
 //! Whether the floor is getting cleaner: hygiene violations per day over the
-//! last 30 days. Until the per-day history table lands, each past day is the
-//! hygiene report computed as of that day's end (a pure function of as-of),
-//! run once per workspace version on all cores and kept as counts only; today
-//! is the report the page already shows.
+//! last [`TREND_DAYS`] days and today. Days with stored tallies (the hourly
+//! job keeps them; the report carries them in `trend`) are taken as stored.
+//! Days before the tallies began (a fresh install, the demo) are recounted:
+//! the hygiene report as of that day's end, a pure function of as-of, run once
+//! per workspace version on all cores and kept as counts only.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
-use tsifra_core::reports::hygiene::{self, Hygiene};
+use tsifra_core::reports::hygiene::{self, Hygiene, TREND_DAYS};
 use tsifra_core::reports::{Ctx, ReportParams};
 use tsifra_core::{Id, Instant};
 
@@ -16,55 +17,41 @@ use crate::cache::{CacheKey, Memo};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Days the trend spans, today included.
-pub const TREND_DAYS: u64 = 30;
-
-/// One day's counts, for the team and each manager.
+/// One day of the trend, for the team or the manager a page shows.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DayPoint {
+pub struct TrendPoint {
     pub day: NaiveDate,
-    pub team: Count,
-    pub managers: HashMap<Option<Id>, Count>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Count {
-    pub violations: usize,
+    pub violations: u64,
     pub score: Option<f64>,
+    /// Recounted from today's data, as no tally was stored that day.
+    pub recounted: bool,
 }
 
-impl DayPoint {
-    pub fn of(day: NaiveDate, report: &Hygiene) -> DayPoint {
-        DayPoint {
+/// A recounted day: the team's and each manager's (violations, score).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recount {
+    day: NaiveDate,
+    team: (u64, Option<f64>),
+    managers: HashMap<Option<Id>, (u64, Option<f64>)>,
+}
+
+impl Recount {
+    fn of(day: NaiveDate, report: &Hygiene) -> Recount {
+        Recount {
             day,
-            team: Count {
-                violations: report.team.violations,
-                score: report.team.score,
-            },
+            team: (report.team.violations as u64, report.team.score),
             managers: report
                 .managers
                 .iter()
-                .map(|m| {
-                    (
-                        m.manager_id,
-                        Count {
-                            violations: m.violations,
-                            score: m.score,
-                        },
-                    )
-                })
+                .map(|m| (m.manager_id, (m.violations as u64, m.score)))
                 .collect(),
         }
     }
 
-    /// The team's count, or one manager's (zero if they had nothing to check that day).
-    pub fn count(&self, manager: Option<Id>) -> Count {
+    fn count(&self, manager: Option<Id>) -> (u64, Option<f64>) {
         match manager {
             None => self.team,
-            Some(m) => self.managers.get(&Some(m)).copied().unwrap_or(Count {
-                violations: 0,
-                score: None,
-            }),
+            Some(m) => self.managers.get(&Some(m)).copied().unwrap_or((0, None)),
         }
     }
 }
@@ -81,39 +68,78 @@ impl CacheKey for TrendKey {
     }
 }
 
-/// The past days of the trend (today excluded), per (today, version).
-pub type TrendCache = Memo<TrendKey, Arc<Vec<DayPoint>>>;
+/// Recounted days, per (today, workspace version).
+pub type TrendCache = Memo<TrendKey, Arc<Vec<Recount>>>;
 
-/// The trend up to `today_report` (the whole team's hygiene as of the page's
-/// instant): the 29 days before, each as of its end, then today.
-pub async fn hygiene_trend(state: &AppState, as_of: Instant, today_report: &Hygiene) -> Result<Vec<DayPoint>, AppError> {
-    let calendar = state.calendar();
-    let today = calendar.local_date(as_of);
-    let version = state.version().await;
-    let past = state
-        .trend_cache()
-        .get_or_try_init(TrendKey { today, version }, || async {
-            let ws = state.workspace().await;
-            let state = state.clone();
-            tokio::task::spawn_blocking(move || Arc::new(past_days(&state, &ws, today)))
-                .await
-                .map_err(|e| AppError::Internal(format!("hygiene trend task failed: {e}")))
-        })
-        .await?;
-    let mut points = past.as_ref().clone();
-    points.push(DayPoint::of(today, today_report));
-    Ok(points)
-}
-
-/// The days before `today`, each as of the last instant of the day, spread over the cores.
-fn past_days(state: &AppState, ws: &tsifra_core::Workspace, today: NaiveDate) -> Vec<DayPoint> {
-    let calendar = state.calendar();
-    let config = state.config();
-    let facts = state.report_cache().facts(ws, config);
-    let days: Vec<NaiveDate> = (1..TREND_DAYS)
+/// The trend a page shows: `viewed` is the report on the page (one manager's when
+/// `manager` is set), `team` the unfiltered one for the same instant.
+pub async fn hygiene_trend(
+    state: &AppState,
+    as_of: Instant,
+    team: &Hygiene,
+    viewed: &Hygiene,
+    manager: Option<Id>,
+) -> Result<Vec<TrendPoint>, AppError> {
+    let today = state.calendar().local_date(as_of);
+    let past: Vec<NaiveDate> = (1..=TREND_DAYS as u64)
         .rev()
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
         .collect();
+    // A day the team has a tally for is a stored day, for every manager.
+    let stored: BTreeSet<NaiveDate> = team.trend.iter().filter(|d| d.stored).map(|d| d.day).collect();
+    let missing: Vec<NaiveDate> = past.iter().copied().filter(|d| !stored.contains(d)).collect();
+    let recounts = if missing.is_empty() {
+        Arc::new(Vec::new())
+    } else {
+        let version = state.version().await;
+        state
+            .trend_cache()
+            .get_or_try_init(TrendKey { today, version }, || async {
+                let ws = state.workspace().await;
+                let state = state.clone();
+                tokio::task::spawn_blocking(move || Arc::new(recount(&state, &ws, &missing)))
+                    .await
+                    .map_err(|e| AppError::Internal(format!("hygiene trend task failed: {e}")))
+            })
+            .await?
+    };
+    let mut points: Vec<TrendPoint> = past
+        .iter()
+        .filter_map(|&day| {
+            if stored.contains(&day) {
+                let d = viewed.trend.iter().find(|d| d.stored && d.day == day);
+                return Some(TrendPoint {
+                    day,
+                    violations: d.map_or(0, |d| d.violations),
+                    score: d.and_then(|d| d.score),
+                    recounted: false,
+                });
+            }
+            recounts.iter().find(|r| r.day == day).map(|r| {
+                let (violations, score) = r.count(manager);
+                TrendPoint {
+                    day,
+                    violations,
+                    score,
+                    recounted: true,
+                }
+            })
+        })
+        .collect();
+    points.push(TrendPoint {
+        day: today,
+        violations: viewed.team.violations as u64,
+        score: viewed.team.score,
+        recounted: false,
+    });
+    Ok(points)
+}
+
+/// The hygiene report as of the last instant of each day, spread over the cores.
+fn recount(state: &AppState, ws: &tsifra_core::Workspace, days: &[NaiveDate]) -> Vec<Recount> {
+    let calendar = state.calendar();
+    let config = state.config();
+    let facts = state.report_cache().facts(ws, config);
     let run = |day: NaiveDate| {
         let end = calendar.start_of_day(day + Days::new(1)) - chrono::Duration::nanoseconds(1);
         let ctx = Ctx {
@@ -123,10 +149,10 @@ fn past_days(state: &AppState, ws: &tsifra_core::Workspace, today: NaiveDate) ->
             calendar,
             as_of: end,
         };
-        DayPoint::of(day, &hygiene::hygiene(&ctx, &ReportParams::default()))
+        Recount::of(day, &hygiene::hygiene(&ctx, &ReportParams::default()))
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(days.len().max(1));
-    let mut points: Vec<DayPoint> = std::thread::scope(|scope| {
+    let mut out: Vec<Recount> = std::thread::scope(|scope| {
         let run = &run;
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -139,6 +165,6 @@ fn past_days(state: &AppState, ws: &tsifra_core::Workspace, today: NaiveDate) ->
             .flat_map(|h| h.join().expect("a hygiene run panicked"))
             .collect()
     });
-    points.sort_by_key(|p| p.day);
-    points
+    out.sort_by_key(|r| r.day);
+    out
 }

@@ -72,6 +72,8 @@ pub struct Figure {
     pub markup: String,
     /// Spans the whole width (a long bar list) rather than half of it.
     pub wide: bool,
+    /// A line under the chart (how a figure was obtained).
+    pub note: Option<String>,
 }
 
 /// A table as the page shows it: one page of rows, formatted for the locale.

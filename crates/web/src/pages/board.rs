@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use tsifra_core::reports::{ReportId, resolve_manager};
+use tsifra_core::reports::{Report, ReportId, resolve_manager};
 use tsifra_core::{Id, Language};
 
 use crate::asof::AsOf;
@@ -16,10 +16,10 @@ use crate::error::AppError;
 use crate::figures::{ViewCtx, report_figures, stamp};
 use crate::html::Layout;
 use crate::pagecache::{self, Kind};
-use crate::reports::{ReportQuery, compute_for};
+use crate::reports::{Computed, ReportQuery, compute_for, effective_as_of};
 use crate::state::AppState;
 use crate::texts::t;
-use crate::trend::{DayPoint, hygiene_trend};
+use crate::trend::{TrendPoint, hygiene_trend};
 use crate::view::{Figure, Kpi, TableView, href, table_view};
 
 /// The options of a board page; all optional.
@@ -128,13 +128,8 @@ pub async fn manager_choices(state: &AppState, text: &str) -> (Option<Id>, Vec<C
 async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_of: &AsOf, page: usize) -> Result<String, AppError> {
     let computed = compute_for(state, board.report, &query.report_query(), as_of).await?;
     let (manager, managers) = manager_choices(state, query.manager()).await;
-    let trend: Option<Vec<DayPoint>> = if board.report == ReportId::Hygiene {
-        // The trend is the whole team's, per day; a manager's line is read from it.
-        let team = compute_for(state, ReportId::Hygiene, &ReportQuery::default(), as_of).await?;
-        match &*team.report {
-            tsifra_core::reports::Report::Hygiene(h) => Some(hygiene_trend(state, crate::reports::effective_as_of(as_of), h).await?),
-            _ => None,
-        }
+    let trend = if board.report == ReportId::Hygiene {
+        Some(page_trend(state, as_of, &computed, manager).await?)
     } else {
         None
     };
@@ -200,6 +195,16 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
     })
     .await
     .map_err(|e| AppError::Internal(format!("rendering a board failed: {e}")))?
+}
+
+/// The hygiene trend for a page showing `viewed` (one manager's report when `manager` is set).
+pub async fn page_trend(state: &AppState, as_of: &AsOf, viewed: &Computed, manager: Option<Id>) -> Result<Vec<TrendPoint>, AppError> {
+    // Stored days are known from the team's report; recounts hold every manager.
+    let team = compute_for(state, ReportId::Hygiene, &ReportQuery::default(), as_of).await?;
+    match (&*team.report, &*viewed.report) {
+        (Report::Hygiene(team), Report::Hygiene(viewed)) => hygiene_trend(state, effective_as_of(as_of), team, viewed, manager).await,
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The metric choices of the reports that count one.

@@ -17,11 +17,10 @@ use crate::error::AppError;
 use crate::figures::{ViewCtx, overdue_kpi, period_kpi, projection_kpi, score_tone, stamp, trend_figure, trend_kpi};
 use crate::html::Layout;
 use crate::pagecache::{self, Kind};
-use crate::pages::board::{Choice, manager_choices};
-use crate::reports::{ReportQuery, compute_for, effective_as_of};
+use crate::pages::board::{Choice, manager_choices, page_trend};
+use crate::reports::{ReportQuery, compute_for};
 use crate::state::AppState;
 use crate::texts::{t, t_with};
-use crate::trend::hygiene_trend;
 use crate::view::{Figure, Kpi, json_number, percent_text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -94,13 +93,7 @@ pub async fn owner_figures(
     let plan_fact = compute_for(state, ReportId::PlanFact, &report_query, as_of).await?;
     let receivables = compute_for(state, ReportId::Receivables, &only_manager, as_of).await?;
     let hygiene = compute_for(state, ReportId::Hygiene, &only_manager, as_of).await?;
-    let team_hygiene = compute_for(state, ReportId::Hygiene, &ReportQuery::default(), as_of).await?;
     let leaderboard = compute_for(state, ReportId::Leaderboard, &ReportQuery::default(), as_of).await?;
-    let at = effective_as_of(as_of);
-    let trend = match &*team_hygiene.report {
-        Report::Hygiene(h) => hygiene_trend(state, at, h).await?,
-        _ => Vec::new(),
-    };
     let manager = {
         let ws = state.workspace().await;
         query
@@ -109,6 +102,7 @@ pub async fn owner_figures(
             .filter(|m| !m.trim().is_empty())
             .and_then(|m| tsifra_core::reports::resolve_manager(&ws, m).ok())
     };
+    let trend = page_trend(state, as_of, &hygiene, manager).await?;
     let lang = state.language();
     let currency = state.config().business.currency.clone();
     let vc = ViewCtx {

@@ -21,11 +21,11 @@ use crate::boards;
 use crate::error::AppError;
 use crate::figures::{ViewCtx, report_figures, stamp};
 use crate::pagecache::{self, Kind};
+use crate::pages::board::page_trend;
 use crate::pages::owner::{OwnerQuery, owner_figures};
-use crate::reports::{ReportQuery, compute_for, effective_as_of};
+use crate::reports::{ReportQuery, compute_for};
 use crate::state::AppState;
 use crate::texts::t;
-use crate::trend::hygiene_trend;
 use crate::view::{Figure, Kpi, href};
 
 /// The most slides one rotation may have.
@@ -237,11 +237,7 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
     };
     let computed = compute_for(state, board.report, &query, as_of).await?;
     let trend = if board.report == ReportId::Hygiene {
-        let team = compute_for(state, ReportId::Hygiene, &ReportQuery::default(), as_of).await?;
-        match &*team.report {
-            tsifra_core::reports::Report::Hygiene(h) => Some(hygiene_trend(state, effective_as_of(as_of), h).await?),
-            _ => None,
-        }
+        Some(page_trend(state, as_of, &computed, manager_id).await?)
     } else {
         None
     };

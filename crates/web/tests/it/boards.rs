@@ -291,3 +291,30 @@ async fn pages_come_from_the_cache_until_the_data_changes() {
     let after = get(&state, "/boards/plan-fact?metric=won_deals").await.body;
     assert_eq!(kpi_value(&after, "month.fact").parse::<i64>().unwrap(), before + 1);
 }
+
+#[tokio::test]
+async fn the_hygiene_trend_takes_stored_tallies_and_recounts_the_rest() {
+    let state = demo_state(Language::En);
+    let html = get(&state, "/boards/hygiene").await.body;
+    assert!(html.contains("30 days have no stored tally"), "a fresh workspace recounts: {html}");
+    // A tally the hourly job stored 30 days ago (made-up figures, so they are recognisable).
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 10, 21).unwrap();
+    let tally = tsifra_core::HygieneCount {
+        day: first,
+        manager_id: None,
+        rule: "stale_deal".into(),
+        violations: 4321,
+        checked: 5000,
+    };
+    state
+        .apply_batch(&tsifra_core::Batch {
+            hygiene_history: vec![tally],
+            ..Default::default()
+        })
+        .await;
+    let html = get(&state, "/boards/hygiene").await.body;
+    assert!(html.contains("29 days have no stored tally"), "{html}");
+    let trend = &html[html.find("data-figure=\"trend\"").unwrap()..];
+    assert!(trend.contains(">4,321</text>"), "the stored day starts the line: {trend}");
+    assert!(trend.contains(">Oct 21</text>"), "{trend}");
+}
