@@ -23,6 +23,7 @@ pub struct Config {
     pub call_priority: CallPriorityConfig,
     pub receivables: ReceivablesConfig,
     pub tv: TvConfig,
+    pub amocrm: crate::amocrm_config::AmocrmConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -364,6 +365,15 @@ impl Config {
                 "reports.default_margin_percent",
                 "expected a percentage from 0 to 100".into(),
             ));
+        }
+        if let Err(message) = self.amocrm.validate() {
+            // The connector's messages start with the key they are about.
+            let key = message.split(':').next().unwrap_or("amocrm").to_string();
+            return Err(ConfigError::Invalid {
+                file: file.into(),
+                key,
+                message,
+            });
         }
         if self.call_priority.lookback_days == 0 {
             return Err(invalid("call_priority.lookback_days", "expected at least 1 day".into()));

@@ -2,12 +2,14 @@
 //! money, configuration and (as they land) the reports. No I/O lives here:
 //! everything is a function of data, config and an "as of" instant.
 
+pub mod amocrm_config;
 pub mod calendar;
 pub mod config;
 pub mod i18n;
 pub mod model;
 pub mod money;
 pub mod reports;
+pub mod secret;
 
 pub use calendar::{BusinessCalendar, Instant, Period, PeriodKind};
 pub use config::Config;
