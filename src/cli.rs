@@ -49,8 +49,55 @@ pub enum Command {
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Pull the CRM's data: a first full load, then incremental runs (resumes a killed run).
+    Sync(SyncArgs),
+    /// Connect amoCRM / Kommo and inspect the account.
+    #[command(subcommand)]
+    Amocrm(AmocrmCommand),
+    /// Tools for trying Tsifra without a real CRM.
+    #[command(subcommand)]
+    Dev(DevCommand),
     /// Measure generation, storage, loading and report speed on a generated workspace.
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Re-read everything (the nightly reconcile) instead of what changed
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AmocrmCommand {
+    /// Authorise Tsifra with OAuth2: prints the link to open, then takes the redirect URL
+    /// (or the code) and stores the token pair in the data dir (owner-only permissions).
+    Connect(ConnectArgs),
+    /// List the account's custom fields with ids and types, to fill in [fields] in the config.
+    Fields,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The redirect URL or the code from it (else it is asked for on the terminal)
+    #[arg(long, value_name = "URL|CODE")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Serve the data dir's workspace (e.g. the demo's) through a fake amoCRM API v4, with
+    /// amoCRM's pagination, rate limit and quirks; prints the [amocrm] config to sync from it.
+    FakeAmocrm(FakeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FakeArgs {
+    #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
+    pub bind: String,
+    /// Requests per second before answering 429 (amoCRM: 7); 0 for no limit
+    #[arg(long, default_value_t = 7)]
+    pub rate_limit: u32,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cmd;
+mod connector;
 mod jobs;
 mod setup;
 

@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
+mod amocrm;
 mod bench;
 mod config;
 mod demo;
 mod import;
 mod report;
 mod serve;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -22,5 +24,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()),
         Command::Bench(args) => bench::run(args, cli.config.as_deref()).await,
+        Command::Sync(args) => sync::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Amocrm(cmd) => amocrm::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Dev(cmd) => amocrm::dev(cmd, &data_dir("tsifra-demo"), cli.config.as_deref()).await,
     }
 }

@@ -33,14 +33,28 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         None => system_clock(),
     };
     let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.clone());
+    let amocrm_enabled = config.amocrm.is_enabled();
+    let webhook_secret = config.amocrm.webhook_secret.clone();
+    let connector_config = config.clone();
     let state = AppState::with_clock(config, ws, data_dir, clock);
     crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
+    let mut router = tsifra_web::app(state.clone());
+    if amocrm_enabled {
+        let engine = crate::connector::engine(&connector_config, data_dir, store.clone(), state.clone())?.expect("enabled");
+        let connector = crate::connector::Connector {
+            engine,
+            status: Default::default(),
+            webhook_secret,
+        };
+        connector.spawn_schedule(&connector_config)?;
+        router = router.merge(connector.routes());
+    }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     eprintln!("Tsifra is serving http://{addr}/  (Ctrl-C to stop)");
-    tsifra_web::serve(listener, state, tsifra_web::shutdown_signal()).await?;
+    tsifra_web::serve_router(listener, router, tsifra_web::shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

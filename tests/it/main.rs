@@ -1,4 +1,5 @@
 //! The `tsifra` binary as a user runs it: real processes, a real SQLite file.
 
+mod amocrm;
 mod cli;
 mod snapshots;

@@ -100,6 +100,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(listener, app(state), shutdown).await
+}
+
+/// [`serve`] for a router the caller extended (the binary merges in the
+/// connector's webhook and sync routes, which this crate does not know).
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving");
     }
@@ -109,7 +119,7 @@ pub async fn serve(
         tracing::info!("shutting down");
         let _ = stopping_tx.send(());
     };
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(signal);
+    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
     // A client holding a request open (a stalled upload, a TV's long poll) must
     // not keep the process alive forever after Ctrl-C.
     let deadline = async move {

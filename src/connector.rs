@@ -1,0 +1,204 @@
+//! The amoCRM connector wired to the rest: the store as its `SyncStore`
+//! (each page and its checkpoint in one transaction, then applied to the
+//! loaded workspace so boards see it at once), the schedule `serve` runs, and
+//! the webhook and "sync now" routes.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Serialize;
+use tsifra_amocrm::{Client, Error as AmoError, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, webhook};
+use tsifra_core::model::{Batch, Deal, Id};
+use tsifra_core::{Config, Instant};
+use tsifra_store::Store;
+use tsifra_web::AppState;
+
+/// The real store behind the connector, with the served workspace kept in step.
+pub struct LiveSink {
+    pub store: Store,
+    pub state: AppState,
+}
+
+fn store_error(e: tsifra_store::StoreError) -> AmoError {
+    AmoError::Store(e.to_string())
+}
+
+impl SyncStore for LiveSink {
+    async fn checkpoint(&self, key: &str) -> tsifra_amocrm::Result<Option<String>> {
+        Ok(self.store.checkpoint(key).await.map_err(store_error)?.filter(|v| !v.is_empty()))
+    }
+
+    async fn commit(&self, batch: &Batch, checkpoints: &[(String, String)]) -> tsifra_amocrm::Result<()> {
+        // Stored first: after a crash the store is the truth the next start loads.
+        self.store
+            .write_batch_with_checkpoints(batch, checkpoints)
+            .await
+            .map_err(store_error)?;
+        self.state.apply_batch(batch).await;
+        Ok(())
+    }
+
+    async fn deals(&self, ids: &[Id]) -> tsifra_amocrm::Result<Vec<Deal>> {
+        let ws = self.state.workspace().await;
+        Ok(ids.iter().filter_map(|id| ws.deals.get(*id).cloned()).collect())
+    }
+}
+
+pub type Engine = SyncEngine<LiveSink>;
+
+/// The sync engine for this config, or `None` when amoCRM is not configured.
+pub fn engine(config: &Config, data_dir: &Path, store: Store, state: AppState) -> Result<Option<Arc<Engine>>> {
+    if !config.amocrm.is_enabled() {
+        return Ok(None);
+    }
+    let client = Client::from_config(&config.amocrm, data_dir)?;
+    let options = SyncOptions::from_config(&config.amocrm, &config.business.currency, &config.fields);
+    Ok(Some(Arc::new(SyncEngine::new(
+        Arc::new(client),
+        Arc::new(LiveSink { store, state }),
+        options,
+    ))))
+}
+
+/// The last sync's outcome, for the home page and `GET /api/sync`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SyncStatus {
+    pub running: bool,
+    pub last_started: Option<Instant>,
+    pub last_finished: Option<Instant>,
+    /// "ok" or the error, in words a user can act on (never a token).
+    pub last_outcome: Option<String>,
+    pub last_records: u64,
+}
+
+#[derive(Clone)]
+pub struct Connector {
+    pub engine: Arc<Engine>,
+    pub status: Arc<Mutex<SyncStatus>>,
+    pub webhook_secret: tsifra_core::secret::Secret,
+}
+
+impl Connector {
+    pub async fn run(&self, mode: SyncMode) -> Result<SyncReport, AmoError> {
+        {
+            let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+            s.running = true;
+            s.last_started = Some(chrono::Utc::now());
+        }
+        let result = self.engine.run(mode, &tsifra_amocrm::sync::no_progress).await;
+        let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        s.running = false;
+        s.last_finished = Some(chrono::Utc::now());
+        match &result {
+            Ok(r) => {
+                s.last_outcome = Some("ok".into());
+                s.last_records = r.records;
+                tracing::info!(
+                    records = r.records,
+                    deletions = r.deletions,
+                    requests = r.requests,
+                    ms = r.elapsed_ms,
+                    "amoCRM sync done"
+                );
+            }
+            Err(AmoError::AlreadyRunning) => s.last_outcome = Some("ok".into()),
+            Err(e) => {
+                s.last_outcome = Some(e.to_string());
+                tracing::warn!(error = %e, "amoCRM sync failed");
+            }
+        }
+        result
+    }
+
+    /// Incremental runs on the cron schedule and a full reconcile nightly, in the business zone.
+    pub fn spawn_schedule(&self, config: &Config) -> Result<()> {
+        let cron: croner::Cron = config
+            .amocrm
+            .sync_every
+            .parse()
+            .with_context(|| format!("amocrm.sync_every: {:?}", config.amocrm.sync_every))?;
+        let tz = config.calendar().tz();
+        let me = self.clone();
+        tokio::spawn(async move {
+            // A first run at start, so a server started after a pause catches up at once.
+            let _ = me.run(SyncMode::Auto).await;
+            loop {
+                let now = chrono::Utc::now().with_timezone(&tz);
+                let Ok(next) = cron.find_next_occurrence(&now, false) else { break };
+                let wait = (next.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO);
+                tokio::time::sleep(wait).await;
+                let _ = me.run(SyncMode::Auto).await;
+            }
+        });
+        if let Some(at) = config.amocrm.nightly_reconcile_time() {
+            let me = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    let now = chrono::Utc::now().with_timezone(&tz);
+                    let today = now.date_naive().and_time(at);
+                    let next = [today, today + chrono::Duration::days(1)]
+                        .into_iter()
+                        .filter_map(|t| t.and_local_timezone(tz).earliest())
+                        .find(|t| *t > now)
+                        .unwrap_or(now + chrono::Duration::days(1));
+                    tokio::time::sleep((next - now).to_std().unwrap_or(Duration::from_secs(60))).await;
+                    let _ = me.run(SyncMode::Full).await;
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// `POST /hooks/amocrm/{secret}` (amoCRM's webhooks), `GET /api/sync` (status), `POST /api/sync` (sync now).
+    pub fn routes(&self) -> Router {
+        Router::new()
+            .route("/hooks/amocrm/{secret}", post(hook))
+            .route("/api/sync", get(status).post(sync_now))
+            .with_state(self.clone())
+    }
+}
+
+async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body: axum::body::Bytes) -> StatusCode {
+    if c.webhook_secret.is_empty() || !c.webhook_secret.matches(&secret) {
+        return StatusCode::NOT_FOUND;
+    }
+    match webhook::parse(&body) {
+        Err(e) => {
+            // The body may hold client data: log its size, not its content.
+            tracing::warn!(bytes = body.len(), error = %e, "malformed amoCRM webhook");
+            StatusCode::BAD_REQUEST
+        }
+        Ok(payload) => {
+            // amoCRM waits 2 s at most: answer now, re-read the entities after.
+            tokio::spawn(async move {
+                if let Err(e) = c.engine.apply_webhook(&payload).await {
+                    tracing::warn!(error = %e, "applying an amoCRM webhook failed");
+                }
+            });
+            StatusCode::OK
+        }
+    }
+}
+
+async fn status(State(c): State<Connector>) -> axum::Json<SyncStatus> {
+    axum::Json(c.status.lock().unwrap_or_else(|p| p.into_inner()).clone())
+}
+
+async fn sync_now(State(c): State<Connector>) -> (StatusCode, axum::Json<SyncStatus>) {
+    let me = c.clone();
+    tokio::spawn(async move {
+        let _ = me.run(SyncMode::Auto).await;
+    });
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(c.status.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+    )
+}
