@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use chrono::DurationRound;
+
 const AS_OF: &str = "2026-11-20T15:00";
 
 fn tsifra(data_dir: &Path, args: &[&str]) -> std::process::Output {
@@ -104,4 +106,144 @@ fn demo_through_the_fake_amocrm_gives_the_same_reports() {
         }
         assert_eq!(a, b, "{id} differs after the round trip");
     }
+}
+
+/// A running `tsifra serve` with amoCRM configured: a deal won in the CRM
+/// reaches the board through the webhook, and bad webhook calls get 404/400.
+#[test]
+fn webhook_moves_the_board_of_a_running_server() {
+    use tsifra_amocrm::fake::{FakeOptions, start};
+    use tsifra_core::model::{EntityKind, StageKind, StageMove};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let calendar = tsifra_core::Config::default().calendar();
+    let ws = tsifra_demo::generate(
+        &tsifra_demo::DemoOptions {
+            seed: 3,
+            deals: 200,
+            as_of: now,
+        },
+        &calendar,
+    );
+    let fake = rt
+        .block_on(start(
+            ws.clone(),
+            FakeOptions {
+                rate_limit: None,
+                ..FakeOptions::default()
+            },
+        ))
+        .unwrap();
+    std::fs::write(
+        dir.path().join("tsifra.toml"),
+        format!(
+            "{}webhook_secret = \"s3cret\"\nsync_every = \"0 0 1 1 *\"\nnightly_reconcile_at = \"\"\n",
+            fake.config_snippet()
+        ),
+    )
+    .unwrap();
+    let out = tsifra(dir.path(), &["sync"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "error")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let _server = Killed(child);
+    let addr = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let won_today = || -> i64 {
+        let body = reqwest_get(&format!("http://{addr}/api/reports/plan-fact?metric=won_deals"));
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["periods"][0]["total"]["fact"].as_i64().unwrap()
+    };
+    let before = won_today();
+
+    // A manager wins an open deal in the CRM; amoCRM posts the webhook.
+    let open = ws
+        .deals
+        .iter()
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(StageKind::Open))
+        .unwrap()
+        .id;
+    let when = chrono::Utc::now()
+        .with_timezone(&chrono::Utc)
+        .duration_trunc(chrono::TimeDelta::seconds(1))
+        .unwrap();
+    fake.mutate(|w| {
+        let mut d = w.deals.get(open).unwrap().clone();
+        d.stage_id = tsifra_core::AMOCRM_WON_STATUS;
+        d.closed_at = Some(when);
+        d.updated_at = when;
+        d.history.push(StageMove {
+            at: when,
+            pipeline_id: d.pipeline_id,
+            stage_id: d.stage_id,
+            author_id: d.responsible_id,
+        });
+        w.deals.upsert(d);
+    });
+    let hooks = format!("http://{addr}/hooks/amocrm");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        rt.block_on(fake.post_webhook(&format!("{hooks}/s3cret"), &[(EntityKind::Deal, "status", open)]))
+            .unwrap(),
+        200
+    );
+    let mut after = before;
+    while started.elapsed() < std::time::Duration::from_secs(20) && after == before {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        after = won_today();
+    }
+    assert_eq!(after, before + 1, "the won deal reached the board");
+    eprintln!("webhook to board: {:?}", started.elapsed());
+
+    assert_eq!(
+        rt.block_on(fake.post_webhook(&format!("{hooks}/wrong"), &[(EntityKind::Deal, "status", open)]))
+            .unwrap(),
+        404
+    );
+    let bad = post_raw(&addr, "/hooks/amocrm/s3cret", "garbage");
+    assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+    rt.block_on(fake.shutdown());
+}
+
+fn reqwest_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (addr, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET /{path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+fn post_raw(addr: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }

@@ -221,6 +221,10 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         .get_or_try_init(key, || async {
             let ws = state.workspace().await;
             let state = state.clone();
+            // A live view is cached per minute but computed for the moment it is
+            // computed: a deal won seconds ago (a webhook bumps the version) counts now,
+            // not at the next minute.
+            let at = if live { state.now().max(as_of) } else { as_of };
             tokio::task::spawn_blocking(move || {
                 let config = state.config();
                 let facts = state.report_cache().facts(&ws, config);
@@ -229,7 +233,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
                     facts: &facts,
                     config,
                     calendar: state.calendar(),
-                    as_of,
+                    as_of: at,
                 };
                 Arc::new(Computed::new(reports::run(id, &ctx, &ReportParams { manager, sort, metric })))
             })
