@@ -53,8 +53,19 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     let today = ctx.calendar.local_date(ctx.as_of);
     let links = ctx.links();
 
-    let mut per_manager: std::collections::BTreeMap<Id, Vec<(CallRow, i64)>> = std::collections::BTreeMap::new();
-    for company in ctx.ws.companies.iter() {
+    // Numbers first for every company; names, links and reasons only for the rows shown.
+    struct Candidate {
+        row: u32,
+        deals_recent: u32,
+        comms_recent: u32,
+        last_contact: Option<Instant>,
+        last_call: Option<Instant>,
+        silence_days: i64,
+        past_revenue: i64,
+    }
+    let mut per_manager: std::collections::BTreeMap<Id, Vec<Candidate>> = std::collections::BTreeMap::new();
+    let long_ago = ctx.as_of - chrono::Duration::days(36_500);
+    for (row, company) in ctx.ws.companies.iter().enumerate() {
         let Some(manager) = company.responsible_id else { continue };
         if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
             continue;
@@ -63,9 +74,9 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
         let mut deals_recent = 0;
         let mut past_revenue = 0;
         let mut in_play = false;
-        let mut has_call_task = has_open_call_task(ctx, EntityRef::Company(company.id));
-        for &row in deal_rows {
-            let deal = &ctx.ws.deals.as_slice()[row as usize];
+        let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
+        for &deal_row in deal_rows {
+            let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
             let Some((pipeline, stage)) = stage_at(deal, ctx.as_of) else {
                 continue;
             };
@@ -76,59 +87,76 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
                 Some(StageKind::Won) => past_revenue += deal.amount.minor(),
                 Some(StageKind::Open) => {
                     in_play = true;
-                    has_call_task |= has_open_call_task(ctx, EntityRef::Deal(deal.id));
+                    has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
                 }
                 _ => {}
             }
         }
-        if (cfg.exclude_with_open_deal && in_play) || (cfg.exclude_with_call_task && has_call_task) {
+        if (cfg.exclude_with_open_deal && in_play) || has_call_task {
             continue;
         }
         let comms = ctx.facts.comms_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
         let (comms_recent, _) = count_and_last(comms, window_start, until);
-        let (_, last_contact) = count_and_last(comms, ctx.as_of - chrono::Duration::days(36_500), until);
+        let (_, last_contact) = count_and_last(comms, long_ago, until);
         let calls = ctx.facts.calls_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
-        let (_, last_call) = count_and_last(calls, ctx.as_of - chrono::Duration::days(36_500), until);
+        let (_, last_call) = count_and_last(calls, long_ago, until);
         let since = last_contact.unwrap_or(company.created_at);
         let silence_days = (today - ctx.calendar.local_date(since)).num_days();
-        let mut row = CallRow {
-            rank: 0,
-            company_id: company.id,
-            company: company.name.clone(),
-            company_url: links.card_url(company.source, EntityRef::Company(company.id)),
+        per_manager.entry(manager).or_default().push(Candidate {
+            row: row as u32,
             deals_recent,
             comms_recent: comms_recent as u32,
             last_contact,
             last_call,
             silence_days,
-            never_contacted: last_contact.is_none(),
             past_revenue,
-            why: String::new(),
-        };
-        row.why = why(lang, &ctx.config.business.currency, cfg.lookback_days, &row);
-        per_manager.entry(manager).or_default().push((row, silence_days / 30));
+        });
     }
 
+    let currency = ctx.config.business.currency.as_str();
     let managers = per_manager
         .into_iter()
         .map(|(manager_id, mut rows)| {
-            rows.sort_by(|(a, am), (b, bm)| {
-                a.deals_recent
-                    .cmp(&b.deals_recent)
-                    .then(a.comms_recent.cmp(&b.comms_recent))
-                    .then(bm.cmp(am))
-                    .then(b.past_revenue.cmp(&a.past_revenue))
-                    .then(b.silence_days.cmp(&a.silence_days))
-                    .then(a.company_id.cmp(&b.company_id))
-            });
+            let key = |c: &Candidate| {
+                let company_id = ctx.ws.companies.as_slice()[c.row as usize].id;
+                (
+                    c.deals_recent,
+                    c.comms_recent,
+                    std::cmp::Reverse(c.silence_days / 30),
+                    std::cmp::Reverse(c.past_revenue),
+                    std::cmp::Reverse(c.silence_days),
+                    company_id,
+                )
+            };
             let candidates = rows.len();
+            let limit = cfg.limit_per_manager.min(candidates);
+            // Only the first `limit` need ordering: partition around the limit, then sort those.
+            if limit > 0 && limit < candidates {
+                rows.select_nth_unstable_by_key(limit - 1, key);
+            }
+            rows.truncate(limit);
+            rows.sort_by_key(key);
             let companies = rows
                 .into_iter()
-                .take(cfg.limit_per_manager)
                 .enumerate()
-                .map(|(i, (mut r, _))| {
-                    r.rank = i as u32 + 1;
-                    r
+                .map(|(i, c)| {
+                    let company = &ctx.ws.companies.as_slice()[c.row as usize];
+                    let mut row = CallRow {
+                        rank: i as u32 + 1,
+                        company_id: company.id,
+                        company: company.name.clone(),
+                        company_url: links.card_url(company.source, EntityRef::Company(company.id)),
+                        deals_recent: c.deals_recent,
+                        comms_recent: c.comms_recent,
+                        last_contact: c.last_contact,
+                        last_call: c.last_call,
+                        silence_days: c.silence_days,
+                        never_contacted: c.last_contact.is_none(),
+                        past_revenue: c.past_revenue,
+                        why: String::new(),
+                    };
+                    row.why = why(lang, currency, cfg.lookback_days, &row);
+                    row
                 })
                 .collect();
             ManagerCalls {
