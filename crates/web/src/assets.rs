@@ -61,6 +61,11 @@ pub async fn icon(Path(name): Path<String>) -> Result<Response, AppError> {
     Ok(file(kind, bytes, "public, max-age=86400"))
 }
 
+/// `GET /favicon.ico`: browsers ask for it on every site; a PNG is fine by all of them.
+pub async fn favicon() -> Response {
+    file("image/png", include_bytes!("../assets/icons/icon-192.png"), "public, max-age=86400")
+}
+
 /// `GET /sw.js`: at the root, so that it may control the whole site.
 pub async fn service_worker() -> Response {
     file("text/javascript; charset=utf-8", SERVICE_WORKER, "no-cache")

@@ -253,7 +253,7 @@ pub fn trend_kpi(vc: &ViewCtx, trend: &[TrendPoint]) -> Option<Kpi> {
     Some(
         Kpi::new(
             "trend",
-            t_with(vc.lang, "web.kpi.trend", &[("days", &trend.len().to_string())]),
+            t_with(vc.lang, "web.kpi.trend", &[("days", &(trend.len() - 1).to_string())]),
             format!("{sign}{}", format_int(vc.lang, delta)),
             delta,
         )
@@ -278,7 +278,7 @@ pub fn trend_figure(vc: &ViewCtx, trend: &[TrendPoint]) -> Figure {
     let recounted = trend.iter().filter(|p| p.recounted).count();
     Figure {
         id: "trend",
-        title: t_with(vc.lang, "web.fig.trend", &[("days", &trend.len().to_string())]),
+        title: t_with(vc.lang, "web.fig.trend", &[("days", &(trend.len() - 1).to_string())]),
         markup: charts::trend(vc.t("web.fig.trend_aria"), &points, |v| format_int(lang, v)),
         wide: false,
         note: (recounted > 0 && !vc.tv).then(|| t_with(vc.lang, "web.fig.recounted", &[("n", &recounted.to_string())])),

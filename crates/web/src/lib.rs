@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/tv/slide/{board}", get(pages::tv::slide))
         .route("/manifest.webmanifest", get(assets::manifest))
         .route("/sw.js", get(assets::service_worker))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/assets/{name}", get(assets::script))
         .route("/icons/{name}", get(assets::icon))
         .route("/api/health", get(api::health))

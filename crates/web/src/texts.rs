@@ -21,6 +21,41 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.board.hygiene", "Качество ведения CRM", "CRM hygiene"),
     ("web.board.call_priority", "Кому позвонить", "Whom to call next"),
     ("web.board.receivables", "Дебиторская задолженность", "Receivables"),
+    (
+        "web.board.plan_fact.about",
+        "Сегодня, неделя и месяц: план, факт, выполнение и темп",
+        "Today, this week and this month: plan, fact, % done, pace",
+    ),
+    (
+        "web.board.leaderboard.about",
+        "Лучший сотрудник месяца и отставание от места выше",
+        "Best employee of the month and the gap to the place above",
+    ),
+    (
+        "web.board.hygiene.about",
+        "Нарушения по менеджерам и правилам, тренд за 30 дней",
+        "Violations by manager and rule, the 30-day trend",
+    ),
+    (
+        "web.board.call_priority.about",
+        "Компании, которым пора позвонить, и почему",
+        "Companies that deserve a call now, and why",
+    ),
+    (
+        "web.board.receivables.about",
+        "Просроченные платежи, должники и сроки",
+        "Overdue payments, debtors and aging",
+    ),
+    (
+        "web.owner.title.about",
+        "Главные цифры на телефоне; устанавливается как приложение",
+        "The few figures that matter, on a phone; installable",
+    ),
+    (
+        "web.tv.title.about",
+        "Отчёты по кругу на экране в офисе",
+        "Boards in rotation on the office screen",
+    ),
     ("web.back_home", "На главную", "Back to the overview"),
     ("web.nav.label", "Отчёты", "Boards"),
     ("web.nav.home", "Обзор", "Overview"),

@@ -40,6 +40,8 @@ pub struct CountRow {
 
 pub struct BoardLink {
     pub title: &'static str,
+    /// One line on what the board answers.
+    pub about: &'static str,
     pub path: &'static str,
     pub available: bool,
 }
@@ -53,6 +55,7 @@ impl HomePage {
             .iter()
             .map(|b| BoardLink {
                 title: t(lang, b.title_key),
+                about: t(lang, &format!("{}.about", b.title_key)),
                 path: b.path,
                 available: b.available,
             })
@@ -60,6 +63,7 @@ impl HomePage {
         boards.extend(
             [("web.owner.title", "/owner"), ("web.tv.title", "/tv")].map(|(key, path)| BoardLink {
                 title: t(lang, key),
+                about: t(lang, &format!("{key}.about")),
                 path,
                 available: true,
             }),

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Tsifra's pages in a real browser. Installs Debian's Chromium if missing and
+# playwright-core from npm (no browser download), generates a demo department
+# with a fixed seed and clock, serves it on a free loopback port with the clock
+# frozen, runs `node --test e2e/`, and leaves screenshots in
+# target/e2e-screenshots/ (and in docs/screenshots/ with UPDATE_SCREENSHOTS=1).
+#
+#   TSIFRA_BIN=path/to/tsifra   use this binary instead of building target/ci/tsifra
+#   E2E_DEALS=3000              size of the demo department
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "e2e: $*" >&2; exit 1; }
+
+SEED=7
+AS_OF=2026-11-20T15:00
+DEALS="${E2E_DEALS:-3000}"
+TOKEN=e2e-tv-token
+SHOTS="$root/target/e2e-screenshots"
+
+step "Chromium and Node"
+if [ ! -x /usr/bin/chromium ]; then
+  # Another job may be installing it right now: apt waits for its lock.
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=900 chromium
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=900 nodejs npm
+fi
+/usr/bin/chromium --version 2>/dev/null | grep -v '^\s*$' || true
+node --version
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+step "the tsifra binary"
+bin="${TSIFRA_BIN:-$root/target/ci/tsifra}"
+if [ ! -x "$bin" ]; then
+  cargo build --locked --profile ci
+  bin="$root/target/ci/tsifra"
+fi
+[ -x "$bin" ] || fail "no binary at $bin"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "a demo department: $DEALS deals, seed $SEED, as of $AS_OF"
+"$bin" demo --data-dir "$work/demo" --deals "$DEALS" --seed "$SEED" --as-of "$AS_OF" --no-serve
+
+step "the server, clock frozen at $AS_OF"
+# The TV token comes from the environment, as an operator would set it ([tv] token).
+TSIFRA_TV__TOKEN="$TOKEN" RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" --data-dir "$work/demo" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+url=""
+for _ in $(seq 1 600); do
+  url="$(grep -ho 'http://127\.0\.0\.1:[0-9]*' "$work/server.log" "$work/server.out" 2>/dev/null | head -n 1)" || true
+  [ -n "$url" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; fail "the server exited"; }
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$work/server.log" >&2; fail "the server did not say where it listens"; }
+for _ in $(seq 1 300); do
+  if node -e "fetch('$url/api/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then break; fi
+  sleep 0.2
+done
+node -e "fetch('$url/api/health').then(r => r.json()).then(j => console.log('serving', j.deals, 'deals as of', j.as_of))"
+
+step "node --test e2e/"
+rm -rf "$SHOTS"
+mkdir -p "$SHOTS"
+status=0
+TSIFRA_URL="$url" TSIFRA_TV_TOKEN="$TOKEN" TSIFRA_SCREENSHOTS="$SHOTS" \
+  node --test --test-concurrency=1 e2e/ || status=$?
+
+if [ "$status" -ne 0 ]; then
+  echo "--- server log (last 50 lines)" >&2
+  tail -n 50 "$work/server.log" >&2 || true
+  fail "browser tests failed (screenshots in $SHOTS)"
+fi
+echo "screenshots: $SHOTS"
+if [ "${UPDATE_SCREENSHOTS:-0}" = 1 ]; then
+  mkdir -p docs/screenshots
+  cp "$SHOTS/home.png" "$SHOTS/tv.png" "$SHOTS/owner.png" docs/screenshots/
+  echo "updated docs/screenshots/{home,tv,owner}.png"
+fi
