@@ -91,9 +91,10 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path) -> Result<()>
     let ws = store.load().await?;
     let loaded = started.elapsed();
     println!(
-        "  load          {}  peak RSS {} MiB  (target: under 10 s and 2048 MiB)",
+        "  load          {}  peak RSS {} MiB, resident after {} MiB  (target: under 10 s and 2048 MiB)",
         secs(loaded),
-        peak_rss_mib()
+        proc_status_mib("VmHWM:"),
+        proc_status_mib("VmRSS:")
     );
     let started = Instant::now();
     let facts = Facts::build(&ws, config);
@@ -140,13 +141,13 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Peak resident memory of this process (Linux `VmHWM`), in MiB; 0 where unknown.
-fn peak_rss_mib() -> u64 {
+/// A memory figure of this process from `/proc/self/status` (`VmHWM:` peak, `VmRSS:` now), in MiB; 0 where unknown.
+fn proc_status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb / 1024)
