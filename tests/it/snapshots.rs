@@ -47,3 +47,40 @@ fn reports_on_the_demo() {
         insta::assert_snapshot!(id.as_str(), text);
     }
 }
+
+/// The live fast path (every deal in its current stage) and the full scan agree.
+#[test]
+fn live_fast_path_equals_the_full_scan() {
+    let config = Config {
+        fields: tsifra_demo::field_mapping(),
+        ..Config::default()
+    };
+    let calendar = config.calendar();
+    let as_of = tsifra_web::parse_as_of("2026-11-20T15:00", &calendar).unwrap();
+    let ws = tsifra_demo::generate(
+        &DemoOptions {
+            seed: 9,
+            deals: 2_000,
+            as_of,
+        },
+        &calendar,
+    );
+    let fast = Facts::build(&ws, &config);
+    assert!(fast.settled(as_of));
+    let mut slow = fast.clone();
+    slow.deals_settled_at = Some(as_of + chrono::Duration::days(1));
+    assert!(!slow.settled(as_of));
+    for id in [ReportId::Hygiene, ReportId::CallPriority] {
+        let run = |facts: &Facts| {
+            let ctx = Ctx {
+                ws: &ws,
+                facts,
+                config: &config,
+                calendar: &calendar,
+                as_of,
+            };
+            serde_json::to_value(reports::run(id, &ctx, &ReportParams::default())).unwrap()
+        };
+        assert_eq!(run(&fast), run(&slow), "{id:?}");
+    }
+}

@@ -65,31 +65,47 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     }
     let mut per_manager: std::collections::BTreeMap<Id, Vec<Candidate>> = std::collections::BTreeMap::new();
     let long_ago = ctx.as_of - chrono::Duration::days(36_500);
+    let settled = ctx.facts.settled(ctx.as_of);
     for (row, company) in ctx.ws.companies.iter().enumerate() {
         let Some(manager) = company.responsible_id else { continue };
         if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
             continue;
         }
-        let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
         let mut deals_recent = 0;
         let mut past_revenue = 0;
         let mut in_play = false;
         let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
-        for &deal_row in deal_rows {
-            let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
-            let Some((pipeline, stage)) = stage_at(deal, ctx.as_of) else {
-                continue;
-            };
-            if deal.created_at >= window_start {
-                deals_recent += 1;
-            }
-            match ctx.ws.stage_kind(pipeline, stage) {
-                Some(StageKind::Won) => past_revenue += deal.amount.minor(),
-                Some(StageKind::Open) => {
-                    in_play = true;
-                    has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
+        if settled {
+            // Every deal stands in its current stage: read the company's prepared tallies.
+            if let Some(now) = ctx.facts.companies_now.get(&company.id) {
+                deals_recent = (now.created.len() - now.created.partition_point(|t| *t < window_start)) as u32;
+                past_revenue = now.won_revenue;
+                in_play = !now.open_deals.is_empty();
+                if cfg.exclude_with_call_task && !has_call_task {
+                    has_call_task = now
+                        .open_deals
+                        .iter()
+                        .any(|&r| has_open_call_task(ctx, EntityRef::Deal(ctx.ws.deals.as_slice()[r as usize].id)));
                 }
-                _ => {}
+            }
+        } else {
+            let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
+            for &deal_row in deal_rows {
+                let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
+                let Some((pipeline, stage)) = stage_at(deal, ctx.as_of) else {
+                    continue;
+                };
+                if deal.created_at >= window_start {
+                    deals_recent += 1;
+                }
+                match ctx.ws.stage_kind(pipeline, stage) {
+                    Some(StageKind::Won) => past_revenue += deal.amount.minor(),
+                    Some(StageKind::Open) => {
+                        in_play = true;
+                        has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
+                    }
+                    _ => {}
+                }
             }
         }
         if (cfg.exclude_with_open_deal && in_play) || has_call_task {

@@ -59,6 +59,31 @@ pub struct Facts {
     pub duplicate_companies: Vec<Vec<Id>>,
     pub margin_field: Option<Id>,
     pub default_margin_percent: u32,
+    /// The latest stage move of any deal. For an as-of at or after it every
+    /// deal stands in its current stage, and the reports take the fast path
+    /// through [`Facts::open_deals`] and [`Facts::companies_now`].
+    pub deals_settled_at: Option<Instant>,
+    /// Rows of the deals whose current stage is open.
+    pub open_deals: Vec<u32>,
+    /// Per company, its deals as they stand now.
+    pub companies_now: HashMap<Id, CompanyNow>,
+}
+
+/// A company's deals in their current stages (valid for an as-of at or after `deals_settled_at`).
+#[derive(Clone, Debug, Default)]
+pub struct CompanyNow {
+    pub won_revenue: i64,
+    /// Rows of its open deals.
+    pub open_deals: Vec<u32>,
+    /// Creation instants of its deals, sorted.
+    pub created: Vec<Instant>,
+}
+
+impl Facts {
+    /// True when `as_of` sees every deal in its current stage.
+    pub fn settled(&self, as_of: Instant) -> bool {
+        self.deals_settled_at.is_none_or(|t| as_of >= t)
+    }
 }
 
 /// Finds the custom field a config value names: an id ("512345") or an exact name (case-insensitive).
@@ -80,90 +105,34 @@ pub fn resolve_field(ws: &Workspace, entity: EntityKind, name_or_id: &str) -> Op
 }
 
 impl Facts {
+    /// Builds the index; its four independent parts (deals, tasks, activities,
+    /// duplicate companies) are built on parallel threads.
     pub fn build(ws: &Workspace, config: &Config) -> Facts {
         let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
         let default_margin_percent = config.reports.default_margin_percent;
-
-        let mut won = Vec::new();
-        let mut deals_by_company: HashMap<Id, Vec<u32>> = HashMap::default();
-        for (row, deal) in ws.deals.iter().enumerate() {
-            if let Some(company) = deal.company_id {
-                deals_by_company.entry(company).or_default().push(row as u32);
+        std::thread::scope(|scope| {
+            let tasks = scope.spawn(|| tasks_by_entity(ws));
+            let activities = scope.spawn(|| activity_indexes(ws));
+            let duplicates = scope.spawn(|| duplicate_companies(ws));
+            let deals = deal_indexes(ws, margin_field, default_margin_percent);
+            let (calls_out, comms_by_company, calls_by_company, comms_by_deal) = activities.join().expect("index thread");
+            Facts {
+                version: ws.version,
+                won: deals.won,
+                calls_out,
+                tasks_by_entity: tasks.join().expect("index thread"),
+                deals_by_company: deals.by_company,
+                comms_by_company,
+                calls_by_company,
+                comms_by_deal,
+                duplicate_companies: duplicates.join().expect("index thread"),
+                margin_field,
+                default_margin_percent,
+                deals_settled_at: deals.settled_at,
+                open_deals: deals.open,
+                companies_now: deals.companies_now,
             }
-            let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
-            won_events(ws, deal, |at, until| {
-                won.push(WonEvent {
-                    at,
-                    until,
-                    deal_id: deal.id,
-                    manager_id: deal.responsible_id,
-                    amount: deal.amount,
-                    margin,
-                    margin_estimated: estimated,
-                })
-            });
-        }
-        won.sort_by_key(|e| (e.at, e.deal_id));
-
-        let mut tasks_by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::default();
-        for (row, task) in ws.tasks.iter().enumerate() {
-            if let Some(entity) = task.entity {
-                tasks_by_entity.entry(entity).or_default().push(row as u32);
-            }
-        }
-
-        let mut calls_out = Vec::new();
-        let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
-        let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
-        let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
-        for a in ws.activities.iter() {
-            if a.kind == ActivityKind::CallOut && a.connected {
-                calls_out.push(CallEvent {
-                    at: a.at,
-                    manager_id: a.manager_id,
-                });
-            }
-            if !a.kind.is_communication() {
-                continue;
-            }
-            let company = match a.entity {
-                Some(EntityRef::Company(id)) => Some(id),
-                Some(EntityRef::Deal(id)) => {
-                    comms_by_deal.entry(id).or_default().push(a.at);
-                    ws.deals.get(id).and_then(|d| d.company_id)
-                }
-                Some(EntityRef::Contact(id)) => ws.contacts.get(id).and_then(|c| c.company_ids.first().copied()),
-                None => None,
-            };
-            if let Some(company) = company {
-                comms_by_company.entry(company).or_default().push(a.at);
-                if a.kind.is_call() {
-                    calls_by_company.entry(company).or_default().push(a.at);
-                }
-            }
-        }
-        calls_out.sort_by_key(|c| c.at);
-        for list in comms_by_company
-            .values_mut()
-            .chain(calls_by_company.values_mut())
-            .chain(comms_by_deal.values_mut())
-        {
-            list.sort_unstable();
-        }
-
-        Facts {
-            duplicate_companies: duplicate_companies(ws),
-            version: ws.version,
-            won,
-            calls_out,
-            tasks_by_entity,
-            deals_by_company,
-            comms_by_company,
-            calls_by_company,
-            comms_by_deal,
-            margin_field,
-            default_margin_percent,
-        }
+        })
     }
 
     /// Won events with `from <= at < to` that still count at `as_of`.
@@ -178,6 +147,119 @@ impl Facts {
         let end = self.calls_out.partition_point(|e| e.at < to);
         &self.calls_out[start..end]
     }
+}
+
+struct DealIndexes {
+    won: Vec<WonEvent>,
+    by_company: HashMap<Id, Vec<u32>>,
+    settled_at: Option<Instant>,
+    open: Vec<u32>,
+    companies_now: HashMap<Id, CompanyNow>,
+}
+
+fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent: u32) -> DealIndexes {
+    let mut out = DealIndexes {
+        won: Vec::new(),
+        by_company: HashMap::default(),
+        settled_at: None,
+        open: Vec::new(),
+        companies_now: HashMap::default(),
+    };
+    for (row, deal) in ws.deals.iter().enumerate() {
+        let last_move = deal.history.last().map_or(deal.created_at, |m| m.at);
+        out.settled_at = out.settled_at.max(Some(last_move));
+        let kind = ws.stage_kind(deal.pipeline_id, deal.stage_id);
+        if kind == Some(StageKind::Open) {
+            out.open.push(row as u32);
+        }
+        if let Some(company) = deal.company_id {
+            out.by_company.entry(company).or_default().push(row as u32);
+            let now = out.companies_now.entry(company).or_default();
+            now.created.push(deal.created_at);
+            match kind {
+                Some(StageKind::Won) => now.won_revenue += deal.amount.minor(),
+                Some(StageKind::Open) => now.open_deals.push(row as u32),
+                _ => {}
+            }
+        }
+        let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
+        won_events(ws, deal, |at, until| {
+            out.won.push(WonEvent {
+                at,
+                until,
+                deal_id: deal.id,
+                manager_id: deal.responsible_id,
+                amount: deal.amount,
+                margin,
+                margin_estimated: estimated,
+            })
+        });
+    }
+    out.won.sort_by_key(|e| (e.at, e.deal_id));
+    for now in out.companies_now.values_mut() {
+        now.created.sort_unstable();
+    }
+    out
+}
+
+fn tasks_by_entity(ws: &Workspace) -> HashMap<EntityRef, Vec<u32>> {
+    let mut by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::default();
+    for (row, task) in ws.tasks.iter().enumerate() {
+        if let Some(entity) = task.entity {
+            by_entity.entry(entity).or_default().push(row as u32);
+        }
+    }
+    by_entity
+}
+
+type ActivityIndexes = (
+    Vec<CallEvent>,
+    HashMap<Id, Vec<Instant>>,
+    HashMap<Id, Vec<Instant>>,
+    HashMap<Id, Vec<Instant>>,
+);
+
+/// Connected outgoing calls in time order, and communications by company (calls apart) and by deal.
+fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
+    let mut calls_out = Vec::new();
+    let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
+    let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
+    let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
+    for a in ws.activities.iter() {
+        if a.kind == ActivityKind::CallOut && a.connected {
+            calls_out.push(CallEvent {
+                at: a.at,
+                manager_id: a.manager_id,
+            });
+        }
+        if !a.kind.is_communication() {
+            continue;
+        }
+        let company = match a.entity {
+            Some(EntityRef::Company(id)) => Some(id),
+            Some(EntityRef::Deal(id)) => {
+                comms_by_deal.entry(id).or_default().push(a.at);
+                ws.deals.get(id).and_then(|d| d.company_id)
+            }
+            Some(EntityRef::Contact(id)) => ws.contacts.get(id).and_then(|c| c.company_ids.first().copied()),
+            None => None,
+        };
+        if let Some(company) = company {
+            comms_by_company.entry(company).or_default().push(a.at);
+            if a.kind.is_call() {
+                calls_by_company.entry(company).or_default().push(a.at);
+            }
+        }
+    }
+    calls_out.sort_by_key(|c| c.at);
+    for list in comms_by_company
+        .values_mut()
+        .chain(calls_by_company.values_mut())
+        .chain(comms_by_deal.values_mut())
+    {
+        list.sort_unstable();
+    }
+    (calls_out, comms_by_company, calls_by_company, comms_by_deal)
 }
 
 /// Companies that look like one: the same tax id, or the same name once the

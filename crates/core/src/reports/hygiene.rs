@@ -239,7 +239,14 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     }
 
     let stale_cutoff = as_of - chrono::Duration::days(cfg.stale_days as i64);
-    for deal in ctx.ws.deals.iter() {
+    // Live (every deal in its current stage): only the open ones need a look.
+    let all = ctx.ws.deals.as_slice();
+    let deals: Box<dyn Iterator<Item = &crate::model::Deal>> = if ctx.facts.settled(as_of) {
+        Box::new(ctx.facts.open_deals.iter().map(|&row| &all[row as usize]))
+    } else {
+        Box::new(all.iter())
+    };
+    for deal in deals {
         let Some((pipeline_id, stage_id)) = stage_at(deal, as_of) else {
             continue;
         };
