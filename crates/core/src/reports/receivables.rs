@@ -83,6 +83,10 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
     let mut due_soon = Vec::new();
     let mut without_due_date = Vec::new();
     for p in ctx.ws.payments.iter() {
+        // Payments due later than the "soon" window are in no list: skip before naming them.
+        if p.due_date.is_some_and(|due| due > soon_end) {
+            continue;
+        }
         let Some(row) = payment_row(ctx, &links, p, today) else { continue };
         if params.manager.is_some() && row.manager_id != params.manager {
             continue;
