@@ -11,7 +11,6 @@ use tsifra_core::Instant;
 
 use crate::asof::AsOf;
 use crate::state::AppState;
-use crate::summary::WorkspaceSummary;
 
 /// `GET /api/health`.
 #[derive(Debug, Serialize)]
@@ -67,10 +66,7 @@ pub async fn health(State(state): State<AppState>, as_of: AsOf) -> Json<Health> 
 }
 
 pub async fn workspace(State(state): State<AppState>, as_of: AsOf) -> Json<WorkspaceInfo> {
-    let summary = {
-        let ws = state.workspace().await;
-        WorkspaceSummary::of(&ws, state.calendar())
-    };
+    let summary = state.summary().await;
     Json(WorkspaceInfo {
         account: summary.account.clone(),
         workspace_version: summary.version,

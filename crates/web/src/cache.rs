@@ -49,9 +49,40 @@ impl<K: CacheKey, V: Clone> Memo<K, V> {
         Fut: Future<Output = Result<V, E>>,
     {
         let cell = self.cell(&key);
-        let value = cell.get_or_try_init(init).await?.clone();
-        self.landed(&key);
-        Ok(value)
+        match cell.get_or_try_init(init).await {
+            Ok(value) => {
+                let value = value.clone();
+                self.landed(&key);
+                Ok(value)
+            }
+            Err(e) => {
+                // Nothing was kept: drop the empty entry, so it does not read as "being computed".
+                let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+                if entries.map.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell) && !c.initialized()) {
+                    entries.map.remove(&key);
+                    entries.order.retain(|k| k != &key);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `key` is being computed right now (asked for, not there yet).
+    pub fn in_flight(&self, key: &K) -> bool {
+        let entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        entries.map.get(key).is_some_and(|cell| !cell.initialized())
+    }
+
+    /// The computed value of the highest-ranked key `like` accepts: an older copy
+    /// of a page to show while its new one is being made.
+    pub fn newest<R: Ord>(&self, like: impl Fn(&K) -> bool, rank: impl Fn(&K) -> R) -> Option<V> {
+        let entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .map
+            .iter()
+            .filter(|(k, cell)| like(k) && cell.initialized())
+            .max_by_key(|(k, _)| rank(k))
+            .and_then(|(_, cell)| cell.get().cloned())
     }
 
     /// The value for `key` if it is already computed.
@@ -144,6 +175,9 @@ mod tests {
         memo.get_or_try_init(K(4, 9), || async { Ok::<_, ()>(49) }).await.unwrap();
         assert_eq!(memo.peek(&K(4, 0)), None, "superseded");
         assert_eq!(memo.get_or_try_init(K(7, 0), || async { Err::<u32, _>("no") }).await, Err("no"));
+        assert!(!memo.in_flight(&K(7, 0)), "a failure leaves nothing behind");
         assert_eq!(memo.get_or_try_init(K(7, 0), || async { Ok::<_, &str>(70) }).await, Ok(70));
+        assert_eq!(memo.newest(|k| k.0 >= 4, |k| (k.0, k.1)), Some(70));
+        assert_eq!(memo.newest(|k| k.0 == 99, |k| k.1), None);
     }
 }

@@ -175,7 +175,8 @@ pub fn trend(aria_label: &str, points: &[(String, i64)], value_text: impl Fn(i64
         out.push_str("</svg>");
         return out;
     }
-    let lo = points.iter().map(|p| p.1).min().unwrap_or(0);
+    // From zero: a count that fell from 522 to 425 must not look like it fell to nothing.
+    let lo = points.iter().map(|p| p.1).min().unwrap_or(0).min(0);
     let hi = points.iter().map(|p| p.1).max().unwrap_or(0);
     let span = (hi - lo).max(1) as f64;
     let step = if points.len() > 1 {
@@ -330,7 +331,9 @@ mod tests {
         let flat = trend("t", &[("1".into(), 5), ("2".into(), 5)], |v| v.to_string());
         assert!(!flat.contains("NaN"), "{flat}");
         let one = trend("t", &[("1".into(), 5)], |v| v.to_string());
-        assert!(one.contains("points=\"300.0,97.5\""), "{one}");
+        assert!(one.contains("points=\"300.0,30.0\""), "{one}");
+        let zero = trend("t", &[("1".into(), 0), ("2".into(), 0)], |v| v.to_string());
+        assert!(zero.contains("points=\"10.0,97.5 590.0,97.5\""), "{zero}");
         let cols = columns(
             "aging",
             &[Column {

@@ -163,7 +163,7 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
             ),
             markup: charts::bar_list(vc.t("web.fig.fact_and_plan"), &bars),
             wide: true,
-            note: None,
+            note: (!vc.tv).then(|| vc.t("web.fig.plan_legend").to_string()),
         });
     }
     (kpis, figures)

@@ -30,6 +30,7 @@ pub mod summary;
 pub mod texts;
 pub mod trend;
 pub mod view;
+pub mod warm;
 
 use std::future::Future;
 use std::time::Duration;
@@ -47,6 +48,7 @@ use tracing::Level;
 pub use asof::{AsOf, AsOfError, parse_as_of};
 pub use error::AppError;
 pub use state::{AppState, Clock, system_clock};
+pub use warm::warm_up;
 
 /// How long `serve` waits for open requests after the shutdown signal before returning anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -101,6 +103,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The boards are made in the background while the server already answers.
+    tokio::spawn(warm_up(state.clone()));
     serve_router(listener, app(state), shutdown).await
 }
 

@@ -1,8 +1,16 @@
 //! Rendered pages kept per (page and its options, as-of, workspace version):
 //! a TV wall or a hundred browsers asking for a board within the same minute
 //! get the bytes rendered once, so answering costs a lookup, not a render.
+//!
+//! When a sync lands (a new version) or the minute turns, the page is made
+//! again; on a million deals that takes seconds. Meanwhile the last copy is
+//! served (its "as of" stamp says how old it is) unless the new one is ready
+//! within [`FRESH_WAIT`], so nobody stares at a spinner and a wall of TVs does
+//! not queue behind one computation. The JSON API never does this: it answers
+//! exactly for the instant asked.
 
 use std::future::Future;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
@@ -14,6 +22,9 @@ use crate::cache::{CacheKey, Memo};
 use crate::error::AppError;
 use crate::reports::effective_as_of;
 use crate::state::AppState;
+
+/// How long a request waits for a page being remade before it gets the previous copy.
+pub const FRESH_WAIT: Duration = Duration::from_millis(40);
 
 /// Pages kept at once. A rendered board is tens of kilobytes; live views keep only their latest minute.
 pub const MAX_PAGES: usize = 256;
@@ -59,8 +70,8 @@ pub enum Kind {
 /// The page for `what`, rendered by `render` unless this minute's copy exists.
 pub async fn cached<F, Fut>(state: &AppState, what: String, as_of: &AsOf, kind: Kind, render: F) -> Result<Response, AppError>
 where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<String, AppError>>,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AppError>> + Send + 'static,
 {
     Ok(respond(cached_bytes(state, what, as_of, render).await?, kind))
 }
@@ -68,15 +79,38 @@ where
 /// [`cached`] without the response around it, for pages made of cached pieces (the TV).
 pub async fn cached_bytes<F, Fut>(state: &AppState, what: String, as_of: &AsOf, render: F) -> Result<Bytes, AppError>
 where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<String, AppError>>,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AppError>> + Send + 'static,
 {
     let version = state.version().await;
     let key = PageKey::new(what, as_of, version);
-    state
-        .pages()
-        .get_or_try_init(key, || async { render().await.map(Bytes::from) })
-        .await
+    let pages = state.pages();
+    if let Some(page) = pages.peek(&key) {
+        return Ok(page);
+    }
+    let previous = pages.newest(|k| k.what == key.what && k.requested == key.requested, |k| (k.version, k.as_of));
+    let Some(previous) = previous else {
+        // Nothing to show yet: wait for it (with everyone else asking, once).
+        return pages.get_or_try_init(key, || async { render().await.map(Bytes::from) }).await;
+    };
+    if pages.in_flight(&key) {
+        return Ok(previous);
+    }
+    let making = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            state
+                .pages()
+                .get_or_try_init(key, || async { render().await.map(Bytes::from) })
+                .await
+        })
+    };
+    match tokio::time::timeout(FRESH_WAIT, making).await {
+        Ok(Ok(made)) => made,
+        Ok(Err(e)) => Err(AppError::Internal(format!("rendering a page failed: {e}"))),
+        // Still being made, in the background: the previous copy for now.
+        Err(_) => Ok(previous),
+    }
 }
 
 /// A cached body as a response.

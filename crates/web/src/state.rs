@@ -34,6 +34,7 @@ struct Inner {
     reports: crate::reports::ReportCache,
     pages: crate::pagecache::PageCache,
     trend: crate::trend::TrendCache,
+    summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
 }
 
 impl AppState {
@@ -55,6 +56,7 @@ impl AppState {
                 reports: crate::reports::ReportCache::default(),
                 pages: crate::pagecache::PageCache::new(crate::pagecache::MAX_PAGES),
                 trend: crate::trend::TrendCache::new(4),
+                summary: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -90,6 +92,20 @@ impl AppState {
     /// The hygiene trend's past days, kept per workspace version.
     pub(crate) fn trend_cache(&self) -> &crate::trend::TrendCache {
         &self.inner.trend
+    }
+
+    /// What the workspace holds (record counts, the days its deals span), kept per version.
+    pub async fn summary(&self) -> Arc<crate::summary::WorkspaceSummary> {
+        let ws = self.workspace().await;
+        let mut slot = self.inner.summary.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(s) if s.version == ws.version => s.clone(),
+            _ => {
+                let fresh = Arc::new(crate::summary::WorkspaceSummary::of(&ws, &self.inner.calendar));
+                *slot = Some(fresh.clone());
+                fresh
+            }
+        }
     }
 
     /// The workspace version now (bumped by every applied batch).

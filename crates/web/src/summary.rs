@@ -66,7 +66,8 @@ pub struct WorkspaceSummary {
 }
 
 impl WorkspaceSummary {
-    /// One pass over the deals; cheap next to rendering, so it is not cached.
+    /// One pass over the deals: tens of milliseconds on a million, so the server
+    /// keeps it per workspace version ([`crate::AppState::summary`]).
     pub fn of(ws: &Workspace, calendar: &BusinessCalendar) -> WorkspaceSummary {
         let entity_counts = ws.counts();
         let counts = Counted::ORDER

@@ -106,6 +106,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("web.kpi.debtors", "должников: {n}", "{n} debtors"),
     ("web.fig.fact_and_plan", "факт и план по менеджерам", "fact and plan by manager"),
+    (
+        "web.fig.plan_legend",
+        "Черта — план месяца. Цвет — темп: зелёный успевает к плану, жёлтый близко, красный отстаёт, синий — плана нет.",
+        "The tick is the month's plan. Colour is the pace: green on track, yellow close, red behind, blue no plan.",
+    ),
     ("web.fig.podium", "Лучшие в этом месяце", "This month's top three"),
     ("web.fig.ranking", "Все менеджеры", "Every manager"),
     ("web.fig.trend", "Нарушения по дням, {days} дн.", "Violations per day, {days} days"),

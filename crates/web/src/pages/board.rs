@@ -101,7 +101,11 @@ pub async fn board(
         query.metric.as_deref().unwrap_or(""),
         query.sort.as_deref().unwrap_or("")
     );
-    pagecache::cached(&state, what, &as_of, Kind::Html, || render(&state, board, &query, &as_of, page)).await
+    let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
+    pagecache::cached(&state, what, &as_of, Kind::Html, move || async move {
+        render(&st, board, &q, &at, page).await
+    })
+    .await
 }
 
 /// The manager a query names (validated by the report), and the filter's choices.

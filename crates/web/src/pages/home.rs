@@ -94,10 +94,6 @@ impl HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, as_of: AsOf) -> Result<Html<String>, AppError> {
-    // Summarise under the read lock, render after releasing it.
-    let summary = {
-        let ws = state.workspace().await;
-        WorkspaceSummary::of(&ws, state.calendar())
-    };
+    let summary = state.summary().await;
     render(&HomePage::new(&state, &summary, &as_of))
 }

@@ -46,7 +46,8 @@ pub async fn owner(State(state): State<AppState>, as_of: AsOf, Query(query): Que
         query.manager.as_deref().unwrap_or(""),
         query.metric.as_deref().unwrap_or("")
     );
-    pagecache::cached(&state, what, &as_of, Kind::Html, || render(&state, &query, &as_of)).await
+    let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
+    pagecache::cached(&state, what, &as_of, Kind::Html, move || async move { render(&st, &q, &at).await }).await
 }
 
 async fn render(state: &AppState, query: &OwnerQuery, as_of: &AsOf) -> Result<String, AppError> {

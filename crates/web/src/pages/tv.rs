@@ -198,7 +198,8 @@ pub async fn slide(
 
 async fn slide_bytes(state: &AppState, slug: &'static str, manager: &str, as_of: &AsOf) -> Result<axum::body::Bytes, AppError> {
     let what = format!("slide\u{1}{slug}\u{1}{manager}");
-    pagecache::cached_bytes(state, what, as_of, || render_slide(state, slug, manager, as_of)).await
+    let (st, who, at) = (state.clone(), manager.to_string(), as_of.clone());
+    pagecache::cached_bytes(state, what, as_of, move || async move { render_slide(&st, slug, &who, &at).await }).await
 }
 
 async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of: &AsOf) -> Result<String, AppError> {

@@ -220,3 +220,16 @@ pub async fn get_bytes(state: &AppState, uri: &str) -> (StatusCode, Vec<u8>) {
     let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     (status, body.to_vec())
 }
+
+/// The page at `uri` once `ready` holds for it: after a batch lands, pages are
+/// remade in the background while the previous copy is served.
+pub async fn eventually(state: &AppState, uri: &str, ready: impl Fn(&str) -> bool) -> String {
+    for _ in 0..500 {
+        let body = get(state, uri).await.body;
+        if ready(&body) {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{uri} never became ready");
+}
