@@ -59,6 +59,7 @@ test('every page fits a phone without horizontal scroll', async () => {
 });
 
 test('it installs as a web app and its service worker shows a push', async () => {
+  await context.grantPermissions(['notifications'], { origin: BASE });
   const page = await openPage(context);
   await page.goto(`${BASE}/owner`);
   const manifestUrl = await page.locator('link[rel="manifest"]').getAttribute('href');
@@ -78,7 +79,6 @@ test('it installs as a web app and its service worker shows a push', async () =>
   assert.equal(state.state, 'activated');
 
   // A push as the browser would deliver it, through DevTools (no push service offline).
-  await context.grantPermissions(['notifications'], { origin: BASE });
   const cdp = await context.newCDPSession(page);
   const registrationId = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no service worker registration seen')), 10000);
@@ -88,20 +88,24 @@ test('it installs as a web app and its service worker shows a push', async () =>
     });
     cdp.send('ServiceWorker.enable').catch(reject);
   });
-  await cdp.send('ServiceWorker.deliverPushMessage', {
-    origin: BASE,
-    registrationId,
-    data: JSON.stringify({ title: 'План дня выполнен на 80 %', body: 'Весь отдел', tag: 'e2e' }),
-  });
-  const titles = await page.evaluate(async () => {
-    const registration = await navigator.serviceWorker.ready;
-    for (let i = 0; i < 50; i++) {
-      const shown = await registration.getNotifications({ tag: 'e2e' });
-      if (shown.length) return shown.map((n) => n.title);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return [];
-  });
+  // A busy machine may wake the worker slowly: deliver again if nothing showed.
+  let titles = [];
+  for (let attempt = 0; attempt < 3 && titles.length === 0; attempt++) {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: BASE,
+      registrationId,
+      data: JSON.stringify({ title: 'План дня выполнен на 80 %', body: 'Весь отдел', tag: 'e2e' }),
+    });
+    titles = await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      for (let i = 0; i < 50; i++) {
+        const shown = await registration.getNotifications({ tag: 'e2e' });
+        if (shown.length) return shown.map((n) => n.title);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return [];
+    });
+  }
   assert.deepEqual(titles, ['План дня выполнен на 80 %']);
   assert.deepEqual(page.problems, []);
   await page.close();

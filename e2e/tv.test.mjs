@@ -45,6 +45,29 @@ test('the TV shows the first board full-screen with a clock and the data stamp',
   await page.close();
 });
 
+test('every board fits a TV screen, nothing cut off', async () => {
+  const page = await openPage(context);
+  for (const board of ['plan-fact', 'leaderboard', 'hygiene', 'call-priority', 'receivables', 'owner']) {
+    for (const [width, height] of [[1920, 1080], [1280, 720]]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(tvUrl(`boards=${board}`));
+      const overflow = await page.evaluate(() => {
+        const slide = document.querySelector('.slide.active').getBoundingClientRect();
+        let worst = 0;
+        for (const e of document.querySelectorAll('.slide.active .bar-row, .slide.active .kpi, .slide.active .next-calls li, .slide.active svg.chart')) {
+          worst = Math.max(worst, e.getBoundingClientRect().bottom - slide.bottom, e.getBoundingClientRect().right - slide.right);
+        }
+        return Math.round(worst);
+      });
+      assert.ok(overflow <= 0, `${board} at ${width}x${height}: cut off by ${overflow}px`);
+    }
+    await shot(page, `tv-${board}`);
+  }
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('the rotation advances and refreshes in place without reloading', async () => {
   const page = await openPage(context);
   const fragments = [];
@@ -96,7 +119,9 @@ test('hundreds of fast cycles leave the heap, the DOM and the listeners flat', a
   assert.ok(end.refreshed - start.refreshed >= 300, 'the slides were refreshed all along');
   assert.equal(end.failed, 0);
   assert.equal(end.elements, start.elements, 'the same elements after every swap');
-  assert.ok(end.nodes <= start.nodes * 1.1 + 100, `DOM nodes ${start.nodes} -> ${end.nodes}`);
+  // Blink counts nodes awaiting its own collector too, so the count wobbles by a few hundred;
+  // a leak would add a slide's worth (hundreds of nodes) on each of the ~2000 refreshes.
+  assert.ok(end.nodes <= start.nodes * 1.3 + 200, `DOM nodes ${start.nodes} -> ${end.nodes}`);
   assert.ok(end.listeners <= start.listeners, `listeners ${start.listeners} -> ${end.listeners}`);
   assert.ok(end.heap <= start.heap * 1.25 + 512 * 1024, `JS heap ${start.heap} -> ${end.heap}`);
   assert.equal(end.documents, start.documents, 'no frames or documents pile up');

@@ -42,14 +42,16 @@ if [ ! -x "$bin" ]; then
 fi
 [ -x "$bin" ] || fail "no binary at $bin"
 
-work="$(mktemp -d)"
+work="$root/target/e2e"   # a fixed path: the home page shows it, and the screenshots stay stable
+rm -rf "$work"
+mkdir -p "$work"
 server_pid=""
 cleanup() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  rm -rf "$work/demo"
 }
 trap cleanup EXIT
 

@@ -81,10 +81,12 @@ const BAR_SPAN: f64 = 1000.0;
 pub fn bar_list(aria_label: &str, bars: &[Bar]) -> String {
     let max = bars.iter().flat_map(|b| [b.value, b.target.unwrap_or(0)]).max().unwrap_or(0).max(1) as f64;
     let x = |v: i64| (v.max(0) as f64 / max * BAR_SPAN).clamp(0.0, BAR_SPAN);
-    // `--rows`: a two-column list (the TV) reads down the first column, then the second.
+    // `--n` and `--rows` (the rows of a two-column list): the TV sizes the rows to fit
+    // the screen, and a two-column list reads down the first column, then the second.
     let mut out = format!(
-        "<div class=\"barlist\" role=\"list\" aria-label=\"{}\" style=\"--rows:{}\">",
+        "<div class=\"barlist\" role=\"list\" aria-label=\"{}\" style=\"--n:{};--rows:{}\">",
         esc(aria_label),
+        bars.len().max(1),
         bars.len().div_ceil(2).max(1)
     );
     for bar in bars {

@@ -174,6 +174,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     match r.rows.first() {
         Some(leader) => kpis.push(
             Kpi::new("leader", vc.t("web.kpi.leader"), vc.name(&leader.manager), leader.value)
+                .textual()
                 .detail(format!(
                     "{} · {} {}",
                     vc.value(r.metric, leader.value),
@@ -186,11 +187,9 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     }
     if let Some(w) = &r.last_month_winner {
         kpis.push(
-            Kpi::new("last_winner", vc.t("leaderboard.last_winner"), vc.name(&w.manager), w.value).detail(format!(
-                "{} · {}",
-                r.last_month.key(),
-                vc.value(r.metric, w.value)
-            )),
+            Kpi::new("last_winner", vc.t("leaderboard.last_winner"), vc.name(&w.manager), w.value)
+                .textual()
+                .detail(format!("{} · {}", r.last_month.key(), vc.value(r.metric, w.value))),
         );
     }
     let places: Vec<Place> = r

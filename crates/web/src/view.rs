@@ -24,6 +24,8 @@ pub struct Kpi {
     pub progress: Option<f64>,
     pub tone: Tone,
     pub href: Option<String>,
+    /// The value is words (a name), set smaller than a number.
+    pub textual: bool,
 }
 
 impl Kpi {
@@ -37,7 +39,12 @@ impl Kpi {
             progress: None,
             tone: Tone::Neutral,
             href: None,
+            textual: false,
         }
+    }
+    pub fn textual(mut self) -> Kpi {
+        self.textual = true;
+        self
     }
     pub fn detail(mut self, detail: impl Into<String>) -> Kpi {
         self.detail = Some(detail.into());

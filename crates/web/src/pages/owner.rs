@@ -171,6 +171,7 @@ pub async fn owner_figures(
                 crate::view::short_name(&leader.manager),
                 leader.value,
             )
+            .textual()
             .detail(crate::view::metric_compact(lang, &currency, metric, leader.value))
             .tone(crate::charts::Tone::Good),
             None => Kpi::new("leader", t(lang, "web.kpi.leader"), "—", 0),
