@@ -91,6 +91,17 @@ impl<K: CacheKey, V: Clone> Memo<K, V> {
         entries.map.get(key).and_then(|cell| cell.get().cloned())
     }
 
+    /// The keys whose values are computed.
+    pub fn keys(&self) -> Vec<K> {
+        let entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .map
+            .iter()
+            .filter(|(_, cell)| cell.initialized())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).map.len()
     }

@@ -12,6 +12,10 @@
 //! tsifra_web::serve(listener, state, tsifra_web::shutdown_signal()).await
 //! # }
 //! ```
+//!
+//! `serve` also spawns [`keep_warm`] (the boards made right after start, each
+//! minute's live reports before it turns); a caller of [`serve_router`] spawns
+//! it itself: `tokio::spawn(tsifra_web::keep_warm(state.clone()))`.
 
 pub mod api;
 pub mod asof;
@@ -48,7 +52,7 @@ use tracing::Level;
 pub use asof::{AsOf, AsOfError, parse_as_of};
 pub use error::AppError;
 pub use state::{AppState, Clock, system_clock};
-pub use warm::warm_up;
+pub use warm::{keep_warm, warm_up};
 
 /// How long `serve` waits for open requests after the shutdown signal before returning anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -103,8 +107,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The boards are made in the background while the server already answers.
-    tokio::spawn(warm_up(state.clone()));
+    // The boards are made in the background while the server already answers,
+    // and each minute's live reports just before the minute turns.
+    tokio::spawn(keep_warm(state.clone()));
     serve_router(listener, app(state), shutdown).await
 }
 

@@ -43,10 +43,12 @@ struct Key {
 
 impl CacheKey for Key {
     fn supersedes(&self, older: &Key) -> bool {
+        // A live view keeps its previous minute: the next minute's is made ahead of
+        // time ([`prepare_next_minute`]) while this minute's is still being asked for.
         self.version > older.version
             || (self.live
                 && older.live
-                && self.as_of > older.as_of
+                && self.as_of - older.as_of >= TimeDelta::minutes(2)
                 && (self.id, self.manager, self.metric, &self.sort) == (older.id, older.manager, older.metric, &older.sort))
     }
 }
@@ -215,8 +217,23 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         version,
         live,
     };
-    let cache = state.report_cache();
-    cache
+    cached_report(state, key).await
+}
+
+/// The report for `key`, computed unless it is cached (or being computed).
+async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppError> {
+    let Key {
+        id,
+        manager,
+        metric,
+        ref sort,
+        as_of,
+        live,
+        ..
+    } = key;
+    let sort = sort.clone();
+    state
+        .report_cache()
         .reports
         .get_or_try_init(key, || async {
             let ws = state.workspace().await;
@@ -241,6 +258,30 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
             .map_err(|e| AppError::Internal(format!("report task failed: {e}")))
         })
         .await
+}
+
+/// Computes, ahead of time, the live views asked for in the minute before `next`
+/// for the minute starting at `next`: on a million deals a report takes up to a
+/// second, and at the turn of the minute every open board and API client would
+/// otherwise wait for it. Returns how many were made.
+pub async fn prepare_next_minute(state: &AppState, next: Instant) -> usize {
+    let version = state.version().await;
+    let previous = next - TimeDelta::minutes(1);
+    let keys: Vec<Key> = state
+        .report_cache()
+        .reports
+        .keys()
+        .into_iter()
+        .filter(|k| k.live && k.version == version && k.as_of == previous)
+        .collect();
+    let mut made = 0;
+    for key in keys {
+        let key = Key { as_of: next, ..key };
+        if cached_report(state, key).await.is_ok() {
+            made += 1;
+        }
+    }
+    made
 }
 
 /// Query of `/api/reports/{id}`: the report options, and `limit` to cut long lists.

@@ -128,3 +128,27 @@ async fn a_landed_batch_is_seen_by_the_next_request() {
     let total = |v: &serde_json::Value| v["periods"][2]["total"]["fact"].as_i64().unwrap();
     assert_eq!(total(&after), total(&before) + 1);
 }
+
+#[tokio::test]
+async fn the_next_minutes_live_reports_are_made_before_it_turns() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let (config, ws) = demo();
+    let clock = Arc::new(AtomicI64::new(utc("2026-11-20T12:00:30Z").timestamp()));
+    let reading = clock.clone();
+    let state = AppState::with_clock(
+        config,
+        ws,
+        "/tmp",
+        Arc::new(move || chrono::DateTime::from_timestamp(reading.load(Ordering::SeqCst), 0).unwrap()),
+    );
+    let first = get(&state, "/api/reports/plan-fact").await.json();
+    assert_eq!(first["as_of"], "2026-11-20T12:00:30Z", "a live view is computed for the moment");
+    let made = tsifra_web::reports::prepare_next_minute(&state, utc("2026-11-20T12:01:00Z")).await;
+    assert_eq!(made, 1, "plan-fact was asked for this minute");
+    // This minute's copy is still there for the seconds left of it...
+    clock.store(utc("2026-11-20T12:00:50Z").timestamp(), Ordering::SeqCst);
+    assert_eq!(get(&state, "/api/reports/plan-fact").await.json()["as_of"], "2026-11-20T12:00:30Z");
+    // ...and the next minute's is ready when it turns.
+    clock.store(utc("2026-11-20T12:01:05Z").timestamp(), Ordering::SeqCst);
+    assert_eq!(get(&state, "/api/reports/plan-fact").await.json()["as_of"], "2026-11-20T12:01:00Z");
+}
