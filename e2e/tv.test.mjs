@@ -23,6 +23,8 @@ const tv = (page) => page.evaluate(() => ({ ...window.tsifraTv }));
 
 test('the TV shows the first board full-screen with a clock and the data stamp', async () => {
   const page = await openPage(context);
+  // The browser's clock at the server's frozen instant, so the screenshot does not change run to run.
+  await page.clock.setFixedTime(new Date('2026-11-20T12:00:00Z'));
   const response = await page.goto(tvUrl());
   assert.equal(response.status(), 200);
   await page.waitForLoadState('load');
@@ -31,7 +33,7 @@ test('the TV shows the first board full-screen with a clock and the data stamp',
   assert.equal(await active.getAttribute('data-slug'), 'plan-fact');
   const box = await active.boundingBox();
   assert.ok(box.width >= 1900 && box.height >= 900, `full screen: ${JSON.stringify(box)}`);
-  assert.match(await page.locator('#tv-clock').innerText(), /^\d{2}:\d{2}$/);
+  await page.waitForFunction(() => document.getElementById('tv-clock').textContent === '15:00');
   assert.match(await page.locator('#tv-as-of').innerText(), /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}/);
   // Large type: a headline figure is readable across a room (over 40 px on a 1080p screen).
   const size = await page.locator('.slide.active .kpi-value').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
@@ -86,6 +88,7 @@ test('the rotation advances and refreshes in place without reloading', async () 
   assert.ok(fragments.length >= 2, 'fragments fetched');
   assert.ok(fragments.every((u) => !TOKEN || u.includes(`token=${TOKEN}`)), 'refreshes carry the token');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'never reloaded');
+  assert.match(await page.locator('#tv-clock').innerText(), /^\d{2}:\d{2}$/, 'the clock ticks in the business zone');
   assert.equal(await page.locator('.slide').count(), 4);
   assert.equal(await page.locator('.slide.active').count(), 1, 'one slide at a time');
   assert.deepEqual(page.problems, []);

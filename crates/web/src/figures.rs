@@ -21,6 +21,9 @@ use crate::texts::{t, t_with};
 use crate::trend::TrendPoint;
 use crate::view::{Figure, Kpi, href, json_number, metric_compact, metric_value, percent_text, short_name};
 
+/// Rows of a bar list a TV shows per column.
+const TV_ROWS_PER_COLUMN: usize = 12;
+
 /// Who the figures are for and how they are written.
 pub struct ViewCtx<'a> {
     pub lang: Language,
@@ -48,6 +51,12 @@ impl ViewCtx<'_> {
 
     fn money(&self, minor: i64) -> String {
         self.value(Metric::Revenue, minor)
+    }
+
+    /// How many rows a bar list in `columns` columns shows: all on a page; on a TV
+    /// what stays readable across the room (the first ones: the leaders, the worst).
+    fn rows(&self, columns: usize) -> usize {
+        if self.tv { TV_ROWS_PER_COLUMN * columns } else { usize::MAX }
     }
 
     fn name(&self, name: &str) -> String {
@@ -140,6 +149,7 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
         let bars: Vec<Bar> = month
             .rows
             .iter()
+            .take(vc.rows(2))
             .map(|row| Bar {
                 label: vc.name(&row.manager),
                 href: vc.manager_href("/boards/plan-fact", row.manager_id),
@@ -214,6 +224,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
         let bars: Vec<Bar> = r
             .rows
             .iter()
+            .take(vc.rows(1))
             .map(|row| Bar {
                 label: format!("{}. {}", row.place, vc.name(&row.manager)),
                 href: None,
@@ -310,6 +321,7 @@ fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[TrendPoint]) -> (Vec<Kpi>, Vec<Fi
     let bars: Vec<Bar> = r
         .managers
         .iter()
+        .take(vc.rows(1))
         .map(|m| Bar {
             label: vc.name(&m.manager),
             href: vc.manager_href("/boards/hygiene", m.manager_id),
@@ -353,7 +365,7 @@ fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
     if vc.tv {
         // Who calls whom first: the top company of each manager.
         let mut list = String::from("<ol class=\"next-calls\">");
-        for m in &r.managers {
+        for m in r.managers.iter().take(vc.rows(1)) {
             if let Some(c) = m.companies.first() {
                 let _ = write!(
                     list,
