@@ -339,3 +339,13 @@ async fn warming_up_makes_every_board_without_errors() {
         assert_eq!(get(&state, board.path).await.status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn an_empty_workspace_still_shows_every_board_owner_and_tv() {
+    let state = crate::support::state(Language::En, tsifra_core::Workspace::default());
+    for path in BOARDS.iter().map(|b| b.path).chain(["/owner", "/tv", "/tv/slide/owner"]) {
+        let reply = get(&state, path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert!(!reply.body.contains("NaN"), "{path}");
+    }
+}
