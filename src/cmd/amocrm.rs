@@ -94,15 +94,21 @@ pub async fn dev(cmd: DevCommand, data_dir: &Path, config: Option<&Path>) -> Res
         ..FakeOptions::default()
     };
     let fake = start(ws, options).await?;
-    println!(
+    // Whoever reads this may stop reading (a script taking the snippet): the fake must keep serving.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "A fake amoCRM serves {} on http://{}/ (Ctrl-C to stop).",
         data_dir.display(),
         fake.addr()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "To sync from it, put this in another data dir's tsifra.toml and run `tsifra sync` there:\n\n{}",
         fake.config_snippet()
     );
+    let _ = out.flush();
+    drop(out);
     tsifra_web::shutdown_signal().await;
     fake.shutdown().await;
     Ok(())

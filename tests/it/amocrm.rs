@@ -54,7 +54,8 @@ fn demo_through_the_fake_amocrm_gives_the_same_reports() {
     let stdout = fake.stdout.take().unwrap();
     let _fake = Killed(fake);
     let mut snippet = String::new();
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if line.starts_with("[amocrm]") || !snippet.is_empty() {
             snippet.push_str(&line);
@@ -64,6 +65,8 @@ fn demo_through_the_fake_amocrm_gives_the_same_reports() {
             }
         }
     }
+    // Keep reading what the fake prints, so its stdout never sees a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let base_url = snippet
         .lines()
         .find_map(|l| l.strip_prefix("base_url = "))
