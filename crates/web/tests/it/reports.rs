@@ -152,3 +152,22 @@ async fn the_next_minutes_live_reports_are_made_before_it_turns() {
     clock.store(utc("2026-11-20T12:01:05Z").timestamp(), Ordering::SeqCst);
     assert_eq!(get(&state, "/api/reports/plan-fact").await.json()["as_of"], "2026-11-20T12:01:00Z");
 }
+
+#[tokio::test]
+async fn limit_cuts_long_lists_and_says_how_long_they_were() {
+    let (config, ws) = demo();
+    let state = AppState::with_clock(config, ws, "/tmp", Arc::new(|| utc(NOW)));
+    let full = get(&state, "/api/reports/hygiene").await.json();
+    let total = full["violations"].as_array().unwrap().len();
+    assert!(total > 5);
+    let cut = get(&state, "/api/reports/hygiene?limit=5").await.json();
+    assert_eq!(cut["violations"].as_array().unwrap().len(), 5);
+    assert_eq!(cut["violations"][0], full["violations"][0]);
+    assert_eq!(cut["truncated"]["violations"], total);
+    assert_eq!(cut["limit"], 5);
+    assert_eq!(cut["team"], full["team"], "the figures are the full report's");
+    assert!(full.get("truncated").is_none(), "without limit the shape is the CLI's");
+    let reply = get(&state, "/api/reports/hygiene?limit=lots").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json()["error"].as_str().unwrap().contains("limit"));
+}
