@@ -8,22 +8,21 @@ use tsifra_demo::DemoOptions;
 
 const ROWS: usize = 15;
 
-#[test]
-fn reports_on_the_demo() {
+/// The demo department with its field mapping, clock at 2026-11-20 15:00 in Moscow.
+fn demo(seed: u64, deals: usize) -> (Config, tsifra_core::BusinessCalendar, tsifra_core::Instant, tsifra_core::Workspace) {
     let config = Config {
         fields: tsifra_demo::field_mapping(),
         ..Config::default()
     };
     let calendar = config.calendar();
     let as_of = tsifra_web::parse_as_of("2026-11-20T15:00", &calendar).unwrap();
-    let ws = tsifra_demo::generate(
-        &DemoOptions {
-            seed: 7,
-            deals: 1_500,
-            as_of,
-        },
-        &calendar,
-    );
+    let ws = tsifra_demo::generate(&DemoOptions { seed, deals, as_of }, &calendar);
+    (config, calendar, as_of, ws)
+}
+
+#[test]
+fn reports_on_the_demo() {
+    let (config, calendar, as_of, ws) = demo(7, 1_500);
     let facts = Facts::build(&ws, &config);
     let ctx = Ctx {
         ws: &ws,
@@ -51,20 +50,7 @@ fn reports_on_the_demo() {
 /// The live fast path (every deal in its current stage) and the full scan agree.
 #[test]
 fn live_fast_path_equals_the_full_scan() {
-    let config = Config {
-        fields: tsifra_demo::field_mapping(),
-        ..Config::default()
-    };
-    let calendar = config.calendar();
-    let as_of = tsifra_web::parse_as_of("2026-11-20T15:00", &calendar).unwrap();
-    let ws = tsifra_demo::generate(
-        &DemoOptions {
-            seed: 9,
-            deals: 2_000,
-            as_of,
-        },
-        &calendar,
-    );
+    let (config, calendar, as_of, ws) = demo(9, 2_000);
     let fast = Facts::build(&ws, &config);
     assert!(fast.settled(as_of));
     let mut slow = fast.clone();
