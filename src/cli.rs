@@ -191,6 +191,9 @@ pub struct BenchArgs {
     /// Keep the generated store here instead of a temporary directory
     #[arg(long, value_name = "DIR")]
     pub keep_in: Option<PathBuf>,
+    /// Time only this report (repeat for more; default: every report)
+    #[arg(long = "report", value_name = "ID")]
+    pub reports: Vec<String>,
     /// Internal: measure loading in a fresh process (peak memory is then loading's alone)
     #[arg(long, hide = true)]
     pub load_only: bool,

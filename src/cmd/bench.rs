@@ -26,10 +26,15 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
             temp.path().to_path_buf()
         }
     };
+    let ids = args
+        .reports
+        .iter()
+        .map(|r| ReportId::parse(r).ok_or_else(|| usage(format!("--report: no report {r:?}; expected one of {}", report_ids()))))
+        .collect::<Result<Vec<_>, _>>()?;
     setup::ensure_data_dir(&dir)?;
     let loaded = setup::load_config(config, &dir)?;
     if args.load_only {
-        return load_and_report(&loaded.config, &dir).await;
+        return load_and_report(&loaded.config, &dir, &ids).await;
     }
     let calendar = loaded.config.calendar();
     let as_of = chrono::Utc::now();
@@ -77,6 +82,7 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
     let status = std::process::Command::new(exe)
         .args(["bench", "--load-only", "--keep-in"])
         .arg(&dir)
+        .args(args.reports.iter().flat_map(|r| ["--report", r.as_str()]))
         .status()
         .context("cannot start the load phase")?;
     if !status.success() {
@@ -85,7 +91,11 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-async fn load_and_report(config: &tsifra_core::Config, dir: &Path) -> Result<()> {
+fn report_ids() -> String {
+    ReportId::ALL.map(ReportId::as_str).join(", ")
+}
+
+async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[ReportId]) -> Result<()> {
     let store = setup::open_store(config, dir).await?;
     let started = Instant::now();
     let ws = store.load().await?;
@@ -108,7 +118,8 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path) -> Result<()>
         calendar: &calendar,
         as_of,
     };
-    for id in ReportId::ALL {
+    for id in if ids.is_empty() { &ReportId::ALL[..] } else { ids } {
+        let id = *id;
         let target = if matches!(id, ReportId::PlanFact | ReportId::Leaderboard) {
             10
         } else {

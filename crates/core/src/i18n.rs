@@ -105,7 +105,10 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
 
 /// Words shown to users, by key. Every key has both languages (a test checks).
 pub fn text(lang: Language, key: &str) -> &'static str {
-    let Some((_, ru, en)) = TEXTS.iter().find(|(k, _, _)| *k == key) else {
+    // Reports look texts up per row: a map, not a scan of the table.
+    static BY_KEY: std::sync::LazyLock<rustc_hash::FxHashMap<&'static str, (&'static str, &'static str)>> =
+        std::sync::LazyLock::new(|| TEXTS.iter().map(|&(k, ru, en)| (k, (ru, en))).collect());
+    let Some(&(ru, en)) = BY_KEY.get(key) else {
         debug_assert!(false, "missing text key {key}");
         return "?";
     };

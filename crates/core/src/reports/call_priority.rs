@@ -56,6 +56,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     // Numbers first for every company; names, links and reasons only for the rows shown.
     struct Candidate {
         row: u32,
+        company_id: Id,
         deals_recent: u32,
         comms_recent: u32,
         last_contact: Option<Instant>,
@@ -65,30 +66,39 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     }
     let mut per_manager: std::collections::BTreeMap<Id, Vec<Candidate>> = std::collections::BTreeMap::new();
     let long_ago = ctx.as_of - chrono::Duration::days(36_500);
-    let settled = ctx.facts.settled(ctx.as_of);
-    for (row, company) in ctx.ws.companies.iter().enumerate() {
-        let Some(manager) = company.responsible_id else { continue };
-        if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
-            continue;
-        }
-        let mut deals_recent = 0;
-        let mut past_revenue = 0;
-        let mut in_play = false;
-        let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
-        if settled {
-            // Every deal stands in its current stage: read the company's prepared tallies.
-            if let Some(now) = ctx.facts.companies_now.get(&company.id) {
-                deals_recent = (now.created.len() - now.created.partition_point(|t| *t < window_start)) as u32;
-                past_revenue = now.won_revenue;
-                in_play = !now.open_deals.is_empty();
-                if cfg.exclude_with_call_task && !has_call_task {
-                    has_call_task = now
-                        .open_deals
-                        .iter()
-                        .any(|&r| has_open_call_task(ctx, EntityRef::Deal(ctx.ws.deals.as_slice()[r as usize].id)));
-                }
+    let silence_days = |last_contact: Option<Instant>, created_at: Instant| {
+        (today - ctx.calendar.local_date(last_contact.unwrap_or(created_at))).num_days()
+    };
+    if ctx.facts.settled(ctx.as_of) {
+        // The workspace as it stands now: its candidates are prepared, only the window moves.
+        let now = &ctx.facts.now;
+        for c in &now.call_candidates {
+            if params.manager.is_some_and(|m| m != c.manager) {
+                continue;
             }
-        } else {
+            let in_window = |list: &[Instant]| (list.len() - list.partition_point(|t| *t < window_start)) as u32;
+            per_manager.entry(c.manager).or_default().push(Candidate {
+                row: c.row,
+                company_id: c.company_id,
+                deals_recent: in_window(now.recent(c.recent_deals)),
+                comms_recent: in_window(now.recent(c.recent_comms)),
+                last_contact: c.last_contact,
+                last_call: c.last_call,
+                silence_days: silence_days(c.last_contact, c.created_at),
+                past_revenue: c.won_revenue,
+            });
+        }
+    } else {
+        // An earlier as-of: every company's deals in the stage they stood in then.
+        for (row, company) in ctx.ws.companies.iter().enumerate() {
+            let Some(manager) = company.responsible_id else { continue };
+            if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
+                continue;
+            }
+            let mut deals_recent = 0;
+            let mut past_revenue = 0;
+            let mut in_play = false;
+            let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
             let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
             for &deal_row in deal_rows {
                 let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
@@ -107,26 +117,25 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
                     _ => {}
                 }
             }
+            if (cfg.exclude_with_open_deal && in_play) || has_call_task {
+                continue;
+            }
+            let comms = ctx.facts.comms_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
+            let (comms_recent, _) = count_and_last(comms, window_start, until);
+            let (_, last_contact) = count_and_last(comms, long_ago, until);
+            let calls = ctx.facts.calls_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
+            let (_, last_call) = count_and_last(calls, long_ago, until);
+            per_manager.entry(manager).or_default().push(Candidate {
+                row: row as u32,
+                company_id: company.id,
+                deals_recent,
+                comms_recent: comms_recent as u32,
+                last_contact,
+                last_call,
+                silence_days: silence_days(last_contact, company.created_at),
+                past_revenue,
+            });
         }
-        if (cfg.exclude_with_open_deal && in_play) || has_call_task {
-            continue;
-        }
-        let comms = ctx.facts.comms_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
-        let (comms_recent, _) = count_and_last(comms, window_start, until);
-        let (_, last_contact) = count_and_last(comms, long_ago, until);
-        let calls = ctx.facts.calls_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
-        let (_, last_call) = count_and_last(calls, long_ago, until);
-        let since = last_contact.unwrap_or(company.created_at);
-        let silence_days = (today - ctx.calendar.local_date(since)).num_days();
-        per_manager.entry(manager).or_default().push(Candidate {
-            row: row as u32,
-            deals_recent,
-            comms_recent: comms_recent as u32,
-            last_contact,
-            last_call,
-            silence_days,
-            past_revenue,
-        });
     }
 
     let currency = ctx.config.business.currency.as_str();
@@ -134,14 +143,13 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
         .into_iter()
         .map(|(manager_id, mut rows)| {
             let key = |c: &Candidate| {
-                let company_id = ctx.ws.companies.as_slice()[c.row as usize].id;
                 (
                     c.deals_recent,
                     c.comms_recent,
                     std::cmp::Reverse(c.silence_days / 30),
                     std::cmp::Reverse(c.past_revenue),
                     std::cmp::Reverse(c.silence_days),
-                    company_id,
+                    c.company_id,
                 )
             };
             let candidates = rows.len();

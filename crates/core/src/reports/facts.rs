@@ -10,6 +10,8 @@ use crate::config::Config;
 use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Id, StageKind, Workspace, field_value};
 use crate::money::Money;
 
+use super::now::{self, Now};
+
 /// A deal entering a won stage. It counts as won at `at` for any as-of in
 /// `[at, until)`: a deal won and then reopened stops counting when it left.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,30 +61,23 @@ pub struct Facts {
     pub duplicate_companies: Vec<Vec<Id>>,
     pub margin_field: Option<Id>,
     pub default_margin_percent: u32,
-    /// The latest stage move of any deal. For an as-of at or after it every
-    /// deal stands in its current stage, and the reports take the fast path
-    /// through [`Facts::open_deals`] and [`Facts::companies_now`].
-    pub deals_settled_at: Option<Instant>,
-    /// Rows of the deals whose current stage is open.
-    pub open_deals: Vec<u32>,
-    /// Per company, its deals as they stand now.
-    pub companies_now: HashMap<Id, CompanyNow>,
-}
-
-/// A company's deals in their current stages (valid for an as-of at or after `deals_settled_at`).
-#[derive(Clone, Debug, Default)]
-pub struct CompanyNow {
-    pub won_revenue: i64,
-    /// Rows of its open deals.
-    pub open_deals: Vec<u32>,
-    /// Creation instants of its deals, sorted.
-    pub created: Vec<Instant>,
+    /// The latest instant anything in the workspace happened: a deal created
+    /// or moved, a task created or completed, a communication, a company or
+    /// contact created. For an as-of at or after it the workspace stands as it
+    /// is now, and the reports read [`Facts::now`] instead of the tables.
+    pub settled_at: Option<Instant>,
+    pub now: Now,
+    /// Rows of the payments not paid in full: outstanding whatever the as-of.
+    pub unpaid_payments: Vec<u32>,
+    /// Rows of the payments paid in full, by the date they were paid: each was
+    /// outstanding only as of a day before that. Sorted by date.
+    pub paid_payments: Vec<(chrono::NaiveDate, u32)>,
 }
 
 impl Facts {
-    /// True when `as_of` sees every deal in its current stage.
+    /// True when `as_of` sees the workspace as it is now.
     pub fn settled(&self, as_of: Instant) -> bool {
-        self.deals_settled_at.is_none_or(|t| as_of >= t)
+        self.settled_at.is_none_or(|t| as_of >= t)
     }
 }
 
@@ -115,22 +110,48 @@ impl Facts {
             let activities = scope.spawn(|| activity_indexes(ws));
             let duplicates = scope.spawn(|| duplicate_companies(ws));
             let deals = deal_indexes(ws, margin_field, default_margin_percent);
-            let (calls_out, comms_by_company, calls_by_company, comms_by_deal) = activities.join().expect("index thread");
+            let (unpaid_payments, paid_payments) = payment_indexes(ws);
+            let records_settled_at = ws
+                .companies
+                .iter()
+                .map(|c| c.created_at)
+                .chain(ws.contacts.iter().map(|c| c.created_at))
+                .max();
+            let (tasks_by_entity, tasks_settled_at) = tasks.join().expect("index thread");
+            let activities = activities.join().expect("index thread");
+            let settled_at = [deals.settled_at, tasks_settled_at, activities.settled_at, records_settled_at]
+                .into_iter()
+                .flatten()
+                .max();
+            let now = now::build(
+                ws,
+                config,
+                now::Parts {
+                    settled_at,
+                    open_deal_rows: &deals.open,
+                    tasks_by_entity: &tasks_by_entity,
+                    deals_by_company: &deals.by_company,
+                    comms_by_company: &activities.comms_by_company,
+                    calls_by_company: &activities.calls_by_company,
+                    comms_by_deal: &activities.comms_by_deal,
+                },
+            );
             Facts {
                 version: ws.version,
                 won: deals.won,
-                calls_out,
-                tasks_by_entity: tasks.join().expect("index thread"),
+                calls_out: activities.calls_out,
+                tasks_by_entity,
                 deals_by_company: deals.by_company,
-                comms_by_company,
-                calls_by_company,
-                comms_by_deal,
+                comms_by_company: activities.comms_by_company,
+                calls_by_company: activities.calls_by_company,
+                comms_by_deal: activities.comms_by_deal,
                 duplicate_companies: duplicates.join().expect("index thread"),
                 margin_field,
                 default_margin_percent,
-                deals_settled_at: deals.settled_at,
-                open_deals: deals.open,
-                companies_now: deals.companies_now,
+                settled_at,
+                now,
+                unpaid_payments,
+                paid_payments,
             }
         })
     }
@@ -154,7 +175,6 @@ struct DealIndexes {
     by_company: HashMap<Id, Vec<u32>>,
     settled_at: Option<Instant>,
     open: Vec<u32>,
-    companies_now: HashMap<Id, CompanyNow>,
 }
 
 fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent: u32) -> DealIndexes {
@@ -163,7 +183,6 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         by_company: HashMap::default(),
         settled_at: None,
         open: Vec::new(),
-        companies_now: HashMap::default(),
     };
     for (row, deal) in ws.deals.iter().enumerate() {
         let last_move = deal.history.last().map_or(deal.created_at, |m| m.at);
@@ -174,13 +193,6 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         }
         if let Some(company) = deal.company_id {
             out.by_company.entry(company).or_default().push(row as u32);
-            let now = out.companies_now.entry(company).or_default();
-            now.created.push(deal.created_at);
-            match kind {
-                Some(StageKind::Won) => now.won_revenue += deal.amount.minor(),
-                Some(StageKind::Open) => now.open_deals.push(row as u32),
-                _ => {}
-            }
         }
         let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
         won_events(ws, deal, |at, until| {
@@ -196,28 +208,43 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         });
     }
     out.won.sort_by_key(|e| (e.at, e.deal_id));
-    for now in out.companies_now.values_mut() {
-        now.created.sort_unstable();
-    }
     out
 }
 
-fn tasks_by_entity(ws: &Workspace) -> HashMap<EntityRef, Vec<u32>> {
+fn payment_indexes(ws: &Workspace) -> (Vec<u32>, Vec<(chrono::NaiveDate, u32)>) {
+    let mut unpaid = Vec::new();
+    let mut paid = Vec::new();
+    for (row, p) in ws.payments.iter().enumerate() {
+        if p.amount_paid < p.amount_due {
+            unpaid.push(row as u32);
+        } else if let Some(date) = p.paid_date {
+            paid.push((date, row as u32));
+        }
+    }
+    paid.sort_unstable();
+    (unpaid, paid)
+}
+
+/// Task rows by the record they are on, and the latest instant a task was created or completed.
+fn tasks_by_entity(ws: &Workspace) -> (HashMap<EntityRef, Vec<u32>>, Option<Instant>) {
     let mut by_entity: HashMap<EntityRef, Vec<u32>> = HashMap::default();
+    let mut settled_at = None;
     for (row, task) in ws.tasks.iter().enumerate() {
+        settled_at = settled_at.max(Some(task.created_at)).max(task.completed_at);
         if let Some(entity) = task.entity {
             by_entity.entry(entity).or_default().push(row as u32);
         }
     }
-    by_entity
+    (by_entity, settled_at)
 }
 
-type ActivityIndexes = (
-    Vec<CallEvent>,
-    HashMap<Id, Vec<Instant>>,
-    HashMap<Id, Vec<Instant>>,
-    HashMap<Id, Vec<Instant>>,
-);
+struct ActivityIndexes {
+    calls_out: Vec<CallEvent>,
+    comms_by_company: HashMap<Id, Vec<Instant>>,
+    calls_by_company: HashMap<Id, Vec<Instant>>,
+    comms_by_deal: HashMap<Id, Vec<Instant>>,
+    settled_at: Option<Instant>,
+}
 
 /// Connected outgoing calls in time order, and communications by company (calls apart) and by deal.
 fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
@@ -225,7 +252,9 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
     let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
+    let mut settled_at = None;
     for a in ws.activities.iter() {
+        settled_at = settled_at.max(Some(a.at));
         if a.kind == ActivityKind::CallOut && a.connected {
             calls_out.push(CallEvent {
                 at: a.at,
@@ -259,7 +288,13 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
     {
         list.sort_unstable();
     }
-    (calls_out, comms_by_company, calls_by_company, comms_by_deal)
+    ActivityIndexes {
+        calls_out,
+        comms_by_company,
+        calls_by_company,
+        comms_by_deal,
+        settled_at,
+    }
 }
 
 /// Companies that look like one: the same tax id, or the same name once the

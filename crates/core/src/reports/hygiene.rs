@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::facts::{last_move_at, resolve_field, stage_at};
+use super::now::DealState;
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
 use crate::i18n::text;
@@ -159,16 +160,28 @@ impl Run<'_, '_> {
 
     /// Records one check of `rule` against a record owned by `manager`; `failed` carries the violation.
     fn check(&mut self, rule: Rule, manager: Option<Id>, failed: Option<(EntityRef, String, Instant, Option<String>)>) {
+        self.checked(rule, manager, 1);
+        if let Some(failed) = failed {
+            self.failed(rule, manager, failed);
+        }
+    }
+
+    /// Records `n` checks of `rule` against records owned by `manager`.
+    fn checked(&mut self, rule: Rule, manager: Option<Id>, n: usize) {
         if !self.wanted(manager) {
             return;
         }
-        let t = self.tallies.entry(manager).or_default();
-        t.checked += 1;
-        let s = &mut self.summary[rule as usize];
-        s.0 += 1;
-        let Some((entity, name, since, detail)) = failed else { return };
-        t.counts[rule as usize] += 1;
-        s.1 += 1;
+        self.tallies.entry(manager).or_default().checked += n;
+        self.summary[rule as usize].0 += n;
+    }
+
+    /// Records a violation of `rule` (its check is counted apart, by [`Run::checked`]).
+    fn failed(&mut self, rule: Rule, manager: Option<Id>, (entity, name, since, detail): (EntityRef, String, Instant, Option<String>)) {
+        if !self.wanted(manager) {
+            return;
+        }
+        self.tallies.entry(manager).or_default().counts[rule as usize] += 1;
+        self.summary[rule as usize].1 += 1;
         let ctx = self.ctx;
         let source = match entity {
             EntityRef::Deal(id) => ctx.ws.deals.get(id).map(|d| d.source),
@@ -239,14 +252,17 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     }
 
     let stale_cutoff = as_of - chrono::Duration::days(cfg.stale_days as i64);
-    // Live (every deal in its current stage): only the open ones need a look.
+    let zero_amount_from = zero_amount_from(ctx);
+    // Live (the workspace as it stands now): the open deals are listed with
+    // their task and communication state. Else every deal, as it stood then.
+    let settled = ctx.facts.settled(as_of);
     let all = ctx.ws.deals.as_slice();
-    let deals: Box<dyn Iterator<Item = &crate::model::Deal>> = if ctx.facts.settled(as_of) {
-        Box::new(ctx.facts.open_deals.iter().map(|&row| &all[row as usize]))
+    let deals: Box<dyn Iterator<Item = (&Deal, Option<DealState>)>> = if settled {
+        Box::new(ctx.facts.now.open_deals.iter().map(|o| (&all[o.row as usize], Some(o.state))))
     } else {
-        Box::new(all.iter())
+        Box::new(all.iter().map(|d| (d, None)))
     };
-    for deal in deals {
+    for (deal, prepared) in deals {
         let Some((pipeline_id, stage_id)) = stage_at(deal, as_of) else {
             continue;
         };
@@ -261,17 +277,17 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         if !run.wanted(m) {
             continue;
         }
+        let state = prepared.unwrap_or_else(|| deal_state(ctx, deal));
         let deal_ref = EntityRef::Deal(deal.id);
         let fail = |since: Instant, detail: Option<String>| Some((deal_ref, deal.name.clone(), since, detail));
         if cfg.open_deal_without_task {
-            let (has_open, last_done) = task_state(ctx, deal_ref);
             run.check(
                 Rule::OpenDealWithoutTask,
                 m,
-                if has_open {
+                if state.has_open_task {
                     None
                 } else {
-                    fail(last_done.unwrap_or(deal.created_at).max(deal.created_at), None)
+                    fail(state.last_task_done.unwrap_or(deal.created_at).max(deal.created_at), None)
                 },
             );
         }
@@ -298,13 +314,10 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
             );
         }
         if cfg.stale_deal {
-            let moved = last_move_at(deal, as_of);
-            let comms = ctx.facts.comms_by_deal.get(&deal.id).map(Vec::as_slice).unwrap_or(&[]);
-            let last_comm = comms[..comms.partition_point(|t| *t <= as_of)].last().copied();
-            let last = last_comm.map_or(moved, |c| c.max(moved));
+            let last = state.last_touch;
             run.check(Rule::StaleDeal, m, if last < stale_cutoff { fail(last, None) } else { None });
         }
-        if cfg.zero_amount && is_past_zero_amount_stage(ctx, pipeline, stage.sort) {
+        if cfg.zero_amount && zero_amount_from.get(&pipeline_id).is_some_and(|from| stage.sort >= *from) {
             run.check(
                 Rule::ZeroAmount,
                 m,
@@ -338,10 +351,13 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     }
 
     if cfg.overdue_task {
-        for task in ctx.ws.tasks.iter() {
-            if !task.is_open_at(as_of) {
-                continue;
-            }
+        let tasks = ctx.ws.tasks.as_slice();
+        let open: Box<dyn Iterator<Item = &crate::model::Task>> = if settled {
+            Box::new(ctx.facts.now.open_tasks.iter().map(|t| &tasks[t.row as usize]))
+        } else {
+            Box::new(tasks.iter().filter(|t| t.is_open_at(as_of)))
+        };
+        for task in open {
             let failed = (task.due_at < as_of).then(|| {
                 let entity = task.entity.unwrap_or(EntityRef::Deal(0));
                 (
@@ -359,11 +375,25 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     if cfg.company_without_qualification && qualification.is_none() {
         notes.insert(Rule::CompanyWithoutQualification, text(lang, "hygiene.note_unmapped").to_string());
     }
-    for company in ctx.ws.companies.iter().filter(|c| c.created_at <= as_of) {
-        if let Some(field) = qualification.filter(|_| cfg.company_without_qualification) {
-            let empty = field_value(&company.fields, field).is_none_or(|v| v.is_empty());
-            let failed = empty.then(|| (EntityRef::Company(company.id), company.name.clone(), company.created_at, None));
-            run.check(Rule::CompanyWithoutQualification, company.responsible_id, failed);
+    let company_failure = |c: &crate::model::Company| (EntityRef::Company(c.id), c.name.clone(), c.created_at, None);
+    if let Some(field) = qualification.filter(|_| cfg.company_without_qualification) {
+        let rule = Rule::CompanyWithoutQualification;
+        match &ctx.facts.now.unqualified_companies {
+            Some(unqualified) if settled => {
+                for &(m, n) in &ctx.facts.now.companies_by_manager {
+                    run.checked(rule, m, n as usize);
+                }
+                for &row in unqualified {
+                    let company = &ctx.ws.companies.as_slice()[row as usize];
+                    run.failed(rule, company.responsible_id, company_failure(company));
+                }
+            }
+            _ => {
+                for company in ctx.ws.companies.iter().filter(|c| c.created_at <= as_of) {
+                    let empty = field_value(&company.fields, field).is_none_or(|v| v.is_empty());
+                    run.check(rule, company.responsible_id, empty.then(|| company_failure(company)));
+                }
+            }
         }
     }
     if cfg.duplicate_companies {
@@ -387,10 +417,21 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         }
     }
     if cfg.contact_without_phone_or_email {
-        for contact in ctx.ws.contacts.iter().filter(|c| c.created_at <= as_of) {
-            let empty = contact.phones.iter().all(|p| p.trim().is_empty()) && contact.emails.iter().all(|e| e.trim().is_empty());
-            let failed = empty.then(|| (EntityRef::Contact(contact.id), contact.name.clone(), contact.created_at, None));
-            run.check(Rule::ContactWithoutPhoneOrEmail, contact.responsible_id, failed);
+        let rule = Rule::ContactWithoutPhoneOrEmail;
+        let contact_failure = |c: &crate::model::Contact| (EntityRef::Contact(c.id), c.name.clone(), c.created_at, None);
+        if settled {
+            for &(m, n) in &ctx.facts.now.contacts_by_manager {
+                run.checked(rule, m, n as usize);
+            }
+            for &row in &ctx.facts.now.unreachable_contacts {
+                let contact = &ctx.ws.contacts.as_slice()[row as usize];
+                run.failed(rule, contact.responsible_id, contact_failure(contact));
+            }
+        } else {
+            for contact in ctx.ws.contacts.iter().filter(|c| c.created_at <= as_of) {
+                let empty = contact.phones.iter().all(|p| p.trim().is_empty()) && contact.emails.iter().all(|e| e.trim().is_empty());
+                run.check(rule, contact.responsible_id, empty.then(|| contact_failure(contact)));
+            }
         }
     }
 
@@ -527,32 +568,50 @@ fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygien
     }
 }
 
-/// Whether the record has an open task now, and when its last task was completed.
-fn task_state(ctx: &Ctx, entity: EntityRef) -> (bool, Option<Instant>) {
-    let mut last_done = None;
-    for &row in ctx.facts.tasks_by_entity.get(&entity).map(Vec::as_slice).unwrap_or(&[]) {
+/// The deal's tasks and communications as they stood at the as-of instant.
+fn deal_state(ctx: &Ctx, deal: &Deal) -> DealState {
+    let as_of = ctx.as_of;
+    let mut has_open_task = false;
+    let mut last_task_done = None;
+    for &row in ctx
+        .facts
+        .tasks_by_entity
+        .get(&EntityRef::Deal(deal.id))
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let t = &ctx.ws.tasks.as_slice()[row as usize];
-        if t.is_open_at(ctx.as_of) {
-            return (true, None);
-        }
-        if let Some(done) = t.completed_at.filter(|d| *d <= ctx.as_of) {
-            last_done = last_done.max(Some(done));
+        has_open_task |= t.is_open_at(as_of);
+        if let Some(done) = t.completed_at.filter(|d| *d <= as_of) {
+            last_task_done = last_task_done.max(Some(done));
         }
     }
-    (false, last_done)
+    let moved = last_move_at(deal, as_of);
+    let comms = ctx.facts.comms_by_deal.get(&deal.id).map(Vec::as_slice).unwrap_or(&[]);
+    let last_comm = comms[..comms.partition_point(|t| *t <= as_of)].last().copied();
+    DealState {
+        has_open_task,
+        last_task_done,
+        last_touch: last_comm.map_or(moved, |c| c.max(moved)),
+    }
 }
 
-fn is_past_zero_amount_stage(ctx: &Ctx, pipeline: &crate::model::Pipeline, sort: i32) -> bool {
-    let from = &ctx.config.hygiene.zero_amount_from_stage;
-    if from.is_empty() {
-        let first_open = pipeline.stages.iter().filter(|s| s.kind == StageKind::Open).map(|s| s.sort).min();
-        return first_open.is_some_and(|f| sort > f);
-    }
-    pipeline
-        .stages
+/// Per pipeline, the stage order from which a zero amount is flagged: the
+/// configured stage, or any open stage after the first.
+fn zero_amount_from(ctx: &Ctx) -> rustc_hash::FxHashMap<Id, i32> {
+    let from = ctx.config.hygiene.zero_amount_from_stage.to_lowercase();
+    ctx.ws
+        .pipelines
         .iter()
-        .find(|s| s.name.to_lowercase() == from.to_lowercase())
-        .is_some_and(|s| sort >= s.sort)
+        .filter_map(|p| {
+            let sort = if from.is_empty() {
+                p.stages.iter().filter(|s| s.kind == StageKind::Open).map(|s| s.sort).min()? + 1
+            } else {
+                p.stages.iter().find(|s| s.name.to_lowercase() == from)?.sort
+            };
+            Some((p.id, sort))
+        })
+        .collect()
 }
 
 /// When the deal entered the stage it is in at `as_of`.

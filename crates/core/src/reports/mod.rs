@@ -6,6 +6,7 @@ pub mod call_priority;
 pub mod facts;
 pub mod hygiene;
 pub mod leaderboard;
+pub mod now;
 pub mod plan_fact;
 pub mod receivables;
 pub mod tabular;

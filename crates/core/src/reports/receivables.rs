@@ -82,15 +82,18 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
     let mut without_due_date = Vec::new();
-    for p in ctx.ws.payments.iter() {
+    // Only payments not paid in full, and those paid in full after `today`, can be outstanding.
+    let payments = ctx.ws.payments.as_slice();
+    let paid_later = &ctx.facts.paid_payments[ctx.facts.paid_payments.partition_point(|(paid, _)| *paid <= today)..];
+    let candidates = ctx.facts.unpaid_payments.iter().chain(paid_later.iter().map(|(_, row)| row));
+    for p in candidates.map(|&row| &payments[row as usize]) {
         // Payments due later than the "soon" window are in no list: skip before naming them.
         if p.due_date.is_some_and(|due| due > soon_end) {
             continue;
         }
-        let Some(row) = payment_row(ctx, &links, p, today) else { continue };
-        if params.manager.is_some() && row.manager_id != params.manager {
+        let Some(row) = payment_row(ctx, &links, p, today, params.manager) else {
             continue;
-        }
+        };
         match row.due_date {
             None => without_due_date.push(row),
             Some(due) if due < today => overdue.push(row),
@@ -146,6 +149,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .cmp(&a.max_days_overdue)
                 .then(b.owed.cmp(&a.owed))
                 .then_with(|| a.company.cmp(&b.company))
+                .then(a.company_id.cmp(&b.company_id))
         });
         overdue.sort_by(|a, b| {
             b.days_overdue
@@ -159,6 +163,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .cmp(&a.owed)
                 .then(b.max_days_overdue.cmp(&a.max_days_overdue))
                 .then_with(|| a.company.cmp(&b.company))
+                .then(a.company_id.cmp(&b.company_id))
         });
         overdue.sort_by(|a, b| {
             b.outstanding
@@ -190,8 +195,9 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
     }
 }
 
-/// The payment as it stood on `today`: `None` if nothing was outstanding.
-fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: NaiveDate) -> Option<PaymentRow> {
+/// The payment as it stood on `today`: `None` if nothing was outstanding, or if
+/// only one manager's payments are wanted and it is someone else's.
+fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: NaiveDate, only: Option<Id>) -> Option<PaymentRow> {
     // A payment made after the as-of date had not been made yet then.
     let paid = if p.paid_date.is_some_and(|d| d > today) {
         0
@@ -206,6 +212,9 @@ fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: Na
     let company_id = p.company_id.or(deal.and_then(|d| d.company_id));
     let company = company_id.and_then(|c| ctx.ws.companies.get(c));
     let manager_id = deal.and_then(|d| d.responsible_id).or(company.and_then(|c| c.responsible_id));
+    if only.is_some() && manager_id != only {
+        return None;
+    }
     Some(PaymentRow {
         payment_id: p.id,
         deal_id: p.deal_id,

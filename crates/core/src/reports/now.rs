@@ -1,0 +1,229 @@
+//! The workspace as it stands now, prepared once per workspace version for the
+//! live view. It holds for any as-of at or after [`Facts::settled_at`], the
+//! latest instant anything in the workspace happened: from then on every deal
+//! stands in its current stage, every task is open or done for good and no
+//! record or communication is yet to appear. The live reports read these short
+//! lists instead of scanning the tables (60 thousand open deals rather than a
+//! million); for an earlier as-of they scan, and a test holds the two equal.
+//!
+//! [`Facts::settled_at`]: super::Facts::settled_at
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::facts::resolve_field;
+use crate::calendar::Instant;
+use crate::config::Config;
+use crate::model::{EntityKind, EntityRef, Id, StageKind, TaskKind, Workspace, field_value};
+
+#[derive(Clone, Debug, Default)]
+pub struct Now {
+    /// Deals in an open stage, in table order.
+    pub open_deals: Vec<OpenDeal>,
+    /// Tasks not completed, in table order.
+    pub open_tasks: Vec<OpenTask>,
+    /// How many companies each manager is responsible for (`None`: nobody).
+    pub companies_by_manager: Vec<(Option<Id>, u32)>,
+    /// Rows of the companies whose qualification field is empty; `None` when the field is not mapped.
+    pub unqualified_companies: Option<Vec<u32>>,
+    /// How many contacts each manager is responsible for.
+    pub contacts_by_manager: Vec<(Option<Id>, u32)>,
+    /// Rows of the contacts with neither a phone nor an e-mail.
+    pub unreachable_contacts: Vec<u32>,
+    /// Companies with a responsible manager that are not already in play
+    /// (as `[call_priority]` defines it), grouped by manager.
+    pub call_candidates: Vec<CallCandidate>,
+    /// The instants the candidates' `recent_deals` and `recent_comms` point into.
+    pub recent: Vec<Instant>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpenDeal {
+    pub row: u32,
+    pub state: DealState,
+}
+
+/// What the hygiene rules ask of a deal's tasks and communications.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DealState {
+    pub has_open_task: bool,
+    /// When its last task was completed.
+    pub last_task_done: Option<Instant>,
+    /// Its last stage move or communication, whichever came later.
+    pub last_touch: Instant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpenTask {
+    pub row: u32,
+    pub responsible_id: Option<Id>,
+    pub due_at: Instant,
+}
+
+/// A company the call-priority report ranks, with its standing figures; the
+/// ones that move with the as-of (recent deals and communications) are kept
+/// as instants in [`Now::recent`], only those within the look-back of now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CallCandidate {
+    pub manager: Id,
+    pub row: u32,
+    pub company_id: Id,
+    pub created_at: Instant,
+    pub won_revenue: i64,
+    pub last_contact: Option<Instant>,
+    pub last_call: Option<Instant>,
+    /// Creation instants of its deals, sorted: a range of [`Now::recent`].
+    pub recent_deals: (u32, u32),
+    /// Its communications, sorted: a range of [`Now::recent`].
+    pub recent_comms: (u32, u32),
+}
+
+impl Now {
+    pub fn recent(&self, range: (u32, u32)) -> &[Instant] {
+        &self.recent[range.0 as usize..range.1 as usize]
+    }
+}
+
+/// What [`build`] reads from the rest of the index.
+pub(super) struct Parts<'a> {
+    pub settled_at: Option<Instant>,
+    pub open_deal_rows: &'a [u32],
+    pub tasks_by_entity: &'a HashMap<EntityRef, Vec<u32>>,
+    pub deals_by_company: &'a HashMap<Id, Vec<u32>>,
+    pub comms_by_company: &'a HashMap<Id, Vec<Instant>>,
+    pub calls_by_company: &'a HashMap<Id, Vec<Instant>>,
+    pub comms_by_deal: &'a HashMap<Id, Vec<Instant>>,
+}
+
+pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
+    let tasks = ws.tasks.as_slice();
+    let deals = ws.deals.as_slice();
+    let tasks_of = |entity: EntityRef| parts.tasks_by_entity.get(&entity).map(Vec::as_slice).unwrap_or(&[]);
+    let open_call_task = |entity: EntityRef| {
+        tasks_of(entity)
+            .iter()
+            .any(|&r| tasks[r as usize].kind == TaskKind::Call && tasks[r as usize].completed_at.is_none())
+    };
+
+    let open_deals = parts
+        .open_deal_rows
+        .iter()
+        .map(|&row| {
+            let deal = &deals[row as usize];
+            let mut has_open_task = false;
+            let mut last_task_done = None;
+            for &t in tasks_of(EntityRef::Deal(deal.id)) {
+                match tasks[t as usize].completed_at {
+                    None => has_open_task = true,
+                    done => last_task_done = last_task_done.max(done),
+                }
+            }
+            let moved = deal.history.last().map_or(deal.created_at, |m| m.at);
+            let last_comm = parts.comms_by_deal.get(&deal.id).and_then(|c| c.last().copied());
+            OpenDeal {
+                row,
+                state: DealState {
+                    has_open_task,
+                    last_task_done,
+                    last_touch: last_comm.map_or(moved, |c| c.max(moved)),
+                },
+            }
+        })
+        .collect();
+
+    let open_tasks = tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.completed_at.is_none())
+        .map(|(row, t)| OpenTask {
+            row: row as u32,
+            responsible_id: t.responsible_id,
+            due_at: t.due_at,
+        })
+        .collect();
+
+    let qualification = resolve_field(ws, EntityKind::Company, &config.fields.company_qualification);
+    let unqualified_companies = qualification.map(|field| {
+        ws.companies
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| field_value(&c.fields, field).is_none_or(|v| v.is_empty()))
+            .map(|(row, _)| row as u32)
+            .collect()
+    });
+    let unreachable_contacts = ws
+        .contacts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.phones.iter().all(|p| p.trim().is_empty()) && c.emails.iter().all(|e| e.trim().is_empty()))
+        .map(|(row, _)| row as u32)
+        .collect();
+
+    // Call candidates: everything about a company that does not move with the
+    // as-of, and its instants recent enough to fall in some live look-back window.
+    let cfg = &config.call_priority;
+    let recent_from = parts.settled_at.map(|t| t - chrono::Duration::days(cfg.lookback_days as i64));
+    let mut recent = Vec::new();
+    let mut push_recent = |list: &mut dyn Iterator<Item = Instant>| {
+        let start = recent.len() as u32;
+        recent.extend(list.filter(|t| recent_from.is_none_or(|from| *t >= from)));
+        (start, recent.len() as u32)
+    };
+    let mut call_candidates = Vec::new();
+    for (row, company) in ws.companies.iter().enumerate() {
+        let Some(manager) = company.responsible_id else { continue };
+        let company_deals = parts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
+        let mut won_revenue = 0;
+        let mut in_play = false;
+        let mut call_task = cfg.exclude_with_call_task && open_call_task(EntityRef::Company(company.id));
+        for &d in company_deals {
+            let deal = &deals[d as usize];
+            match ws.stage_kind(deal.pipeline_id, deal.stage_id) {
+                Some(StageKind::Won) => won_revenue += deal.amount.minor(),
+                Some(StageKind::Open) => {
+                    in_play = true;
+                    call_task |= cfg.exclude_with_call_task && open_call_task(EntityRef::Deal(deal.id));
+                }
+                _ => {}
+            }
+        }
+        if (cfg.exclude_with_open_deal && in_play) || call_task {
+            continue;
+        }
+        let mut created: Vec<Instant> = company_deals.iter().map(|&d| deals[d as usize].created_at).collect();
+        created.sort_unstable();
+        let comms = parts.comms_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
+        call_candidates.push(CallCandidate {
+            manager,
+            row: row as u32,
+            company_id: company.id,
+            created_at: company.created_at,
+            won_revenue,
+            last_contact: comms.last().copied(),
+            last_call: parts.calls_by_company.get(&company.id).and_then(|c| c.last().copied()),
+            recent_deals: push_recent(&mut created.into_iter()),
+            recent_comms: push_recent(&mut comms.iter().copied()),
+        });
+    }
+    call_candidates.sort_by_key(|c| (c.manager, c.row));
+
+    Now {
+        open_deals,
+        open_tasks,
+        companies_by_manager: count_by(ws.companies.iter().map(|c| c.responsible_id)),
+        unqualified_companies,
+        contacts_by_manager: count_by(ws.contacts.iter().map(|c| c.responsible_id)),
+        unreachable_contacts,
+        call_candidates,
+        recent,
+    }
+}
+
+fn count_by(managers: impl Iterator<Item = Option<Id>>) -> Vec<(Option<Id>, u32)> {
+    let mut counts: HashMap<Option<Id>, u32> = HashMap::default();
+    for m in managers {
+        *counts.entry(m).or_default() += 1;
+    }
+    let mut out: Vec<_> = counts.into_iter().collect();
+    out.sort_unstable();
+    out
+}
