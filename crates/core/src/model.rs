@@ -825,28 +825,62 @@ impl Workspace {
 /// Builds links to a record's card in the CRM it came from.
 #[derive(Clone, Debug)]
 pub struct CrmLinks {
-    base_url: String,
+    base_url: std::sync::Arc<str>,
+}
+
+/// A link to a record's card, kept as its parts (the account's address is
+/// shared) and written out when shown: a report with a hundred thousand rows
+/// makes no string for it until it is rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardUrl {
+    base_url: std::sync::Arc<str>,
+    entity: EntityRef,
+}
+
+impl CardUrl {
+    fn section(&self) -> &'static str {
+        match self.entity {
+            EntityRef::Deal(_) => "leads",
+            EntityRef::Company(_) => "companies",
+            EntityRef::Contact(_) => "contacts",
+        }
+    }
+}
+
+impl std::fmt::Display for CardUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/detail/{}", self.base_url, self.section(), self.entity.id())
+    }
+}
+
+impl Serialize for CardUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl CrmLinks {
     pub fn new(base_url: &str) -> Self {
         CrmLinks {
-            base_url: base_url.trim_end_matches('/').to_string(),
+            base_url: base_url.trim_end_matches('/').into(),
         }
+    }
+
+    /// The card link as its parts, written out when shown (see [`CardUrl`]).
+    pub fn card(&self, source: Source, entity: EntityRef) -> Option<CardUrl> {
+        if source != Source::Amocrm || self.base_url.is_empty() {
+            return None;
+        }
+        Some(CardUrl {
+            base_url: self.base_url.clone(),
+            entity,
+        })
     }
 
     /// `https://SUBDOMAIN.amocrm.ru/leads/detail/ID` and the like; `None` for
     /// imported records, which have no card to open.
     pub fn card_url(&self, source: Source, entity: EntityRef) -> Option<String> {
-        if source != Source::Amocrm || self.base_url.is_empty() {
-            return None;
-        }
-        let section = match entity {
-            EntityRef::Deal(_) => "leads",
-            EntityRef::Company(_) => "companies",
-            EntityRef::Contact(_) => "contacts",
-        };
-        Some(format!("{}/{}/detail/{}", self.base_url, section, entity.id()))
+        self.card(source, entity).map(|c| c.to_string())
     }
 }
 

@@ -209,7 +209,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                 .map(|v| {
                     vec![
                         Cell::Text(text(lang, &v.rule.title_key()).to_string()),
-                        Cell::link(v.name.clone(), v.url.clone()),
+                        Cell::link(v.name.clone(), v.url.as_ref().map(|u| u.to_string())),
                         Cell::Text(v.manager.clone()),
                         Cell::Int(v.open_days),
                         Cell::opt(v.detail.clone().map(Cell::Text)),
