@@ -67,6 +67,8 @@ pub struct Facts {
     /// is now, and the reports read [`Facts::now`] instead of the tables.
     pub settled_at: Option<Instant>,
     pub now: Now,
+    /// The hygiene verdicts that stand as long as the data does (see [`super::hygiene::HygieneBase`]).
+    pub hygiene: Option<super::hygiene::HygieneBase>,
     /// Rows of the payments not paid in full: outstanding whatever the as-of.
     pub unpaid_payments: Vec<u32>,
     /// Rows of the payments paid in full, by the date they were paid: each was
@@ -101,8 +103,26 @@ pub fn resolve_field(ws: &Workspace, entity: EntityKind, name_or_id: &str) -> Op
 
 impl Facts {
     /// Builds the index; its four independent parts (deals, tasks, activities,
-    /// duplicate companies) are built on parallel threads.
+    /// duplicate companies) are built on parallel threads, then the live view's
+    /// standing hygiene verdicts from them.
     pub fn build(ws: &Workspace, config: &Config) -> Facts {
+        let mut facts = Facts::build_lists(ws, config);
+        if let Some(at) = facts.settled_at {
+            let calendar = config.calendar();
+            let ctx = super::Ctx {
+                ws,
+                facts: &facts,
+                config,
+                calendar: &calendar,
+                as_of: at,
+            };
+            let base = super::hygiene::base(&ctx);
+            facts.hygiene = base;
+        }
+        facts
+    }
+
+    fn build_lists(ws: &Workspace, config: &Config) -> Facts {
         let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
         let default_margin_percent = config.reports.default_margin_percent;
         std::thread::scope(|scope| {
@@ -152,6 +172,7 @@ impl Facts {
                 now,
                 unpaid_payments,
                 paid_payments,
+                hygiene: None,
             }
         })
     }

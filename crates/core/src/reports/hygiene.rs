@@ -135,10 +135,50 @@ struct RequiredInPipeline {
 
 /// Counts indexed by `Rule as usize` (the order of [`Rule::ALL`]): a check is a few
 /// array increments, since a million-deal workspace makes millions of them.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Tally {
     counts: [usize; Rule::ALL.len()],
     checked: usize,
+    checked_by_rule: [usize; Rule::ALL.len()],
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.checked += other.checked;
+        for r in 0..Rule::ALL.len() {
+            self.counts[r] += other.counts[r];
+            self.checked_by_rule[r] += other.checked_by_rule[r];
+        }
+    }
+}
+
+/// Which rules a run evaluates. Once the workspace is settled (see
+/// [`Facts::settled_at`](super::Facts::settled_at)) most verdicts stand until
+/// the data changes; only stale deals and overdue tasks move with the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    All,
+    /// The verdicts that stand, evaluated once per workspace version into a [`HygieneBase`].
+    Standing,
+    /// The verdicts that move with the clock, added to the base at each run.
+    Moving,
+}
+
+impl Rule {
+    /// The verdict can change with the as-of alone, the data unchanged.
+    fn moves_with_clock(self) -> bool {
+        matches!(self, Rule::StaleDeal | Rule::OverdueTask)
+    }
+}
+
+/// The standing verdicts of the live view, kept in the index: per manager
+/// tallies and the violations in report order. A live run adds the moving
+/// rules to it instead of re-checking a million records.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HygieneBase {
+    tallies: Vec<(Option<Id>, Tally)>,
+    /// Longest-standing first; `open_days` is filled in at each run.
+    violations: Vec<Violation>,
 }
 
 /// A record that broke a rule: what the violation row shows about it.
@@ -186,17 +226,37 @@ impl Failure {
 struct Run<'a, 'c> {
     ctx: &'a Ctx<'c>,
     params: &'a ReportParams,
+    scope: Scope,
     /// Per manager; a handful of managers, so a short list beats a map.
     tallies: Vec<(Option<Id>, Tally)>,
-    /// (checked, violations) per rule.
-    summary: [(usize, usize); Rule::ALL.len()],
     violations: Vec<Violation>,
     today: chrono::NaiveDate,
     links: crate::model::CrmLinks,
     names: rustc_hash::FxHashMap<Option<Id>, String>,
 }
 
-impl Run<'_, '_> {
+impl<'a, 'c> Run<'a, 'c> {
+    fn new(ctx: &'a Ctx<'c>, params: &'a ReportParams, scope: Scope) -> Self {
+        Run {
+            ctx,
+            params,
+            scope,
+            tallies: Vec::new(),
+            violations: Vec::new(),
+            today: ctx.calendar.local_date(ctx.as_of),
+            links: ctx.links(),
+            names: Default::default(),
+        }
+    }
+
+    fn covers(&self, rule: Rule) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::Standing => !rule.moves_with_clock(),
+            Scope::Moving => rule.moves_with_clock(),
+        }
+    }
+
     fn wanted(&self, manager: Option<Id>) -> bool {
         self.params.manager.is_none() || self.params.manager == manager
     }
@@ -228,8 +288,9 @@ impl Run<'_, '_> {
         if !self.wanted(manager) {
             return;
         }
-        self.tally(manager).checked += n;
-        self.summary[rule as usize].0 += n;
+        let t = self.tally(manager);
+        t.checked += n;
+        t.checked_by_rule[rule as usize] += n;
     }
 
     /// Records a violation of `rule` (its check is counted apart, by [`Run::checked`]).
@@ -238,7 +299,6 @@ impl Run<'_, '_> {
             return;
         }
         self.tally(manager).counts[rule as usize] += 1;
-        self.summary[rule as usize].1 += 1;
         let ctx = self.ctx;
         let Failure {
             entity,
@@ -263,19 +323,125 @@ impl Run<'_, '_> {
 }
 
 pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
+    let lang = ctx.config.business.language;
+    let as_of = ctx.as_of;
+    // Live, the standing verdicts come from the index; only the moving rules are checked.
+    let base = ctx.facts.hygiene.as_ref().filter(|_| ctx.facts.settled(as_of));
+    let mut run = Run::new(ctx, params, if base.is_some() { Scope::Moving } else { Scope::All });
+    let mut notes = evaluate(&mut run);
+    let mut violations = longest_standing_first(std::mem::take(&mut run.violations));
+    if let Some(base) = base {
+        violations = run.add_base(base, violations);
+    }
+    let cfg = &ctx.config.hygiene;
+    let enabled = |rule: Rule| match rule {
+        Rule::OpenDealWithoutTask => cfg.open_deal_without_task,
+        Rule::DealWithoutCompany => cfg.deal_without_company,
+        Rule::DealWithoutContact => cfg.deal_without_contact,
+        Rule::CompanyWithoutQualification => cfg.company_without_qualification,
+        Rule::RequiredFields => cfg.required_fields,
+        Rule::OverdueTask => cfg.overdue_task,
+        Rule::StaleDeal => cfg.stale_deal,
+        Rule::ZeroAmount => cfg.zero_amount,
+        Rule::ContactWithoutPhoneOrEmail => cfg.contact_without_phone_or_email,
+        Rule::DuplicateCompanies => cfg.duplicate_companies,
+    };
+    let rules = Rule::ALL
+        .into_iter()
+        .map(|rule| {
+            let (checked, violations) = run.tallies.iter().fold((0, 0), |(c, v), (_, t)| {
+                (c + t.checked_by_rule[rule as usize], v + t.counts[rule as usize])
+            });
+            RuleSummary {
+                rule,
+                title: text(lang, &rule.title_key()).to_string(),
+                enabled: enabled(rule),
+                note: notes.remove(&rule),
+                checked,
+                violations,
+            }
+        })
+        .collect();
+
+    let mut team = Tally::default();
+    let mut managers: Vec<ManagerHygiene> = run
+        .tallies
+        .into_iter()
+        .map(|(m, t)| {
+            team.add(&t);
+            summarize(m, ctx.manager_name(m), t)
+        })
+        .collect();
+    managers.sort_by(|a, b| {
+        a.score
+            .unwrap_or(100.0)
+            .total_cmp(&b.score.unwrap_or(100.0))
+            .then(b.violations.cmp(&a.violations))
+            .then_with(|| a.manager.cmp(&b.manager))
+    });
+    let team = summarize(None, text(lang, "report.team_total").to_string(), team);
+    let trend = trend(ctx, params, &team);
+    Hygiene {
+        as_of,
+        rules,
+        managers,
+        team,
+        violations,
+        trend,
+    }
+}
+
+/// The standing verdicts of the workspace as it stands now, for the index to
+/// keep; `None` for an empty workspace. `ctx.as_of` must be the settled instant.
+pub fn base(ctx: &Ctx) -> Option<HygieneBase> {
+    if !ctx.facts.settled(ctx.as_of) {
+        return None;
+    }
+    let params = ReportParams::default();
+    let mut run = Run::new(ctx, &params, Scope::Standing);
+    evaluate(&mut run);
+    Some(HygieneBase {
+        violations: longest_standing_first(std::mem::take(&mut run.violations)),
+        tallies: run.tallies,
+    })
+}
+
+impl Run<'_, '_> {
+    /// Adds the index's standing verdicts (those of the wanted managers) to this
+    /// run's, and merges the violations of both, each already in report order.
+    fn add_base(&mut self, base: &HygieneBase, moving: Vec<Violation>) -> Vec<Violation> {
+        for (m, t) in &base.tallies {
+            if self.wanted(*m) {
+                self.tally(*m).add(t);
+            }
+        }
+        let today = self.today;
+        let calendar = self.ctx.calendar;
+        let mut standing = base.violations.iter().filter(|v| self.wanted(v.manager_id)).map(|v| Violation {
+            open_days: (today - calendar.local_date(v.since)).num_days().max(0),
+            ..v.clone()
+        });
+        let mut out = Vec::with_capacity(base.violations.len() + moving.len());
+        let mut next = standing.next();
+        for v in moving {
+            while let Some(s) = next.take_if(|s| order_key(s) < order_key(&v)) {
+                out.push(s);
+                next = standing.next();
+            }
+            out.push(v);
+        }
+        out.extend(next);
+        out.extend(standing);
+        out
+    }
+}
+
+/// Runs the rules `run.scope` covers; returns the notes on rules that checked nothing.
+fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
+    let ctx = run.ctx;
     let cfg = &ctx.config.hygiene;
     let lang = ctx.config.business.language;
     let as_of = ctx.as_of;
-    let mut run = Run {
-        ctx,
-        params,
-        tallies: Default::default(),
-        summary: Default::default(),
-        violations: Vec::new(),
-        today: ctx.calendar.local_date(ctx.as_of),
-        links: ctx.links(),
-        names: Default::default(),
-    };
     let mut notes: BTreeMap<Rule, String> = BTreeMap::new();
 
     // Required-field rules resolved once per pipeline they apply to.
@@ -311,107 +477,122 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     }
 
     let stale_cutoff = as_of - chrono::Duration::days(cfg.stale_days as i64);
-    let zero_amount_from = zero_amount_from(ctx);
-    // Live (the workspace as it stands now): the open deals are listed with
-    // their task and communication state. Else every deal, as it stood then.
-    let settled = ctx.facts.settled(as_of);
-    let all = ctx.ws.deals.as_slice();
-    let deals: Box<dyn Iterator<Item = (&Deal, Option<DealState>)>> = if settled {
-        Box::new(ctx.facts.now.open_deals.iter().map(|o| (&all[o.row as usize], Some(o.state))))
-    } else {
-        Box::new(all.iter().map(|d| (d, None)))
-    };
-    for (deal, prepared) in deals {
-        // A prepared (live) deal stands in its current stage.
-        let at = if prepared.is_some() {
-            Some((deal.pipeline_id, deal.stage_id))
-        } else {
-            stage_at(deal, as_of)
-        };
-        let Some((pipeline_id, stage_id)) = at else {
-            continue;
-        };
-        let Some(pipeline) = ctx.ws.pipelines.get(pipeline_id) else {
-            continue;
-        };
-        let Some(stage) = pipeline.stage(stage_id) else { continue };
-        if stage.kind != StageKind::Open {
-            continue;
-        }
-        let m = deal.responsible_id;
-        if !run.wanted(m) {
-            continue;
-        }
-        let state = prepared.unwrap_or_else(|| deal_state(ctx, deal));
-        let fail = |since: Instant, detail: Option<String>| Some(Failure::deal(deal, since, detail));
-        if cfg.open_deal_without_task {
-            run.check(
-                Rule::OpenDealWithoutTask,
-                m,
-                if state.has_open_task {
-                    None
-                } else {
-                    fail(state.last_task_done.unwrap_or(deal.created_at).max(deal.created_at), None)
-                },
-            );
-        }
-        if cfg.deal_without_company {
-            run.check(
-                Rule::DealWithoutCompany,
-                m,
-                if deal.company_id.is_some() {
-                    None
-                } else {
-                    fail(deal.created_at, None)
-                },
-            );
-        }
-        if cfg.deal_without_contact {
-            run.check(
-                Rule::DealWithoutContact,
-                m,
-                if deal.contact_ids.is_empty() {
-                    fail(deal.created_at, None)
-                } else {
-                    None
-                },
-            );
-        }
+    if run.scope == Scope::Moving {
+        // Live, from the index: only staleness moves with the clock, and the
+        // open deals are listed with their last touch.
         if cfg.stale_deal {
-            let last = state.last_touch;
-            run.check(Rule::StaleDeal, m, if last < stale_cutoff { fail(last, None) } else { None });
+            let all = ctx.ws.deals.as_slice();
+            for o in &ctx.facts.now.open_deals {
+                if !run.wanted(o.manager) {
+                    continue;
+                }
+                let last = o.state.last_touch;
+                let failed = (last < stale_cutoff).then(|| Failure::deal(&all[o.row as usize], last, None));
+                run.check(Rule::StaleDeal, o.manager, failed);
+            }
         }
-        if cfg.zero_amount && zero_amount_from.get(&pipeline_id).is_some_and(|from| stage.sort >= *from) {
-            run.check(
-                Rule::ZeroAmount,
-                m,
-                if deal.amount.is_zero() {
-                    fail(entered_at(deal, pipeline_id, stage_id, as_of), None)
-                } else {
-                    None
-                },
-            );
-        }
-        for rule in &required {
-            if rule.pipeline_id != pipeline_id || stage.sort < rule.from_sort {
+    } else {
+        let zero_amount_from = zero_amount_from(ctx);
+        // Live (the workspace as it stands now): the open deals are listed with
+        // their task and communication state. Else every deal, as it stood then.
+        let all = ctx.ws.deals.as_slice();
+        let deals: Box<dyn Iterator<Item = (&Deal, Option<DealState>)>> = if ctx.facts.settled(as_of) {
+            Box::new(ctx.facts.now.open_deals.iter().map(|o| (&all[o.row as usize], Some(o.state))))
+        } else {
+            Box::new(all.iter().map(|d| (d, None)))
+        };
+        for (deal, prepared) in deals {
+            // A prepared (live) deal stands in its current stage.
+            let at = if prepared.is_some() {
+                Some((deal.pipeline_id, deal.stage_id))
+            } else {
+                stage_at(deal, as_of)
+            };
+            let Some((pipeline_id, stage_id)) = at else {
+                continue;
+            };
+            let Some(pipeline) = ctx.ws.pipelines.get(pipeline_id) else {
+                continue;
+            };
+            let Some(stage) = pipeline.stage(stage_id) else { continue };
+            if stage.kind != StageKind::Open {
                 continue;
             }
-            let missing: Vec<&str> = rule
-                .fields
-                .iter()
-                .filter(|(id, _)| field_value(&deal.fields, *id).is_none_or(|v| v.is_empty()))
-                .map(|(_, n)| n.as_str())
-                .collect();
-            let failed = (!missing.is_empty())
-                .then(|| Failure::deal(deal, entered_at(deal, pipeline_id, stage_id, as_of), Some(missing.join(", "))));
-            run.check(Rule::RequiredFields, m, failed);
+            let m = deal.responsible_id;
+            if !run.wanted(m) {
+                continue;
+            }
+            let state = prepared.unwrap_or_else(|| deal_state(ctx, deal));
+            let fail = |since: Instant, detail: Option<String>| Some(Failure::deal(deal, since, detail));
+            if cfg.open_deal_without_task {
+                run.check(
+                    Rule::OpenDealWithoutTask,
+                    m,
+                    if state.has_open_task {
+                        None
+                    } else {
+                        fail(state.last_task_done.unwrap_or(deal.created_at).max(deal.created_at), None)
+                    },
+                );
+            }
+            if cfg.deal_without_company {
+                run.check(
+                    Rule::DealWithoutCompany,
+                    m,
+                    if deal.company_id.is_some() {
+                        None
+                    } else {
+                        fail(deal.created_at, None)
+                    },
+                );
+            }
+            if cfg.deal_without_contact {
+                run.check(
+                    Rule::DealWithoutContact,
+                    m,
+                    if deal.contact_ids.is_empty() {
+                        fail(deal.created_at, None)
+                    } else {
+                        None
+                    },
+                );
+            }
+            if cfg.stale_deal && run.covers(Rule::StaleDeal) {
+                let last = state.last_touch;
+                run.check(Rule::StaleDeal, m, if last < stale_cutoff { fail(last, None) } else { None });
+            }
+            if cfg.zero_amount && zero_amount_from.get(&pipeline_id).is_some_and(|from| stage.sort >= *from) {
+                run.check(
+                    Rule::ZeroAmount,
+                    m,
+                    if deal.amount.is_zero() {
+                        fail(entered_at(deal, pipeline_id, stage_id, as_of), None)
+                    } else {
+                        None
+                    },
+                );
+            }
+            for rule in &required {
+                if rule.pipeline_id != pipeline_id || stage.sort < rule.from_sort {
+                    continue;
+                }
+                let missing: Vec<&str> = rule
+                    .fields
+                    .iter()
+                    .filter(|(id, _)| field_value(&deal.fields, *id).is_none_or(|v| v.is_empty()))
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                let failed = (!missing.is_empty())
+                    .then(|| Failure::deal(deal, entered_at(deal, pipeline_id, stage_id, as_of), Some(missing.join(", "))));
+                run.check(Rule::RequiredFields, m, failed);
+            }
         }
     }
 
-    if cfg.overdue_task {
+    if cfg.overdue_task && run.covers(Rule::OverdueTask) {
         // Live, the open tasks are listed with their due dates: a task's row is read only if it is overdue.
         let tasks = ctx.ws.tasks.as_slice();
-        let open: Box<dyn Iterator<Item = OpenTask>> = if settled {
+        let open: Box<dyn Iterator<Item = OpenTask>> = if ctx.facts.settled(as_of) {
             Box::new(ctx.facts.now.open_tasks.iter().copied())
         } else {
             Box::new(
@@ -447,10 +628,13 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     if cfg.company_without_qualification && qualification.is_none() {
         notes.insert(Rule::CompanyWithoutQualification, text(lang, "hygiene.note_unmapped").to_string());
     }
+    if run.scope == Scope::Moving {
+        return notes;
+    }
     if let Some(field) = qualification.filter(|_| cfg.company_without_qualification) {
         let rule = Rule::CompanyWithoutQualification;
         match &ctx.facts.now.unqualified_companies {
-            Some(unqualified) if settled => {
+            Some(unqualified) if ctx.facts.settled(as_of) => {
                 for &(m, n) in &ctx.facts.now.companies_by_manager {
                     run.checked(rule, m, n as usize);
                 }
@@ -488,7 +672,7 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     }
     if cfg.contact_without_phone_or_email {
         let rule = Rule::ContactWithoutPhoneOrEmail;
-        if settled {
+        if ctx.facts.settled(as_of) {
             for &(m, n) in &ctx.facts.now.contacts_by_manager {
                 run.checked(rule, m, n as usize);
             }
@@ -504,79 +688,26 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         }
     }
 
-    let enabled = |rule: Rule| match rule {
-        Rule::OpenDealWithoutTask => cfg.open_deal_without_task,
-        Rule::DealWithoutCompany => cfg.deal_without_company,
-        Rule::DealWithoutContact => cfg.deal_without_contact,
-        Rule::CompanyWithoutQualification => cfg.company_without_qualification,
-        Rule::RequiredFields => cfg.required_fields,
-        Rule::OverdueTask => cfg.overdue_task,
-        Rule::StaleDeal => cfg.stale_deal,
-        Rule::ZeroAmount => cfg.zero_amount,
-        Rule::ContactWithoutPhoneOrEmail => cfg.contact_without_phone_or_email,
-        Rule::DuplicateCompanies => cfg.duplicate_companies,
-    };
-    let rules = Rule::ALL
-        .into_iter()
-        .map(|rule| {
-            let (checked, violations) = run.summary[rule as usize];
-            RuleSummary {
-                rule,
-                title: text(lang, &rule.title_key()).to_string(),
-                enabled: enabled(rule),
-                note: notes.remove(&rule),
-                checked,
-                violations,
-            }
-        })
-        .collect();
-
-    let mut team = Tally::default();
-    let mut managers: Vec<ManagerHygiene> = run
-        .tallies
-        .into_iter()
-        .map(|(m, t)| {
-            team.checked += t.checked;
-            for (total, n) in team.counts.iter_mut().zip(t.counts) {
-                *total += n;
-            }
-            summarize(m, ctx.manager_name(m), t)
-        })
-        .collect();
-    managers.sort_by(|a, b| {
-        a.score
-            .unwrap_or(100.0)
-            .total_cmp(&b.score.unwrap_or(100.0))
-            .then(b.violations.cmp(&a.violations))
-            .then_with(|| a.manager.cmp(&b.manager))
-    });
-    let violations = longest_standing_first(run.violations);
-    let team = summarize(None, text(lang, "report.team_total").to_string(), team);
-    let trend = trend(ctx, params, &team);
-    Hygiene {
-        as_of,
-        rules,
-        managers,
-        team,
-        violations,
-        trend,
-    }
+    notes
 }
 
 /// Violations ordered by since, rule and record. Sorting small keys and then
 /// moving each violation once is several times faster than sorting the rows.
 fn longest_standing_first(violations: Vec<Violation>) -> Vec<Violation> {
-    let mut order: Vec<(i64, u32, Rule, EntityRef, u32)> = violations
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.since.timestamp(), v.since.timestamp_subsec_nanos(), v.rule, v.entity, i as u32))
-        .collect();
+    let mut order: Vec<(OrderKey, u32)> = violations.iter().enumerate().map(|(i, v)| (order_key(v), i as u32)).collect();
     order.sort_unstable();
     let mut slots: Vec<Option<Violation>> = violations.into_iter().map(Some).collect();
     order
         .into_iter()
-        .map(|(.., i)| slots[i as usize].take().expect("each violation is moved once"))
+        .map(|(_, i)| slots[i as usize].take().expect("each violation is moved once"))
         .collect()
+}
+
+type OrderKey = (i64, u32, Rule, EntityRef);
+
+/// The report's order: since, then rule, then record.
+fn order_key(v: &Violation) -> OrderKey {
+    (v.since.timestamp(), v.since.timestamp_subsec_nanos(), v.rule, v.entity)
 }
 
 /// The stored tallies of the last days (for one manager if filtered), then today's live figure.

@@ -39,6 +39,7 @@ pub struct Now {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OpenDeal {
     pub row: u32,
+    pub manager: Option<Id>,
     pub state: DealState,
 }
 
@@ -121,6 +122,7 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
             let last_comm = parts.comms_by_deal.get(&deal.id).and_then(|c| c.last().copied());
             OpenDeal {
                 row,
+                manager: deal.responsible_id,
                 state: DealState {
                     has_open_task,
                     last_task_done,
