@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Serialize;
 use tsifra_amocrm::{Client, Error as AmoError, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, webhook};
-use tsifra_core::model::{Batch, Deal, Id};
+use tsifra_core::model::{Batch, Deal, EntityKind, Id};
 use tsifra_core::{Config, Instant};
 use tsifra_store::Store;
 use tsifra_web::AppState;
@@ -47,6 +47,10 @@ impl SyncStore for LiveSink {
     async fn deals(&self, ids: &[Id]) -> tsifra_amocrm::Result<Vec<Deal>> {
         let ws = self.state.workspace().await;
         Ok(ids.iter().filter_map(|id| ws.deals.get(*id).cloned()).collect())
+    }
+
+    async fn dictionary_ids(&self) -> tsifra_amocrm::Result<Vec<(EntityKind, Id)>> {
+        Ok(tsifra_amocrm::sync::dictionary_ids(&*self.state.workspace().await))
     }
 }
 

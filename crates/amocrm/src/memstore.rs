@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tsifra_core::model::{Batch, Deal, Id, Workspace};
+use tsifra_core::model::{Batch, Deal, EntityKind, Id, Workspace};
 
 use crate::error::{Error, Result};
 use crate::sync::SyncStore;
@@ -95,5 +95,9 @@ impl SyncStore for MemoryStore {
     async fn deals(&self, ids: &[Id]) -> Result<Vec<Deal>> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         Ok(ids.iter().filter_map(|id| state.0.deals.get(*id).cloned()).collect())
+    }
+
+    async fn dictionary_ids(&self) -> Result<Vec<(EntityKind, Id)>> {
+        Ok(crate::sync::dictionary_ids(&self.state.lock().unwrap_or_else(|e| e.into_inner()).0))
     }
 }

@@ -36,6 +36,18 @@ pub trait SyncStore: Send + Sync {
     /// a deal's stage history is assembled from events across runs: a re-read lead
     /// keeps its history, and new events extend it.
     fn deals(&self, ids: &[Id]) -> impl Future<Output = Result<Vec<Deal>>> + Send;
+    /// The stored teams, pipelines, loss reasons and field definitions, so that
+    /// the ones gone from the account are removed when the dictionaries are refreshed.
+    fn dictionary_ids(&self) -> impl Future<Output = Result<Vec<(EntityKind, Id)>>> + Send;
+}
+
+/// The dictionary records of `ws` that a refresh may remove (see [`SyncStore::dictionary_ids`]).
+pub fn dictionary_ids(ws: &tsifra_core::model::Workspace) -> Vec<(EntityKind, Id)> {
+    let teams = ws.teams.iter().map(|t| (EntityKind::Team, t.id));
+    let pipelines = ws.pipelines.iter().map(|p| (EntityKind::Pipeline, p.id));
+    let reasons = ws.loss_reasons.iter().map(|r| (EntityKind::LossReason, r.id));
+    let fields = ws.field_defs.iter().map(|f| (EntityKind::FieldDef, f.id));
+    teams.chain(pipelines).chain(reasons).chain(fields).collect()
 }
 
 /// Which kind of run to do.
@@ -398,7 +410,7 @@ impl<S: SyncStore> SyncEngine<S> {
         }
         ctx = ctx.with_field_defs(defs.iter().cloned());
         ctx.payment_fields = map::PaymentFields::resolve(&self.options.field_mapping, &defs);
-        let batch = Batch {
+        let mut batch = Batch {
             account: Some(acc),
             teams,
             users: users.iter().map(map::map_user).collect(),
@@ -407,6 +419,20 @@ impl<S: SyncStore> SyncEngine<S> {
             field_defs: defs,
             ..Batch::default()
         };
+        // Groups, pipelines, loss reasons and fields deleted in the account go here
+        // too. Users stay: past deals still name the manager who worked them.
+        let listed: HashSet<(EntityKind, Id)> = (batch.teams.iter().map(|t| (EntityKind::Team, t.id)))
+            .chain(batch.pipelines.iter().map(|p| (EntityKind::Pipeline, p.id)))
+            .chain(batch.loss_reasons.iter().map(|r| (EntityKind::LossReason, r.id)))
+            .chain(batch.field_defs.iter().map(|f| (EntityKind::FieldDef, f.id)))
+            .collect();
+        batch.deletions = self
+            .store
+            .dictionary_ids()
+            .await?
+            .into_iter()
+            .filter(|k| !listed.contains(k))
+            .collect();
         let n = (batch.teams.len() + batch.users.len() + batch.pipelines.len() + batch.loss_reasons.len() + batch.field_defs.len()) as u64;
         self.store.commit(&batch, &[]).await?;
         run.records += n;

@@ -256,3 +256,43 @@ async fn mapped_payment_fields_turn_won_deals_into_payments() {
     engine.run(SyncMode::Auto, &no_progress).await.unwrap();
     assert!(store.workspace().payments.get(reopened).is_none());
 }
+
+/// A pipeline, a loss reason, a field and a group deleted in the account leave
+/// the store at the next run; a user who left stays, so past deals keep a name.
+#[tokio::test]
+async fn dictionaries_deleted_in_the_account_are_removed_users_stay() {
+    let mut ws = workspace(30);
+    let mut spare = ws.pipelines.get(PIPE_HOT).unwrap().clone();
+    spare.id = 9_999;
+    spare.name = "Пустая воронка".into();
+    ws.pipelines.upsert(spare);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 50);
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    let before = store.workspace();
+    assert!(before.pipelines.get(9_999).is_some());
+    let field = before.field_defs.iter().next().expect("the test account has fields").id;
+    let reason = before.loss_reasons.iter().next().expect("the test account has loss reasons").id;
+    let team = before.teams.iter().next().unwrap().id;
+    let user = before.users.iter().next().unwrap().id;
+
+    fake.mutate(|w| {
+        w.pipelines.remove(9_999);
+        w.field_defs.remove(field);
+        w.loss_reasons.remove(reason);
+        w.teams.remove(team);
+        w.users.remove(user);
+    });
+    let report = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    assert_eq!(report.kind, RunKind::Incremental);
+    let after = store.workspace();
+    assert!(after.pipelines.get(9_999).is_none(), "deleted pipeline removed");
+    assert!(after.pipelines.get(PIPE_HOT).is_some() && after.pipelines.get(PIPE_COLD).is_some());
+    assert!(after.field_defs.get(field).is_none(), "deleted field removed");
+    assert_eq!(after.field_defs.len(), before.field_defs.len() - 1);
+    assert!(after.loss_reasons.get(reason).is_none(), "deleted loss reason removed");
+    assert!(after.teams.get(team).is_none(), "deleted group removed");
+    assert!(after.users.get(user).is_some(), "a user who left keeps their name");
+    assert_eq!(after.deals.len(), before.deals.len());
+}
