@@ -86,3 +86,101 @@ fn live_fast_path_equals_the_full_scan() {
         }
     }
 }
+
+/// After a batch, the rebuilt index keeps the parts whose data did not change
+/// and gives every report exactly what a fresh build gives.
+#[test]
+fn rebuilt_index_equals_a_fresh_one() {
+    use std::sync::Arc;
+    use tsifra_core::model::{Activity, ActivityKind, Batch, EntityRef, StageKind, StageMove};
+
+    let (config, calendar, now, mut ws) = demo(9, 2_000);
+    let same_reports = |ws: &tsifra_core::Workspace, rebuilt: &Facts| {
+        let fresh = Facts::build(ws, &config);
+        for as_of in [now, now + chrono::Duration::days(3)] {
+            for id in ReportId::ALL {
+                let run = |facts: &Facts| {
+                    let ctx = Ctx {
+                        ws,
+                        facts,
+                        config: &config,
+                        calendar: &calendar,
+                        as_of,
+                    };
+                    serde_json::to_value(reports::run(id, &ctx, &ReportParams::default())).unwrap()
+                };
+                assert_eq!(run(rebuilt), run(&fresh), "{id:?} at {as_of}");
+            }
+        }
+    };
+    let first = Facts::build(&ws, &config);
+
+    // A webhook's worth: one open deal won an hour ago, nothing else.
+    let mut deal = ws
+        .deals
+        .iter()
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(StageKind::Open))
+        .unwrap()
+        .clone();
+    let won = ws
+        .pipelines
+        .get(deal.pipeline_id)
+        .unwrap()
+        .stages
+        .iter()
+        .find(|s| s.kind == StageKind::Won)
+        .unwrap()
+        .id;
+    let at = now - chrono::Duration::hours(1);
+    deal.stage_id = won;
+    deal.history.push(StageMove {
+        at,
+        pipeline_id: deal.pipeline_id,
+        stage_id: won,
+        author_id: deal.responsible_id,
+    });
+    ws.apply(&Batch {
+        deals: vec![deal.clone()],
+        ..Batch::default()
+    });
+    let second = Facts::rebuild(Some(&first), &ws, &config);
+    assert!(
+        Arc::ptr_eq(&first.comms_by_company, &second.comms_by_company),
+        "communications kept"
+    );
+    assert!(Arc::ptr_eq(&first.tasks_by_entity, &second.tasks_by_entity), "tasks kept");
+    assert!(
+        Arc::ptr_eq(&first.duplicate_companies, &second.duplicate_companies),
+        "duplicates kept"
+    );
+    assert_eq!(second.won.len(), first.won.len() + 1, "the new win is in the rebuilt part");
+    same_reports(&ws, &second);
+
+    // A call on that deal: the communications are built again.
+    ws.apply(&Batch {
+        activities: vec![Activity {
+            id: 9_000_001,
+            kind: ActivityKind::CallOut,
+            manager_id: deal.responsible_id,
+            entity: Some(EntityRef::Deal(deal.id)),
+            at,
+            duration_s: 120,
+            connected: true,
+            source: deal.source,
+        }],
+        ..Batch::default()
+    });
+    let third = Facts::rebuild(Some(&second), &ws, &config);
+    assert!(
+        !Arc::ptr_eq(&second.comms_by_company, &third.comms_by_company),
+        "communications rebuilt"
+    );
+    assert!(Arc::ptr_eq(&second.tasks_by_entity, &third.tasks_by_entity), "tasks still kept");
+    assert_eq!(third.calls_out.len(), second.calls_out.len() + 1);
+    same_reports(&ws, &third);
+
+    // An index of another workspace is never reused.
+    let (.., other) = demo(9, 2_000);
+    let foreign = Facts::rebuild(Some(&third), &other, &config);
+    assert!(!Arc::ptr_eq(&third.tasks_by_entity, &foreign.tasks_by_entity));
+}

@@ -664,6 +664,36 @@ pub struct Workspace {
     pub hygiene_history: Vec<HygieneCount>,
     /// Bumped by every batch applied, so caches of computed reports know when to drop.
     pub version: u64,
+    /// Which parts changed, so an index rebuilds only those (see [`Generations`]).
+    pub generations: Generations,
+}
+
+/// Counters of what the batches applied to a workspace touched, for an index to
+/// keep the parts built from what did not change (a webhook re-reads one deal;
+/// the index of four million communications need not be rebuilt for it).
+/// `lineage` is unique to each workspace made in this process (a clone shares
+/// it), so parts are only ever reused for the same workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Generations {
+    pub lineage: u64,
+    /// Tasks added, changed or removed.
+    pub tasks: u64,
+    /// Communications, contacts, or which company a deal belongs to.
+    pub activities: u64,
+    /// Companies added, changed or removed.
+    pub companies: u64,
+}
+
+impl Default for Generations {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Generations {
+            lineage: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            tasks: 0,
+            activities: 0,
+            companies: 0,
+        }
+    }
 }
 
 /// A set of changes that lands whole or not at all: in the store as one
@@ -742,6 +772,26 @@ impl Batch {
 impl Workspace {
     /// Applies a landed batch in place: upserts, then deletions, then plan replacements.
     pub fn apply(&mut self, batch: &Batch) {
+        let deleted = |kinds: &[EntityKind]| batch.deletions.iter().any(|(k, _)| kinds.contains(k));
+        // A deal new here, or moved to another company, moves its communications between companies.
+        let deal_links_changed = batch
+            .deals
+            .iter()
+            .any(|d| self.deals.get(d.id).is_none_or(|old| old.company_id != d.company_id));
+        let g = &mut self.generations;
+        if !batch.tasks.is_empty() || deleted(&[EntityKind::Task]) {
+            g.tasks += 1;
+        }
+        if !batch.activities.is_empty()
+            || !batch.contacts.is_empty()
+            || deal_links_changed
+            || deleted(&[EntityKind::Activity, EntityKind::Contact, EntityKind::Deal])
+        {
+            g.activities += 1;
+        }
+        if !batch.companies.is_empty() || deleted(&[EntityKind::Company]) {
+            g.companies += 1;
+        }
         if let Some(account) = &batch.account {
             self.account = Some(account.clone());
         }

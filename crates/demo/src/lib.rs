@@ -144,6 +144,7 @@ fn generate_on(opts: &DemoOptions, calendar: &BusinessCalendar, threads: usize) 
         plans,
         hygiene_history: Vec::new(),
         version: 0,
+        generations: Default::default(),
     }
 }
 

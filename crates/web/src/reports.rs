@@ -152,8 +152,9 @@ impl ReportCache {
         let mut slot = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
             Some(f) if f.version == ws.version => f.clone(),
-            _ => {
-                let built = Arc::new(Facts::build(ws, config));
+            previous => {
+                // Parts of the previous index whose data did not change are kept.
+                let built = Arc::new(Facts::rebuild(previous.map(|p| &**p), ws, config));
                 *slot = Some(built.clone());
                 built
             }

@@ -3,11 +3,13 @@
 //! the record they hang on, deals and communications by company. Built once
 //! per workspace version (and config), in one pass over each table.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::calendar::Instant;
 use crate::config::Config;
-use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Id, StageKind, Workspace, field_value};
+use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Generations, Id, StageKind, Workspace, field_value};
 use crate::money::Money;
 
 use super::now::{self, Now};
@@ -44,21 +46,24 @@ pub struct Facts {
     pub version: u64,
     /// Sorted by `at`.
     pub won: Vec<WonEvent>,
+    /// What the workspace's batches had touched when this was built: the parts
+    /// below behind an `Arc` are kept by [`Facts::rebuild`] while theirs did not move.
+    pub generations: Generations,
     /// Connected outgoing calls, sorted by `at`.
-    pub calls_out: Vec<CallEvent>,
+    pub calls_out: Arc<Vec<CallEvent>>,
     /// Row positions in `ws.tasks` by the record the task is on.
-    pub tasks_by_entity: HashMap<EntityRef, Vec<u32>>,
+    pub tasks_by_entity: Arc<HashMap<EntityRef, Vec<u32>>>,
     /// Row positions in `ws.deals` by company.
     pub deals_by_company: HashMap<Id, Vec<u32>>,
     /// Communication instants (calls, e-mails, chats, meetings) by company, sorted;
     /// an activity on a deal or contact counts for the deal's or contact's company.
-    pub comms_by_company: HashMap<Id, Vec<Instant>>,
+    pub comms_by_company: Arc<HashMap<Id, Vec<Instant>>>,
     /// Last call instant by company, sorted list kept above; this is calls only.
-    pub calls_by_company: HashMap<Id, Vec<Instant>>,
+    pub calls_by_company: Arc<HashMap<Id, Vec<Instant>>>,
     /// Last communication instant by deal (for "no activity for N days").
-    pub comms_by_deal: HashMap<Id, Vec<Instant>>,
+    pub comms_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
     /// Groups of companies sharing a tax id or a normalised name, oldest first.
-    pub duplicate_companies: Vec<Vec<Id>>,
+    pub duplicate_companies: Arc<Vec<Vec<Id>>>,
     pub margin_field: Option<Id>,
     pub default_margin_percent: u32,
     /// The latest instant anything in the workspace happened: a deal created
@@ -67,6 +72,9 @@ pub struct Facts {
     /// is now, and the reports read [`Facts::now`] instead of the tables.
     pub settled_at: Option<Instant>,
     pub now: Now,
+    /// The latest task and communication instants, kept with their parts.
+    tasks_settled_at: Option<Instant>,
+    activities_settled_at: Option<Instant>,
     /// The hygiene verdicts that stand as long as the data does (see [`super::hygiene::HygieneBase`]).
     pub hygiene: Option<super::hygiene::HygieneBase>,
     /// Rows of the payments not paid in full: outstanding whatever the as-of.
@@ -106,7 +114,15 @@ impl Facts {
     /// duplicate companies) are built on parallel threads, then the live view's
     /// standing hygiene verdicts from them.
     pub fn build(ws: &Workspace, config: &Config) -> Facts {
-        let mut facts = Facts::build_lists(ws, config);
+        Facts::rebuild(None, ws, config)
+    }
+
+    /// [`Facts::build`], keeping the parts of `previous` (an index of an earlier
+    /// version of the same workspace, with the same config) whose data no batch
+    /// has touched since: after a webhook that re-read a few deals, only the
+    /// deal lists are built again.
+    pub fn rebuild(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
+        let mut facts = Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config);
         if let Some(at) = facts.settled_at {
             let calendar = config.calendar();
             let ctx = super::Ctx {
@@ -122,13 +138,35 @@ impl Facts {
         facts
     }
 
-    fn build_lists(ws: &Workspace, config: &Config) -> Facts {
+    fn build_lists(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
+        let g = ws.generations;
+        let kept_tasks = previous.filter(|p| p.generations.tasks == g.tasks);
+        let kept_activities = previous.filter(|p| p.generations.activities == g.activities);
+        let kept_duplicates = previous.filter(|p| p.generations.companies == g.companies);
         let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
         let default_margin_percent = config.reports.default_margin_percent;
         std::thread::scope(|scope| {
-            let tasks = scope.spawn(|| tasks_by_entity(ws));
-            let activities = scope.spawn(|| activity_indexes(ws));
-            let duplicates = scope.spawn(|| duplicate_companies(ws));
+            let tasks = scope.spawn(|| match kept_tasks {
+                Some(p) => (p.tasks_by_entity.clone(), p.tasks_settled_at),
+                None => {
+                    let (by_entity, settled_at) = tasks_by_entity(ws);
+                    (Arc::new(by_entity), settled_at)
+                }
+            });
+            let activities = scope.spawn(|| match kept_activities {
+                Some(p) => ActivityIndexes {
+                    calls_out: p.calls_out.clone(),
+                    comms_by_company: p.comms_by_company.clone(),
+                    calls_by_company: p.calls_by_company.clone(),
+                    comms_by_deal: p.comms_by_deal.clone(),
+                    settled_at: p.activities_settled_at,
+                },
+                None => activity_indexes(ws),
+            });
+            let duplicates = scope.spawn(|| match kept_duplicates {
+                Some(p) => p.duplicate_companies.clone(),
+                None => Arc::new(duplicate_companies(ws)),
+            });
             let deals = deal_indexes(ws, margin_field, default_margin_percent);
             let (unpaid_payments, paid_payments) = payment_indexes(ws);
             let records_settled_at = ws
@@ -158,6 +196,9 @@ impl Facts {
             );
             Facts {
                 version: ws.version,
+                generations: g,
+                tasks_settled_at,
+                activities_settled_at: activities.settled_at,
                 won: deals.won,
                 calls_out: activities.calls_out,
                 tasks_by_entity,
@@ -260,10 +301,10 @@ fn tasks_by_entity(ws: &Workspace) -> (HashMap<EntityRef, Vec<u32>>, Option<Inst
 }
 
 struct ActivityIndexes {
-    calls_out: Vec<CallEvent>,
-    comms_by_company: HashMap<Id, Vec<Instant>>,
-    calls_by_company: HashMap<Id, Vec<Instant>>,
-    comms_by_deal: HashMap<Id, Vec<Instant>>,
+    calls_out: Arc<Vec<CallEvent>>,
+    comms_by_company: Arc<HashMap<Id, Vec<Instant>>>,
+    calls_by_company: Arc<HashMap<Id, Vec<Instant>>>,
+    comms_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
     settled_at: Option<Instant>,
 }
 
@@ -310,10 +351,10 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
         list.sort_unstable();
     }
     ActivityIndexes {
-        calls_out,
-        comms_by_company,
-        calls_by_company,
-        comms_by_deal,
+        calls_out: Arc::new(calls_out),
+        comms_by_company: Arc::new(comms_by_company),
+        calls_by_company: Arc::new(calls_by_company),
+        comms_by_deal: Arc::new(comms_by_deal),
         settled_at,
     }
 }

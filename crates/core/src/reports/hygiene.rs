@@ -652,7 +652,7 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         }
     }
     if cfg.duplicate_companies {
-        for group in &ctx.facts.duplicate_companies {
+        for group in ctx.facts.duplicate_companies.iter() {
             let existing: Vec<_> = group
                 .iter()
                 .filter_map(|id| ctx.ws.companies.get(*id))
