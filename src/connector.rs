@@ -11,13 +11,12 @@ use anyhow::{Context, Result};
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use serde::Serialize;
+use axum::routing::post;
 use tsifra_amocrm::{Client, Error as AmoError, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, webhook};
+use tsifra_core::Config;
 use tsifra_core::model::{Batch, Deal, EntityKind, Id};
-use tsifra_core::{Config, Instant};
 use tsifra_store::Store;
-use tsifra_web::AppState;
+use tsifra_web::{AppState, SyncControl, SyncStatus};
 
 /// The real store behind the connector, with the served workspace kept in step.
 pub struct LiveSink {
@@ -70,17 +69,6 @@ pub fn engine(config: &Config, data_dir: &Path, store: Store, state: AppState) -
     ))))
 }
 
-/// The last sync's outcome, for the home page and `GET /api/sync`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct SyncStatus {
-    pub running: bool,
-    pub last_started: Option<Instant>,
-    pub last_finished: Option<Instant>,
-    /// "ok" or the error, in words a user can act on (never a token).
-    pub last_outcome: Option<String>,
-    pub last_records: u64,
-}
-
 #[derive(Clone)]
 pub struct Connector {
     pub engine: Arc<Engine>,
@@ -92,6 +80,10 @@ impl Connector {
     pub async fn run(&self, mode: SyncMode) -> Result<SyncReport, AmoError> {
         {
             let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+            // A button pressed during a scheduled run (or the other way round) joins it.
+            if s.running {
+                return Err(AmoError::AlreadyRunning);
+            }
             s.running = true;
             s.last_started = Some(chrono::Utc::now());
         }
@@ -161,12 +153,10 @@ impl Connector {
         Ok(())
     }
 
-    /// `POST /hooks/amocrm/{secret}` (amoCRM's webhooks), `GET /api/sync` (status), `POST /api/sync` (sync now).
+    /// `POST /hooks/amocrm/{secret}`: amoCRM's webhooks. (The status and "sync now"
+    /// are the web crate's `/api/sync` and `/sync`, through [`SyncControl`].)
     pub fn routes(&self) -> Router {
-        Router::new()
-            .route("/hooks/amocrm/{secret}", post(hook))
-            .route("/api/sync", get(status).post(sync_now))
-            .with_state(self.clone())
+        Router::new().route("/hooks/amocrm/{secret}", post(hook)).with_state(self.clone())
     }
 }
 
@@ -192,17 +182,15 @@ async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body
     }
 }
 
-async fn status(State(c): State<Connector>) -> axum::Json<SyncStatus> {
-    axum::Json(c.status.lock().unwrap_or_else(|p| p.into_inner()).clone())
-}
+impl SyncControl for Connector {
+    fn status(&self) -> SyncStatus {
+        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 
-async fn sync_now(State(c): State<Connector>) -> (StatusCode, axum::Json<SyncStatus>) {
-    let me = c.clone();
-    tokio::spawn(async move {
-        let _ = me.run(SyncMode::Auto).await;
-    });
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(c.status.lock().unwrap_or_else(|p| p.into_inner()).clone()),
-    )
+    fn sync_now(&self) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _ = me.run(SyncMode::Auto).await;
+        });
+    }
 }

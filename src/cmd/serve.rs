@@ -50,6 +50,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         };
         connector.spawn_schedule(&connector_config)?;
         router = router.merge(connector.routes());
+        state.set_sync(Arc::new(connector));
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

@@ -223,6 +223,34 @@ fn webhook_moves_the_board_of_a_running_server() {
     );
     let bad = post_raw(&addr, "/hooks/amocrm/s3cret", "garbage");
     assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+
+    // The home page says when the start-up sync ran and how it went; its button starts another.
+    let status = || -> serde_json::Value { serde_json::from_str(&reqwest_get(&format!("http://{addr}/api/sync"))).unwrap() };
+    let settle = || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let s = status();
+            if (s["running"] == false && !s["last_outcome"].is_null()) || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let first = settle();
+    assert_eq!(first["last_outcome"], "ok", "{first}");
+    let home = reqwest_get(&format!("http://{addr}/"));
+    assert!(home.contains("<p data-state=\"ok\">"), "the home page shows the last sync");
+    assert!(home.contains("action=\"/sync\""), "and the button");
+    let reply = post_raw(&addr, "/sync", "");
+    assert!(reply.starts_with("HTTP/1.1 303"), "{reply}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut again = status();
+    while again["last_started"] == first["last_started"] && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        again = status();
+    }
+    assert_ne!(again["last_started"], first["last_started"], "the button started a sync");
+    assert_eq!(settle()["last_outcome"], "ok");
     rt.block_on(fake.shutdown());
 }
 

@@ -31,6 +31,7 @@ pub mod pages;
 pub mod reports;
 pub mod state;
 pub mod summary;
+pub mod sync;
 pub mod texts;
 pub mod trend;
 pub mod view;
@@ -52,6 +53,7 @@ use tracing::Level;
 pub use asof::{AsOf, AsOfError, parse_as_of};
 pub use error::AppError;
 pub use state::{AppState, Clock, system_clock};
+pub use sync::{SyncControl, SyncStatus};
 pub use warm::{keep_warm, warm_up};
 
 /// How long `serve` waits for open requests after the shutdown signal before returning anyway.
@@ -73,7 +75,9 @@ pub fn app(state: AppState) -> Router {
         .route("/icons/{name}", get(assets::icon))
         .route("/api/health", get(api::health))
         .route("/api/workspace", get(api::workspace))
-        .route("/api/reports/{id}", get(reports::api_report));
+        .route("/api/reports/{id}", get(reports::api_report))
+        .route("/sync", axum::routing::post(sync::sync_now))
+        .route("/api/sync", get(sync::api_status).post(sync::api_sync_now));
     with_layers(routes, state)
 }
 

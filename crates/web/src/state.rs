@@ -35,6 +35,8 @@ struct Inner {
     pages: crate::pagecache::PageCache,
     trend: crate::trend::TrendCache,
     summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
+    /// The CRM connector, set once at start when one is configured.
+    sync: std::sync::OnceLock<Arc<dyn crate::sync::SyncControl>>,
 }
 
 impl AppState {
@@ -57,8 +59,18 @@ impl AppState {
                 pages: crate::pagecache::PageCache::new(crate::pagecache::MAX_PAGES),
                 trend: crate::trend::TrendCache::new(4),
                 summary: std::sync::Mutex::new(None),
+                sync: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Hands the pages the CRM connector (its status and "sync now"); only the first call counts.
+    pub fn set_sync(&self, control: Arc<dyn crate::sync::SyncControl>) {
+        let _ = self.inner.sync.set(control);
+    }
+
+    pub fn sync(&self) -> Option<&Arc<dyn crate::sync::SyncControl>> {
+        self.inner.sync.get()
     }
 
     pub fn config(&self) -> &Config {

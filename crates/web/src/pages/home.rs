@@ -29,6 +29,8 @@ pub struct HomePage {
     pub empty: bool,
     pub counts: Vec<CountRow>,
     pub boards: Vec<BoardLink>,
+    /// The CRM connector's last run, when one is configured.
+    pub sync: Option<crate::sync::SyncPanel>,
 }
 
 pub struct CountRow {
@@ -89,6 +91,9 @@ impl HomePage {
                 })
                 .collect(),
             boards,
+            sync: state
+                .sync()
+                .map(|control| crate::sync::SyncPanel::new(lang, calendar, &control.status())),
         }
     }
 }

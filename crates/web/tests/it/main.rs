@@ -11,4 +11,5 @@ mod owner;
 mod reports;
 mod serve;
 mod support;
+mod sync;
 mod tv;

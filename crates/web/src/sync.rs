@@ -1,0 +1,151 @@
+//! The CRM connector as the pages see it: when it last ran and how that went,
+//! and a "sync now" button. The web crate knows nothing of amoCRM; the binary
+//! hands the state a [`SyncControl`] when `[amocrm]` is configured.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use tsifra_core::{BusinessCalendar, Instant, Language};
+
+use crate::AppState;
+use crate::html::format_local_datetime;
+use crate::texts::t;
+
+/// The last sync's outcome, for the home page and `GET /api/sync`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SyncStatus {
+    pub running: bool,
+    pub last_started: Option<Instant>,
+    pub last_finished: Option<Instant>,
+    /// "ok" or the error, in words a user can act on (never a token).
+    pub last_outcome: Option<String>,
+    pub last_records: u64,
+}
+
+/// A connector the server can show and start.
+pub trait SyncControl: Send + Sync {
+    fn status(&self) -> SyncStatus;
+    /// Starts a run in the background (one already running is not doubled).
+    fn sync_now(&self);
+}
+
+/// The home page's panel, in the reader's language and the business zone.
+pub struct SyncPanel {
+    /// "ok", "error", "running" or "never": a `data-state` for tests and styles.
+    pub state: &'static str,
+    pub line: String,
+    /// The error's words, shown under the line.
+    pub error: Option<String>,
+}
+
+impl SyncPanel {
+    pub fn new(lang: Language, calendar: &BusinessCalendar, s: &SyncStatus) -> SyncPanel {
+        let when = |at: Option<Instant>| at.map(|at| format_local_datetime(lang, calendar, at)).unwrap_or_default();
+        if s.running {
+            return SyncPanel {
+                state: "running",
+                line: format!("{} {}", t(lang, "web.sync.running"), when(s.last_started)),
+                error: None,
+            };
+        }
+        match (s.last_finished, s.last_outcome.as_deref()) {
+            (None, _) | (_, None) => SyncPanel {
+                state: "never",
+                line: t(lang, "web.sync.never").to_string(),
+                error: None,
+            },
+            (Some(at), Some("ok")) => SyncPanel {
+                state: "ok",
+                line: format!(
+                    "{} {} · {} · {}: {}",
+                    t(lang, "web.sync.last"),
+                    when(Some(at)),
+                    t(lang, "web.sync.ok"),
+                    t(lang, "web.sync.records"),
+                    tsifra_core::i18n::format_int(lang, s.last_records as i64)
+                ),
+                error: None,
+            },
+            (Some(at), Some(error)) => SyncPanel {
+                state: "error",
+                line: format!("{} {} · {}", t(lang, "web.sync.last"), when(Some(at)), t(lang, "web.sync.failed")),
+                error: Some(error.to_string()),
+            },
+        }
+    }
+}
+
+/// `POST /sync`: the home page's button. Starts a run and sends the browser (303)
+/// back home; refused from another site's page (a form posted across origins).
+pub async fn sync_now(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(control) = state.sync() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    control.sync_now();
+    Redirect::to("/").into_response()
+}
+
+/// `GET /api/sync`: the status as JSON (404 when no connector is configured).
+pub async fn api_status(State(state): State<AppState>) -> Response {
+    match state.sync() {
+        Some(control) => axum::Json(control.status()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `POST /api/sync`: starts a run, answers 202 with the status as it was.
+pub async fn api_sync_now(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(control) = state.sync() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    let status = control.status();
+    control.sync_now();
+    (StatusCode::ACCEPTED, axum::Json(status)).into_response()
+}
+
+/// A request without an `Origin` (curl, a script, an old browser) or with one
+/// naming this very host. Browsers send `Origin` on every cross-site POST.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (k.clone(), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn only_this_sites_pages_may_post() {
+        assert!(same_origin(&headers(&[(header::HOST, "tsifra.local:8080")])));
+        assert!(same_origin(&headers(&[
+            (header::HOST, "tsifra.local:8080"),
+            (header::ORIGIN, "http://tsifra.local:8080")
+        ])));
+        assert!(!same_origin(&headers(&[
+            (header::HOST, "tsifra.local:8080"),
+            (header::ORIGIN, "https://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            (header::HOST, "tsifra.local:8080"),
+            (header::ORIGIN, "http://tsifra.local:9090")
+        ])));
+        assert!(!same_origin(&headers(&[(header::HOST, "tsifra.local"), (header::ORIGIN, "null")])));
+    }
+}
