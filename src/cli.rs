@@ -49,7 +49,8 @@ pub enum Command {
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Pull the CRM's data: a first full load, then incremental runs (resumes a killed run).
+    /// Pull the CRM's data: a first full load (a bar and the time left per list), then incremental
+    /// runs; a killed run resumes where it stopped.
     Sync(SyncArgs),
     /// Connect amoCRM / Kommo and inspect the account.
     #[command(subcommand)]

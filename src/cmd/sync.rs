@@ -27,14 +27,32 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     let state = AppState::with_clock(loaded.config.clone(), ws, data_dir, system_clock());
     let engine = connector::engine(&loaded.config, data_dir, store.clone(), state)?.expect("enabled above");
 
-    // amoCRM gives no totals for most lists, so the bar shows counts and rates per phase.
+    // amoCRM gives no totals for lists; a full scan goes up by id, and the
+    // highest id says how far it has got: a bar with an ETA per phase then.
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("a valid template"));
+    bar.set_style(spinner_style());
     bar.enable_steady_tick(Duration::from_millis(200));
     let shown = Arc::new(bar.clone());
+    let phase_started = std::sync::Mutex::new((String::new(), std::time::Instant::now()));
     let progress = move |p: &Progress| {
+        let mut phase = phase_started.lock().unwrap_or_else(|e| e.into_inner());
+        if phase.0 != p.phase {
+            *phase = (p.phase.to_string(), std::time::Instant::now());
+        }
         let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
-        shown.set_message(format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests));
+        let mut message = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+        match p.fraction {
+            Some(f) => {
+                shown.set_style(bar_style());
+                shown.set_length(1000);
+                shown.set_position((f * 1000.0).round() as u64);
+                if let Some(left) = eta(phase.1.elapsed(), f) {
+                    message.push_str(&format!(", ~{} left in this phase", human(left)));
+                }
+            }
+            None => shown.set_style(spinner_style()),
+        }
+        shown.set_message(message);
     };
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
     let result = engine.run(mode, &progress).await;
@@ -58,4 +76,47 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         }
     );
     Ok(())
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("a valid template")
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:24}] {percent:>3}% {msg}")
+        .expect("a valid template")
+        .progress_chars("=> ")
+}
+
+/// Time left at the pace so far, once there is enough to go on (2% of the phase).
+fn eta(elapsed: Duration, fraction: f64) -> Option<Duration> {
+    (0.02..1.0)
+        .contains(&fraction)
+        .then(|| elapsed.mul_f64((1.0 - fraction) / fraction))
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h {:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_at_the_pace_so_far() {
+        assert_eq!(eta(Duration::from_secs(30), 0.25), Some(Duration::from_secs(90)));
+        assert_eq!(eta(Duration::from_secs(30), 0.01), None, "too early to tell");
+        assert_eq!(eta(Duration::from_secs(30), 1.0), None, "done");
+        assert_eq!(human(Duration::from_secs(42)), "42s");
+        assert_eq!(human(Duration::from_secs(125)), "2m 05s");
+        assert_eq!(human(Duration::from_secs(7_380)), "2h 03m");
+    }
 }

@@ -112,6 +112,24 @@ pub struct Progress<'a> {
     pub done: u64,
     pub total: Option<u64>,
     pub requests: u64,
+    /// How far through the phase, 0 to 1, where it can be told: amoCRM gives no
+    /// totals, but a full scan goes up by id and one request for the highest id
+    /// says how far there is to go (see [`id_fraction`]).
+    pub fraction: Option<f64>,
+}
+
+/// How far a scan in id order has got: it started at `first`, has read up to
+/// `last`, and the list's highest id is `top`. Ids grow with creation, so this
+/// is the share of the records created between the two that have been read.
+pub fn id_fraction(first: Id, last: Id, top: Id) -> Option<f64> {
+    if last < first {
+        return None;
+    }
+    // Past the top: records created since it was asked for; the scan is at the end.
+    if last >= top {
+        return Some(1.0);
+    }
+    Some((last - first) as f64 / (top - first) as f64)
 }
 
 pub type ProgressFn<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
@@ -441,6 +459,7 @@ impl<S: SyncStore> SyncEngine<S> {
             done: n,
             total: Some(n),
             requests: self.client.requests_sent(),
+            fraction: None,
         });
         let dict = Dictionaries {
             ctx,
@@ -519,6 +538,7 @@ impl<S: SyncStore> SyncEngine<S> {
             done: batch.deletions.len() as u64,
             total: None,
             requests: self.client.requests_sent(),
+            fraction: None,
         });
         Ok(())
     }
@@ -540,6 +560,11 @@ impl<S: SyncStore> SyncEngine<S> {
         let from = run.state.list_from();
         let mut filtered = dict.filter_enabled;
         let mut done = 0u64;
+        let top = match from {
+            None => self.top_id::<T>(&path, &[], Listed::id).await,
+            Some(_) => None,
+        };
+        let mut first_id = None;
         'scan: loop {
             let mut query = Vec::new();
             if phase == "leads" {
@@ -593,17 +618,35 @@ impl<S: SyncStore> SyncEngine<S> {
                 run.skipped += p.skipped as u64;
                 run.records += batch_records(&batch);
                 done += p.items.len() as u64;
+                let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, Listed::id));
+                let last = p.items.last().map(Listed::id);
                 (run.progress)(&Progress {
                     phase,
                     done,
                     total: p.total_items.filter(|_| from.is_none()),
                     requests: self.client.requests_sent(),
+                    fraction: top.zip(last).and_then(|(top, last)| id_fraction(first, last, top)),
                 });
                 if next == DONE {
                     break;
                 }
             }
             return Ok(());
+        }
+    }
+
+    /// The highest id in a list (one request: `order[id]=desc`, a page of one),
+    /// to tell how far a full scan has got. `None` for an empty list, or when
+    /// the answer is unusable: an estimate never stops a sync.
+    async fn top_id<T: serde::de::DeserializeOwned>(&self, path: &str, filters: &[(String, String)], id: impl Fn(&T) -> Id) -> Option<Id> {
+        let mut query = filters.to_vec();
+        query.extend([q("order[id]", "desc"), q("page", 1), q("limit", 1)]);
+        match self.client.page::<T>(path, &query).await {
+            Ok(page) => page.items.first().map(id),
+            Err(e) => {
+                tracing::debug!(path, error = %e, "no highest id for the progress estimate");
+                None
+            }
         }
     }
 
@@ -614,6 +657,11 @@ impl<S: SyncStore> SyncEngine<S> {
             query.push(q("filter[updated_at][from]", f));
             query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
         }
+        let top = match run.state.list_from() {
+            None => self.top_id("/api/v4/tasks", &[], |t: &wire::Task| t.id).await,
+            Some(_) => None,
+        };
+        let mut first_id = None;
         let mut pager = Pager::<wire::Task>::new(
             self.client.clone(),
             "/api/v4/tasks",
@@ -632,11 +680,13 @@ impl<S: SyncStore> SyncEngine<S> {
             run.skipped += p.skipped as u64;
             run.records += batch.tasks.len() as u64;
             done += p.items.len() as u64;
+            let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, |t| t.id));
             (run.progress)(&Progress {
                 phase: "tasks",
                 done,
                 total: p.total_items,
                 requests: self.client.requests_sent(),
+                fraction: top.zip(p.items.last()).and_then(|(top, last)| id_fraction(first, last.id, top)),
             });
         }
         Ok(())
@@ -648,8 +698,14 @@ impl<S: SyncStore> SyncEngine<S> {
             "notes_contacts" => ("/api/v4/contacts/notes", EntityKind::Contact),
             _ => ("/api/v4/companies/notes", EntityKind::Company),
         };
+        let types: Vec<(String, String)> = NOTE_TYPES.iter().map(|t| q("filter[note_type][]", t)).collect();
+        let top = match run.state.list_from() {
+            None => self.top_id(path, &types, |n: &wire::Note| n.id).await,
+            Some(_) => None,
+        };
+        let mut first_id = None;
         let mut query = vec![q("order[id]", "asc")];
-        query.extend(NOTE_TYPES.iter().map(|t| q("filter[note_type][]", t)));
+        query.extend(types);
         if let Some(f) = run.state.list_from() {
             query.push(q("filter[updated_at][from]", f));
             query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
@@ -668,11 +724,13 @@ impl<S: SyncStore> SyncEngine<S> {
             run.skipped += p.skipped as u64;
             run.records += batch.activities.len() as u64;
             done += p.items.len() as u64;
+            let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, |n| n.id));
             (run.progress)(&Progress {
                 phase,
                 done,
                 total: p.total_items,
                 requests: self.client.requests_sent(),
+                fraction: top.zip(p.items.last()).and_then(|(top, last)| id_fraction(first, last.id, top)),
             });
         }
         Ok(())
@@ -739,6 +797,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 done,
                 total: p.total_items,
                 requests: self.client.requests_sent(),
+                fraction: None,
             });
         }
         Ok(())
@@ -1018,4 +1077,20 @@ fn with_payments(mut batch: Batch, ctx: &MapContext) -> Batch {
 
 fn batch_records(b: &Batch) -> u64 {
     (b.companies.len() + b.contacts.len() + b.deals.len() + b.tasks.len() + b.activities.len() + b.payments.len()) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_fraction;
+
+    #[test]
+    fn an_id_ordered_scan_knows_how_far_it_has_got() {
+        assert_eq!(id_fraction(100, 100, 300), Some(0.0));
+        assert_eq!(id_fraction(100, 200, 300), Some(0.5));
+        assert_eq!(id_fraction(100, 300, 300), Some(1.0));
+        // A one-record list; a record created after the top was asked for; ids out of order.
+        assert_eq!(id_fraction(7, 7, 7), Some(1.0));
+        assert_eq!(id_fraction(100, 301, 300), Some(1.0));
+        assert_eq!(id_fraction(100, 99, 300), None);
+    }
 }

@@ -296,3 +296,40 @@ async fn dictionaries_deleted_in_the_account_are_removed_users_stay() {
     assert!(after.users.get(user).is_some(), "a user who left keeps their name");
     assert_eq!(after.deals.len(), before.deals.len());
 }
+
+/// A full load tells how far each id-ordered list has got (amoCRM gives no
+/// totals): the share rises page by page and ends at the whole list.
+#[tokio::test]
+async fn a_full_load_reports_how_far_each_list_has_got() {
+    let ws = workspace(200);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 25);
+    let seen = std::sync::Mutex::new(std::collections::BTreeMap::<String, Vec<f64>>::new());
+    let progress = |p: &tsifra_amocrm::Progress| {
+        if let Some(f) = p.fraction {
+            seen.lock().unwrap().entry(p.phase.to_string()).or_default().push(f);
+        }
+    };
+    engine.run(SyncMode::Auto, &progress).await.unwrap();
+    let seen = seen.into_inner().unwrap();
+    for phase in ["companies", "contacts", "leads", "tasks"] {
+        let shares = seen.get(phase).unwrap_or_else(|| panic!("no share for {phase}: {seen:?}"));
+        assert!(shares.len() > 1, "{phase}: {shares:?}");
+        assert!(shares.windows(2).all(|w| w[0] <= w[1]), "{phase} only goes up: {shares:?}");
+        assert!(shares[0] > 0.0 && shares[0] < 0.5, "{phase} starts low: {shares:?}");
+        assert_eq!(*shares.last().unwrap(), 1.0, "{phase} ends whole: {shares:?}");
+    }
+    assert_same(&store.workspace(), &ws);
+    // An incremental run reads changes only: there is no list end to measure against.
+    let seen_again = std::sync::Mutex::new(0);
+    engine
+        .run(SyncMode::Auto, &|p: &tsifra_amocrm::Progress| {
+            if p.fraction.is_some() {
+                *seen_again.lock().unwrap() += 1;
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(*seen_again.lock().unwrap(), 0);
+}
