@@ -78,15 +78,26 @@ pub struct Connector {
 
 impl Connector {
     pub async fn run(&self, mode: SyncMode) -> Result<SyncReport, AmoError> {
-        {
-            let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
-            // A button pressed during a scheduled run (or the other way round) joins it.
-            if s.running {
-                return Err(AmoError::AlreadyRunning);
-            }
-            s.running = true;
-            s.last_started = Some(chrono::Utc::now());
+        if !self.begin() {
+            return Err(AmoError::AlreadyRunning);
         }
+        self.run_begun(mode).await
+    }
+
+    /// Marks a run as started, or says one is running already: a button pressed
+    /// during a scheduled run (or the other way round) joins it.
+    fn begin(&self) -> bool {
+        let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        if s.running {
+            return false;
+        }
+        s.running = true;
+        s.last_started = Some(chrono::Utc::now());
+        true
+    }
+
+    /// The run itself, after [`Connector::begin`], and its outcome in the status.
+    async fn run_begun(&self, mode: SyncMode) -> Result<SyncReport, AmoError> {
         let result = self.engine.run(mode, &tsifra_amocrm::sync::no_progress).await;
         let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
         s.running = false;
@@ -188,9 +199,60 @@ impl SyncControl for Connector {
     }
 
     fn sync_now(&self) {
+        // Marked running before the answer goes out, so the page the button
+        // redirects to already says so.
+        if !self.begin() {
+            return;
+        }
         let me = self.clone();
         tokio::spawn(async move {
-            let _ = me.run(SyncMode::Auto).await;
+            let _ = me.run_begun(SyncMode::Auto).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tsifra_amocrm::fake::{self, FakeOptions};
+
+    use super::*;
+
+    /// The button's run is marked started before `sync_now` returns (on one
+    /// thread the spawned task cannot have begun), a second press joins it, and
+    /// a failure is told in words without the token.
+    #[tokio::test]
+    async fn sync_now_is_running_before_the_answer_and_fails_without_the_token() {
+        let crm = fake::start(tsifra_core::model::Workspace::default(), FakeOptions::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.amocrm.base_url = crm.base_url();
+        config.amocrm.long_lived_token = "wrong-token-1f2e3d".into();
+        let store = crate::setup::open_store(&config, dir.path()).await.unwrap();
+        let ws = store.load().await.unwrap();
+        let state = AppState::with_clock(config.clone(), ws, dir.path(), tsifra_web::system_clock());
+        let connector = Connector {
+            engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
+            status: Default::default(),
+            webhook_secret: Default::default(),
+        };
+        assert_eq!(connector.status(), SyncStatus::default());
+
+        connector.sync_now();
+        let started = connector.status();
+        assert!(started.running && started.last_started.is_some(), "{started:?}");
+        connector.sync_now();
+        assert_eq!(connector.status().last_started, started.last_started, "joined, not restarted");
+
+        while connector.status().running {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let done = connector.status();
+        let outcome = done.last_outcome.clone().expect("an outcome");
+        assert_ne!(outcome, "ok", "{done:?}");
+        assert!(!outcome.contains("wrong-token-1f2e3d"), "{outcome}");
+        assert!(done.last_finished.is_some());
+        crm.shutdown().await;
     }
 }

@@ -33,11 +33,13 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     bar.set_style(spinner_style());
     bar.enable_steady_tick(Duration::from_millis(200));
     let shown = Arc::new(bar.clone());
-    let phase_started = std::sync::Mutex::new((String::new(), std::time::Instant::now()));
+    // Each phase's first report: when, and how far the phase was then (its first
+    // page, or where a killed load stopped). The pace is measured from there.
+    let phase_started = std::sync::Mutex::new((String::new(), std::time::Instant::now(), 0.0));
     let progress = move |p: &Progress| {
         let mut phase = phase_started.lock().unwrap_or_else(|e| e.into_inner());
         if phase.0 != p.phase {
-            *phase = (p.phase.to_string(), std::time::Instant::now());
+            *phase = (p.phase.to_string(), std::time::Instant::now(), p.fraction.unwrap_or(0.0));
         }
         let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
         let mut message = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
@@ -46,7 +48,7 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
                 shown.set_style(bar_style());
                 shown.set_length(1000);
                 shown.set_position((f * 1000.0).round() as u64);
-                if let Some(left) = eta(phase.1.elapsed(), f) {
+                if let Some(left) = eta(phase.1.elapsed(), phase.2, f) {
                     message.push_str(&format!(", ~{} left in this phase", human(left)));
                 }
             }
@@ -88,11 +90,12 @@ fn bar_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// Time left at the pace so far, once there is enough to go on (2% of the phase).
-fn eta(elapsed: Duration, fraction: f64) -> Option<Duration> {
-    (0.02..1.0)
-        .contains(&fraction)
-        .then(|| elapsed.mul_f64((1.0 - fraction) / fraction))
+/// Time left at the pace so far: `elapsed` took the phase from `from` to
+/// `fraction` (from its first report, whose page came before the clock
+/// started); once that is 2% of the phase, the rest goes at the same pace.
+fn eta(elapsed: Duration, from: f64, fraction: f64) -> Option<Duration> {
+    let moved = fraction - from;
+    (moved >= 0.02 && fraction < 1.0).then(|| elapsed.mul_f64((1.0 - fraction) / moved))
 }
 
 fn human(d: Duration) -> String {
@@ -112,9 +115,14 @@ mod tests {
 
     #[test]
     fn eta_at_the_pace_so_far() {
-        assert_eq!(eta(Duration::from_secs(30), 0.25), Some(Duration::from_secs(90)));
-        assert_eq!(eta(Duration::from_secs(30), 0.01), None, "too early to tell");
-        assert_eq!(eta(Duration::from_secs(30), 1.0), None, "done");
+        assert_eq!(eta(Duration::from_secs(30), 0.0, 0.25), Some(Duration::from_secs(90)));
+        // The clock starts at the first page's report: 30 s took it from 25% to 50%.
+        assert_eq!(eta(Duration::from_secs(30), 0.25, 0.5), Some(Duration::from_secs(60)));
+        // A resumed load that stopped at half: 10 s for the next quarter.
+        assert_eq!(eta(Duration::from_secs(10), 0.5, 0.75), Some(Duration::from_secs(10)));
+        assert_eq!(eta(Duration::from_secs(30), 0.0, 0.01), None, "too early to tell");
+        assert_eq!(eta(Duration::ZERO, 0.25, 0.25), None, "only the first page so far");
+        assert_eq!(eta(Duration::from_secs(30), 0.5, 1.0), None, "done");
         assert_eq!(human(Duration::from_secs(42)), "42s");
         assert_eq!(human(Duration::from_secs(125)), "2m 05s");
         assert_eq!(human(Duration::from_secs(7_380)), "2h 03m");

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tsifra_amocrm::fake::{self, FakeOptions};
-use tsifra_amocrm::sync::no_progress;
 use tsifra_amocrm::{Auth, Client, ClientOptions, MemoryStore, SyncEngine, SyncMode, SyncOptions};
 
 #[tokio::main]
@@ -48,8 +47,27 @@ async fn main() {
     );
     let store = Arc::new(MemoryStore::new());
     let engine = SyncEngine::new(client, store.clone(), SyncOptions::default());
+    // Per phase: (first and last progress instant, records, requests at start and end).
+    type Phase = (Instant, Instant, u64, u64, u64);
+    let phases = std::sync::Mutex::new(Vec::<(String, Phase)>::new());
     let started = Instant::now();
-    let report = engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+    let progress = |p: &tsifra_amocrm::Progress| {
+        let now = Instant::now();
+        let mut phases = phases.lock().unwrap();
+        match phases.last_mut() {
+            Some((name, ph)) if name == p.phase => {
+                ph.1 = now;
+                ph.2 = p.done;
+                ph.4 = p.requests;
+            }
+            _ => {
+                // The phase began when the previous one ended.
+                let (begun, requests_before) = phases.last().map_or((started, 0), |(_, ph)| (ph.1, ph.4));
+                phases.push((p.phase.to_string(), (begun, now, p.done, requests_before, p.requests)));
+            }
+        }
+    };
+    let report = engine.run(SyncMode::Auto, &progress).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     let synced = store.workspace();
     let list_records = synced.companies.len() + synced.contacts.len() + synced.deals.len() + synced.tasks.len() + synced.activities.len();
@@ -74,6 +92,24 @@ async fn main() {
         list_records as f64 / secs,
         list_records as f64 / secs / 1750.0 * 100.0
     );
+    println!("  per phase (records/s against 7 requests/s x the page size of that endpoint):");
+    for (name, (begun, ended, records, req_before, req_after)) in phases.lock().unwrap().iter() {
+        let page = match name.as_str() {
+            "events" => 100.0,
+            "dictionaries" | "deletions" => continue,
+            _ => 250.0,
+        };
+        let secs = ended.duration_since(*begun).as_secs_f64().max(0.001);
+        println!(
+            "    {name:<16} {records:>6} records in {:>5.1} s, {:>3} requests: {:>5.0} records/s = {:>3.0}% of {:.0}/s; {:>3.0} per request",
+            secs,
+            req_after - req_before,
+            *records as f64 / secs,
+            *records as f64 / secs / (7.0 * page) * 100.0,
+            7.0 * page,
+            *records as f64 / (req_after - req_before).max(1) as f64
+        );
+    }
     let events: usize = synced.deals.iter().map(|d| d.history.len().saturating_sub(1)).sum();
     let all = list_records + events;
     println!(

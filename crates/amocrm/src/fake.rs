@@ -562,7 +562,7 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
         ["account"] => hal(account_json(&crm.ws, &shared.options)),
         ["users"] => {
             let items: Vec<Value> = crm.ws.users.iter().map(|u| user_json(u, &crm.ws)).collect();
-            page(shared, "users", "users", items, query, 250)
+            page("users", "users", items, query, 250)
         }
         ["leads", "pipelines"] => {
             let mut ps: Vec<_> = crm.ws.pipelines.iter().collect();
@@ -576,13 +576,13 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
             let mut rs: Vec<_> = crm.ws.loss_reasons.iter().collect();
             rs.sort_by_key(|r| r.id);
             let items = rs.iter().enumerate().map(|(i, r)| json!({"id": r.id, "name": r.name, "sort": (i + 1) * 10, "created_at": 1_600_000_000, "updated_at": 1_600_000_000})).collect();
-            page(shared, "leads/loss_reasons", "loss_reasons", items, query, 250)
+            page("leads/loss_reasons", "loss_reasons", items, query, 250)
         }
         [entity @ ("leads" | "contacts" | "companies"), "custom_fields"] => {
             let kind = crate::map::entity_kind(entity).unwrap_or(EntityKind::Deal);
             let items = field_defs(&crm.ws, kind).iter().map(field_json).collect();
             // "Up to 50 fields per request": the fake clamps to exercise pagination.
-            page(shared, &format!("{entity}/custom_fields"), "custom_fields", items, query, 50)
+            page(&format!("{entity}/custom_fields"), "custom_fields", items, query, 50)
         }
         [entity @ ("leads" | "contacts" | "companies"), "notes"] => {
             let kind = crate::map::entity_kind(entity).unwrap_or(EntityKind::Deal);
@@ -601,7 +601,9 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
             if query.get("order[id]") == Some("desc") {
                 notes.reverse();
             }
-            page(shared, &format!("{entity}/notes"), "notes", notes, query, 250)
+            page_of(&format!("{entity}/notes"), "notes", notes.len(), query, 250, false, |r| {
+                notes[r].to_vec()
+            })
         }
         ["leads"] => list_parties(crm, shared, "leads", query),
         ["contacts"] => list_parties(crm, shared, "contacts", query),
@@ -631,8 +633,9 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
                 tasks.retain(|t| (from..=to).contains(&task_updated(t).timestamp()));
             }
             order(&mut tasks, query, |t| t.id, |t| t.created_at.timestamp());
-            let items = tasks.iter().map(|t| task_json(t, quirks)).collect();
-            page(shared, "tasks", "tasks", items, query, 250)
+            page_of("tasks", "tasks", tasks.len(), query, 250, false, |r| {
+                tasks[r].iter().map(|t| task_json(t, quirks)).collect()
+            })
         }
         ["tasks", id] => by_id(crm.ws.tasks.get(id.parse().unwrap_or(-1)).map(|t| task_json(t, quirks))),
         [entity @ ("leads" | "contacts" | "companies"), parent, "notes", id] => {
@@ -653,15 +656,16 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
             let entity_ids: Vec<Id> = query.list("filter[entity_id]").iter().filter_map(|s| s.parse().ok()).collect();
             let from = query.num("filter[created_at][from]").unwrap_or(i64::MIN);
             let to = query.num("filter[created_at][to]").unwrap_or(i64::MAX);
-            let items: Vec<Value> = all
+            let items: Vec<&Value> = all
                 .iter()
                 .filter(|e| types.is_empty() || types.iter().any(|t| Some(t.as_str()) == e["type"].as_str()))
                 .filter(|e| entities.is_empty() || entities.iter().any(|t| Some(t.as_str()) == e["entity_type"].as_str()))
                 .filter(|e| entity_ids.is_empty() || e["entity_id"].as_i64().is_some_and(|id| entity_ids.contains(&id)))
                 .filter(|e| e["created_at"].as_i64().is_some_and(|t| t >= from && t <= to))
-                .cloned()
                 .collect();
-            page(shared, "events", "events", items, query, 100)
+            page_of("events", "events", items.len(), query, 100, false, |r| {
+                items[r].iter().map(|v| (*v).clone()).collect()
+            })
         }
         _ => problem(StatusCode::NOT_FOUND, "Not Found", "no such endpoint"),
     }
@@ -679,7 +683,22 @@ fn by_id(v: Option<Value>) -> Response {
 
 /// One page of `items` by `page`/`limit`; an empty page is 204 with no body.
 /// A limit above the maximum silently becomes 50, as amoCRM does.
-fn page(shared: &Shared, resource: &str, key: &str, items: Vec<Value>, query: &Query, max: i64) -> Response {
+fn page(resource: &str, key: &str, items: Vec<Value>, query: &Query, max: i64) -> Response {
+    page_of(resource, key, items.len(), query, max, true, |range| items[range].to_vec())
+}
+
+/// [`page`] for the record lists: only the page's records are made into JSON
+/// (a full load asks for hundreds of pages), and like amoCRM's leads,
+/// contacts, companies, tasks, notes and events pages there is no `_total_items`.
+fn page_of(
+    resource: &str,
+    key: &str,
+    total: usize,
+    query: &Query,
+    max: i64,
+    with_total: bool,
+    slice: impl FnOnce(std::ops::Range<usize>) -> Vec<Value>,
+) -> Response {
     let limit = match query.num("limit") {
         Some(l) if l > max => 50,
         Some(l) if l >= 1 => l,
@@ -687,12 +706,11 @@ fn page(shared: &Shared, resource: &str, key: &str, items: Vec<Value>, query: &Q
     } as usize;
     let page = query.num("page").unwrap_or(1).max(1) as usize;
     let start = (page - 1).saturating_mul(limit);
-    if start >= items.len() {
+    if start >= total {
         return no_content();
     }
-    let total = items.len();
     let end = (start + limit).min(total);
-    let slice: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    let slice = slice(start..end);
     let href = |p: usize| json!({"href": format!("{SHARD}/{resource}?page={p}&limit={limit}")});
     let mut links = serde_json::Map::new();
     links.insert("self".into(), href(page));
@@ -702,8 +720,11 @@ fn page(shared: &Shared, resource: &str, key: &str, items: Vec<Value>, query: &Q
     if page > 1 {
         links.insert("prev".into(), href(page - 1));
     }
-    let _ = shared;
-    hal(json!({"_page": page, "_total_items": total, "_links": links, "_embedded": {key: slice}}))
+    let mut body = json!({"_page": page, "_links": links, "_embedded": {key: slice}});
+    if with_total {
+        body["_total_items"] = json!(total);
+    }
+    hal(body)
 }
 
 fn order<T>(rows: &mut [&T], query: &Query, id: impl Fn(&T) -> Id, created: impl Fn(&T) -> i64) {
@@ -723,25 +744,28 @@ fn order<T>(rows: &mut [&T], query: &Query, id: impl Fn(&T) -> Id, created: impl
 fn list_parties(crm: &Crm, shared: &Shared, entity: &str, query: &Query) -> Response {
     let quirks = shared.options.quirks;
     let with = query.with();
-    // (updated_at, id, json)
-    let mut rows: Vec<(i64, Id, Value)> = match entity {
+    // (updated_at, id, row); the JSON is made for the page's rows only.
+    let mut rows: Vec<(i64, Id, usize)> = match entity {
         "leads" => crm
             .ws
             .deals
             .iter()
-            .map(|d| (d.updated_at.timestamp(), d.id, lead_json(d, &crm.ws, &with, quirks)))
+            .enumerate()
+            .map(|(i, d)| (d.updated_at.timestamp(), d.id, i))
             .collect(),
         "contacts" => crm
             .ws
             .contacts
             .iter()
-            .map(|c| (c.updated_at.timestamp(), c.id, contact_json(c, &crm.ws, quirks)))
+            .enumerate()
+            .map(|(i, c)| (c.updated_at.timestamp(), c.id, i))
             .collect(),
         _ => crm
             .ws
             .companies
             .iter()
-            .map(|c| (c.updated_at.timestamp(), c.id, company_json(c, &crm.ws, quirks)))
+            .enumerate()
+            .map(|(i, c)| (c.updated_at.timestamp(), c.id, i))
             .collect(),
     };
     if shared.options.api_filter_enabled {
@@ -768,7 +792,16 @@ fn list_parties(crm: &Crm, shared: &Shared, entity: &str, query: &Query) -> Resp
             }
         }
     }
-    page(shared, entity, entity, rows.into_iter().map(|r| r.2).collect(), query, 250)
+    page_of(entity, entity, rows.len(), query, 250, false, |r| {
+        rows[r]
+            .iter()
+            .map(|&(_, _, i)| match entity {
+                "leads" => lead_json(&crm.ws.deals.as_slice()[i], &crm.ws, &with, quirks),
+                "contacts" => contact_json(&crm.ws.contacts.as_slice()[i], &crm.ws, quirks),
+                _ => company_json(&crm.ws.companies.as_slice()[i], &crm.ws, quirks),
+            })
+            .collect()
+    })
 }
 
 /// Some ids go out as strings (a documented quirk the client must take).

@@ -114,7 +114,8 @@ pub struct Progress<'a> {
     pub requests: u64,
     /// How far through the phase, 0 to 1, where it can be told: amoCRM gives no
     /// totals, but a full scan goes up by id and one request for the highest id
-    /// says how far there is to go (see [`id_fraction`]).
+    /// says how far there is to go (see [`id_fraction`]). A resumed scan starts
+    /// where it stopped, not at 0.
     pub fraction: Option<f64>,
 }
 
@@ -560,11 +561,10 @@ impl<S: SyncStore> SyncEngine<S> {
         let from = run.state.list_from();
         let mut filtered = dict.filter_enabled;
         let mut done = 0u64;
-        let top = match from {
-            None => self.top_id::<T>(&path, &[], Listed::id).await,
-            Some(_) => None,
+        let (top, mut first_id) = match from {
+            None => self.id_span::<T>(&path, &[], page, Listed::id).await,
+            Some(_) => (None, None),
         };
-        let mut first_id = None;
         'scan: loop {
             let mut query = Vec::new();
             if phase == "leads" {
@@ -635,16 +635,40 @@ impl<S: SyncStore> SyncEngine<S> {
         }
     }
 
-    /// The highest id in a list (one request: `order[id]=desc`, a page of one),
-    /// to tell how far a full scan has got. `None` for an empty list, or when
-    /// the answer is unusable: an estimate never stops a sync.
-    async fn top_id<T: serde::de::DeserializeOwned>(&self, path: &str, filters: &[(String, String)], id: impl Fn(&T) -> Id) -> Option<Id> {
+    /// For a full scan starting at `page`: the list's highest id and, when the
+    /// scan resumes past its first page, its lowest (a page of one in each
+    /// order, each a request under the rate limit), so [`id_fraction`] tells how
+    /// far the whole list has got. A fresh scan's first page shows the lowest.
+    /// `None`s for an empty list or an unusable answer: an estimate never stops a sync.
+    async fn id_span<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        filters: &[(String, String)],
+        page: u32,
+        id: impl Fn(&T) -> Id,
+    ) -> (Option<Id>, Option<Id>) {
+        let top = self.edge_id(path, filters, "desc", &id).await;
+        let bottom = match top {
+            Some(_) if page > 1 => self.edge_id(path, filters, "asc", &id).await,
+            _ => None,
+        };
+        (top, bottom)
+    }
+
+    /// The first id of a list in `order[id]=<direction>`.
+    async fn edge_id<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        filters: &[(String, String)],
+        direction: &str,
+        id: &impl Fn(&T) -> Id,
+    ) -> Option<Id> {
         let mut query = filters.to_vec();
-        query.extend([q("order[id]", "desc"), q("page", 1), q("limit", 1)]);
+        query.extend([q("order[id]", direction), q("page", 1), q("limit", 1)]);
         match self.client.page::<T>(path, &query).await {
             Ok(page) => page.items.first().map(id),
             Err(e) => {
-                tracing::debug!(path, error = %e, "no highest id for the progress estimate");
+                tracing::debug!(path, direction, error = %e, "no edge id for the progress estimate");
                 None
             }
         }
@@ -657,11 +681,10 @@ impl<S: SyncStore> SyncEngine<S> {
             query.push(q("filter[updated_at][from]", f));
             query.push(q("filter[updated_at][to]", run.state.started + OPEN_END_S));
         }
-        let top = match run.state.list_from() {
-            None => self.top_id("/api/v4/tasks", &[], |t: &wire::Task| t.id).await,
-            Some(_) => None,
+        let (top, mut first_id) = match run.state.list_from() {
+            None => self.id_span("/api/v4/tasks", &[], page, |t: &wire::Task| t.id).await,
+            Some(_) => (None, None),
         };
-        let mut first_id = None;
         let mut pager = Pager::<wire::Task>::new(
             self.client.clone(),
             "/api/v4/tasks",
@@ -699,11 +722,10 @@ impl<S: SyncStore> SyncEngine<S> {
             _ => ("/api/v4/companies/notes", EntityKind::Company),
         };
         let types: Vec<(String, String)> = NOTE_TYPES.iter().map(|t| q("filter[note_type][]", t)).collect();
-        let top = match run.state.list_from() {
-            None => self.top_id(path, &types, |n: &wire::Note| n.id).await,
-            Some(_) => None,
+        let (top, mut first_id) = match run.state.list_from() {
+            None => self.id_span(path, &types, page, |n: &wire::Note| n.id).await,
+            Some(_) => (None, None),
         };
-        let mut first_id = None;
         let mut query = vec![q("order[id]", "asc")];
         query.extend(types);
         if let Some(f) = run.state.list_from() {

@@ -26,7 +26,8 @@ pub struct SyncStatus {
 /// A connector the server can show and start.
 pub trait SyncControl: Send + Sync {
     fn status(&self) -> SyncStatus;
-    /// Starts a run in the background (one already running is not doubled).
+    /// Starts a run in the background (one already running is not doubled); the
+    /// status says `running` once this returns, so the page after the button does too.
     fn sync_now(&self);
 }
 
@@ -112,15 +113,24 @@ pub async fn api_sync_now(State(state): State<AppState>, headers: HeaderMap) -> 
 
 /// A request without an `Origin` (curl, a script, an old browser) or with one
 /// naming this very host. Browsers send `Origin` on every cross-site POST.
+/// Behind a reverse proxy that rewrites `Host` to its upstream, the public host
+/// arrives in `X-Forwarded-Host`; a page on another site can set neither.
 fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
+    let Some(origin_host) = origin
         .to_str()
         .ok()
         .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest.trim_end_matches('/'));
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+    else {
+        return false;
+    };
+    [header::HOST, header::HeaderName::from_static("x-forwarded-host")]
+        .iter()
+        .flat_map(|name| headers.get_all(name))
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|hosts| hosts.split(','))
+        .any(|host| host.trim().eq_ignore_ascii_case(origin_host))
 }
 
 #[cfg(test)]
@@ -147,5 +157,21 @@ mod tests {
             (header::ORIGIN, "http://tsifra.local:9090")
         ])));
         assert!(!same_origin(&headers(&[(header::HOST, "tsifra.local"), (header::ORIGIN, "null")])));
+        assert!(
+            !same_origin(&headers(&[(header::ORIGIN, "http://tsifra.local")])),
+            "no host to match"
+        );
+        // Behind a proxy that passes the public host on the side.
+        let forwarded = header::HeaderName::from_static("x-forwarded-host");
+        assert!(same_origin(&headers(&[
+            (header::HOST, "127.0.0.1:8080"),
+            (forwarded.clone(), "tsifra.example.com"),
+            (header::ORIGIN, "https://tsifra.example.com")
+        ])));
+        assert!(!same_origin(&headers(&[
+            (header::HOST, "127.0.0.1:8080"),
+            (forwarded, "tsifra.example.com"),
+            (header::ORIGIN, "https://evil.example")
+        ])));
     }
 }

@@ -333,3 +333,42 @@ async fn a_full_load_reports_how_far_each_list_has_got() {
         .unwrap();
     assert_eq!(*seen_again.lock().unwrap(), 0);
 }
+
+/// A killed first load resumes mid-list: the share picks up where it stopped
+/// (one more request for the list's lowest id), not from zero.
+#[tokio::test]
+async fn a_resumed_full_load_continues_the_share_where_it_stopped() {
+    let ws = workspace(200);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 25);
+    let killed_at = std::sync::Mutex::new(None);
+    // The store goes down once the leads are about half read: the next page's commit fails.
+    let progress = |p: &tsifra_amocrm::Progress| {
+        let mut killed_at = killed_at.lock().unwrap();
+        if let (Some(f), "leads", None) = (p.fraction, p.phase, *killed_at)
+            && f >= 0.4
+        {
+            *killed_at = Some(f);
+            store.fail_after(0);
+        }
+    };
+    let err = engine.run(SyncMode::Auto, &progress).await.unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    let killed_at = killed_at.into_inner().unwrap().expect("the leads got to 40%");
+    assert!(killed_at < 0.9, "stopped half way: {killed_at}");
+    store.heal();
+
+    let shares = std::sync::Mutex::new(Vec::new());
+    let progress = |p: &tsifra_amocrm::Progress| {
+        if let (Some(f), "leads") = (p.fraction, p.phase) {
+            shares.lock().unwrap().push(f);
+        }
+    };
+    let report = engine.run(SyncMode::Auto, &progress).await.unwrap();
+    assert!(report.resumed);
+    let shares = shares.into_inner().unwrap();
+    assert!(shares[0] > killed_at, "picks up past {killed_at}: {shares:?}");
+    assert_eq!(*shares.last().unwrap(), 1.0, "{shares:?}");
+    assert_same(&store.workspace(), &ws);
+}

@@ -58,12 +58,16 @@ async fn post(state: &AppState, uri: &str, origin: Option<&str>) -> (StatusCode,
 async fn the_home_page_shows_the_last_sync_in_the_business_zone() {
     let stub = Arc::new(Stub::default());
     let ru = state(Language::Ru, Some(stub.clone()));
+    let en = state(Language::En, Some(stub.clone()));
     let (s, html) = panel(&get(&ru, "/").await.body);
     assert_eq!(s, "never");
     assert!(
         html.contains("Синхронизации ещё не было") && html.contains("Синхронизировать сейчас"),
         "{html}"
     );
+    let (s, html) = panel(&get(&en, "/").await.body);
+    assert_eq!(s, "never");
+    assert!(html.contains("Not synced yet") && html.contains("Sync now"), "{html}");
 
     // 09:15 UTC is 12:15 in Moscow, where the demo business is.
     *stub.status.lock().unwrap() = SyncStatus {
@@ -79,7 +83,6 @@ async fn the_home_page_shows_the_last_sync_in_the_business_zone() {
         html.contains("Последняя синхронизация 20.11.2026 12:15 · успешно · записей: 12\u{a0}345"),
         "{html}"
     );
-    let en = state(Language::En, Some(stub.clone()));
     let (_, html) = panel(&get(&en, "/").await.body);
     assert!(html.contains("Last sync Nov 20, 2026 12:15 · ok · records: 12,345"), "{html}");
     assert!(html.contains("Sync now"), "{html}");
@@ -88,11 +91,25 @@ async fn the_home_page_shows_the_last_sync_in_the_business_zone() {
     let (s, html) = panel(&get(&ru, "/").await.body);
     assert_eq!(s, "error");
     assert!(html.contains("ошибка") && html.contains("run tsifra amocrm connect"), "{html}");
+    let (s, html) = panel(&get(&en, "/").await.body);
+    assert_eq!(s, "error");
+    assert!(
+        html.contains("Last sync Nov 20, 2026 12:15 · failed") && html.contains("<p class=\"error\">amoCRM refused the token"),
+        "{html}"
+    );
+
+    // amoCRM's own words may carry markup (a proxy's error page): shown as text.
+    stub.status.lock().unwrap().last_outcome = Some("amoCRM answered 502: <h1>Bad Gateway</h1>".into());
+    let (_, html) = panel(&get(&en, "/").await.body);
+    assert!(html.contains("502: &#60;h1&#62;Bad Gateway") && !html.contains("<h1>"), "{html}");
 
     stub.status.lock().unwrap().running = true;
     let (s, html) = panel(&get(&ru, "/").await.body);
     assert_eq!(s, "running");
     assert!(html.contains("Идёт синхронизация, начата 20.11.2026 12:14"), "{html}");
+    let (s, html) = panel(&get(&en, "/").await.body);
+    assert_eq!(s, "running");
+    assert!(html.contains("Syncing, started Nov 20, 2026 12:14"), "{html}");
 
     let status = get(&ru, "/api/sync").await.json();
     assert_eq!(status["running"], true);
@@ -119,6 +136,24 @@ async fn sync_now_starts_a_run_and_only_from_this_site() {
     assert_eq!(stub.started.load(Ordering::SeqCst), 2);
     assert_eq!(post(&state, "/api/sync", None).await.0, StatusCode::ACCEPTED);
     assert_eq!(stub.started.load(Ordering::SeqCst), 3);
+
+    // Behind a reverse proxy that sends its upstream as Host and the public name on the side.
+    let proxied = |origin: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/sync")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header("x-forwarded-host", "tsifra.example.com")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = app(state.clone()).oneshot(proxied("https://tsifra.example.com")).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stub.started.load(Ordering::SeqCst), 4);
+    let reply = app(state.clone()).oneshot(proxied("https://evil.example")).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    assert_eq!(stub.started.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test]
