@@ -30,7 +30,7 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     // amoCRM gives no totals for lists; a full scan goes up by id, and the
     // highest id says how far it has got: a bar with an ETA per phase then.
     let bar = ProgressBar::new_spinner();
-    bar.set_style(spinner_style());
+    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("a valid template"));
     bar.enable_steady_tick(Duration::from_millis(200));
     let shown = Arc::new(bar.clone());
     // Each phase's first report: when, and how far the phase was then (its first
@@ -41,20 +41,8 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         if phase.0 != p.phase {
             *phase = (p.phase.to_string(), std::time::Instant::now(), p.fraction.unwrap_or(0.0));
         }
-        let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
-        let mut message = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
-        match p.fraction {
-            Some(f) => {
-                shown.set_style(bar_style());
-                shown.set_length(1000);
-                shown.set_position((f * 1000.0).round() as u64);
-                if let Some(left) = eta(phase.1.elapsed(), phase.2, f) {
-                    message.push_str(&format!(", ~{} left in this phase", human(left)));
-                }
-            }
-            None => shown.set_style(spinner_style()),
-        }
-        shown.set_message(message);
+        // One line, set in one call: a redraw never mixes two phases.
+        shown.set_message(progress_line(p, phase.1.elapsed(), phase.2));
     };
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
     let result = engine.run(mode, &progress).await;
@@ -80,26 +68,46 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     Ok(())
 }
 
-fn spinner_style() -> ProgressStyle {
-    ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("a valid template")
+/// `[======>     ]  27% leads: 1250 records, 28 requests, ~2m 05s left in this phase`;
+/// the bar and the time left only where the phase's share is known. `elapsed`
+/// since the phase's first report, which came at share `from`.
+fn progress_line(p: &Progress, elapsed: Duration, from: f64) -> String {
+    let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
+    let counts = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+    match p.fraction {
+        None => counts,
+        Some(f) => match eta(elapsed, from, f) {
+            Some(left) => format!("{} {counts}, ~{} left in this phase", gauge(f), human(left)),
+            None => format!("{} {counts}", gauge(f)),
+        },
+    }
 }
 
-fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:24}] {percent:>3}% {msg}")
-        .expect("a valid template")
-        .progress_chars("=> ")
+/// A share as a text bar: `[=====>                  ]  25%`.
+fn gauge(fraction: f64) -> String {
+    const WIDTH: usize = 24;
+    let f = fraction.clamp(0.0, 1.0);
+    let filled = (f * WIDTH as f64).floor() as usize;
+    let bar = "=".repeat(filled) + if filled < WIDTH { ">" } else { "" };
+    format!("[{bar:<WIDTH$}] {:>3}%", (f * 100.0).floor() as u32)
 }
+
+/// The rate limiter lets a second's requests through together, so pages land
+/// in bursts: a pace measured over less than a few seconds says little.
+const MIN_PACE: Duration = Duration::from_secs(3);
 
 /// Time left at the pace so far: `elapsed` took the phase from `from` to
 /// `fraction` (from its first report, whose page came before the clock
-/// started); once that is 2% of the phase, the rest goes at the same pace.
+/// started); once that is 2% of the phase over a few seconds, the rest goes at
+/// the same pace.
 fn eta(elapsed: Duration, from: f64, fraction: f64) -> Option<Duration> {
     let moved = fraction - from;
-    (moved >= 0.02 && fraction < 1.0).then(|| elapsed.mul_f64((1.0 - fraction) / moved))
+    (moved >= 0.02 && elapsed >= MIN_PACE && fraction < 1.0).then(|| elapsed.mul_f64((1.0 - fraction) / moved))
 }
 
+/// A duration for the eye, rounded up: "~0s left" would say it is over.
 fn human(d: Duration) -> String {
-    let s = d.as_secs();
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
     if s >= 3600 {
         format!("{}h {:02}m", s / 3600, s % 3600 / 60)
     } else if s >= 60 {
@@ -122,9 +130,38 @@ mod tests {
         assert_eq!(eta(Duration::from_secs(10), 0.5, 0.75), Some(Duration::from_secs(10)));
         assert_eq!(eta(Duration::from_secs(30), 0.0, 0.01), None, "too early to tell");
         assert_eq!(eta(Duration::ZERO, 0.25, 0.25), None, "only the first page so far");
+        assert_eq!(eta(Duration::from_millis(200), 0.0, 0.5), None, "one burst of pages");
         assert_eq!(eta(Duration::from_secs(30), 0.5, 1.0), None, "done");
         assert_eq!(human(Duration::from_secs(42)), "42s");
+        assert_eq!(human(Duration::from_millis(300)), "1s");
         assert_eq!(human(Duration::from_secs(125)), "2m 05s");
         assert_eq!(human(Duration::from_secs(7_380)), "2h 03m");
+    }
+
+    #[test]
+    fn a_bar_and_the_time_left_only_where_the_share_is_known() {
+        assert_eq!(gauge(0.0), "[>                       ]   0%");
+        assert_eq!(gauge(0.5), "[============>           ]  50%");
+        assert_eq!(gauge(0.999), "[=======================>]  99%");
+        assert_eq!(gauge(1.0), "[========================] 100%");
+        let leads = |fraction| Progress {
+            phase: "leads",
+            done: 1250,
+            total: None,
+            requests: 28,
+            fraction,
+        };
+        assert_eq!(
+            progress_line(&leads(Some(0.25)), Duration::from_secs(30), 0.0),
+            "[======>                 ]  25% leads: 1250 records, 28 requests, ~1m 30s left in this phase"
+        );
+        assert_eq!(
+            progress_line(&leads(Some(0.25)), Duration::from_secs(1), 0.0),
+            "[======>                 ]  25% leads: 1250 records, 28 requests"
+        );
+        assert_eq!(
+            progress_line(&leads(None), Duration::from_secs(30), 0.0),
+            "leads: 1250 records, 28 requests"
+        );
     }
 }
