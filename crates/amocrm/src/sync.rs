@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
 use tsifra_core::config::FieldMapping;
-use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id};
+use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id, LossReason, Pipeline, Team};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -43,10 +43,19 @@ pub trait SyncStore: Send + Sync {
 
 /// The dictionary records of `ws` that a refresh may remove (see [`SyncStore::dictionary_ids`]).
 pub fn dictionary_ids(ws: &tsifra_core::model::Workspace) -> Vec<(EntityKind, Id)> {
-    let teams = ws.teams.iter().map(|t| (EntityKind::Team, t.id));
-    let pipelines = ws.pipelines.iter().map(|p| (EntityKind::Pipeline, p.id));
-    let reasons = ws.loss_reasons.iter().map(|r| (EntityKind::LossReason, r.id));
-    let fields = ws.field_defs.iter().map(|f| (EntityKind::FieldDef, f.id));
+    dictionary_keys(
+        ws.teams.as_slice(),
+        ws.pipelines.as_slice(),
+        ws.loss_reasons.as_slice(),
+        ws.field_defs.as_slice(),
+    )
+}
+
+fn dictionary_keys(teams: &[Team], pipelines: &[Pipeline], reasons: &[LossReason], fields: &[FieldDef]) -> Vec<(EntityKind, Id)> {
+    let teams = teams.iter().map(|t| (EntityKind::Team, t.id));
+    let pipelines = pipelines.iter().map(|p| (EntityKind::Pipeline, p.id));
+    let reasons = reasons.iter().map(|r| (EntityKind::LossReason, r.id));
+    let fields = fields.iter().map(|f| (EntityKind::FieldDef, f.id));
     teams.chain(pipelines).chain(reasons).chain(fields).collect()
 }
 
@@ -440,10 +449,8 @@ impl<S: SyncStore> SyncEngine<S> {
         };
         // Groups, pipelines, loss reasons and fields deleted in the account go here
         // too. Users stay: past deals still name the manager who worked them.
-        let listed: HashSet<(EntityKind, Id)> = (batch.teams.iter().map(|t| (EntityKind::Team, t.id)))
-            .chain(batch.pipelines.iter().map(|p| (EntityKind::Pipeline, p.id)))
-            .chain(batch.loss_reasons.iter().map(|r| (EntityKind::LossReason, r.id)))
-            .chain(batch.field_defs.iter().map(|f| (EntityKind::FieldDef, f.id)))
+        let listed: HashSet<(EntityKind, Id)> = dictionary_keys(&batch.teams, &batch.pipelines, &batch.loss_reasons, &batch.field_defs)
+            .into_iter()
             .collect();
         batch.deletions = self
             .store

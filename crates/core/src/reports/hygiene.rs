@@ -138,16 +138,14 @@ struct RequiredInPipeline {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Tally {
     counts: [usize; Rule::ALL.len()],
-    checked: usize,
-    checked_by_rule: [usize; Rule::ALL.len()],
+    checked: [usize; Rule::ALL.len()],
 }
 
 impl Tally {
     fn add(&mut self, other: &Tally) {
-        self.checked += other.checked;
         for r in 0..Rule::ALL.len() {
             self.counts[r] += other.counts[r];
-            self.checked_by_rule[r] += other.checked_by_rule[r];
+            self.checked[r] += other.checked[r];
         }
     }
 }
@@ -277,36 +275,23 @@ impl<'a, 'c> Run<'a, 'c> {
 
     /// Records one check of `rule` against a record owned by `manager`; `failed` carries the violation.
     fn check(&mut self, rule: Rule, manager: Option<Id>, failed: Option<Failure>) {
-        self.checked(rule, manager, 1);
-        if let Some(failed) = failed {
-            self.failed(rule, manager, failed);
-        }
-    }
-
-    /// Records `n` checks of `rule` against records owned by `manager`.
-    fn checked(&mut self, rule: Rule, manager: Option<Id>, n: usize) {
         if !self.wanted(manager) {
             return;
         }
         let t = self.tally(manager);
-        t.checked += n;
-        t.checked_by_rule[rule as usize] += n;
-    }
-
-    /// Records a violation of `rule` (its check is counted apart, by [`Run::checked`]).
-    fn failed(&mut self, rule: Rule, manager: Option<Id>, failure: Failure) {
-        if !self.wanted(manager) {
-            return;
-        }
-        self.tally(manager).counts[rule as usize] += 1;
-        let ctx = self.ctx;
-        let Failure {
+        t.checked[rule as usize] += 1;
+        let Some(Failure {
             entity,
             source,
             name,
             since,
             detail,
-        } = failure;
+        }) = failed
+        else {
+            return;
+        };
+        t.counts[rule as usize] += 1;
+        let ctx = self.ctx;
         let manager_name = self.names.entry(manager).or_insert_with(|| ctx.manager_name(manager)).clone();
         self.violations.push(Violation {
             rule,
@@ -349,9 +334,10 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     let rules = Rule::ALL
         .into_iter()
         .map(|rule| {
-            let (checked, violations) = run.tallies.iter().fold((0, 0), |(c, v), (_, t)| {
-                (c + t.checked_by_rule[rule as usize], v + t.counts[rule as usize])
-            });
+            let (checked, violations) = run
+                .tallies
+                .iter()
+                .fold((0, 0), |(c, v), (_, t)| (c + t.checked[rule as usize], v + t.counts[rule as usize]));
             RuleSummary {
                 rule,
                 title: text(lang, &rule.title_key()).to_string(),
@@ -631,24 +617,15 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
     if run.scope == Scope::Moving {
         return notes;
     }
+    // Companies and contacts are scanned: live, this runs once per workspace version (into the base).
     if let Some(field) = qualification.filter(|_| cfg.company_without_qualification) {
-        let rule = Rule::CompanyWithoutQualification;
-        match &ctx.facts.now.unqualified_companies {
-            Some(unqualified) if ctx.facts.settled(as_of) => {
-                for &(m, n) in &ctx.facts.now.companies_by_manager {
-                    run.checked(rule, m, n as usize);
-                }
-                for &row in unqualified {
-                    let company = &ctx.ws.companies.as_slice()[row as usize];
-                    run.failed(rule, company.responsible_id, Failure::company(company));
-                }
-            }
-            _ => {
-                for company in ctx.ws.companies.iter().filter(|c| c.created_at <= as_of) {
-                    let empty = field_value(&company.fields, field).is_none_or(|v| v.is_empty());
-                    run.check(rule, company.responsible_id, empty.then(|| Failure::company(company)));
-                }
-            }
+        for company in ctx.ws.companies.iter().filter(|c| c.created_at <= as_of) {
+            let empty = field_value(&company.fields, field).is_none_or(|v| v.is_empty());
+            run.check(
+                Rule::CompanyWithoutQualification,
+                company.responsible_id,
+                empty.then(|| Failure::company(company)),
+            );
         }
     }
     if cfg.duplicate_companies {
@@ -671,20 +648,10 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         }
     }
     if cfg.contact_without_phone_or_email {
-        let rule = Rule::ContactWithoutPhoneOrEmail;
-        if ctx.facts.settled(as_of) {
-            for &(m, n) in &ctx.facts.now.contacts_by_manager {
-                run.checked(rule, m, n as usize);
-            }
-            for &row in &ctx.facts.now.unreachable_contacts {
-                let contact = &ctx.ws.contacts.as_slice()[row as usize];
-                run.failed(rule, contact.responsible_id, Failure::contact(contact));
-            }
-        } else {
-            for contact in ctx.ws.contacts.iter().filter(|c| c.created_at <= as_of) {
-                let empty = contact.phones.iter().all(|p| p.trim().is_empty()) && contact.emails.iter().all(|e| e.trim().is_empty());
-                run.check(rule, contact.responsible_id, empty.then(|| Failure::contact(contact)));
-            }
+        for contact in ctx.ws.contacts.iter().filter(|c| c.created_at <= as_of) {
+            let empty = contact.phones.iter().all(|p| p.trim().is_empty()) && contact.emails.iter().all(|e| e.trim().is_empty());
+            let failed = empty.then(|| Failure::contact(contact));
+            run.check(Rule::ContactWithoutPhoneOrEmail, contact.responsible_id, failed);
         }
     }
 
@@ -770,7 +737,8 @@ pub fn tallies(report: &Hygiene, day: chrono::NaiveDate) -> Vec<crate::model::Hy
 
 fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygiene {
     let violations: usize = t.counts.iter().sum();
-    let score = (t.checked > 0).then(|| ((1.0 - violations as f64 / t.checked as f64) * 1000.0).round() / 10.0);
+    let checked: usize = t.checked.iter().sum();
+    let score = (checked > 0).then(|| ((1.0 - violations as f64 / checked as f64) * 1000.0).round() / 10.0);
     // Rules that found nothing are left out, as before: the map lists what needs fixing.
     let counts = Rule::ALL.into_iter().zip(t.counts).filter(|(_, n)| *n > 0).collect();
     ManagerHygiene {
@@ -778,7 +746,7 @@ fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygien
         manager,
         counts,
         violations,
-        checked: t.checked,
+        checked,
         score,
     }
 }

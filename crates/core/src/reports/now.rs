@@ -10,10 +10,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::facts::resolve_field;
 use crate::calendar::Instant;
 use crate::config::Config;
-use crate::model::{EntityKind, EntityRef, Id, StageKind, TaskKind, Workspace, field_value};
+use crate::model::{EntityRef, Id, StageKind, TaskKind, Workspace};
 
 #[derive(Clone, Debug, Default)]
 pub struct Now {
@@ -21,14 +20,6 @@ pub struct Now {
     pub open_deals: Vec<OpenDeal>,
     /// Tasks not completed, in table order.
     pub open_tasks: Vec<OpenTask>,
-    /// How many companies each manager is responsible for (`None`: nobody).
-    pub companies_by_manager: Vec<(Option<Id>, u32)>,
-    /// Rows of the companies whose qualification field is empty; `None` when the field is not mapped.
-    pub unqualified_companies: Option<Vec<u32>>,
-    /// How many contacts each manager is responsible for.
-    pub contacts_by_manager: Vec<(Option<Id>, u32)>,
-    /// Rows of the contacts with neither a phone nor an e-mail.
-    pub unreachable_contacts: Vec<u32>,
     /// Companies with a responsible manager that are not already in play
     /// (as `[call_priority]` defines it), grouped by manager.
     pub call_candidates: Vec<CallCandidate>,
@@ -143,23 +134,6 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
         })
         .collect();
 
-    let qualification = resolve_field(ws, EntityKind::Company, &config.fields.company_qualification);
-    let unqualified_companies = qualification.map(|field| {
-        ws.companies
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| field_value(&c.fields, field).is_none_or(|v| v.is_empty()))
-            .map(|(row, _)| row as u32)
-            .collect()
-    });
-    let unreachable_contacts = ws
-        .contacts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.phones.iter().all(|p| p.trim().is_empty()) && c.emails.iter().all(|e| e.trim().is_empty()))
-        .map(|(row, _)| row as u32)
-        .collect();
-
     // Call candidates: everything about a company that does not move with the
     // as-of, and its instants recent enough to fall in some live look-back window.
     let cfg = &config.call_priority;
@@ -211,21 +185,7 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
     Now {
         open_deals,
         open_tasks,
-        companies_by_manager: count_by(ws.companies.iter().map(|c| c.responsible_id)),
-        unqualified_companies,
-        contacts_by_manager: count_by(ws.contacts.iter().map(|c| c.responsible_id)),
-        unreachable_contacts,
         call_candidates,
         recent,
     }
-}
-
-fn count_by(managers: impl Iterator<Item = Option<Id>>) -> Vec<(Option<Id>, u32)> {
-    let mut counts: HashMap<Option<Id>, u32> = HashMap::default();
-    for m in managers {
-        *counts.entry(m).or_default() += 1;
-    }
-    let mut out: Vec<_> = counts.into_iter().collect();
-    out.sort_unstable();
-    out
 }
