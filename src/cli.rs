@@ -99,6 +99,10 @@ pub struct FakeArgs {
     /// Requests per second before answering 429 (amoCRM: 7); 0 for no limit
     #[arg(long, default_value_t = 7)]
     pub rate_limit: u32,
+    /// Serve no stage-change events, as an account whose leads were imported
+    /// or whose events were never kept: only each lead's current stage and close date
+    #[arg(long)]
+    pub no_stage_events: bool,
 }
 
 #[derive(Debug, Args)]

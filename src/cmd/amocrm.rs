@@ -91,6 +91,7 @@ pub async fn dev(cmd: DevCommand, data_dir: &Path, config: Option<&Path>) -> Res
     let options = FakeOptions {
         bind,
         rate_limit: (args.rate_limit > 0).then_some(args.rate_limit),
+        stage_events: !args.no_stage_events,
         ..FakeOptions::default()
     };
     let fake = start(ws, options).await?;

@@ -181,7 +181,7 @@ fn webhook_moves_the_board_of_a_running_server() {
     let open = ws
         .deals
         .iter()
-        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(StageKind::Open))
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
         .unwrap()
         .id;
     let when = chrono::Utc::now()

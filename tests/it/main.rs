@@ -2,4 +2,5 @@
 
 mod amocrm;
 mod cli;
+mod history;
 mod snapshots;

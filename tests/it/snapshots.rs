@@ -119,7 +119,7 @@ fn rebuilt_index_equals_a_fresh_one() {
     let mut deal = ws
         .deals
         .iter()
-        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(StageKind::Open))
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
         .unwrap()
         .clone();
     let won = ws

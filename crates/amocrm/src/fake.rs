@@ -54,6 +54,10 @@ pub struct FakeOptions {
     pub rate_limit: Option<u32>,
     /// Emit the quirks: some ids as strings, `custom_fields_values: null`, task `result: []`, `created_by: 0`.
     pub quirks: bool,
+    /// Serve the leads' stage moves as `lead_status_changed` events. Off, the
+    /// account looks like one whose leads were imported or whose events were
+    /// never kept: the lists give only each lead's current stage and `closed_at`.
+    pub stage_events: bool,
 }
 
 impl Default for FakeOptions {
@@ -70,6 +74,7 @@ impl Default for FakeOptions {
             api_filter_enabled: true,
             rate_limit: Some(7),
             quirks: true,
+            stage_events: true,
         }
     }
 }
@@ -112,6 +117,7 @@ pub struct FakeStats {
 
 struct Crm {
     ws: Workspace,
+    stage_events: bool,
     /// Deletion and restore events recorded by [`FakeAmocrm::delete`] (on top of the ones derived from `ws`).
     extra_events: Vec<Value>,
     generation: u64,
@@ -156,6 +162,7 @@ pub async fn start(ws: Workspace, options: FakeOptions) -> std::io::Result<FakeA
     let shared = Arc::new(Shared {
         crm: Mutex::new(Crm {
             ws,
+            stage_events: options.stage_events,
             extra_events: Vec::new(),
             generation: 0,
             events_cache: None,
@@ -867,7 +874,7 @@ fn pipeline_json(p: &tsifra_core::model::Pipeline) -> Value {
     let statuses: Vec<Value> = p
         .stages
         .iter()
-        .map(|s| json!({"id": s.id, "name": s.name, "sort": s.sort, "is_editable": s.id != 142 && s.id != 143, "pipeline_id": p.id, "color": "#99ccff", "type": 0, "account_id": ACCOUNT_ID}))
+        .map(|s| json!({"id": s.id, "name": s.name, "sort": s.sort, "is_editable": s.id != 142 && s.id != 143, "pipeline_id": p.id, "color": "#99ccff", "type": if s.kind == tsifra_core::model::StageKind::Unsorted { 1 } else { 0 }, "account_id": ACCOUNT_ID}))
         .collect();
     json!({"id": p.id, "name": p.name, "sort": p.sort, "is_main": p.is_main, "is_unsorted_on": false, "is_archive": false, "account_id": ACCOUNT_ID, "_embedded": {"statuses": statuses}})
 }
@@ -1219,6 +1226,21 @@ fn events(crm: &mut Crm) -> Arc<Vec<Value>> {
     }
     let mut out: Vec<Value> = Vec::new();
     for d in crm.ws.deals.iter() {
+        for (i, c) in d.responsible_changes.iter().enumerate() {
+            out.push(json!({
+                "id": format!("01rs{}x{}", d.id, i + 1),
+                "type": "entity_responsible_changed",
+                "entity_id": d.id, "entity_type": "lead",
+                "created_by": opt_user(c.to), "created_at": c.at.timestamp(),
+                "value_after": [{"responsible_user": {"id": c.to.unwrap_or(0)}}],
+                "value_before": [{"responsible_user": {"id": c.from.unwrap_or(0)}}],
+                "account_id": ACCOUNT_ID,
+                "_embedded": {"entity": {"id": d.id}},
+            }));
+        }
+        if !crm.stage_events {
+            continue;
+        }
         for (i, w) in d.history.windows(2).enumerate() {
             out.push(json!({
                 "id": format!("01st{}x{}", d.id, i + 1),

@@ -10,7 +10,8 @@ use serde_json::Value;
 use tsifra_core::config::FieldMapping;
 use tsifra_core::model::{
     AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS, Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef,
-    FieldType, FieldValue, Id, LossReason, Payment, Pipeline, Source, Stage, StageKind, StageMove, Task, TaskKind, Team, User,
+    FieldType, FieldValue, Id, LossReason, Payment, Pipeline, ResponsibleChange, Source, Stage, StageKind, StageMove, Task, TaskKind, Team,
+    User,
 };
 use tsifra_core::{Instant, Money};
 
@@ -156,10 +157,13 @@ pub fn map_user(u: &wire::User) -> User {
     }
 }
 
-pub fn stage_kind(status_id: Id) -> StageKind {
-    match status_id {
-        AMOCRM_WON_STATUS => StageKind::Won,
-        AMOCRM_LOST_STATUS => StageKind::Lost,
+/// A status's kind: won (142) and lost (143) by id, the same in every pipeline;
+/// incoming leads ("Неразобранное") by `type` 1; every other status is worked.
+pub fn stage_kind(status_id: Id, status_type: Option<i64>) -> StageKind {
+    match (status_id, status_type) {
+        (AMOCRM_WON_STATUS, _) => StageKind::Won,
+        (AMOCRM_LOST_STATUS, _) => StageKind::Lost,
+        (_, Some(1)) => StageKind::Unsorted,
         _ => StageKind::Open,
     }
 }
@@ -173,7 +177,7 @@ pub fn map_pipeline(p: &wire::Pipeline) -> Pipeline {
             id: s.id,
             name: s.name.clone(),
             sort: s.sort.unwrap_or(0) as i32,
-            kind: stage_kind(s.id),
+            kind: stage_kind(s.id, s.kind),
         })
         .collect();
     stages.sort_by_key(|s| s.sort);
@@ -386,10 +390,13 @@ pub fn map_contact(c: &wire::Contact, ctx: &MapContext) -> Contact {
     }
 }
 
-/// A lead as a deal. The stage history is carried over from `existing` (the stored
-/// deal) because the list endpoints do not return it: it comes from events, see
-/// [`merge_history`]. A deal seen for the first time starts with one move: created
-/// into its current stage.
+/// A lead as a deal. The stage and responsible histories are carried over from
+/// `existing` (the stored deal) because the list endpoints do not return them:
+/// they come from events, see [`merge_history`] and [`merge_responsible`]. A lead
+/// seen for the first time starts with one move: created (by its author) into its
+/// current stage, until events say where it came from. For a won or lost lead that
+/// first move is no close: the reports take the close at `closed_at` (see
+/// `tsifra_core::reports::history`), never at the creation.
 pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> Deal {
     let created = l.created_at.unwrap_or(0);
     let pipeline_id = l.pipeline_id.unwrap_or(0);
@@ -403,6 +410,7 @@ pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> De
             author_id: l.created_by,
         }],
     };
+    let responsible_changes = existing.map(|d| d.responsible_changes.clone()).unwrap_or_default();
     let amount = l.price.and_then(Money::from_decimal).unwrap_or(Money::ZERO);
     Deal {
         id: l.id,
@@ -421,6 +429,7 @@ pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> De
         tags: l.embedded.tags.iter().map(|t| t.name.clone()).filter(|t| !t.is_empty()).collect(),
         fields: deal_fields(&l.custom_fields_values, ctx),
         history,
+        responsible_changes,
         source: Source::Amocrm,
     }
 }
@@ -542,6 +551,11 @@ pub struct StatusChange {
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventEffect {
     StatusChange(StatusChange),
+    /// `entity_responsible_changed` on a lead: who held the deal from when.
+    ResponsibleChange {
+        deal_id: Id,
+        change: ResponsibleChange,
+    },
     /// `lead_added`: when and by whom the lead was created (its first stage is in the lead itself).
     LeadAdded {
         deal_id: Id,
@@ -571,6 +585,7 @@ pub enum EventEffect {
 /// Event types the sync asks for (the feed has dozens).
 pub const HISTORY_EVENT_TYPES: &[&str] = &[
     "lead_status_changed",
+    "entity_responsible_changed",
     "incoming_chat_message",
     "outgoing_chat_message",
     "incoming_call",
@@ -599,6 +614,17 @@ pub fn map_event(e: &wire::Event) -> EventEffect {
                 to,
                 author_id: e.created_by,
             }),
+            _ => EventEffect::Ignored,
+        },
+        "entity_responsible_changed" => match (entity, wire::Event::responsible_user(&e.value_after)) {
+            (Some(EntityRef::Deal(deal_id)), Some(to)) => EventEffect::ResponsibleChange {
+                deal_id,
+                change: ResponsibleChange {
+                    at,
+                    from: wire::Event::responsible_user(&e.value_before).flatten(),
+                    to,
+                },
+            },
             _ => EventEffect::Ignored,
         },
         "lead_added" => match id {
@@ -674,6 +700,17 @@ pub fn merge_history(deal: &mut Deal, changes: &[StatusChange]) {
         first.stage_id = s;
     }
     deal.history = std::iter::once(first).chain(moves).collect();
+}
+
+/// Merges responsible-manager changes into a deal's, deduplicated by
+/// (instant, from, to) so re-reading the same events changes nothing.
+pub fn merge_responsible(deal: &mut Deal, changes: &[ResponsibleChange]) {
+    if changes.is_empty() {
+        return;
+    }
+    deal.responsible_changes.extend_from_slice(changes);
+    deal.responsible_changes.sort_by_key(|c| (c.at, c.from, c.to));
+    deal.responsible_changes.dedup();
 }
 
 /// The deal fields that carry payment terms, resolved from the config's `[fields]`

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
 use tsifra_core::config::FieldMapping;
-use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id, LossReason, Pipeline, Team};
+use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id, LossReason, Pipeline, ResponsibleChange, Team};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -787,11 +787,13 @@ impl<S: SyncStore> SyncEngine<S> {
         let mut done = 0u64;
         while let Some((n, p)) = pager.next().await? {
             let mut changes: HashMap<Id, Vec<StatusChange>> = HashMap::new();
+            let mut handovers: HashMap<Id, Vec<ResponsibleChange>> = HashMap::new();
             let mut batch = Batch::default();
             let mut calls: Vec<(EntityRef, Id)> = Vec::new();
             for e in &p.items {
                 match map::map_event(e) {
                     EventEffect::StatusChange(c) => changes.entry(c.deal_id).or_default().push(c),
+                    EventEffect::ResponsibleChange { deal_id, change } => handovers.entry(deal_id).or_default().push(change),
                     EventEffect::Activity(a) => batch.activities.push(a),
                     EventEffect::CallNote { entity, note_id } if !run.seen_notes.contains(&note_id) => calls.push((entity, note_id)),
                     _ => {}
@@ -806,11 +808,14 @@ impl<S: SyncStore> SyncEngine<S> {
             let next = next_checkpoint(p.has_next, p.items.len(), n);
             let batch = {
                 let _w = self.write_lock.lock().await;
-                if !changes.is_empty() {
-                    let ids: Vec<Id> = changes.keys().copied().collect();
+                if !changes.is_empty() || !handovers.is_empty() {
+                    let mut ids: Vec<Id> = changes.keys().chain(handovers.keys()).copied().collect();
+                    ids.sort_unstable();
+                    ids.dedup();
                     for mut deal in self.store.deals(&ids).await? {
                         let id = deal.id;
-                        map::merge_history(&mut deal, &changes[&id]);
+                        map::merge_history(&mut deal, changes.get(&id).map_or(&[], Vec::as_slice));
+                        map::merge_responsible(&mut deal, handovers.get(&id).map_or(&[], Vec::as_slice));
                         batch.deals.push(deal);
                     }
                 }
@@ -862,16 +867,20 @@ impl<S: SyncStore> SyncEngine<S> {
                             q("filter[entity][]", "lead"),
                             q("filter[entity_id][]", id),
                             q("filter[type][]", "lead_status_changed"),
+                            q("filter[type][]", "entity_responsible_changed"),
                         ];
                         let events: Vec<wire::Event> = self.all_pages("/api/v4/events", &query, 100).await?;
-                        let changes: Vec<StatusChange> = events
-                            .iter()
-                            .filter_map(|e| match map::map_event(e) {
-                                EventEffect::StatusChange(c) if c.deal_id == id => Some(c),
-                                _ => None,
-                            })
-                            .collect();
+                        let mut changes: Vec<StatusChange> = Vec::new();
+                        let mut handovers: Vec<ResponsibleChange> = Vec::new();
+                        for e in &events {
+                            match map::map_event(e) {
+                                EventEffect::StatusChange(c) if c.deal_id == id => changes.push(c),
+                                EventEffect::ResponsibleChange { deal_id, change } if deal_id == id => handovers.push(change),
+                                _ => {}
+                            }
+                        }
                         map::merge_history(&mut deal, &changes);
+                        map::merge_responsible(&mut deal, &handovers);
                         batch.deals.push(deal);
                     }
                 }

@@ -527,6 +527,14 @@ impl Event {
             ))
         })
     }
+    /// `responsible_user.id` of `value_after` / `value_before`: `Some(None)` for
+    /// "nobody" (id 0 or null), `None` when the values do not say.
+    pub fn responsible_user(values: &[Value]) -> Option<Option<i64>> {
+        values.iter().find_map(|v| {
+            let u = v.get("responsible_user")?;
+            Some(u.get("id").and_then(de::value_to_i64).filter(|id| *id != 0))
+        })
+    }
     /// `note.id` of `value_after` (calls, lead_added, common notes).
     pub fn note_id(&self) -> Option<i64> {
         self.value_after

@@ -155,9 +155,13 @@ pub struct User {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
+    /// A stage the floor works deals in.
     Open,
     Won,
     Lost,
+    /// amoCRM's incoming leads ("Неразобранное", status `type` 1): not yet taken
+    /// into work, so no hygiene rule, funnel or plan treats them as worked deals.
+    Unsorted,
 }
 
 impl StageKind {
@@ -166,6 +170,7 @@ impl StageKind {
             StageKind::Open => "open",
             StageKind::Won => "won",
             StageKind::Lost => "lost",
+            StageKind::Unsorted => "unsorted",
         }
     }
     pub fn parse(s: &str) -> Option<StageKind> {
@@ -173,6 +178,7 @@ impl StageKind {
             "open" => Some(StageKind::Open),
             "won" => Some(StageKind::Won),
             "lost" => Some(StageKind::Lost),
+            "unsorted" => Some(StageKind::Unsorted),
             _ => None,
         }
     }
@@ -338,6 +344,14 @@ pub struct Contact {
     pub source: Source,
 }
 
+/// One change of a deal's responsible manager (amoCRM's `entity_responsible_changed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponsibleChange {
+    pub at: Instant,
+    pub from: Option<Id>,
+    pub to: Option<Id>,
+}
+
 /// One move of a deal into a stage (the first entry is where it was created).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageMove {
@@ -366,9 +380,27 @@ pub struct Deal {
     pub lead_source: Option<String>,
     pub tags: Vec<String>,
     pub fields: FieldValues,
-    /// Stage moves, oldest first.
+    /// Stage moves, oldest first. It may stop short of the current stage (an
+    /// events page that never came) or be empty (a lead without status events):
+    /// reports read it through `reports::history`, which says how gaps count.
     pub history: Vec<StageMove>,
+    /// Changes of the responsible manager, oldest first; empty when none are known.
+    pub responsible_changes: Vec<ResponsibleChange>,
     pub source: Source,
+}
+
+impl Deal {
+    /// Who was responsible for the deal at `at`: the last change at or before it
+    /// says so, or the first change after it says who it was taken from; with
+    /// no changes known, the current responsible.
+    pub fn responsible_at(&self, at: Instant) -> Option<Id> {
+        let n = self.responsible_changes.partition_point(|c| c.at <= at);
+        match (n.checked_sub(1), self.responsible_changes.get(n)) {
+            (Some(i), _) => self.responsible_changes[i].to,
+            (None, Some(next)) => next.from,
+            (None, None) => self.responsible_id,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -867,8 +899,19 @@ impl Workspace {
             .collect()
     }
 
-    pub fn stage_kind(&self, pipeline_id: Id, stage_id: Id) -> Option<StageKind> {
-        self.pipelines.get(pipeline_id)?.stage(stage_id).map(|s| s.kind)
+    /// What kind of stage a deal in (pipeline, stage) stands in: as the loaded
+    /// pipeline says; else by amoCRM's won (142) and lost (143) statuses, the
+    /// same in every pipeline; else an open stage of a pipeline not (yet) known
+    /// (archived, deleted, or not read yet), so its deals stay visible.
+    pub fn stage_kind(&self, pipeline_id: Id, stage_id: Id) -> StageKind {
+        if let Some(stage) = self.pipelines.get(pipeline_id).and_then(|p| p.stage(stage_id)) {
+            return stage.kind;
+        }
+        match stage_id {
+            AMOCRM_WON_STATUS => StageKind::Won,
+            AMOCRM_LOST_STATUS => StageKind::Lost,
+            _ => StageKind::Open,
+        }
     }
 }
 

@@ -257,6 +257,7 @@ fn build(ctx: &Ctx, clients: &Clients, index: usize, sk: &Skeleton, out: &mut Re
         lead_source,
         tags,
         fields,
+        responsible_changes: Vec::new(),
         history,
         source: Source::Amocrm,
     });

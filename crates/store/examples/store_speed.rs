@@ -252,6 +252,7 @@ fn synthetic_batch(deals: usize) -> Batch {
                 } else {
                     vec![(101, FieldValue::Number(Decimal::new(rng.below(1000) as i64, 1)))]
                 },
+                responsible_changes: Vec::new(),
                 history,
                 source: source(i),
             }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tsifra_core::calendar::{Period, PeriodKind};
-use tsifra_core::model::{EntityKind, EntityRef, Id, StageMove};
+use tsifra_core::model::{EntityKind, EntityRef, Id, ResponsibleChange, StageMove};
 use tsifra_core::{Instant, Metric};
 
 /// Instants are stored as whole unix seconds (the CRMs we read have no finer
@@ -130,6 +130,54 @@ pub(crate) fn history_from_db(text: &str) -> Result<Vec<StageMove>, String> {
     Ok(moves)
 }
 
+/// Responsible-manager changes as `at,from,to;…` (an id empty when unknown),
+/// beside the stage history for the same reasons.
+pub(crate) fn responsible_changes_to_db(changes: &[ResponsibleChange]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(changes.len() * 24);
+    for (i, c) in changes.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        let _ = write!(out, "{},", instant_to_db(c.at));
+        if let Some(from) = c.from {
+            let _ = write!(out, "{from}");
+        }
+        out.push(',');
+        if let Some(to) = c.to {
+            let _ = write!(out, "{to}");
+        }
+    }
+    out
+}
+
+pub(crate) fn responsible_changes_from_db(text: &str) -> Result<Vec<ResponsibleChange>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bad = || format!("bad responsible changes {text:?}");
+    let id = |s: &str| {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            parse_i64(s).map(Some).ok_or_else(bad)
+        }
+    };
+    let mut changes = Vec::new();
+    for item in text.split(';') {
+        let mut parts = item.split(',');
+        let (Some(at), Some(from), Some(to), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        changes.push(ResponsibleChange {
+            at: instant_from_db(parse_i64(at).ok_or_else(bad)?)?,
+            from: id(from)?,
+            to: id(to)?,
+        });
+    }
+    Ok(changes)
+}
+
 /// `str::parse::<i64>` without the error value's formatting machinery; this
 /// runs a few million times on a full load.
 fn parse_i64(s: &str) -> Option<i64> {
@@ -224,6 +272,27 @@ mod tests {
         assert_eq!(text, format!("1700000000,7,142,-3;-5,{},{},", i64::MAX, i64::MIN));
         assert_eq!(history_from_db(&text).unwrap(), history);
         assert_eq!(history_from_db(&history_to_db(&[])).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn responsible_changes_round_trip() {
+        let changes = vec![
+            ResponsibleChange {
+                at: at(1_700_000_000),
+                from: Some(5),
+                to: Some(7),
+            },
+            ResponsibleChange {
+                at: at(1_700_086_400),
+                from: None,
+                to: Some(5),
+            },
+        ];
+        assert_eq!(responsible_changes_from_db(&responsible_changes_to_db(&changes)).unwrap(), changes);
+        assert_eq!(responsible_changes_from_db("").unwrap(), vec![]);
+        for text in ["1", "1,2", "1,2,3,4", "x,1,2", "1,a,2"] {
+            assert!(responsible_changes_from_db(text).is_err(), "{text:?} accepted");
+        }
     }
 
     #[test]

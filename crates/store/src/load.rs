@@ -394,7 +394,7 @@ fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Resu
                 source,
                 EntityKind::Deal,
                 "SELECT id, name, pipeline_id, stage_id, amount, responsible_id, company_id, contact_ids, created_at, updated_at, \
-                 closed_at, loss_reason_id, lead_source, tags, fields, history, source FROM deals",
+                 closed_at, loss_reason_id, lead_source, tags, fields, history, responsible_changes, source FROM deals",
                 |c| {
                     Ok(Deal {
                         id: c.i64()?,
@@ -413,6 +413,7 @@ fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Resu
                         tags: json_from_db(c.str()?)?,
                         fields: json_from_db(c.str()?)?,
                         history: history_from_db(c.str()?)?,
+                        responsible_changes: responsible_changes_from_db(c.str()?)?,
                         source: c.source()?,
                     })
                 },

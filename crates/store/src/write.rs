@@ -163,6 +163,7 @@ pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(St
                 .push_bind(json_to_db(&d.tags))
                 .push_bind(json_to_db(&d.fields))
                 .push_bind(history_to_db(&d.history))
+                .push_bind(responsible_changes_to_db(&d.responsible_changes))
                 .push_bind(d.source.as_str());
         })
         .await?;
@@ -258,6 +259,7 @@ pub(crate) const DEAL_COLUMNS: &[&str] = &[
     "tags",
     "fields",
     "history",
+    "responsible_changes",
     "source",
 ];
 

@@ -234,6 +234,7 @@ pub fn workspace(deals: usize) -> Workspace {
             lead_source: (i % 4 == 0).then(|| "Сайт".to_string()),
             tags: if i % 3 == 1 { vec!["vip".into(), "опт".into()] } else { vec![] },
             fields,
+            responsible_changes: Vec::new(),
             history,
             source: Source::Amocrm,
         });

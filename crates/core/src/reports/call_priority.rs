@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::facts::{count_and_last, stage_at};
+use super::facts::count_and_last;
+use super::history;
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
 use crate::i18n::{Language, format_money, plural};
@@ -102,15 +103,15 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
             let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
             for &deal_row in deal_rows {
                 let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
-                let Some((pipeline, stage)) = stage_at(deal, ctx.as_of) else {
+                let Some((pipeline, stage)) = history::timeline(ctx.ws, deal).stage_at(ctx.as_of) else {
                     continue;
                 };
                 if deal.created_at >= window_start {
                     deals_recent += 1;
                 }
                 match ctx.ws.stage_kind(pipeline, stage) {
-                    Some(StageKind::Won) => past_revenue += deal.amount.minor(),
-                    Some(StageKind::Open) => {
+                    StageKind::Won => past_revenue += deal.amount.minor(),
+                    StageKind::Open => {
                         in_play = true;
                         has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
                     }

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Generations, Id, StageKind, Workspace, field_value};
 use crate::money::Money;
 
+use super::history;
 use super::now::{self, Now};
 
 /// A deal entering a won stage. It counts as won at `at` for any as-of in
@@ -21,6 +22,7 @@ pub struct WonEvent {
     pub at: Instant,
     pub until: Option<Instant>,
     pub deal_id: Id,
+    /// Who was responsible for the deal when it was won (see [`Deal::responsible_at`]).
     pub manager_id: Option<Id>,
     pub amount: Money,
     pub margin: Money,
@@ -247,22 +249,21 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         open: Vec::new(),
     };
     for (row, deal) in ws.deals.iter().enumerate() {
-        let last_move = deal.history.last().map_or(deal.created_at, |m| m.at);
-        out.settled_at = out.settled_at.max(Some(last_move));
-        let kind = ws.stage_kind(deal.pipeline_id, deal.stage_id);
-        if kind == Some(StageKind::Open) {
+        let timeline = history::timeline(ws, deal);
+        out.settled_at = out.settled_at.max(Some(timeline.last().at));
+        if ws.stage_kind(deal.pipeline_id, deal.stage_id) == StageKind::Open {
             out.open.push(row as u32);
         }
         if let Some(company) = deal.company_id {
             out.by_company.entry(company).or_default().push(row as u32);
         }
         let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
-        won_events(ws, deal, |at, until| {
+        timeline.won_stretches(ws, |at, until| {
             out.won.push(WonEvent {
                 at,
                 until,
                 deal_id: deal.id,
-                manager_id: deal.responsible_id,
+                manager_id: deal.responsible_at(at),
                 amount: deal.amount,
                 margin,
                 margin_estimated: estimated,
@@ -405,50 +406,4 @@ pub fn deal_margin(deal: &Deal, margin_field: Option<Id>, default_margin_percent
         Some(m) => (m, false),
         None => (deal.amount.apply_rate_bp(default_margin_percent as i64 * 100), true),
     }
-}
-
-/// Calls `emit(won_at, left_at)` for every stretch the deal spent in a won stage.
-fn won_events(ws: &Workspace, deal: &Deal, mut emit: impl FnMut(Instant, Option<Instant>)) {
-    if deal.history.is_empty() {
-        if ws.stage_kind(deal.pipeline_id, deal.stage_id) == Some(StageKind::Won) {
-            emit(deal.closed_at.unwrap_or(deal.updated_at), None);
-        }
-        return;
-    }
-    let mut won_since: Option<Instant> = None;
-    for mv in &deal.history {
-        let is_won = ws.stage_kind(mv.pipeline_id, mv.stage_id) == Some(StageKind::Won);
-        match (won_since, is_won) {
-            (None, true) => won_since = Some(mv.at),
-            (Some(since), false) => {
-                emit(since, Some(mv.at));
-                won_since = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(since) = won_since {
-        emit(since, None);
-    }
-}
-
-/// The deal's (pipeline, stage) at an instant, from its history; `None` before it existed.
-pub fn stage_at(deal: &Deal, at: Instant) -> Option<(Id, Id)> {
-    if deal.created_at > at {
-        return None;
-    }
-    if deal.history.is_empty() {
-        return Some((deal.pipeline_id, deal.stage_id));
-    }
-    let n = deal.history.partition_point(|m| m.at <= at);
-    match n {
-        0 => deal.history.first().map(|m| (m.pipeline_id, m.stage_id)),
-        n => Some((deal.history[n - 1].pipeline_id, deal.history[n - 1].stage_id)),
-    }
-}
-
-/// When the deal last moved stage at or before `at` (its creation if never).
-pub fn last_move_at(deal: &Deal, at: Instant) -> Instant {
-    let n = deal.history.partition_point(|m| m.at <= at);
-    if n == 0 { deal.created_at } else { deal.history[n - 1].at }
 }

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::facts::{last_move_at, resolve_field, stage_at};
+use super::facts::resolve_field;
+use super::history;
 use super::now::{DealState, OpenTask};
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
@@ -488,22 +489,22 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
             Box::new(all.iter().map(|d| (d, None)))
         };
         for (deal, prepared) in deals {
+            let timeline = history::timeline(ctx.ws, deal);
             // A prepared (live) deal stands in its current stage.
             let at = if prepared.is_some() {
                 Some((deal.pipeline_id, deal.stage_id))
             } else {
-                stage_at(deal, as_of)
+                timeline.stage_at(as_of)
             };
             let Some((pipeline_id, stage_id)) = at else {
                 continue;
             };
-            let Some(pipeline) = ctx.ws.pipelines.get(pipeline_id) else {
-                continue;
-            };
-            let Some(stage) = pipeline.stage(stage_id) else { continue };
-            if stage.kind != StageKind::Open {
+            // Unsorted leads are not worked deals yet; a stage of a pipeline not
+            // loaded is open unless it is amoCRM's won or lost (its order unknown).
+            if ctx.ws.stage_kind(pipeline_id, stage_id) != StageKind::Open {
                 continue;
             }
+            let stage_sort = ctx.ws.pipelines.get(pipeline_id).and_then(|p| p.stage(stage_id)).map(|s| s.sort);
             let m = deal.responsible_id;
             if !run.wanted(m) {
                 continue;
@@ -547,19 +548,24 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
                 let last = state.last_touch;
                 run.check(Rule::StaleDeal, m, if last < stale_cutoff { fail(last, None) } else { None });
             }
-            if cfg.zero_amount && zero_amount_from.get(&pipeline_id).is_some_and(|from| stage.sort >= *from) {
+            if cfg.zero_amount
+                && zero_amount_from
+                    .get(&pipeline_id)
+                    .zip(stage_sort)
+                    .is_some_and(|(from, sort)| sort >= *from)
+            {
                 run.check(
                     Rule::ZeroAmount,
                     m,
                     if deal.amount.is_zero() {
-                        fail(entered_at(deal, pipeline_id, stage_id, as_of), None)
+                        fail(timeline.entered_at(as_of), None)
                     } else {
                         None
                     },
                 );
             }
             for rule in &required {
-                if rule.pipeline_id != pipeline_id || stage.sort < rule.from_sort {
+                if rule.pipeline_id != pipeline_id || stage_sort.is_none_or(|sort| sort < rule.from_sort) {
                     continue;
                 }
                 let missing: Vec<&str> = rule
@@ -568,8 +574,7 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
                     .filter(|(id, _)| field_value(&deal.fields, *id).is_none_or(|v| v.is_empty()))
                     .map(|(_, n)| n.as_str())
                     .collect();
-                let failed = (!missing.is_empty())
-                    .then(|| Failure::deal(deal, entered_at(deal, pipeline_id, stage_id, as_of), Some(missing.join(", "))));
+                let failed = (!missing.is_empty()).then(|| Failure::deal(deal, timeline.entered_at(as_of), Some(missing.join(", "))));
                 run.check(Rule::RequiredFields, m, failed);
             }
         }
@@ -769,7 +774,7 @@ fn deal_state(ctx: &Ctx, deal: &Deal) -> DealState {
             last_task_done = last_task_done.max(Some(done));
         }
     }
-    let moved = last_move_at(deal, as_of);
+    let moved = history::timeline(ctx.ws, deal).last_move_at(as_of);
     let comms = ctx.facts.comms_by_deal.get(&deal.id).map(Vec::as_slice).unwrap_or(&[]);
     let last_comm = comms[..comms.partition_point(|t| *t <= as_of)].last().copied();
     DealState {
@@ -795,17 +800,6 @@ fn zero_amount_from(ctx: &Ctx) -> rustc_hash::FxHashMap<Id, i32> {
             Some((p.id, sort))
         })
         .collect()
-}
-
-/// When the deal entered the stage it is in at `as_of`.
-fn entered_at(deal: &Deal, pipeline_id: Id, stage_id: Id, as_of: Instant) -> Instant {
-    let n = deal.history.partition_point(|m| m.at <= as_of);
-    deal.history[..n]
-        .iter()
-        .rev()
-        .take_while(|m| m.pipeline_id == pipeline_id && m.stage_id == stage_id)
-        .last()
-        .map_or(deal.created_at, |m| m.at)
 }
 
 /// The record's name and where it came from.

@@ -4,6 +4,7 @@
 
 pub mod call_priority;
 pub mod facts;
+pub mod history;
 pub mod hygiene;
 pub mod leaderboard;
 pub mod now;

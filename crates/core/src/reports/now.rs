@@ -109,7 +109,7 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
                     done => last_task_done = last_task_done.max(done),
                 }
             }
-            let moved = deal.history.last().map_or(deal.created_at, |m| m.at);
+            let moved = super::history::timeline(ws, deal).last().at;
             let last_comm = parts.comms_by_deal.get(&deal.id).and_then(|c| c.last().copied());
             OpenDeal {
                 row,
@@ -154,8 +154,8 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
         for &d in company_deals {
             let deal = &deals[d as usize];
             match ws.stage_kind(deal.pipeline_id, deal.stage_id) {
-                Some(StageKind::Won) => won_revenue += deal.amount.minor(),
-                Some(StageKind::Open) => {
+                StageKind::Won => won_revenue += deal.amount.minor(),
+                StageKind::Open => {
                     in_play = true;
                     call_task |= cfg.exclude_with_call_task && open_call_task(EntityRef::Deal(deal.id));
                 }

@@ -123,6 +123,7 @@ impl Kit {
             lead_source: None,
             tags: vec![],
             fields: vec![],
+            responsible_changes: Vec::new(),
             history: vec![StageMove {
                 at: created,
                 pipeline_id: COLD,

@@ -71,7 +71,7 @@ fn check(ws: &Workspace, cal: &BusinessCalendar, as_of: Instant) {
             assert!(mv.at <= as_of, "deal {}: move after now", d.id);
         }
         match kind {
-            StageKind::Open => assert_eq!(d.closed_at, None, "deal {}", d.id),
+            StageKind::Open | StageKind::Unsorted => assert_eq!(d.closed_at, None, "deal {}", d.id),
             StageKind::Won | StageKind::Lost => assert_eq!(d.closed_at, Some(last.at), "deal {}", d.id),
         }
         assert!(d.created_at <= d.updated_at && d.updated_at <= as_of, "deal {}", d.id);

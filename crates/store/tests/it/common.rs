@@ -158,6 +158,7 @@ pub fn deal(id: Id, pipeline_id: Id) -> Deal {
         lead_source: None,
         tags: vec![],
         fields: vec![],
+        responsible_changes: Vec::new(),
         history: vec![StageMove {
             at: at(T0 + id),
             pipeline_id,
@@ -355,6 +356,7 @@ pub fn sample_workspace() -> Workspace {
         lead_source: Some("Яндекс.Директ".into()),
         tags: vec!["VIP".into(), "повторная".into()],
         fields: all_field_values,
+        responsible_changes: Vec::new(),
         history: vec![
             StageMove {
                 at: at(T0),
@@ -384,6 +386,7 @@ pub fn sample_workspace() -> Workspace {
         responsible_id: None,
         closed_at: Some(at(T0 + 86_400)),
         loss_reason_id: Some(5),
+        responsible_changes: Vec::new(),
         history: vec![],
         source: Source::Import,
         ..deal(31, 2)

@@ -272,7 +272,7 @@ async fn pages_come_from_the_cache_until_the_data_changes() {
     let mut deal = ws
         .deals
         .iter()
-        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(tsifra_core::StageKind::Open))
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == tsifra_core::StageKind::Open)
         .unwrap()
         .clone();
     deal.stage_id = tsifra_core::AMOCRM_WON_STATUS;

@@ -108,7 +108,7 @@ async fn a_landed_batch_is_seen_by_the_next_request() {
     let mut deal = ws
         .deals
         .iter()
-        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == Some(tsifra_core::StageKind::Open))
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == tsifra_core::StageKind::Open)
         .unwrap()
         .clone();
     deal.stage_id = tsifra_core::AMOCRM_WON_STATUS;

@@ -44,6 +44,7 @@ pub fn deal(id: i64, created_at: &str) -> Deal {
         lead_source: None,
         tags: Vec::new(),
         fields: Vec::new(),
+        responsible_changes: Vec::new(),
         history: Vec::new(),
         source: Source::Amocrm,
     }
