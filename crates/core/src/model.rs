@@ -567,6 +567,53 @@ pub struct Plan {
     pub target: i64,
     /// The file (or URL) the plan was imported from, so a re-import replaces it.
     pub origin: String,
+    /// When its file was imported; `None` for plans stored before import times were
+    /// kept. Of the plans for one manager, period and metric the latest import is in
+    /// force (see [`Plan::outranks`]).
+    pub imported_at: Option<Instant>,
+}
+
+impl Plan {
+    /// Whether this plan and `other` are for the same manager (or the team), period and
+    /// metric, so only one of them can be in force.
+    pub fn same_target_as(&self, other: &Plan) -> bool {
+        self.manager_id == other.manager_id && self.metric == other.metric && self.period == other.period
+    }
+
+    /// The one rule for plans that overlap: the latest import wins, so a corrected
+    /// file loaded later takes over, and removing it brings the earlier one back.
+    /// Equal times (plans stored before times were kept) fall back to the file whose
+    /// name sorts first, as before.
+    pub fn outranks(&self, other: &Plan) -> bool {
+        match self.imported_at.cmp(&other.imported_at) {
+            std::cmp::Ordering::Equal => self.origin < other.origin,
+            order => order.is_gt(),
+        }
+    }
+
+    /// Whether no other plan in `plans` for the same target outranks this one.
+    pub fn in_force(&self, plans: &[Plan]) -> bool {
+        !plans.iter().any(|p| p.same_target_as(self) && p.outranks(self))
+    }
+}
+
+/// The plans in force: for each manager (or the team), period and metric, the one
+/// from the latest import still loaded.
+pub fn plans_in_force(plans: &[Plan]) -> Vec<&Plan> {
+    let mut best: HashMap<(Option<Id>, Period, Metric), &Plan> = HashMap::default();
+    for p in plans {
+        best.entry((p.manager_id, p.period, p.metric))
+            .and_modify(|b| {
+                if p.outranks(b) {
+                    *b = p;
+                }
+            })
+            .or_insert(p);
+    }
+    plans
+        .iter()
+        .filter(|p| best.get(&(p.manager_id, p.period, p.metric)).is_some_and(|b| std::ptr::eq(*b, *p)))
+        .collect()
 }
 
 /// One day's CRM-hygiene tally for one manager (`None`: records with no
@@ -1017,6 +1064,7 @@ mod tests {
             metric: Metric::Revenue,
             target: 100,
             origin: origin.into(),
+            imported_at: None,
         };
         ws.apply(&Batch {
             teams: vec![team(1), team(2)],
@@ -1034,6 +1082,44 @@ mod tests {
         managers.sort();
         assert_eq!(managers, vec![2, 7]);
         assert_eq!(ws.version, 2);
+    }
+
+    #[test]
+    fn the_latest_import_is_in_force_and_removing_it_restores_the_earlier() {
+        let month = Period::containing(crate::calendar::PeriodKind::Month, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0);
+        let plan = |m: Option<Id>, origin: &str, target: i64, imported_at| Plan {
+            manager_id: m,
+            period: month,
+            metric: Metric::Revenue,
+            target,
+            origin: origin.into(),
+            imported_at,
+        };
+        let mut ws = Workspace::default();
+        // "b.csv" sorts after "a.csv" but was imported later: it wins, and so does its team plan.
+        ws.apply(&Batch {
+            plans: vec![plan(Some(1), "a.csv", 100, at(1000)), plan(None, "a.csv", 500, at(1000))],
+            ..Batch::default()
+        });
+        ws.apply(&Batch {
+            replace_plan_origins: vec!["b.csv".into()],
+            plans: vec![plan(Some(1), "b.csv", 200, at(2000)), plan(None, "b.csv", 600, at(2000))],
+            ..Batch::default()
+        });
+        let in_force: Vec<(&str, i64)> = plans_in_force(&ws.plans).iter().map(|p| (p.origin.as_str(), p.target)).collect();
+        assert_eq!(in_force, vec![("b.csv", 200), ("b.csv", 600)]);
+        assert!(!ws.plans[0].in_force(&ws.plans) && ws.plans[2].in_force(&ws.plans));
+        ws.apply(&Batch {
+            replace_plan_origins: vec!["b.csv".into()],
+            ..Batch::default()
+        });
+        let in_force: Vec<i64> = plans_in_force(&ws.plans).iter().map(|p| p.target).collect();
+        assert_eq!(in_force, vec![100, 500]);
+        // Without import times (stored before they were kept) the first file by name wins, as before.
+        let old = [plan(Some(1), "z.csv", 1, None), plan(Some(1), "m.csv", 2, None)];
+        assert_eq!(plans_in_force(&old)[0].origin, "m.csv");
+        assert!(plan(Some(1), "z.csv", 1, at(1)).outranks(&old[1]));
     }
 
     #[test]

@@ -68,6 +68,8 @@ fn plan(ctx: &Ctx, m: usize, k: usize, metric: Metric, target: i64) -> Plan {
         metric,
         target,
         origin: PLAN_ORIGIN.into(),
+        // Generated, not imported: any file the user imports later takes over.
+        imported_at: None,
     }
 }
 

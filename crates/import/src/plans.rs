@@ -167,6 +167,8 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
                     metric,
                     target,
                     origin: origin.to_string(),
+                    // The caller stamps the import when it lands.
+                    imported_at: None,
                 },
             ));
         }

@@ -19,6 +19,16 @@ pub(crate) fn instant_from_db(secs: i64) -> Result<Instant, String> {
     DateTime::from_timestamp(secs, 0).ok_or_else(|| format!("{secs} is not a valid unix time"))
 }
 
+/// Plan import times keep milliseconds: two imports a second apart (a script,
+/// a test) must still be told apart, since the later one is in force.
+pub(crate) fn import_time_to_db(at: Instant) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn import_time_from_db(millis: i64) -> Result<Instant, String> {
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| format!("{millis} is not a valid unix time in milliseconds"))
+}
+
 pub(crate) fn date_to_db(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }

@@ -482,7 +482,7 @@ fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Resu
             ws.plans = rows(
                 source,
                 "plans",
-                "SELECT manager_id, period_kind, period_start, period_end, metric, target, origin FROM plans \
+                "SELECT manager_id, period_kind, period_start, period_end, metric, target, origin, imported_at FROM plans \
                  ORDER BY origin, whose, period_key, metric",
                 |c| {
                     Ok(Plan {
@@ -491,6 +491,7 @@ fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Resu
                         metric: metric_from_db(c.str()?)?,
                         target: c.i64()?,
                         origin: c.string()?,
+                        imported_at: c.opt_i64()?.map(import_time_from_db).transpose()?,
                     })
                 },
             )?;

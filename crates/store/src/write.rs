@@ -504,6 +504,7 @@ async fn write_plans(store: &Store, conn: &mut AnyConnection, batch: &Batch) -> 
     ];
     let result = Writer::new(store, "plans", &columns, None)
         .run(conn, &plans, |b, p| {
+        "imported_at",
             b.push_bind(&p.origin)
                 .push_bind(whose_to_db(p.manager_id))
                 .push_bind(p.manager_id)
@@ -512,7 +513,8 @@ async fn write_plans(store: &Store, conn: &mut AnyConnection, batch: &Batch) -> 
                 .push_bind(date_to_db(p.period.start))
                 .push_bind(date_to_db(p.period.end))
                 .push_bind(p.metric.as_str())
-                .push_bind(p.target);
+                .push_bind(p.target)
+                .push_bind(p.imported_at.map(import_time_to_db));
         })
         .await;
     match result {

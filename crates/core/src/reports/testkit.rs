@@ -231,6 +231,7 @@ impl Kit {
             metric,
             target,
             origin: "test".into(),
+            imported_at: None,
         });
     }
 

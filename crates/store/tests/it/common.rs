@@ -189,6 +189,21 @@ pub fn plan(origin: &str, manager_id: Option<Id>, period: Period, metric: Metric
         metric,
         target,
         origin: origin.into(),
+        imported_at: None,
+    }
+}
+
+pub trait ImportedAt {
+    /// The plan as imported at this Unix millisecond.
+    fn imported_at(self, millis: i64) -> Self;
+}
+
+impl ImportedAt for Plan {
+    fn imported_at(self, millis: i64) -> Plan {
+        Plan {
+            imported_at: DateTime::from_timestamp_millis(millis),
+            ..self
+        }
     }
 }
 
@@ -526,14 +541,16 @@ pub fn sample_workspace() -> Workspace {
             Period::containing(PeriodKind::Day, day),
             Metric::WonDeals,
             3,
-        ),
+        )
+        .imported_at(1_764_151_234_567),
         plan(
             "https://docs.example/sheet",
             None,
             Period::containing(PeriodKind::LastDays(90), day),
             Metric::Calls,
             5000,
-        ),
+        )
+        .imported_at(1_764_151_234_567),
     ];
     ws
 }

@@ -7,6 +7,7 @@ mod atomicity;
 mod common;
 mod concurrency;
 mod foreign;
+mod plans;
 mod roundtrip;
 mod sync_state;
 
