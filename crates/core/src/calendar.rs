@@ -2,7 +2,7 @@
 //! belongs to in the business's time zone, and which days are working days.
 //! Every report asks this module and nothing else about dates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -200,6 +200,178 @@ impl HolidayPreset {
             ),
         }
     }
+
+    /// The years [`HolidayPreset::days`] covers, each with its decree's number and date.
+    pub fn decree_years(self) -> &'static [(i32, &'static str, &'static str)] {
+        match self {
+            HolidayPreset::None => &[],
+            HolidayPreset::Ru => &[(2025, "1335", "2024-10-04"), (2026, "1466", "2025-09-24")],
+        }
+    }
+}
+
+/// Art. 112 of the Russian Labour Code: the non-working holidays fixed by law,
+/// as (month, day). 1–6 and 8 January are the New Year holidays, 7 January Christmas.
+const LABOUR_CODE_HOLIDAYS: [(u32, u32); 14] = [
+    (1, 1),
+    (1, 2),
+    (1, 3),
+    (1, 4),
+    (1, 5),
+    (1, 6),
+    (1, 7),
+    (1, 8),
+    (2, 23),
+    (3, 8),
+    (5, 1),
+    (5, 9),
+    (6, 12),
+    (11, 4),
+];
+
+fn is_weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn is_labour_code_holiday(date: NaiveDate) -> bool {
+    LABOUR_CODE_HOLIDAYS.contains(&(date.month(), date.day()))
+}
+
+/// The weekdays a holiday falling on a weekend moves to in `year`, by art. 112
+/// part 2: the next working day. The January holidays do not move that way
+/// (the government spreads two of them over the year by decree, which only an
+/// official calendar knows). At most six; no allocation, since
+/// [`BusinessCalendar::is_working_day`] asks this for every weekday of a year without a decree.
+fn labour_code_transfers(year: i32) -> impl Iterator<Item = NaiveDate> {
+    let mut taken: [Option<NaiveDate>; 6] = [None; 6];
+    let mut n = 0;
+    for &(month, day) in LABOUR_CODE_HOLIDAYS.iter().filter(|(m, _)| *m != 1) {
+        let Some(holiday) = NaiveDate::from_ymd_opt(year, month, day) else {
+            continue;
+        };
+        if !is_weekend(holiday) {
+            continue;
+        }
+        let mut to = holiday + Days::new(1);
+        while is_weekend(to) || is_labour_code_holiday(to) || taken.contains(&Some(to)) {
+            to = to + Days::new(1);
+        }
+        taken[n] = Some(to);
+        n += 1;
+    }
+    taken.into_iter().flatten()
+}
+
+/// A day off by the Labour Code alone, for a year without a decree or an
+/// imported calendar. Weekends are not counted here.
+fn labour_code_day_off(date: NaiveDate) -> bool {
+    is_labour_code_holiday(date) || (!is_weekend(date) && labour_code_transfers(date.year()).any(|to| to == date))
+}
+
+/// The weekdays off in `year` by the Labour Code alone: its holidays that
+/// fall on weekdays and the days weekend holidays move to.
+pub fn labour_code_days_off(year: i32) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = LABOUR_CODE_HOLIDAYS
+        .iter()
+        .filter_map(|&(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+        .filter(|d| !is_weekend(*d))
+        .chain(labour_code_transfers(year))
+        .collect();
+    days.sort();
+    days
+}
+
+/// What an official production calendar says about one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// A day off: a holiday, or a weekend day off moved onto a weekday.
+    Holiday,
+    /// A Saturday or Sunday worked in exchange for a moved day off.
+    Working,
+    /// A pre-holiday day one hour shorter: still a whole working day for plans.
+    Short,
+}
+
+impl DayKind {
+    /// The word the store keeps and `tsifra calendar import` reads in English.
+    pub fn key(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Working => "working",
+            DayKind::Short => "short",
+        }
+    }
+
+    pub fn parse_key(key: &str) -> Option<DayKind> {
+        match key {
+            "holiday" => Some(DayKind::Holiday),
+            "working" => Some(DayKind::Working),
+            "short" => Some(DayKind::Short),
+            _ => None,
+        }
+    }
+}
+
+/// One special day of an imported calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImportedDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// The weekend day a day off was moved from, when the file says.
+    pub moved_from: Option<NaiveDate>,
+}
+
+/// A year's official production calendar loaded with `tsifra calendar import`.
+/// It replaces the built-in decree or the Labour Code fallback for that year:
+/// a day it does not list is a working day Monday to Friday and a day off at
+/// the weekend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedYear {
+    pub year: i32,
+    /// The file it came from (its name), shown by `tsifra calendar list`.
+    pub source: String,
+    /// Sorted by date, one entry per date, all in `year`.
+    pub days: Vec<ImportedDay>,
+}
+
+/// Where a year's working days come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum YearSource {
+    /// A government decree built into Tsifra.
+    Decree { number: &'static str, signed: &'static str },
+    /// An official calendar imported from this file.
+    Imported(String),
+    /// No decree and no import: the Labour Code's holidays and weekend rule,
+    /// without the year's transfers. Pages and reports warn about it.
+    LabourCode,
+    /// No holiday preset: Monday to Friday, every week.
+    Weekdays,
+}
+
+/// The warning pages and reports show while `years` follow the Labour Code
+/// fallback ([`BusinessCalendar::fallback_years_near`]); `None` when none do.
+pub fn fallback_notice(lang: crate::i18n::Language, years: &[i32]) -> Option<String> {
+    if years.is_empty() {
+        return None;
+    }
+    let years = years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+    Some(crate::i18n::text(lang, "calendar.fallback").replace("{years}", &years))
+}
+
+impl YearSource {
+    /// Where the year's days come from, in words: for `tsifra calendar list`.
+    pub fn describe(&self, lang: crate::i18n::Language) -> String {
+        use crate::i18n::text;
+        match self {
+            YearSource::Decree { number, signed } => text(lang, "calendar.source.decree")
+                .replace("{number}", number)
+                .replace("{signed}", signed),
+            YearSource::Imported(file) => text(lang, "calendar.source.imported").replace("{file}", file),
+            YearSource::LabourCode => text(lang, "calendar.source.labour_code").to_string(),
+            YearSource::Weekdays => text(lang, "calendar.source.weekdays").to_string(),
+        }
+    }
 }
 
 /// The business's zone and working days. Cheap to clone; built once from config.
@@ -208,15 +380,100 @@ pub struct BusinessCalendar {
     tz: Tz,
     holidays: BTreeSet<NaiveDate>,
     working_weekends: BTreeSet<NaiveDate>,
+    /// Pre-holiday shortened days of imported calendars; working days, kept for showing.
+    short_days: BTreeSet<NaiveDate>,
+    /// Years whose days the sets above describe in full (a decree or an import).
+    years: BTreeMap<i32, YearSource>,
+    /// Every other year: the Labour Code (Russian preset) or plain weekdays.
+    other_years: YearSource,
 }
 
 impl BusinessCalendar {
+    /// A calendar of weekends plus the given days, in every year alike (no
+    /// Labour Code fallback): for tests, the demo and other countries.
     pub fn new(tz: Tz, holidays: impl IntoIterator<Item = NaiveDate>, working_weekends: impl IntoIterator<Item = NaiveDate>) -> Self {
         BusinessCalendar {
             tz,
             holidays: holidays.into_iter().collect(),
             working_weekends: working_weekends.into_iter().collect(),
+            short_days: BTreeSet::new(),
+            years: BTreeMap::new(),
+            other_years: YearSource::Weekdays,
         }
+    }
+
+    /// The calendar a config describes: the preset's decree years, replaced
+    /// year by year by imported calendars; for the Russian preset, the Labour
+    /// Code in every other year; then the config's own extra days off and
+    /// working weekends on top of all that.
+    pub fn build(
+        tz: Tz,
+        preset: HolidayPreset,
+        imported: &[ImportedYear],
+        extra_holidays: &[NaiveDate],
+        extra_working: &[NaiveDate],
+    ) -> Self {
+        let mut years: BTreeMap<i32, YearSource> = preset
+            .decree_years()
+            .iter()
+            .map(|&(y, number, signed)| (y, YearSource::Decree { number, signed }))
+            .collect();
+        for import in imported {
+            years.insert(import.year, YearSource::Imported(import.source.clone()));
+        }
+        let from_preset = |date: &NaiveDate| matches!(years.get(&date.year()), Some(YearSource::Decree { .. }));
+        let (preset_holidays, preset_working) = preset.days();
+        let mut calendar = BusinessCalendar::new(
+            tz,
+            preset_holidays.into_iter().filter(from_preset),
+            preset_working.into_iter().filter(from_preset),
+        );
+        for day in imported.iter().flat_map(|y| &y.days) {
+            match day.kind {
+                DayKind::Holiday => calendar.holidays.insert(day.date),
+                DayKind::Working => calendar.working_weekends.insert(day.date),
+                // A shortened Saturday is still worked: it counts like a working weekend.
+                DayKind::Short if is_weekend(day.date) => {
+                    calendar.short_days.insert(day.date);
+                    calendar.working_weekends.insert(day.date)
+                }
+                DayKind::Short => calendar.short_days.insert(day.date),
+            };
+        }
+        // The config's own days win over any calendar: a later extra day off
+        // must not be undone by an import, nor an extra working day by a holiday.
+        for date in extra_holidays {
+            calendar.working_weekends.remove(date);
+            calendar.holidays.insert(*date);
+        }
+        calendar.working_weekends.extend(extra_working.iter().copied());
+        calendar.years = years;
+        calendar.other_years = match preset {
+            HolidayPreset::Ru => YearSource::LabourCode,
+            HolidayPreset::None => YearSource::Weekdays,
+        };
+        calendar
+    }
+
+    /// Where the working days of `year` come from.
+    pub fn year_source(&self, year: i32) -> &YearSource {
+        self.years.get(&year).unwrap_or(&self.other_years)
+    }
+
+    /// Years whose working days follow the Labour Code alone, among those of
+    /// `date` and of its week (a week at New Year counts days of both years):
+    /// what pages and reports as of `date` warn about.
+    pub fn fallback_years_near(&self, date: NaiveDate) -> Vec<i32> {
+        let week = Period::containing(PeriodKind::Week, date);
+        let mut years = vec![week.start.year(), date.year(), week.last_day().year()];
+        years.dedup();
+        years.retain(|y| *self.year_source(*y) == YearSource::LabourCode);
+        years
+    }
+
+    /// A pre-holiday shortened day of an imported calendar (a working day).
+    pub fn is_short_day(&self, date: NaiveDate) -> bool {
+        self.short_days.contains(&date)
     }
 
     /// Monday to Friday, no holidays, in `tz`.
@@ -270,8 +527,10 @@ impl BusinessCalendar {
         if self.working_weekends.contains(&date) {
             return true;
         }
-        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        !weekend && !self.holidays.contains(&date)
+        if is_weekend(date) || self.holidays.contains(&date) {
+            return false;
+        }
+        !(self.other_years == YearSource::LabourCode && !self.years.contains_key(&date.year()) && labour_code_day_off(date))
     }
 
     pub fn working_days(&self, period: &Period) -> u32 {
@@ -454,6 +713,152 @@ mod tests {
         assert_eq!(cal.working_days(&nov), 20);
         let jan = Period::containing(PeriodKind::Month, date("2026-01-15"));
         assert_eq!(cal.working_days(&jan), 15);
+    }
+
+    /// The config's default calendar: the Russian preset, nothing imported.
+    fn russian(imported: &[ImportedYear]) -> BusinessCalendar {
+        BusinessCalendar::build(chrono_tz::Europe::Moscow, HolidayPreset::Ru, imported, &[], &[])
+    }
+
+    fn month(s: &str) -> Period {
+        Period::containing(PeriodKind::Month, date(s))
+    }
+
+    #[test]
+    fn a_year_without_a_decree_keeps_the_labour_code_new_year_holidays() {
+        let cal = russian(&[]);
+        assert_eq!(*cal.year_source(2027), YearSource::LabourCode);
+        // 1 January 2027 is a Friday; 4-8 January are Monday to Friday: six weekdays off.
+        assert_eq!(cal.working_days(&month("2027-01-01")), 15);
+        for day in ["2027-01-01", "2027-01-04", "2027-01-07", "2027-01-08"] {
+            assert!(!cal.is_working_day(date(day)), "{day}");
+        }
+        assert!(cal.is_working_day(date("2027-01-11")));
+        assert!(!cal.is_working_day(date("2027-02-23")) && !cal.is_working_day(date("2027-03-08")));
+        assert!(!cal.is_working_day(date("2027-11-04")) && cal.is_working_day(date("2027-11-05")));
+    }
+
+    #[test]
+    fn a_holiday_on_a_weekend_moves_to_the_next_working_day() {
+        let cal = russian(&[]);
+        // 12 June 2027 is a Saturday: Monday the 14th is off, Tuesday is not.
+        assert!(!cal.is_working_day(date("2027-06-14")));
+        assert!(cal.is_working_day(date("2027-06-15")));
+        // 1 May (Saturday) and 9 May (Sunday) 2027: Monday 3 May and Monday 10 May.
+        assert!(!cal.is_working_day(date("2027-05-03")) && !cal.is_working_day(date("2027-05-10")));
+        assert!(cal.is_working_day(date("2027-05-04")) && cal.is_working_day(date("2027-05-11")));
+        // 4 November on a Saturday (2028) and on a Sunday (2029).
+        assert!(!cal.is_working_day(date("2028-11-06")) && cal.is_working_day(date("2028-11-07")));
+        assert!(!cal.is_working_day(date("2029-11-05")) && cal.is_working_day(date("2029-11-06")));
+        assert_eq!(
+            labour_code_days_off(2027)
+                .iter()
+                .filter(|d| d.month() > 1)
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+            ["2027-02-23", "2027-03-08", "2027-05-03", "2027-05-10", "2027-06-14", "2027-11-04"]
+        );
+    }
+
+    #[test]
+    fn january_holidays_on_a_weekend_do_not_move() {
+        let cal = russian(&[]);
+        // 1 and 2 January 2028 are Saturday and Sunday; 3-7 January (Monday to
+        // Friday) are off anyway, 8 January is a Saturday, and Monday the 10th works.
+        assert!(cal.is_working_day(date("2028-01-10")));
+        assert_eq!(cal.working_days(&month("2028-01-01")), 16);
+        // 2 and 3 January 2027 (Saturday, Sunday): Monday 11 January still works.
+        assert!(cal.is_working_day(date("2027-01-11")));
+        assert!(labour_code_days_off(2028).iter().all(|d| !is_weekend(*d)));
+    }
+
+    #[test]
+    fn decree_years_are_not_touched_by_the_fallback() {
+        let cal = russian(&[]);
+        assert_eq!(
+            *cal.year_source(2026),
+            YearSource::Decree {
+                number: "1466",
+                signed: "2025-09-24"
+            }
+        );
+        assert_eq!(cal.working_days(&month("2026-01-01")), 15);
+        assert_eq!(cal.working_days(&month("2026-11-01")), 20);
+        assert!(cal.is_working_day(date("2025-11-01")), "the 2025 decree's working Saturday");
+        // Without a preset nothing is a holiday in any year, and nothing warns.
+        let plain = BusinessCalendar::build(chrono_tz::UTC, HolidayPreset::None, &[], &[], &[]);
+        assert_eq!(plain.working_days(&month("2027-01-01")), 21);
+        assert!(plain.fallback_years_near(date("2027-01-15")).is_empty());
+    }
+
+    #[test]
+    fn fallback_years_are_named_until_a_calendar_is_imported() {
+        use crate::i18n::Language;
+        let cal = russian(&[]);
+        assert_eq!(cal.fallback_years_near(date("2027-01-15")), [2027]);
+        assert!(cal.fallback_years_near(date("2026-11-20")).is_empty());
+        // The week of 28 December 2026 runs into 2027.
+        assert_eq!(cal.fallback_years_near(date("2026-12-29")), [2027]);
+        let ru = fallback_notice(Language::Ru, &[2027]).unwrap();
+        assert!(ru.contains("2027") && ru.contains("tsifra calendar import"), "{ru}");
+        let en = fallback_notice(Language::En, &[2027]).unwrap();
+        assert!(en.contains("2027") && en.contains("not loaded"), "{en}");
+        assert_eq!(fallback_notice(Language::En, &[]), None);
+
+        let imported = ImportedYear {
+            year: 2027,
+            source: "calendar2027.xml".into(),
+            days: vec![ImportedDay {
+                date: date("2027-01-11"),
+                kind: DayKind::Holiday,
+                moved_from: Some(date("2027-01-02")),
+            }],
+        };
+        let cal = russian(&[imported]);
+        assert!(cal.fallback_years_near(date("2027-01-15")).is_empty());
+        assert_eq!(*cal.year_source(2027), YearSource::Imported("calendar2027.xml".into()));
+        // An imported year is exactly its file: the Labour Code's days are not added.
+        assert!(cal.is_working_day(date("2027-01-04")));
+        assert!(!cal.is_working_day(date("2027-01-11")));
+    }
+
+    #[test]
+    fn an_import_replaces_the_decree_and_the_config_has_the_last_word() {
+        let import = ImportedYear {
+            year: 2026,
+            source: "2026.csv".into(),
+            days: vec![
+                ImportedDay {
+                    date: date("2026-11-04"),
+                    kind: DayKind::Holiday,
+                    moved_from: None,
+                },
+                ImportedDay {
+                    date: date("2026-11-07"),
+                    kind: DayKind::Working,
+                    moved_from: None,
+                },
+                ImportedDay {
+                    date: date("2026-11-03"),
+                    kind: DayKind::Short,
+                    moved_from: None,
+                },
+                ImportedDay {
+                    date: date("2026-11-14"),
+                    kind: DayKind::Short,
+                    moved_from: None,
+                },
+            ],
+        };
+        let cal = BusinessCalendar::build(chrono_tz::Europe::Moscow, HolidayPreset::Ru, &[import], &[date("2026-11-05")], &[]);
+        assert!(
+            cal.is_working_day(date("2026-01-09")),
+            "the decree's 9 January is gone with the import"
+        );
+        assert!(cal.is_working_day(date("2026-11-07")) && cal.is_working_day(date("2026-11-03")));
+        assert!(cal.is_working_day(date("2026-11-14")), "a shortened Saturday is worked");
+        assert!(cal.is_short_day(date("2026-11-03")));
+        assert!(!cal.is_working_day(date("2026-11-05")), "the config's extra day off");
     }
 
     #[test]

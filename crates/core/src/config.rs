@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{BusinessCalendar, HolidayPreset};
+use crate::calendar::{BusinessCalendar, HolidayPreset, ImportedYear};
 use crate::i18n::Language;
 use crate::model::Metric;
 
@@ -58,6 +58,10 @@ pub struct CalendarConfig {
     /// Saturdays or Sundays that are working days.
     #[serde(deserialize_with = "dates")]
     pub working_weekends: Vec<NaiveDate>,
+    /// Official calendars loaded with `tsifra calendar import`: they live in
+    /// the store, which fills this in at start, never in the file.
+    #[serde(skip)]
+    pub imported: Vec<ImportedYear>,
 }
 
 impl Default for CalendarConfig {
@@ -66,6 +70,7 @@ impl Default for CalendarConfig {
             holidays: HolidayPreset::Ru,
             extra_holidays: Vec::new(),
             working_weekends: Vec::new(),
+            imported: Vec::new(),
         }
     }
 }
@@ -409,10 +414,8 @@ impl Config {
     /// The business calendar this config describes.
     pub fn calendar(&self) -> BusinessCalendar {
         let tz = self.time_zone().unwrap_or(chrono_tz::Europe::Moscow);
-        let (mut holidays, mut working) = self.calendar.holidays.days();
-        holidays.extend(self.calendar.extra_holidays.iter().copied());
-        working.extend(self.calendar.working_weekends.iter().copied());
-        BusinessCalendar::new(tz, holidays, working)
+        let c = &self.calendar;
+        BusinessCalendar::build(tz, c.holidays, &c.imported, &c.extra_holidays, &c.working_weekends)
     }
 }
 

@@ -146,6 +146,44 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("home.coming", "появится скоро", "coming soon"),
     ("home.api", "API", "API"),
+    (
+        "calendar.fallback",
+        "Производственный календарь на {years} г. не загружен: рабочие дни считаются по Трудовому кодексу \
+         (праздники ст. 112, выходной, совпавший с праздником, переносится на следующий рабочий день), \
+         без переносов по постановлению Правительства. Загрузите календарь: tsifra calendar import ФАЙЛ",
+        "The production calendar for {years} is not loaded: working days follow the Labour Code \
+         (the holidays of art. 112; one falling on a weekend moves to the next working day), \
+         without the government's transfers. Load it with: tsifra calendar import FILE",
+    ),
+    ("calendar.title", "Рабочие дни по месяцам", "Working days per month"),
+    ("calendar.year", "Год", "Year"),
+    ("calendar.source", "Откуда", "Source"),
+    ("calendar.total", "Всего", "Total"),
+    (
+        "calendar.source.decree",
+        "постановление № {number} от {signed}",
+        "decree No. {number} of {signed}",
+    ),
+    ("calendar.source.imported", "импорт из {file}", "imported from {file}"),
+    (
+        "calendar.source.labour_code",
+        "Трудовой кодекс без переносов: не загружен",
+        "Labour Code, no transfers: not loaded",
+    ),
+    ("calendar.source.weekdays", "пн–пт, без праздников", "Mon–Fri, no holidays"),
+    ("calendar.days_off", "Нерабочие будни", "Weekdays off"),
+    ("calendar.working_weekends", "Рабочие выходные", "Working weekends"),
+    ("calendar.short_days", "Сокращённые дни", "Shortened days"),
+    (
+        "calendar.imported",
+        "{year}: загружен из {file}, рабочих дней: {days}",
+        "{year}: loaded from {file}, {days} working days",
+    ),
+    (
+        "calendar.restart",
+        "Отчёты используют его сразу; запущенный сервер — после перезапуска.",
+        "Reports use it at once; a running server after a restart.",
+    ),
     ("report.no_manager", "Без ответственного", "No manager"),
     (
         "rule.open_deal_without_task",

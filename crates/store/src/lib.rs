@@ -6,6 +6,7 @@
 //! SQLite file read it through SQLite's C API (module `sqlite_read`), ten
 //! times faster than sqlx's row-at-a-time hand-off; same SQL, same decoding.
 
+mod calendar;
 mod codec;
 mod error;
 mod load;

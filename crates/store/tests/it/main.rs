@@ -4,6 +4,7 @@
 
 mod apply;
 mod atomicity;
+mod calendar;
 mod common;
 mod concurrency;
 mod foreign;
