@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use tsifra_core::calendar::fallback_notice;
 use tsifra_core::i18n::{format_date, format_int};
 
 use crate::asof::AsOf;
@@ -31,6 +32,9 @@ pub struct HomePage {
     pub boards: Vec<BoardLink>,
     /// The CRM connector's last run, when one is configured.
     pub sync: Option<crate::sync::SyncPanel>,
+    /// Set while the as-of year's working days follow the Labour Code alone
+    /// (no decree, no imported calendar): plans and run-rates may be off.
+    pub calendar_notice: Option<String>,
 }
 
 pub struct CountRow {
@@ -94,6 +98,7 @@ impl HomePage {
             sync: state
                 .sync()
                 .map(|control| crate::sync::SyncPanel::new(lang, calendar, &control.status())),
+            calendar_notice: fallback_notice(lang, &calendar.fallback_years_near(calendar.local_date(as_of.at))),
         }
     }
 }

@@ -109,3 +109,35 @@ async fn page_is_self_contained_and_fits_a_phone() {
     assert!(!html.contains("<link") && !html.contains("<script"), "no external assets");
     assert!(!html.contains("src=\"http") && !html.contains("url(http"));
 }
+
+#[tokio::test]
+async fn a_year_on_the_labour_code_fallback_is_warned_about_until_imported() {
+    use tsifra_core::calendar::{DayKind, ImportedDay, ImportedYear};
+    for (lang, words) in [(Language::Ru, "Производственный календарь на 2027"), (Language::En, "production calendar for 2027")] {
+        let state = state(lang, small_workspace());
+        let html = get(&state, "/?as_of=2027-01-15").await.body;
+        assert!(html.contains("id=\"calendar-notice\"") && html.contains(words), "{html}");
+        assert!(html.contains("tsifra calendar import"), "{html}");
+        // 2026 has its decree built in.
+        let html = get(&state, "/").await.body;
+        assert!(!html.contains("calendar-notice"), "{html}");
+    }
+    let mut config = crate::support::config(Language::En);
+    config.calendar.imported = vec![ImportedYear {
+        year: 2027,
+        source: "calendar2027.xml".into(),
+        days: vec![ImportedDay {
+            date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            kind: DayKind::Holiday,
+            moved_from: None,
+        }],
+    }];
+    let state = tsifra_web::AppState::with_clock(
+        config,
+        small_workspace(),
+        "/var/lib/tsifra",
+        std::sync::Arc::new(|| crate::support::utc(crate::support::NOW)),
+    );
+    let html = get(&state, "/?as_of=2027-01-15").await.body;
+    assert!(!html.contains("calendar-notice"), "{html}");
+}
