@@ -9,6 +9,7 @@
 mod calendar;
 mod codec;
 mod error;
+mod lease;
 mod load;
 mod open;
 mod sqlite_read;
@@ -20,6 +21,7 @@ use sqlx::AnyPool;
 use tsifra_core::model::{Batch, EntityKind, Workspace};
 
 pub use error::{Location, StoreError, redact_url};
+pub use lease::LeaseTake;
 
 /// Which database is behind a [`Store`]; SQL that differs lives behind a `match` on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod calendar;
 mod common;
 mod concurrency;
 mod foreign;
+mod lease;
 mod plans;
 mod roundtrip;
 mod sync_state;
