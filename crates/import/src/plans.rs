@@ -1,12 +1,15 @@
-//! The plan spreadsheet: one row per (manager, period, metric, target).
-//! Headers may be English or Russian; periods are `2026-11`, `2026-W48`,
-//! `2026-11-26` or `2026-Q4`; the team's own plan uses the manager "team"
-//! (or «отдел»). Any bad cell rejects the whole file, so nothing half-lands.
+//! The plan spreadsheet: one row per (manager, period, metric, target), or
+//! managers down and months across as most heads of sales keep it. Headers may
+//! be English or Russian; periods are `2026-11`, `12.2026`, `декабрь 2026`,
+//! `2026-W48`, `2026-11-26` or `2026-Q4`, and a date Excel made of a month is
+//! read by what the other rows use; the team's own plan uses the manager "team"
+//! (or «отдел», «Итого»). Any bad cell rejects the whole file, so nothing half-lands.
 
 use std::fmt;
 
 use calamine::{Data, Reader};
-use tsifra_core::calendar::Period;
+use chrono::{Datelike, NaiveDate};
+use tsifra_core::calendar::{Period, PeriodKind};
 use tsifra_core::model::{Metric, Plan, Table, User};
 use tsifra_core::money::Money;
 
@@ -70,8 +73,56 @@ const COLUMNS: [(&str, &[&str]); 4] = [
     ("target", &["target", "план", "цель", "plan", "value", "значение"]),
 ];
 
+/// Header cells of the wide layout that hold no plan of their own: a year's total
+/// beside the months is the months' sum, not a target to import.
+const TOTAL_COLUMNS: [&str; 7] = ["итого", "всего", "total", "год", "year", "сумма", "sum"];
+
+const EXPECTED_HEADER: &str = "expected a header row: manager,period,metric,target \
+     (or managers down and months across: Менеджер | янв 2027 | фев 2027 | …)";
+
+/// A cell as the file holds it: CSV gives text; a spreadsheet also gives
+/// numbers and the dates Excel made of what was typed.
+#[derive(Clone, Debug, PartialEq)]
+enum Cell {
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl Cell {
+    fn is_empty(&self) -> bool {
+        matches!(self, Cell::Text(t) if t.trim().is_empty())
+    }
+
+    /// As the user sees it in the sheet (a date as 01.12.2026).
+    fn shown(&self) -> String {
+        match self {
+            Cell::Text(t) => t.trim().to_string(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => d.format("%d.%m.%Y").to_string(),
+        }
+    }
+}
+
+/// The rows of a file, and the sheet's own number of the first one (a sheet
+/// whose table starts lower down keeps its row numbers in messages).
+struct Rows {
+    rows: Vec<Vec<Cell>>,
+    first_row: usize,
+}
+
+/// A period cell before the other rows are consulted: spelt out, or a bare date
+/// that may be a day or stand for the month (or week, quarter) it starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PeriodCell {
+    Known(Period),
+    Date(NaiveDate),
+}
+
 /// Parses a plan file into plans with `origin` set to `origin` (the file name or URL),
-/// matching managers by name, e-mail or id among `users`.
+/// matching managers by name, e-mail or id among `users`. Two layouts: one row per plan
+/// (`manager, period, metric, target`), or managers down and periods across
+/// (`Менеджер | янв 2027 | фев 2027 | …`, with an optional metric column, else revenue).
 pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Result<Vec<Plan>, PlanImportError> {
     let fail = |message: String| PlanImportError {
         file: origin.to_string(),
@@ -81,122 +132,400 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
             message,
         }],
     };
-    let rows = match source {
+    let Rows { rows, first_row } = match source {
         PlanSource::Csv(bytes) => read_csv(bytes).map_err(fail)?,
         PlanSource::Spreadsheet(bytes) => read_sheet(bytes).map_err(fail)?,
     };
     let Some((header, body)) = rows.split_first() else {
-        return Err(fail(
-            "the file is empty; expected a header row: manager,period,metric,target".into(),
-        ));
+        return Err(fail(format!("the file is empty; {EXPECTED_HEADER}")));
     };
-    let mut index = [usize::MAX; 4];
+    let header: Vec<String> = header.iter().map(Cell::shown).collect();
+    let mut index = [None; 4];
     for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
-        if let Some(i) = header
+        *slot = header
             .iter()
-            .position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}').to_lowercase().as_str()))
-        {
-            *slot = i;
-        }
+            .position(|h| names.contains(&h.trim_start_matches('\u{feff}').trim().to_lowercase().as_str()));
     }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .zip(index)
-        .filter(|(_, i)| *i == usize::MAX)
-        .map(|((n, _), _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(fail(format!(
-            "missing column(s) {}; expected a header row: manager,period,metric,target (found: {})",
-            missing.join(", "),
-            header.join(",")
-        )));
-    }
-
-    let mut plans: Vec<(usize, Plan)> = Vec::new();
-    let mut problems = Vec::new();
-    for (n, row) in body.iter().enumerate() {
-        let row_no = n + 2;
-        let cell = |i: usize| row.get(index[i]).map(|s| s.trim()).unwrap_or("");
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
+    let mut problems = Problems::default();
+    let plans = match index {
+        [Some(manager), Some(period), Some(metric), Some(target)] => {
+            long_layout(origin, body, first_row, [manager, period, metric, target], users, &mut problems)
         }
-        let mut problem = |column: &str, message: String| {
-            if problems.len() < MAX_PROBLEMS {
-                problems.push(Problem {
-                    row: row_no,
-                    column: column.to_string(),
-                    message,
-                });
-            }
-        };
-        let manager = match find_manager(cell(0), users) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                problem("manager", e);
-                None
-            }
-        };
-        let period = Period::parse_key(cell(1));
-        if period.is_none() {
-            problem(
-                "period",
-                format!(
-                    "expected a period such as 2026-11, 2026-W48, 2026-11-26 or 2026-Q4, got {:?}",
-                    cell(1)
-                ),
-            );
+        // Wide only when some header names a period: else the long layout's message says what is missing.
+        [Some(manager), None, metric, _] if wide_columns(&header, manager, metric).any(|(i, _)| parse_period(&rows[0][i]).is_some()) => {
+            wide_layout(origin, &rows, first_row, manager, metric, users, &mut problems)
         }
-        let metric = parse_metric(cell(2));
-        if metric.is_none() {
-            problem(
-                "metric",
-                format!("expected one of revenue, margin, won_deals, calls, got {:?}", cell(2)),
-            );
+        _ => {
+            let missing: Vec<&str> = COLUMNS
+                .iter()
+                .zip(index)
+                .filter(|(_, i)| i.is_none())
+                .map(|((n, _), _)| *n)
+                .collect();
+            return Err(fail(format!(
+                "missing column(s) {}; {EXPECTED_HEADER} (found: {})",
+                missing.join(", "),
+                header.join(",")
+            )));
         }
-        let target = metric.map(|m| parse_target(m, cell(3)));
-        if let Some(Err(e)) = &target {
-            problem("target", e.clone());
-        }
-        if let (Some(manager_id), Some(period), Some(metric), Some(Ok(target))) = (manager, period, metric, target) {
-            plans.push((
-                row_no,
-                Plan {
-                    manager_id,
-                    period,
-                    metric,
-                    target,
-                    origin: origin.to_string(),
-                    // The caller stamps the import when it lands.
-                    imported_at: None,
-                },
-            ));
-        }
-    }
+    };
     // The same plan twice in one file is a mistake the head of sales wants to hear about.
-    for (i, (row, p)) in plans.iter().enumerate() {
-        let same = |(_, q): &&(usize, Plan)| q.manager_id == p.manager_id && q.period == p.period && q.metric == p.metric;
-        if let Some((first, _)) = plans[..i].iter().find(same)
-            && problems.len() < MAX_PROBLEMS
-        {
-            problems.push(Problem {
-                row: *row,
-                column: "manager".into(),
-                message: format!("repeats row {first} (same manager, period and metric)"),
-            });
+    for (i, (row, column, p)) in plans.iter().enumerate() {
+        if let Some((first, _, _)) = plans[..i].iter().find(|(_, _, q)| q.same_target_as(p)) {
+            problems.push(*row, column, format!("repeats row {first} (same manager, period and metric)"));
         }
     }
-    if problems.is_empty() {
-        Ok(plans.into_iter().map(|(_, p)| p).collect())
+    if problems.0.is_empty() {
+        Ok(plans.into_iter().map(|(_, _, p)| p).collect())
     } else {
         Err(PlanImportError {
             file: origin.to_string(),
-            problems,
+            problems: problems.0,
         })
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+/// Problems so far, the first [`MAX_PROBLEMS`] of them.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, row: usize, column: &str, message: String) {
+        if self.0.len() < MAX_PROBLEMS {
+            self.0.push(Problem {
+                row,
+                column: column.to_string(),
+                message,
+            });
+        }
+    }
+}
+
+/// A parsed plan with its row and the column a repeat of it is reported at.
+type Found = (usize, String, Plan);
+
+fn plan(origin: &str, manager_id: Option<i64>, period: Period, metric: Metric, target: i64) -> Plan {
+    Plan {
+        manager_id,
+        period,
+        metric,
+        target,
+        origin: origin.to_string(),
+        // The caller stamps the import when it lands.
+        imported_at: None,
+    }
+}
+
+/// One row per plan: `manager, period, metric, target`.
+fn long_layout(
+    origin: &str,
+    body: &[Vec<Cell>],
+    first_row: usize,
+    index: [usize; 4],
+    users: &Table<User>,
+    problems: &mut Problems,
+) -> Vec<Found> {
+    let empty = Cell::Text(String::new());
+    let cell = |row: &'_ [Cell], i: usize| row.get(index[i]).unwrap_or(&empty).clone();
+    let rows: Vec<(usize, &Vec<Cell>)> = body
+        .iter()
+        .enumerate()
+        .map(|(n, row)| (first_row + n + 1, row))
+        .filter(|(_, row)| !row.iter().all(Cell::is_empty))
+        .collect();
+    let periods: Vec<Option<PeriodCell>> = rows.iter().map(|(_, row)| parse_period(&cell(row, 1))).collect();
+    let reading = DateReading::of(&periods);
+
+    let mut plans = Vec::new();
+    for ((row_no, row), period_cell) in rows.iter().zip(&periods) {
+        let row_no = *row_no;
+        let manager = find_manager(&cell(row, 0).shown(), users)
+            .map_err(|e| problems.push(row_no, "manager", e))
+            .ok();
+        let period = match period_cell {
+            Some(p) => reading.resolve(*p, "rows").map_err(|e| problems.push(row_no, "period", e)).ok(),
+            None => {
+                problems.push(
+                    row_no,
+                    "period",
+                    format!(
+                        "expected a period such as 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 or 2026-Q4, got {:?}",
+                        cell(row, 1).shown()
+                    ),
+                );
+                None
+            }
+        };
+        let metric_text = cell(row, 2).shown();
+        let metric = parse_metric(&metric_text);
+        if metric.is_none() {
+            problems.push(
+                row_no,
+                "metric",
+                format!("expected one of revenue, margin, won_deals, calls, got {metric_text:?}"),
+            );
+        }
+        let target = metric.map(|m| parse_target(m, &cell(row, 3)));
+        if let Some(Err(e)) = &target {
+            problems.push(row_no, "target", e.clone());
+        }
+        if let (Some(manager_id), Some(period), Some(metric), Some(Ok(target))) = (manager, period, metric, target) {
+            plans.push((row_no, "manager".into(), plan(origin, manager_id, period, metric, target)));
+        }
+    }
+    plans
+}
+
+/// The header cells that name periods in the wide layout: all but the manager,
+/// metric and total columns.
+fn wide_columns(header: &[String], manager: usize, metric: Option<usize>) -> impl Iterator<Item = (usize, &String)> {
+    header.iter().enumerate().filter(move |&(i, h)| {
+        i != manager && Some(i) != metric && !h.trim().is_empty() && !TOTAL_COLUMNS.contains(&h.trim().to_lowercase().as_str())
+    })
+}
+
+/// Managers down, periods across; the metric a column of its own or revenue.
+/// An empty cell is a period without a plan.
+fn wide_layout(
+    origin: &str,
+    rows: &[Vec<Cell>],
+    first_row: usize,
+    manager: usize,
+    metric: Option<usize>,
+    users: &Table<User>,
+    problems: &mut Problems,
+) -> Vec<Found> {
+    let shown: Vec<String> = rows[0].iter().map(Cell::shown).collect();
+    let columns: Vec<(usize, String)> = wide_columns(&shown, manager, metric).map(|(i, h)| (i, h.clone())).collect();
+    let header_cells: Vec<Option<PeriodCell>> = columns.iter().map(|(i, _)| parse_period(&rows[0][*i])).collect();
+    let reading = DateReading::of(&header_cells);
+    let header_row = first_row;
+    let mut periods = Vec::new();
+    for ((i, name), cell) in columns.iter().zip(&header_cells) {
+        let period = match cell {
+            Some(p) => reading.resolve(*p, "columns").map_err(|e| problems.push(header_row, name, e)).ok(),
+            None => {
+                problems.push(
+                    header_row,
+                    name,
+                    format!(
+                        "expected a period in the header, such as янв 2027, 01.2027 or 2027-01 (or «Итого», which is skipped), got {name:?}"
+                    ),
+                );
+                None
+            }
+        };
+        periods.push((*i, name.as_str(), period));
+    }
+
+    let empty = Cell::Text(String::new());
+    let mut plans = Vec::new();
+    for (n, row) in rows.iter().enumerate().skip(1) {
+        let row_no = first_row + n;
+        if row.iter().all(Cell::is_empty) {
+            continue;
+        }
+        let cell = |i: usize| row.get(i).unwrap_or(&empty);
+        let manager_id = find_manager(&cell(manager).shown(), users)
+            .map_err(|e| problems.push(row_no, &shown[manager], e))
+            .ok();
+        let metric = match metric {
+            None => Some(Metric::Revenue),
+            Some(i) => {
+                let text = cell(i).shown();
+                let m = parse_metric(&text);
+                if m.is_none() {
+                    problems.push(
+                        row_no,
+                        &shown[i],
+                        format!("expected one of revenue, margin, won_deals, calls, got {text:?}"),
+                    );
+                }
+                m
+            }
+        };
+        for &(i, name, period) in &periods {
+            if cell(i).is_empty() {
+                continue;
+            }
+            let Some(metric) = metric else { continue };
+            match parse_target(metric, cell(i)) {
+                Err(e) => problems.push(row_no, name, e),
+                Ok(target) => {
+                    if let (Some(manager_id), Some(period)) = (manager_id, period) {
+                        plans.push((row_no, name.to_string(), plan(origin, manager_id, period, metric, target)));
+                    }
+                }
+            }
+        }
+    }
+    plans
+}
+
+/// How the bare dates of a period column (or header) are read: as the kinds of
+/// period the cells written out around them use. A date on the 1st among months
+/// is that month; among days, that day.
+struct DateReading {
+    /// The kinds written out; when every cell is a date, the kind the dates
+    /// themselves show (the 1sts of several months: months; any other day: days).
+    kinds: Vec<PeriodKind>,
+    /// Why dates cannot be read when `kinds` is empty.
+    unclear: &'static str,
+}
+
+impl DateReading {
+    fn of(cells: &[Option<PeriodCell>]) -> DateReading {
+        let mut kinds: Vec<PeriodKind> = Vec::new();
+        let mut dates: Vec<NaiveDate> = Vec::new();
+        for cell in cells.iter().flatten() {
+            match cell {
+                PeriodCell::Known(p) if !kinds.contains(&p.kind) => kinds.push(p.kind),
+                PeriodCell::Known(_) => {}
+                PeriodCell::Date(d) => dates.push(*d),
+            }
+        }
+        if !kinds.is_empty() || dates.is_empty() {
+            return DateReading { kinds, unclear: "" };
+        }
+        let firsts = dates.iter().all(|d| d.day() == 1);
+        let months: std::collections::BTreeSet<(i32, u32)> = dates.iter().map(|d| (d.year(), d.month())).collect();
+        if !firsts {
+            DateReading {
+                kinds: vec![PeriodKind::Day],
+                unclear: "",
+            }
+        } else if months.len() > 1 {
+            DateReading {
+                kinds: vec![PeriodKind::Month],
+                unclear: "",
+            }
+        } else {
+            DateReading {
+                kinds: Vec::new(),
+                unclear: "nothing else in the file says whether it means that day or its month",
+            }
+        }
+    }
+
+    /// The period a cell stands for; `others` names what the cells around it are ("rows", "columns").
+    fn resolve(&self, cell: PeriodCell, others: &str) -> Result<Period, String> {
+        let date = match cell {
+            PeriodCell::Known(p) => return Ok(p),
+            PeriodCell::Date(d) => d,
+        };
+        let shown = date.format("%d.%m.%Y");
+        let how = "write a month as 12.2026 or декабрь 2026, a day as 2026-12-01 (or format the cells as Text)";
+        if self.kinds.is_empty() {
+            return Err(format!("got the date {shown}, and {}; {how}", self.unclear));
+        }
+        let fits: Vec<PeriodKind> = self
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| Period::containing(*k, date).start == date)
+            .collect();
+        let names = |kinds: &[PeriodKind]| kinds.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" and ");
+        match fits.as_slice() {
+            [kind] => Ok(Period::containing(*kind, date)),
+            [] => Err(format!(
+                "got the date {shown}, but the other {others} are {}: expected {}; {how}",
+                names(&self.kinds),
+                self.kinds.iter().map(|k| kind_start(*k)).collect::<Vec<_>>().join(" or ")
+            )),
+            _ => Err(format!(
+                "got the date {shown}, which could be any of the {} the other {others} hold; {how}",
+                names(&fits)
+            )),
+        }
+    }
+}
+
+fn kind_name(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Day => "days",
+        PeriodKind::Week => "weeks",
+        PeriodKind::Month => "months",
+        PeriodKind::Quarter => "quarters",
+        PeriodKind::LastDays(_) => "spans of days",
+    }
+}
+
+/// What a date must be to stand for a period of this kind.
+fn kind_start(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Day => "a day",
+        PeriodKind::Week => "a Monday (the start of its week)",
+        PeriodKind::Month => "the 1st of a month (read as that month)",
+        PeriodKind::Quarter => "the first day of a quarter",
+        PeriodKind::LastDays(_) => "a period",
+    }
+}
+
+/// Month names as a Russian or English sales floor writes them: full, in the
+/// genitive ("декабря 2026"), or cut short ("дек", "Dec").
+const MONTH_NAMES: [&[&str]; 12] = [
+    &["январь", "января", "янв", "january", "jan"],
+    &["февраль", "февраля", "фев", "февр", "february", "feb"],
+    &["март", "марта", "мар", "march", "mar"],
+    &["апрель", "апреля", "апр", "april", "apr"],
+    &["май", "мая", "may"],
+    &["июнь", "июня", "июн", "june", "jun"],
+    &["июль", "июля", "июл", "july", "jul"],
+    &["август", "августа", "авг", "august", "aug"],
+    &["сентябрь", "сентября", "сен", "сент", "september", "sep", "sept"],
+    &["октябрь", "октября", "окт", "october", "oct"],
+    &["ноябрь", "ноября", "ноя", "нояб", "november", "nov"],
+    &["декабрь", "декабря", "дек", "december", "dec"],
+];
+
+fn parse_period(cell: &Cell) -> Option<PeriodCell> {
+    match cell {
+        Cell::Date(d) => Some(PeriodCell::Date(*d)),
+        // 12.2026 typed where the decimal point is a dot arrives as a number.
+        Cell::Number(n) => parse_period_text(&n.to_string()),
+        Cell::Text(t) => parse_period_text(t),
+    }
+}
+
+/// `2026-12` and the other keys, `12.2026`, `декабрь 2026`, `Dec 2026`; `01.12.2026` is a bare date.
+fn parse_period_text(text: &str) -> Option<PeriodCell> {
+    let text = text.trim();
+    if let Some(p) = Period::parse_key(text).or_else(|| Period::parse_key(&text.to_uppercase())) {
+        return Some(PeriodCell::Known(p));
+    }
+    let lower = text.to_lowercase().replace('ё', "е");
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '.' | '/' | '-' | ','))
+        .filter(|w| !w.is_empty() && !matches!(*w, "г" | "год" | "года"))
+        .collect();
+    let number = |w: &str, digits: std::ops::RangeInclusive<usize>| {
+        (digits.contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| w.parse::<u32>().ok())
+            .flatten()
+    };
+    let month_start = |year: u32, month: u32| {
+        NaiveDate::from_ymd_opt(year as i32, month, 1).map(|d| PeriodCell::Known(Period::containing(PeriodKind::Month, d)))
+    };
+    match words.as_slice() {
+        [month, year] => {
+            let year = number(year, 4..=4)?;
+            match number(month, 1..=2) {
+                Some(m) => month_start(year, m),
+                None => {
+                    let m = MONTH_NAMES.iter().position(|names| names.contains(month))?;
+                    month_start(year, m as u32 + 1)
+                }
+            }
+        }
+        [day, month, year] => {
+            let date = NaiveDate::from_ymd_opt(number(year, 4..=4)? as i32, number(month, 1..=2)?, number(day, 1..=2)?)?;
+            Some(PeriodCell::Date(date))
+        }
+        _ => None,
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Rows, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {}); save the CSV as UTF-8", e.valid_up_to()))?;
     // Excel in Russian locales writes ';'-separated CSV.
     let first_line = text.lines().next().unwrap_or("");
@@ -210,41 +539,47 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    reader
+    let rows = reader
         .records()
         .map(|r| {
-            r.map(|rec| rec.iter().map(String::from).collect())
+            r.map(|rec| rec.iter().map(|c| Cell::Text(c.to_string())).collect())
                 .map_err(|e| format!("not valid CSV: {e}"))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(Rows { rows, first_row: 1 })
 }
 
-fn read_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+fn read_sheet(bytes: &[u8]) -> Result<Rows, String> {
     let mut book =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable spreadsheet: {e}"))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or("the workbook has no sheets")?
         .map_err(|e| format!("the first sheet cannot be read: {e}"))?;
-    Ok(range
+    let first_row = range.start().map_or(1, |(row, _)| row as usize + 1);
+    let rows = range
         .rows()
         .map(|row| {
             row.iter()
                 .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::String(s) | Data::DateTimeIso(s) => s.clone(),
-                    Data::Int(i) => i.to_string(),
-                    Data::Float(f) => f.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    Data::DateTime(dt) => dt
+                    Data::Empty => Cell::Text(String::new()),
+                    Data::String(s) => Cell::Text(s.clone()),
+                    Data::Int(i) => Cell::Number(*i as f64),
+                    Data::Float(f) => Cell::Number(*f),
+                    Data::Bool(b) => Cell::Text(b.to_string()),
+                    Data::DateTime(dt) if dt.is_datetime() => dt
                         .as_datetime()
-                        .map(|d| d.date().format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                    other => other.to_string(),
+                        .map_or_else(|| Cell::Text(dt.to_string()), |d| Cell::Date(d.date())),
+                    Data::DateTimeIso(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                        .map(|d| d.date())
+                        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+                        .map_or_else(|_| Cell::Text(s.clone()), Cell::Date),
+                    other => Cell::Text(other.to_string()),
                 })
                 .collect()
         })
-        .collect())
+        .collect();
+    Ok(Rows { rows, first_row })
 }
 
 fn normalize(name: &str) -> String {
@@ -261,7 +596,8 @@ fn find_manager(text: &str, users: &Table<User>) -> Result<Option<i64>, String> 
     if wanted.is_empty() {
         return Err("empty; expected a manager's name as in the CRM, or \"team\"".into());
     }
-    if ["team", "отдел", "команда", "все", "*"].contains(&wanted.as_str()) {
+    // A wide sheet's bottom row «Итого» is the department's own plan.
+    if ["team", "отдел", "команда", "все", "*", "итого", "всего", "total"].contains(&wanted.as_str()) {
         return Ok(None);
     }
     let matches: Vec<&User> = users
@@ -292,12 +628,28 @@ fn parse_metric(text: &str) -> Option<Metric> {
     })
 }
 
-fn parse_target(metric: Metric, text: &str) -> Result<i64, String> {
+/// A target as typed: `1500000`, `1 500 000 ₽`, `1 500 000,50 руб.` (spaces or
+/// no-break spaces between thousands), or a number cell.
+fn parse_target(metric: Metric, cell: &Cell) -> Result<i64, String> {
+    let text = match cell {
+        // A formula's result can carry float noise below the kopeck.
+        Cell::Number(n) if metric.is_money() => format!("{n:.2}"),
+        other => other.shown(),
+    };
     if metric.is_money() {
-        match Money::parse(text) {
+        let mut amount = text.trim().to_lowercase();
+        for suffix in ["₽", "руб.", "руб", "р.", "rub"] {
+            if let Some(rest) = amount.trim_end().strip_suffix(suffix) {
+                amount = rest.to_string();
+                break;
+            }
+        }
+        match Money::parse(&amount) {
             Some(m) if m.minor() >= 0 => Ok(m.minor()),
             Some(_) => Err(format!("expected an amount of zero or more, got {text:?}")),
-            None => Err(format!("expected an amount such as 1500000 or 1 500 000,50, got {text:?}")),
+            None => Err(format!(
+                "expected an amount such as 1500000, 1 500 000 ₽ or 1 500 000,50, got {text:?}"
+            )),
         }
     } else {
         let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
@@ -405,8 +757,208 @@ mod tests {
         let plans = parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users()).unwrap();
         assert_eq!(plans.len(), 2);
         assert_eq!((plans[0].period.key(), plans[0].target), ("2026-12".to_string(), 200_000_000));
-        assert_eq!((plans[1].period.key(), plans[1].target), ("2026-12-01".to_string(), 40));
+        // Excel turned the month into a date; the other row is a month, so it is December's plan.
+        assert_eq!((plans[1].period.key(), plans[1].target), ("2026-12".to_string(), 40));
         let err = parse_plans("bad.xlsx", PlanSource::detect("bad.xlsx", b"PK\x03\x04garbage"), &users()).unwrap_err();
         assert!(err.to_string().contains("not a readable spreadsheet"), "{err}");
+    }
+
+    /// An XLSX of `rows`, where a cell is text, a number, or a real Excel date (`D:dd.mm.yyyy`).
+    fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date_format = rust_xlsxwriter::Format::new().set_num_format("dd.mm.yyyy");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                if let Some(date) = text.strip_prefix("D:") {
+                    let d = NaiveDate::parse_from_str(date, "%d.%m.%Y").unwrap();
+                    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).unwrap();
+                    sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap();
+                } else if let Some(n) = text.strip_prefix("N:") {
+                    sheet.write_number(r, c, n.parse::<f64>().unwrap()).unwrap();
+                } else if !text.is_empty() {
+                    sheet.write_string(r, c, *text).unwrap();
+                }
+            }
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    fn parse_xlsx(rows: &[&[&str]]) -> Result<Vec<Plan>, PlanImportError> {
+        let bytes = xlsx(rows);
+        parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users())
+    }
+
+    fn keys(plans: &[Plan]) -> Vec<(Option<i64>, String, &'static str, i64)> {
+        plans
+            .iter()
+            .map(|p| (p.manager_id, p.period.key(), p.metric.as_str(), p.target))
+            .collect()
+    }
+
+    #[test]
+    fn a_date_in_a_column_of_months_is_its_month() {
+        let plans = parse_xlsx(&[
+            &["Менеджер", "Период", "Показатель", "План"],
+            &["Анна Смирнова", "2026-12", "выручка", "N:100"],
+            &["Вера Ким", "D:01.12.2026", "выручка", "N:200"],
+            &["Борис Ёлкин", "декабрь 2026", "звонки", "N:40"],
+        ])
+        .unwrap();
+        assert_eq!(plans[1].period.key(), "2026-12");
+        assert_eq!(plans[1].period.kind, PeriodKind::Month);
+        // A whole column of dates on the 1st of several months (Excel converted every "12.2026"): months.
+        let plans = parse_xlsx(&[
+            &["manager", "period", "metric", "target"],
+            &["Вера Ким", "D:01.12.2026", "revenue", "N:1"],
+            &["Вера Ким", "D:01.01.2027", "revenue", "N:2"],
+        ])
+        .unwrap();
+        assert_eq!(plans.iter().map(|p| p.period.key()).collect::<Vec<_>>(), vec!["2026-12", "2027-01"]);
+        // Among days a date is a day, and dates not on the 1st are days.
+        let plans = parse_xlsx(&[
+            &["manager", "period", "metric", "target"],
+            &["Вера Ким", "2026-12-02", "calls", "N:5"],
+            &["Вера Ким", "D:01.12.2026", "calls", "N:5"],
+            &["Анна Смирнова", "D:01.12.2026", "calls", "N:5"],
+            &["Анна Смирнова", "D:03.12.2026", "calls", "N:5"],
+        ])
+        .unwrap();
+        assert!(plans.iter().all(|p| p.period.kind == PeriodKind::Day), "{plans:?}");
+    }
+
+    #[test]
+    fn a_date_that_cannot_be_read_is_refused_naming_file_row_column_and_value() {
+        let err = parse_xlsx(&[
+            &["manager", "period", "metric", "target"],
+            &["Анна Смирнова", "12.2026", "revenue", "N:100"],
+            &["Вера Ким", "D:15.12.2026", "revenue", "N:200"],
+            &["Борис Ёлкин", "2026-13", "revenue", "N:1"],
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("plans.xlsx: nothing imported, 2 problems:"), "{text}");
+        assert!(
+            text.contains("row 3, column \"period\": got the date 15.12.2026, but the other rows are months: expected the 1st of a month"),
+            "{text}"
+        );
+        assert!(
+            text.contains("row 4, column \"period\": expected a period such as 2026-11, 12.2026"),
+            "{text}"
+        );
+        // One date on a 1st and nothing else to go by: a day or its month? Asked, not guessed.
+        let err = parse_xlsx(&[
+            &["manager", "period", "metric", "target"],
+            &["Анна Смирнова", "D:01.12.2026", "revenue", "N:100"],
+            &["Вера Ким", "D:01.12.2026", "revenue", "N:200"],
+        ])
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 2);
+        assert!(
+            err.problems[0].message.contains("01.12.2026") && err.problems[0].message.contains("12.2026 or декабрь 2026"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn months_and_amounts_as_a_russian_head_of_sales_writes_them() {
+        let csv = "Менеджер;Период;Показатель;План\n\
+                   Анна Смирнова;12.2026;выручка;1 500 000 ₽\n\
+                   Анна Смирнова;декабрь 2026;маржа;1\u{a0}500\u{a0}000,50\n\
+                   Анна Смирнова;Январь 2027;выручка;2\u{202f}000\u{202f}000 руб.\n\
+                   Борис Ёлкин;дек 2026;выручка;300000\n\
+                   Борис Ёлкин;Dec. 2027;выручка;1\n\
+                   Вера Ким;February 2027;выручка;2\n\
+                   Вера Ким;3.2027;звонки;1 200\n\
+                   Вера Ким;ДЕКАБРЯ 2026 г.;выручка;3\n";
+        let plans = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap();
+        assert_eq!(
+            keys(&plans),
+            vec![
+                (Some(1), "2026-12".into(), "revenue", 150_000_000),
+                (Some(1), "2026-12".into(), "margin", 150_000_050),
+                (Some(1), "2027-01".into(), "revenue", 200_000_000),
+                (Some(2), "2026-12".into(), "revenue", 30_000_000),
+                (Some(2), "2027-12".into(), "revenue", 100),
+                (Some(3), "2027-02".into(), "revenue", 200),
+                (Some(3), "2027-03".into(), "calls", 1_200),
+                (Some(3), "2026-12".into(), "revenue", 300),
+            ]
+        );
+        let csv =
+            "manager,period,metric,target\nВера Ким,дек 26,revenue,1\nВера Ким,13.2026,revenue,1\nВера Ким,2026-12,revenue,1.500.000\n";
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap_err();
+        let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+        assert_eq!(got, vec![(2, "period"), (3, "period"), (4, "target")], "{err}");
+    }
+
+    #[test]
+    fn wide_layout_managers_down_months_across() {
+        // Text months, the metric defaulting to revenue, a total column skipped, an empty cell no plan,
+        // and the bottom «Итого» row as the department's own plan.
+        let plans = parse_xlsx(&[
+            &["Менеджер", "янв 2027", "фев 2027", "мар 2027", "Итого"],
+            &["Анна Смирнова", "N:1000000", "1 200 000 ₽", "", "N:2200000"],
+            &["Вера Ким", "N:500000", "N:600000", "N:700000", "N:1800000"],
+            &["Итого", "N:1500000", "N:1800000", "N:700000", "N:4000000"],
+        ])
+        .unwrap();
+        assert_eq!(plans.len(), 8);
+        assert_eq!(
+            keys(&plans[..3]),
+            vec![
+                (Some(1), "2027-01".into(), "revenue", 100_000_000),
+                (Some(1), "2027-02".into(), "revenue", 120_000_000),
+                (Some(3), "2027-01".into(), "revenue", 50_000_000),
+            ]
+        );
+        assert_eq!(keys(&plans[7..]), vec![(None, "2027-03".into(), "revenue", 70_000_000)]);
+
+        // Months across as real Excel dates (on the 1st) or as 01.2027, with a metric column.
+        let plans = parse_xlsx(&[
+            &["Менеджер", "Показатель", "D:01.01.2027", "D:01.02.2027", "03.2027"],
+            &["Анна Смирнова", "звонки", "N:400", "N:420", "N:440"],
+            &["Анна Смирнова", "выручка", "N:1000000", "", ""],
+        ])
+        .unwrap();
+        assert_eq!(
+            keys(&plans),
+            vec![
+                (Some(1), "2027-01".into(), "calls", 400),
+                (Some(1), "2027-02".into(), "calls", 420),
+                (Some(1), "2027-03".into(), "calls", 440),
+                (Some(1), "2027-01".into(), "revenue", 100_000_000),
+            ]
+        );
+        // The same layout from CSV.
+        let csv = "Менеджер;01.2027;02.2027\nВера Ким;100 000;200 000\n";
+        let plans = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap();
+        assert_eq!(keys(&plans)[1], (Some(3), "2027-02".into(), "revenue", 20_000_000));
+    }
+
+    #[test]
+    fn wide_layout_lists_every_bad_cell() {
+        let err = parse_xlsx(&[
+            &["Менеджер", "янв 2027", "D:15.02.2027", "Отдел"],
+            &["Анна Смирнова", "много", "N:1", ""],
+            &["Дмитрий", "N:1", "N:1", ""],
+            &["Вера Ким", "N:1", "N:2", ""],
+        ])
+        .unwrap_err();
+        let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![(1, "15.02.2027"), (1, "Отдел"), (2, "янв 2027"), (3, "Менеджер")],
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("row 1, column \"15.02.2027\": got the date 15.02.2027, but the other columns are months"),
+            "{text}"
+        );
+        assert!(text.contains("row 2, column \"янв 2027\": expected an amount"), "{text}");
+        let err = parse_plans("p.csv", PlanSource::Csv("Менеджер;Отдел\nВера Ким;1\n".as_bytes()), &users()).unwrap_err();
+        assert!(err.to_string().contains("missing column(s) period, metric, target"), "{err}");
     }
 }
