@@ -98,6 +98,11 @@ pub struct Faults {
     pub blocked: bool,
     /// The next request answers 400 with a problem+json validation error.
     pub bad_request_next: bool,
+    /// A new connection's first request reaches the API this much later than it
+    /// was sent (a TLS handshake over a long link); requests on a connection
+    /// already open arrive at once. Sent in one order, requests then arrive
+    /// bunched up, as they do at the real amoCRM.
+    pub slow_new_connections: Duration,
 }
 
 /// What the fake saw.
@@ -137,7 +142,12 @@ struct Limiter {
     window: VecDeque<std::time::Instant>,
     over_limit: u64,
     max_per_second: u64,
+    /// When each API request arrived (the last [`ARRIVALS_KEPT`]), whatever the answer.
+    arrivals: VecDeque<std::time::Instant>,
 }
+
+/// Arrivals kept for [`FakeAmocrm::arrivals`]: hours of requests at 7 per second.
+const ARRIVALS_KEPT: usize = 100_000;
 
 struct Shared {
     crm: Mutex<Crm>,
@@ -181,6 +191,10 @@ pub async fn start(ws: Workspace, options: FakeOptions) -> std::io::Result<FakeA
         base_url: format!("http://{addr}"),
     });
     let app = axum::Router::new().fallback(handle).with_state(shared.clone());
+    let listener = SlowListener {
+        inner: listener,
+        shared: shared.clone(),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -289,6 +303,13 @@ impl FakeAmocrm {
         let mut l = self.limiter();
         l.over_limit = 0;
         l.max_per_second = 0;
+        l.arrivals.clear();
+    }
+
+    /// When the API requests arrived, oldest first, whatever they were answered:
+    /// what amoCRM's own rate counter would see.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.limiter().arrivals.iter().copied().collect()
     }
 
     pub fn stats(&self) -> FakeStats {
@@ -350,6 +371,85 @@ impl Drop for FakeAmocrm {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// The fake's listener: plain TCP, except that a new connection's first bytes
+/// are read late when [`Faults::slow_new_connections`] says so.
+struct SlowListener {
+    inner: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl axum::serve::Listener for SlowListener {
+    type Io = SlowStart;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (SlowStart, SocketAddr) {
+        let (io, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+        let delay = self
+            .shared
+            .crm
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .faults
+            .slow_new_connections;
+        let hold = (!delay.is_zero()).then(|| Box::pin(tokio::time::sleep(delay)));
+        (SlowStart { io, hold }, addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection whose reading starts once `hold` has elapsed.
+struct SlowStart {
+    io: tokio::net::TcpStream,
+    hold: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl tokio::io::AsyncRead for SlowStart {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Some(hold) = self.hold.as_mut() {
+            std::task::ready!(std::future::Future::poll(hold.as_mut(), cx));
+            self.hold = None;
+        }
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for SlowStart {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
     }
 }
 
@@ -429,6 +529,10 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
     let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
     {
         let mut l = shared.limiter.lock().unwrap_or_else(|e| e.into_inner());
+        if l.arrivals.len() >= ARRIVALS_KEPT {
+            l.arrivals.pop_front();
+        }
+        l.arrivals.push_back(std::time::Instant::now());
         if let Some(limit) = l.rate_limit {
             let now = std::time::Instant::now();
             while l.window.front().is_some_and(|&t| now.duration_since(t) >= Duration::from_secs(1)) {
