@@ -36,6 +36,17 @@ pub enum Error {
     Store(String),
     #[error("a sync is already running")]
     AlreadyRunning,
+    /// Another process holds this account's lease (see [`crate::sync::SyncStore::take_lease`]):
+    /// it is syncing, and a second sync would exceed the account's request limit together with it.
+    #[error(
+        "another process ({holder}) is syncing this amoCRM account; nothing was requested. \
+         Its lease ends in {expires_in_s} s unless it renews it (a killed process's lease just expires)"
+    )]
+    LeaseHeld { holder: String, expires_in_s: u64 },
+    /// The lease could not be renewed in time, or another process took it: the run stopped
+    /// so that two processes never use the account at once.
+    #[error("this process lost its lease on the amoCRM account ({0}); the run stopped and the next one resumes where it did")]
+    LeaseLost(String),
     #[error("{0}")]
     Config(String),
 }

@@ -57,5 +57,7 @@ pub use error::{Error, Result};
 pub use memstore::MemoryStore;
 pub use oauth::OAuthApp;
 pub use secret::Secret;
-pub use sync::{FieldInfo, Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport, list_fields};
+pub use sync::{
+    FieldInfo, LeaseTake, Progress, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, WebhookReport, lease_name, list_fields,
+};
 pub use token::{FileTokenStore, MemoryTokenStore, TokenPair, TokenStore};

@@ -1,16 +1,18 @@
 //! An in-memory [`SyncStore`]: a [`Workspace`] and a checkpoint map behind one
 //! mutex, so a commit is atomic exactly like the real store's transaction.
 //! For tests and for trying the sync without a database; it can be told to
-//! fail after N commits to simulate a sync killed half-way.
+//! fail after N commits to simulate a sync killed half-way. Its lease works
+//! like the real store's, so engines sharing one stand for processes sharing a database.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tsifra_core::model::{Batch, Deal, EntityKind, Id, Workspace};
 
 use crate::error::{Error, Result};
-use crate::sync::SyncStore;
+use crate::sync::{LeaseTake, SyncStore};
 
 #[derive(Debug)]
 pub struct MemoryStore {
@@ -20,6 +22,8 @@ pub struct MemoryStore {
     fail_after: AtomicU64,
     /// Commits allowed before every further one never completes (a process killed mid-commit).
     hang_after: AtomicU64,
+    /// Leases by name: holder, expiry.
+    leases: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl MemoryStore {
@@ -29,6 +33,7 @@ impl MemoryStore {
             commits: AtomicU64::new(0),
             fail_after: AtomicU64::new(u64::MAX),
             hang_after: AtomicU64::new(u64::MAX),
+            leases: Mutex::new(HashMap::new()),
         }
     }
 
@@ -99,5 +104,31 @@ impl SyncStore for MemoryStore {
 
     async fn dictionary_ids(&self) -> Result<Vec<(EntityKind, Id)>> {
         Ok(crate::sync::dictionary_ids(&self.state.lock().unwrap_or_else(|e| e.into_inner()).0))
+    }
+
+    async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<LeaseTake> {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let quiet_for = match leases.get(name) {
+            Some((other, until)) if other != holder && *until > now => {
+                return Ok(LeaseTake::Held {
+                    holder: other.clone(),
+                    expires_in: *until - now,
+                });
+            }
+            Some((other, until)) if other != holder => Some(now - *until),
+            _ => None,
+        };
+        leases.insert(name.to_string(), (holder.to_string(), now + ttl));
+        Ok(LeaseTake::Taken { quiet_for })
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if let Some((_, until)) = leases.get_mut(name).filter(|(h, _)| h == holder) {
+            *until = (*until).min(now);
+        }
+        Ok(())
     }
 }

@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
@@ -39,6 +40,58 @@ pub trait SyncStore: Send + Sync {
     /// The stored teams, pipelines, loss reasons and field definitions, so that
     /// the ones gone from the account are removed when the dictionaries are refreshed.
     fn dictionary_ids(&self) -> impl Future<Output = Result<Vec<(EntityKind, Id)>>> + Send;
+
+    /// Takes the lease `name` (one per account, see [`lease_name`]) for `holder`
+    /// for `ttl`, or renews it when `holder` has it. A store that several
+    /// processes share makes this atomic across them; the default, for a store
+    /// of one process, always grants it.
+    fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> impl Future<Output = Result<LeaseTake>> + Send {
+        let _ = (name, holder, ttl);
+        async { Ok(LeaseTake::Taken { quiet_for: None }) }
+    }
+
+    /// Lets go of the lease if `holder` has it, so the next process need not wait for its expiry.
+    fn release_lease(&self, name: &str, holder: &str) -> impl Future<Output = Result<()>> + Send {
+        let _ = (name, holder);
+        async { Ok(()) }
+    }
+}
+
+/// What [`SyncStore::take_lease`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseTake {
+    /// The caller holds the lease. `quiet_for`: another process had it and
+    /// stopped using the account this long ago (`None`: the caller had it last,
+    /// or nobody); requests wait until a rate-limit window has passed since.
+    Taken { quiet_for: Option<Duration> },
+    /// Another process has it, for `expires_in` more unless it renews.
+    Held { holder: String, expires_in: Duration },
+}
+
+/// The lease that guards an account's API: amoCRM limits requests per account,
+/// so every process that syncs the account named by `base_url` takes this one.
+pub fn lease_name(base_url: &str) -> String {
+    format!("amocrm {}", base_url.trim().trim_end_matches('/'))
+}
+
+/// Who holds a lease: the machine, the process and this engine within it (tests
+/// run several engines in one process), so a refusal can say who is syncing.
+fn holder_id() -> String {
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!(
+        "pid {} on {host}, #{}-{started:x}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The dictionary records of `ws` that a refresh may remove (see [`SyncStore::dictionary_ids`]).
@@ -87,6 +140,9 @@ pub struct SyncOptions {
     /// The config's `[fields]`: when `payment_due_date`, `paid_date` or `paid_amount` name
     /// deal fields, every won deal also lands as a payment (id = the deal's id) for receivables.
     pub field_mapping: FieldMapping,
+    /// How long the account's lease lasts unless renewed (renewed every third of
+    /// it): a killed process's lease is taken over this long after its last renewal.
+    pub lease_ttl: Duration,
 }
 
 impl Default for SyncOptions {
@@ -97,6 +153,7 @@ impl Default for SyncOptions {
             events_page_size: 100,
             default_currency: "RUB".into(),
             field_mapping: FieldMapping::default(),
+            lease_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -154,10 +211,12 @@ pub struct SyncReport {
     pub resumed: bool,
     /// The new watermark (Unix seconds): the instant the run started.
     pub watermark: i64,
-    /// Records upserted (dictionaries included).
+    /// Distinct records the run stored (dictionaries included): a deal written
+    /// by the leads scan and again with its stage history counts once.
     pub records: u64,
     pub deletions: u64,
-    /// Requests sent by the client during the run, retries included.
+    /// Requests that reached the wire during the run, retries included (see
+    /// [`Client::requests_sent`]); a webhook re-read running meanwhile adds its own.
     pub requests: u64,
     pub elapsed_ms: u64,
     /// Records that did not parse and were skipped (see the log).
@@ -249,18 +308,52 @@ pub struct SyncEngine<S> {
     /// overwrite each other's history.
     write_lock: AsyncMutex<()>,
     dictionaries: AsyncMutex<Option<Dictionaries>>,
+    /// This engine's name on the account's lease.
+    holder: String,
+    /// Runs and webhook re-reads under the lease now: the first takes it, the last lets go.
+    lease_users: AtomicUsize,
+    /// Taking and letting go of the lease, one at a time, so a re-read starting as
+    /// a run ends never works on a lease just released.
+    lease_gate: AsyncMutex<()>,
 }
 
 /// Per-run counters and state.
 struct Run<'a> {
     state: RunState,
     progress: ProgressFn<'a>,
-    records: u64,
+    landed: Landed,
     deletions: u64,
     skipped: u64,
     filter_fallback: bool,
     /// Notes read in this run, so call events do not fetch them again.
     seen_notes: HashSet<Id>,
+}
+
+/// The records a run stored, by kind and id: the count a user reads is of
+/// records, not of writes (a deal lands with its lead page and again with each
+/// events page that extends its history).
+#[derive(Default)]
+struct Landed(HashMap<EntityKind, HashSet<Id>>);
+
+impl Landed {
+    fn note(&mut self, b: &Batch) {
+        let mut add = |kind: EntityKind, ids: &mut dyn Iterator<Item = Id>| self.0.entry(kind).or_default().extend(ids);
+        add(EntityKind::Team, &mut b.teams.iter().map(|r| r.id));
+        add(EntityKind::User, &mut b.users.iter().map(|r| r.id));
+        add(EntityKind::Pipeline, &mut b.pipelines.iter().map(|r| r.id));
+        add(EntityKind::LossReason, &mut b.loss_reasons.iter().map(|r| r.id));
+        add(EntityKind::FieldDef, &mut b.field_defs.iter().map(|r| r.id));
+        add(EntityKind::Company, &mut b.companies.iter().map(|r| r.id));
+        add(EntityKind::Contact, &mut b.contacts.iter().map(|r| r.id));
+        add(EntityKind::Deal, &mut b.deals.iter().map(|r| r.id));
+        add(EntityKind::Task, &mut b.tasks.iter().map(|r| r.id));
+        add(EntityKind::Activity, &mut b.activities.iter().map(|r| r.id));
+        add(EntityKind::Payment, &mut b.payments.iter().map(|r| r.id));
+    }
+
+    fn count(&self) -> u64 {
+        self.0.values().map(|ids| ids.len() as u64).sum()
+    }
 }
 
 fn q(k: &str, v: impl ToString) -> (String, String) {
@@ -280,6 +373,91 @@ impl<S: SyncStore> SyncEngine<S> {
             run_lock: AsyncMutex::new(()),
             write_lock: AsyncMutex::new(()),
             dictionaries: AsyncMutex::new(None),
+            holder: holder_id(),
+            lease_users: AtomicUsize::new(0),
+            lease_gate: AsyncMutex::new(()),
+        }
+    }
+
+    /// This engine's name on the account's lease.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Runs `work` under the account's lease: taken first (or shared with the run
+    /// or re-read of this engine that has it), renewed while `work` goes on, let
+    /// go when the last user is done. Another process holding it is
+    /// [`Error::LeaseHeld`] before any request; losing it stops `work`.
+    async fn with_lease<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        let mut user = self.enter_lease().await?;
+        let result = tokio::select! {
+            r = work => r,
+            lost = self.keep_lease() => Err(lost),
+        };
+        self.leave_lease(&mut user).await;
+        result
+    }
+
+    async fn enter_lease(&self) -> Result<LeaseUser<'_>> {
+        let _gate = self.lease_gate.lock().await;
+        if self.lease_users.load(Ordering::SeqCst) == 0 {
+            let name = lease_name(self.client.base_url());
+            match self.store.take_lease(&name, &self.holder, self.options.lease_ttl).await? {
+                LeaseTake::Taken { quiet_for } => {
+                    if let Some(q) = quiet_for {
+                        self.client.wait_for_quiet(q);
+                    }
+                }
+                LeaseTake::Held { holder, expires_in } => {
+                    return Err(Error::LeaseHeld {
+                        holder,
+                        expires_in_s: expires_in.as_secs_f64().ceil() as u64,
+                    });
+                }
+            }
+        }
+        self.lease_users.fetch_add(1, Ordering::SeqCst);
+        Ok(LeaseUser {
+            users: &self.lease_users,
+            left: false,
+        })
+    }
+
+    async fn leave_lease(&self, user: &mut LeaseUser<'_>) {
+        let _gate = self.lease_gate.lock().await;
+        user.left = true;
+        if self.lease_users.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let name = lease_name(self.client.base_url());
+            if let Err(e) = self.store.release_lease(&name, &self.holder).await {
+                // It expires by itself; the next process only waits longer.
+                tracing::warn!(error = %e, "could not release the amoCRM lease");
+            }
+        }
+    }
+
+    /// Renews the lease every third of its time until it cannot: returns why.
+    /// A store that fails for a while is retried until the lease would lapse.
+    async fn keep_lease(&self) -> Error {
+        let ttl = self.options.lease_ttl;
+        let name = lease_name(self.client.base_url());
+        let mut valid_until = tokio::time::Instant::now() + ttl;
+        loop {
+            tokio::time::sleep(ttl / 3).await;
+            let asked = tokio::time::Instant::now();
+            match self.store.take_lease(&name, &self.holder, ttl).await {
+                Ok(LeaseTake::Taken { quiet_for }) => {
+                    if let Some(q) = quiet_for {
+                        // It lapsed and someone else used the account meanwhile.
+                        self.client.wait_for_quiet(q);
+                    }
+                    valid_until = asked + ttl;
+                }
+                Ok(LeaseTake::Held { holder, .. }) => return Error::LeaseLost(format!("{holder} took it over")),
+                Err(e) if tokio::time::Instant::now() + ttl / 3 >= valid_until => {
+                    return Error::LeaseLost(format!("it could not be renewed: {e}"));
+                }
+                Err(e) => tracing::warn!(error = %e, "could not renew the amoCRM lease; retrying"),
+            }
         }
     }
 
@@ -288,8 +466,13 @@ impl<S: SyncStore> SyncEngine<S> {
     }
 
     /// Runs a sync to the end (or to the first error, after which the next run resumes).
+    /// [`Error::LeaseHeld`], before any request, when another process is syncing the account.
     pub async fn run(&self, mode: SyncMode, progress: ProgressFn<'_>) -> Result<SyncReport> {
         let _running = self.run_lock.try_lock().map_err(|_| Error::AlreadyRunning)?;
+        self.with_lease(self.run_leased(mode, progress)).await
+    }
+
+    async fn run_leased(&self, mode: SyncMode, progress: ProgressFn<'_>) -> Result<SyncReport> {
         let started_at = std::time::Instant::now();
         let requests_before = self.client.requests_sent();
         let watermark = self.store.checkpoint(KEY_WATERMARK).await?.and_then(|w| w.parse::<i64>().ok());
@@ -318,7 +501,7 @@ impl<S: SyncStore> SyncEngine<S> {
         let mut run = Run {
             state,
             progress,
-            records: 0,
+            landed: Landed::default(),
             deletions: 0,
             skipped: 0,
             filter_fallback: false,
@@ -366,7 +549,7 @@ impl<S: SyncStore> SyncEngine<S> {
             kind: state.kind,
             resumed,
             watermark: state.started,
-            records: run.records,
+            records: run.landed.count(),
             deletions: run.deletions,
             requests: self.client.requests_sent() - requests_before,
             elapsed_ms: started_at.elapsed().as_millis() as u64,
@@ -461,7 +644,7 @@ impl<S: SyncStore> SyncEngine<S> {
             .collect();
         let n = (batch.teams.len() + batch.users.len() + batch.pipelines.len() + batch.loss_reasons.len() + batch.field_defs.len()) as u64;
         self.store.commit(&batch, &[]).await?;
-        run.records += n;
+        run.landed.note(&batch);
         (run.progress)(&Progress {
             phase: "dictionaries",
             done: n,
@@ -490,7 +673,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 from: None,
             },
             progress: &noop,
-            records: 0,
+            landed: Landed::default(),
             deletions: 0,
             skipped: 0,
             filter_fallback: false,
@@ -539,8 +722,8 @@ impl<S: SyncStore> SyncEngine<S> {
         let mut batch = with_payments(batch, &dict.ctx);
         batch.deletions.sort();
         run.deletions += batch.deletions.len() as u64;
-        run.records += batch_records(&batch);
         self.store.commit(&batch, &[(phase_key("deletions"), DONE.into())]).await?;
+        run.landed.note(&batch);
         (run.progress)(&Progress {
             phase: "deletions",
             done: batch.deletions.len() as u64,
@@ -623,7 +806,7 @@ impl<S: SyncStore> SyncEngine<S> {
                     run.filter_fallback = true;
                 }
                 run.skipped += p.skipped as u64;
-                run.records += batch_records(&batch);
+                run.landed.note(&batch);
                 done += p.items.len() as u64;
                 let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, Listed::id));
                 let last = p.items.last().map(Listed::id);
@@ -708,7 +891,7 @@ impl<S: SyncStore> SyncEngine<S> {
             let next = next_checkpoint(p.has_next, p.items.len(), n);
             self.store.commit(&batch, &[(phase_key("tasks"), next)]).await?;
             run.skipped += p.skipped as u64;
-            run.records += batch.tasks.len() as u64;
+            run.landed.note(&batch);
             done += p.items.len() as u64;
             let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, |t| t.id));
             (run.progress)(&Progress {
@@ -751,7 +934,7 @@ impl<S: SyncStore> SyncEngine<S> {
             let next = next_checkpoint(p.has_next, p.items.len(), n);
             self.store.commit(&batch, &[(phase_key(phase), next)]).await?;
             run.skipped += p.skipped as u64;
-            run.records += batch.activities.len() as u64;
+            run.landed.note(&batch);
             done += p.items.len() as u64;
             let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, |n| n.id));
             (run.progress)(&Progress {
@@ -824,7 +1007,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 batch
             };
             run.skipped += p.skipped as u64;
-            run.records += batch_records(&batch);
+            run.landed.note(&batch);
             done += p.items.len() as u64;
             (run.progress)(&Progress {
                 phase: "events",
@@ -907,8 +1090,16 @@ impl<S: SyncStore> SyncEngine<S> {
     }
 
     /// Re-reads what a webhook names and commits it in one batch. Answer amoCRM's
-    /// POST first (it waits 2 s at most) and run this afterwards.
+    /// POST first (it waits 2 s at most) and run this afterwards. Under the
+    /// account's lease like a run (a run of this engine shares it): while another
+    /// process syncs the account this is [`Error::LeaseHeld`] and requests nothing;
+    /// the next incremental run reads the change anyway, its window reaching
+    /// back past the other process's run.
     pub async fn apply_webhook(&self, payload: &Payload) -> Result<WebhookReport> {
+        self.with_lease(self.apply_webhook_leased(payload)).await
+    }
+
+    async fn apply_webhook_leased(&self, payload: &Payload) -> Result<WebhookReport> {
         let dict = self.current_dictionaries().await?;
         let mut batch = Batch::default();
         let _w = self.write_lock.lock().await;
@@ -936,6 +1127,21 @@ impl<S: SyncStore> SyncEngine<S> {
     /// The account's custom fields of leads, contacts and companies (for `tsifra amocrm fields`).
     pub async fn list_fields(&self) -> Result<Vec<FieldInfo>> {
         list_fields(&self.client).await
+    }
+}
+
+/// One run or re-read under the lease; forgets itself if dropped half-way (a
+/// cancelled run), so the lease is taken afresh next time rather than assumed held.
+struct LeaseUser<'a> {
+    users: &'a AtomicUsize,
+    left: bool,
+}
+
+impl Drop for LeaseUser<'_> {
+    fn drop(&mut self) {
+        if !self.left {
+            self.users.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 

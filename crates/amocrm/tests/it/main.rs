@@ -2,6 +2,7 @@
 //! one binary (`[[test]] name = "it"`), modules by theme.
 
 mod common;
+mod pace;
 mod resilience;
 mod round_trip;
 mod webhooks;
