@@ -35,11 +35,13 @@ impl SyncStore for LiveSink {
 
     async fn commit(&self, batch: &Batch, checkpoints: &[(String, String)]) -> tsifra_amocrm::Result<()> {
         // Stored first: after a crash the store is the truth the next start loads.
-        self.store
+        let version = self
+            .store
             .write_batch_with_checkpoints(batch, checkpoints)
             .await
             .map_err(store_error)?;
         self.state.apply_batch(batch).await;
+        self.state.stored(version);
         Ok(())
     }
 

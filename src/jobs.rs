@@ -1,5 +1,7 @@
 //! Work the server does on its own: storing today's CRM-hygiene tallies every
-//! hour, so the hygiene board's trend builds up day by day.
+//! hour, so the hygiene board's trend builds up day by day; and watching the
+//! store for what other processes write (an import from another shell, a
+//! second server), so the boards show it within seconds.
 
 use std::time::Duration;
 
@@ -29,8 +31,9 @@ pub async fn store_hygiene_today(state: &AppState, store: &Store) -> Result<()> 
     if batch.hygiene_history.is_empty() {
         return Ok(());
     }
-    store.write_batch(&batch).await?;
+    let version = store.write_batch(&batch).await?;
     state.apply_batch(&batch).await;
+    state.stored(version);
     Ok(())
 }
 
@@ -45,4 +48,48 @@ pub fn spawn_hygiene_job(state: AppState, store: Store) {
             }
         }
     });
+}
+
+/// How often the store's data version is read to notice other processes' writes.
+pub const STORE_WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Every [`STORE_WATCH_EVERY`], compares the store's data version with the one
+/// the served workspace reflects; when another process has written (a plan
+/// import, a `tsifra sync` from a shell, another server on the same
+/// PostgreSQL), loads the store again and swaps it in. This process's own
+/// writes move the mark as they land, so they cause no reload.
+pub fn spawn_store_watch(state: AppState, store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STORE_WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = reload_if_written_elsewhere(&state, &store).await {
+                tracing::warn!(error = %e, "could not check the store for other processes' changes");
+            }
+        }
+    });
+}
+
+/// Loads the store again if it is ahead of the served workspace; says whether it did.
+pub async fn reload_if_written_elsewhere(state: &AppState, store: &Store) -> Result<bool> {
+    let seen = state.store_version();
+    if store.version().await? <= seen {
+        return Ok(false);
+    }
+    // Our own write may have landed a moment before it was noted: look again shortly.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if store.version().await? <= state.store_version() {
+        return Ok(false);
+    }
+    let started = std::time::Instant::now();
+    let ws = store.load().await?;
+    let version = ws.version;
+    state.replace_workspace(ws).await;
+    tracing::info!(
+        version,
+        seconds = format!("{:.2}", started.elapsed().as_secs_f64()),
+        "the store was changed by another process: reloaded"
+    );
+    Ok(true)
 }

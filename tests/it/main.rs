@@ -3,4 +3,5 @@
 mod amocrm;
 mod cli;
 mod history;
+mod live;
 mod snapshots;

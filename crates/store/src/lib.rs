@@ -83,15 +83,16 @@ impl Store {
 
     /// Lands a batch in one transaction: upserts, then deletions, then plan
     /// replacement, in the order [`Workspace::apply`] uses. On any error
-    /// nothing of the batch is stored.
-    pub async fn write_batch(&self, batch: &Batch) -> Result<(), StoreError> {
+    /// nothing of the batch is stored. Returns the data version after it
+    /// (what [`Store::version`] then says, unless another writer came next).
+    pub async fn write_batch(&self, batch: &Batch) -> Result<u64, StoreError> {
         write::write_batch(self, batch, &[]).await
     }
 
     /// Lands a batch and sets sync checkpoints (`key -> value`) in the same
     /// transaction, so a sync killed at any moment resumes exactly after the
     /// last batch that landed: nothing lost, nothing applied twice.
-    pub async fn write_batch_with_checkpoints(&self, batch: &Batch, checkpoints: &[(String, String)]) -> Result<(), StoreError> {
+    pub async fn write_batch_with_checkpoints(&self, batch: &Batch, checkpoints: &[(String, String)]) -> Result<u64, StoreError> {
         write::write_batch(self, batch, checkpoints).await
     }
 

@@ -17,17 +17,20 @@ use crate::{Backend, Store, StoreError, table_of};
 /// few thousand rows there is nothing left to gain.
 const MAX_BINDS: usize = 32_000;
 
-pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(String, String)]) -> Result<(), StoreError> {
+/// Returns the store's data version after the batch (see [`Store::version`]).
+pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(String, String)]) -> Result<u64, StoreError> {
     validate(batch)?;
     let mut tx = store.pool.begin().await.map_err(store.query_error("starting a transaction"))?;
     let conn: &mut AnyConnection = &mut tx;
 
     // Writing first makes SQLite take the write lock at once (waiting out
     // busy_timeout) instead of failing to upgrade a read snapshot later.
-    sqlx::query("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'version'")
-        .execute(&mut *conn)
-        .await
-        .map_err(store.query_error("counting the batch"))?;
+    let version: String =
+        sqlx::query_scalar("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'version' RETURNING value")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(store.query_error("counting the batch"))?;
+    let version: u64 = version.parse().unwrap_or_default();
 
     if let Some(account) = &batch.account {
         let rows = [account];
@@ -239,7 +242,7 @@ pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(St
         .await?;
 
     tx.commit().await.map_err(store.query_error("committing the batch"))?;
-    Ok(())
+    Ok(version)
 }
 
 pub(crate) const DEAL_COLUMNS: &[&str] = &[
@@ -501,10 +504,10 @@ async fn write_plans(store: &Store, conn: &mut AnyConnection, batch: &Batch) -> 
         "period_end",
         "metric",
         "target",
+        "imported_at",
     ];
     let result = Writer::new(store, "plans", &columns, None)
         .run(conn, &plans, |b, p| {
-        "imported_at",
             b.push_bind(&p.origin)
                 .push_bind(whose_to_db(p.manager_id))
                 .push_bind(p.manager_id)

@@ -37,6 +37,10 @@ struct Inner {
     summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
     /// The CRM connector, set once at start when one is configured.
     sync: std::sync::OnceLock<Arc<dyn crate::sync::SyncControl>>,
+    /// The store's data version the in-memory workspace reflects: a store
+    /// further on was written by another process (an import, a second server),
+    /// and the server's store watch (`tsifra serve`) loads it.
+    store_version: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -48,6 +52,7 @@ impl AppState {
     /// State with an injected clock (tests, or a replay of a past day).
     pub fn with_clock(config: Config, workspace: Workspace, data_dir: impl Into<PathBuf>, clock: Clock) -> AppState {
         let calendar = config.calendar();
+        let store_version = std::sync::atomic::AtomicU64::new(workspace.version);
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -60,6 +65,7 @@ impl AppState {
                 trend: crate::trend::TrendCache::new(4),
                 summary: std::sync::Mutex::new(None),
                 sync: std::sync::OnceLock::new(),
+                store_version,
             }),
         }
     }
@@ -159,9 +165,30 @@ impl AppState {
     /// The version never goes backwards, so caches keyed by it still notice the change.
     pub async fn replace_workspace(&self, mut workspace: Workspace) -> u64 {
         let mut ws = self.inner.workspace.write().await;
+        self.inner
+            .store_version
+            .store(workspace.version, std::sync::atomic::Ordering::SeqCst);
         workspace.version = workspace.version.max(ws.version + 1);
         *ws = workspace;
         ws.version
+    }
+
+    /// The store's data version the served workspace reflects.
+    pub fn store_version(&self) -> u64 {
+        self.inner.store_version.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Says that this process wrote the store up to data version `version` and
+    /// applied that batch in memory. Only a write right after the last one
+    /// seen moves the mark: if another process wrote in between, the store
+    /// stays ahead and the watcher reloads it.
+    pub fn stored(&self, version: u64) {
+        let _ = self.inner.store_version.compare_exchange(
+            version.wrapping_sub(1),
+            version,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
     }
 }
 

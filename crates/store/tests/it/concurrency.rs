@@ -9,6 +9,28 @@ use crate::common::{TestDb, activity, assert_same_workspace, deal, sample_worksp
 
 crate::on_both_backends! {
     loads_during_writes_see_whole_batches => loads_during_writes;
+    each_write_says_the_version_every_process_then_reads => versions_across_handles;
+}
+
+/// What a running server's store watch relies on: a write says the data
+/// version it made, and another handle on the database (another process)
+/// reads the same version, so either can tell the other has written.
+async fn versions_across_handles(db: &TestDb) {
+    let server = db.open().await;
+    let other = Store::open(db.url()).await.unwrap();
+    assert_eq!(server.version().await.unwrap(), 0);
+    let v1 = server.write_batch(&Batch::from_workspace(&sample_workspace())).await.unwrap();
+    assert_eq!((v1, other.version().await.unwrap()), (1, 1));
+    let batch = Batch {
+        deals: vec![deal(90_001, 1)],
+        ..Batch::default()
+    };
+    let v2 = other.write_batch(&batch).await.unwrap();
+    assert_eq!(v2, 2);
+    assert_eq!(server.version().await.unwrap(), 2, "the server's handle sees the other's write");
+    assert_eq!(server.load().await.unwrap().version, 2);
+    other.close().await;
+    server.close().await;
 }
 
 async fn loads_during_writes(db: &TestDb) {

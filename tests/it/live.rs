@@ -1,0 +1,86 @@
+//! A running `tsifra serve` sees what other processes write to its store: a
+//! plan imported from another shell reaches the board without a restart.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const AS_OF: &str = "2026-11-20T15:00";
+
+fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// The team's plan for the month on the running server's plan-fact board, kopecks.
+fn month_plan(addr: &str) -> Option<i64> {
+    let v: serde_json::Value = serde_json::from_str(&get(addr, "/api/reports/plan-fact")).unwrap();
+    v["periods"][2]["total"]["plan"].as_i64()
+}
+
+#[test]
+fn a_plan_imported_from_another_shell_reaches_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tsifra(
+        dir.path(),
+        &["demo", "--no-serve", "--deals", "200", "--seed", "5", "--as-of", AS_OF],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0", "--as-of", AS_OF])
+        .env("RUST_LOG", "error")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let _server = Killed(child);
+    let addr = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let before = month_plan(&addr);
+    assert!(before.is_some(), "the demo has plans");
+
+    // The head of sales sets the department's own November plan from another shell.
+    let file = dir.path().join("team-plan.csv");
+    std::fs::write(&file, "manager,period,metric,target\nteam,2026-11,revenue,12345678\n").unwrap();
+    let out = tsifra(dir.path(), &["import", "plans", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Wait for the board to show it (the server checks the store every few seconds).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut now = before;
+    while now != Some(1_234_567_800) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        now = month_plan(&addr);
+    }
+    assert_eq!(now, Some(1_234_567_800), "the imported team plan is on the running server's board");
+}
