@@ -93,6 +93,28 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     }
 }
 
+/// The days of a period as people write them: "30.11" for one day,
+/// "30.11–06.12" for several ("Nov 30", "Nov 30 – Dec 6").
+pub fn format_days(lang: Language, period: &crate::calendar::Period) -> String {
+    let (first, last) = (period.start, period.last_day());
+    let day = |d: NaiveDate| match lang {
+        Language::Ru => d.format("%d.%m").to_string(),
+        Language::En => d.format("%b %-d").to_string(),
+    };
+    match (first == last, lang) {
+        (true, _) => day(first),
+        (false, Language::Ru) => format!("{}–{}", day(first), day(last)),
+        (false, Language::En) => format!("{} – {}", day(first), day(last)),
+    }
+}
+
+/// A text with `{name}` placeholders filled in.
+pub fn text_with(lang: Language, key: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text(lang, key).to_string(), |s, (name, value)| {
+        s.replace(&format!("{{{name}}}"), value)
+    })
+}
+
 /// The Russian plural form for `n`: 1 сделка, 2 сделки, 5 сделок, 21 сделка, 11 сделок.
 pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
     let n = n.unsigned_abs();
@@ -272,6 +294,44 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("receivables.no_due_date", "Без срока оплаты", "Without a due date"),
     ("report.no_company", "Без компании", "No company"),
     ("report.team_total", "Весь отдел", "Team total"),
+    ("report.selected_total", "Итого", "Total"),
+    (
+        "mapping.no_deal_field",
+        "в CRM нет такого поля сделок",
+        "the CRM has no deal field of that name or id",
+    ),
+    (
+        "mapping.no_company_field",
+        "в CRM нет такого поля компаний",
+        "the CRM has no company field of that name or id",
+    ),
+    (
+        "mapping.no_pipeline",
+        "в CRM нет такой воронки",
+        "the CRM has no pipeline of that name",
+    ),
+    (
+        "mapping.no_stage_anywhere",
+        "ни в одной воронке нет такого этапа",
+        "no pipeline has a stage of that name",
+    ),
+    (
+        "mapping.no_stage_in",
+        "в воронке «{pipeline}» нет такого этапа",
+        "pipeline \"{pipeline}\" has no stage of that name",
+    ),
+    ("mapping.closest", "; похожие: {names}", "; closest: {names}"),
+    (
+        "plan_fact.partial_plan",
+        "План задан на {covered} из {days} рабочих дней ({dates}): {who} — план, факт и выполнение за эти дни",
+        "The plan covers {covered} of {days} working days ({dates}): {who} — plan, fact and % done are for those days",
+    ),
+    (
+        "plan_fact.whole_period_fact",
+        "; факт за весь период ({who}): {fact}",
+        "; fact over the whole period ({who}): {fact}",
+    ),
+    ("plan_fact.all_rows", "все строки", "all rows"),
     ("report.plan_fact", "План / факт", "Plan / fact"),
     ("report.leaderboard", "Лучший сотрудник месяца", "Best employee of the month"),
     ("report.hygiene", "Качество ведения CRM", "CRM hygiene"),
@@ -295,6 +355,17 @@ mod tests {
         assert_eq!(format_money(Language::Ru, "RUB", Money(50)), "1\u{a0}₽");
         assert_eq!(format_int(Language::En, 999), "999");
         assert_eq!(format_int(Language::En, -1000), "-1,000");
+    }
+
+    #[test]
+    fn day_ranges_as_people_write_them() {
+        use crate::calendar::{Period, PeriodKind};
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let week = Period::containing(PeriodKind::Week, d(2026, 12, 2));
+        assert_eq!(format_days(Language::Ru, &week), "30.11–06.12");
+        assert_eq!(format_days(Language::En, &week), "Nov 30 – Dec 6");
+        let day = Period::containing(PeriodKind::Day, d(2026, 11, 30));
+        assert_eq!(format_days(Language::Ru, &day), "30.11");
     }
 
     #[test]

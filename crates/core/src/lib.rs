@@ -6,6 +6,7 @@ pub mod amocrm_config;
 pub mod calendar;
 pub mod config;
 pub mod i18n;
+pub mod mapping;
 pub mod model;
 pub mod money;
 pub mod reports;

@@ -12,6 +12,20 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct Money(pub i64);
 
+/// The name JSON gives an amount's unit: the currency's hundredth ("kopecks"
+/// for roubles, "cents" for dollars and euros), "minor_units" when unnamed here.
+pub fn minor_unit(currency: &str) -> &'static str {
+    match currency.to_ascii_uppercase().as_str() {
+        "RUB" | "BYN" => "kopecks",
+        "UAH" => "kopiykas",
+        "KZT" => "tiyns",
+        "GBP" => "pence",
+        "CNY" => "fen",
+        "USD" | "EUR" | "CAD" | "AUD" | "NZD" | "CHF" | "HKD" | "SGD" | "AED" => "cents",
+        _ => "minor_units",
+    }
+}
+
 impl Money {
     pub const ZERO: Money = Money(0);
 

@@ -104,6 +104,25 @@ pub(crate) fn sales_plans(ctx: &Ctx, skeletons: &[Skeleton]) -> Vec<Plan> {
             plans.push(plan(ctx, m, k, Metric::WonDeals, count_targets[m][k].round().max(1.0) as i64));
         }
     }
+    with_next_month(plans)
+}
+
+/// A head of sales sets next month's plans before it starts (the same targets
+/// as this month's, to be corrected later), so a week that runs into the next
+/// month has a plan for all of its days.
+fn with_next_month(mut plans: Vec<Plan>) -> Vec<Plan> {
+    let Some(last) = plans.iter().map(|p| p.period).max() else {
+        return plans;
+    };
+    let next: Vec<Plan> = plans
+        .iter()
+        .filter(|p| p.period == last)
+        .map(|p| Plan {
+            period: last.next(),
+            ..p.clone()
+        })
+        .collect();
+    plans.extend(next);
     plans
 }
 
@@ -119,7 +138,7 @@ pub(crate) fn call_plans(ctx: &Ctx, calls: &[[u32; MONTHS]]) -> Vec<Plan> {
             }
         }
     }
-    plans
+    with_next_month(plans)
 }
 
 /// Puts the steady manager at 77–83% of this week's revenue plan at "now": scales

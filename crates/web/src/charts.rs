@@ -127,7 +127,8 @@ pub struct Place {
 }
 
 /// The first three places on steps: second on the left, first in the middle, third on the right.
-pub fn podium(aria_label: &str, places: &[Place]) -> String {
+/// With nobody placed yet (the 1st of the month), `empty_text` stands where the steps would.
+pub fn podium(aria_label: &str, places: &[Place], empty_text: &str) -> String {
     const W: f64 = 600.0;
     const H: f64 = 300.0;
     let mut out = format!(
@@ -135,6 +136,16 @@ pub fn podium(aria_label: &str, places: &[Place]) -> String {
         esc(aria_label),
         esc(aria_label)
     );
+    if places.is_empty() {
+        let _ = write!(
+            out,
+            "<text class=\"empty\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></svg>",
+            W / 2.0,
+            H / 2.0,
+            esc(empty_text)
+        );
+        return out;
+    }
     // (place, column index, step height)
     for (place, column, step) in [(2u32, 0.0, 110.0), (1, 1.0, 160.0), (3, 2.0, 75.0)] {
         let Some(p) = places.iter().find(|p| p.place == place) else {
@@ -321,11 +332,13 @@ mod tests {
                     value_text: "5".into(),
                 },
             ],
+            "—",
         );
         assert!(svg.contains("class=\"step p1\" x=\"205\""), "{svg}");
         assert!(svg.contains("class=\"step p2\" x=\"10\""), "{svg}");
         assert!(!svg.contains("p3"));
-        assert!(podium("none", &[]).ends_with("</svg>"));
+        let empty = podium("none", &[], "Пока без результата");
+        assert!(empty.contains(">Пока без результата</text>") && !empty.contains("step"), "{empty}");
     }
 
     #[test]

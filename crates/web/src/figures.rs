@@ -104,8 +104,21 @@ fn period_key(kind: PeriodKind) -> (&'static str, &'static str) {
 pub fn period_kpi(vc: &ViewCtx, metric: Metric, p: &PlanFactPeriod) -> Kpi {
     let (key, label) = period_key(p.kind);
     let total = &p.total;
-    let detail = match total.plan {
-        Some(plan) => t_with(
+    let detail = match (total.plan, total.plan_covers) {
+        // The plan covers only some days: say so, and compare over those days.
+        (Some(plan), Some(c)) => t_with(
+            vc.lang,
+            "web.kpi.of_plan_partial",
+            &[
+                ("covered", &c.working_days.to_string()),
+                ("days", &c.of_working_days.to_string()),
+                ("dates", &tsifra_core::i18n::format_days(vc.lang, &c.days)),
+                ("fact", &vc.value(metric, total.fact)),
+                ("plan", &vc.value(metric, plan)),
+                ("percent", &percent_text(vc.lang, total.percent_done)),
+            ],
+        ),
+        (Some(plan), None) => t_with(
             vc.lang,
             "web.kpi.of_plan",
             &[
@@ -113,9 +126,10 @@ pub fn period_kpi(vc: &ViewCtx, metric: Metric, p: &PlanFactPeriod) -> Kpi {
                 ("percent", &percent_text(vc.lang, total.percent_done)),
             ],
         ),
-        None => vc.t("web.kpi.no_plan").to_string(),
+        (None, _) => vc.t("web.kpi.no_plan").to_string(),
     };
-    Kpi::new(format!("{key}.fact"), vc.t(label), vc.value(metric, total.fact), total.fact)
+    let fact = total.fact_whole_period();
+    Kpi::new(format!("{key}.fact"), vc.t(label), vc.value(metric, fact), fact)
         .detail(detail)
         .progress(total.percent_done)
         .tone(Tone::of_pace(total.projection, total.plan))
@@ -181,7 +195,7 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
 
 fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis = Vec::new();
-    match r.rows.first() {
+    match r.leader() {
         Some(leader) => kpis.push(
             Kpi::new("leader", vc.t("web.kpi.leader"), vc.name(&leader.manager), leader.value)
                 .textual()
@@ -193,7 +207,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
                 ))
                 .tone(Tone::Good),
         ),
-        None => kpis.push(Kpi::new("leader", vc.t("web.kpi.leader"), "—", 0)),
+        None => kpis.push(Kpi::new("leader", vc.t("web.kpi.leader"), "—", 0).detail(vc.t("web.kpi.no_leader_yet").to_string())),
     }
     if let Some(w) = &r.last_month_winner {
         kpis.push(
@@ -203,9 +217,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
         );
     }
     let places: Vec<Place> = r
-        .rows
-        .iter()
-        .filter(|row| row.place <= 3)
+        .podium()
         .map(|row| Place {
             place: row.place,
             name: short_name(&row.manager),
@@ -216,7 +228,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let mut figures = vec![Figure {
         id: "podium",
         title: format!("{} · {metric_name}", vc.t("web.fig.podium")),
-        markup: charts::podium(vc.t("web.fig.podium"), &places),
+        markup: charts::podium(vc.t("web.fig.podium"), &places, vc.t("web.kpi.no_leader_yet")),
         wide: false,
         note: None,
     }];
@@ -446,7 +458,7 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
             .iter()
             .take(6)
             .map(|d| Bar {
-                label: d.company.clone(),
+                label: d.label(),
                 href: None,
                 value: d.owed,
                 value_text: format!(

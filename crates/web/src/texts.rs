@@ -80,6 +80,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.table.next", "Дальше", "Next"),
     ("web.kpi.of_plan", "из {plan} · {percent}", "of {plan} · {percent}"),
     ("web.kpi.no_plan", "план не задан", "no plan set"),
+    (
+        "web.kpi.of_plan_partial",
+        "план задан на {covered} из {days} раб. дн. ({dates}): {fact} из {plan} · {percent}",
+        "plan covers {covered} of {days} working days ({dates}): {fact} of {plan} · {percent}",
+    ),
     ("web.kpi.projection", "Месяц по темпу", "Month at this pace"),
     (
         "web.kpi.projection_of_plan",
@@ -87,6 +92,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
         "{percent} of plan by month end",
     ),
     ("web.kpi.leader", "Лидер месяца", "Leader of the month"),
+    (
+        "web.kpi.no_leader_yet",
+        "В этом месяце ещё ни у кого нет результата",
+        "Nobody has a result this month yet",
+    ),
     ("web.kpi.won_deals", "сделок", "won deals"),
     ("web.kpi.trend", "Нарушений за {days} дн.", "Violations over {days} days"),
     ("web.kpi.cleaner", "CRM становится чище", "the CRM is getting cleaner"),

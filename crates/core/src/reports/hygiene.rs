@@ -332,6 +332,19 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         Rule::ContactWithoutPhoneOrEmail => cfg.contact_without_phone_or_email,
         Rule::DuplicateCompanies => cfg.duplicate_companies,
     };
+    // A rule naming a field, pipeline or stage the CRM lacks checks less than
+    // configured: the board says which name and the closest existing ones.
+    for problem in crate::mapping::check(ctx.ws, ctx.config) {
+        if let crate::mapping::Affects::Rule(rule) = problem.affects
+            && enabled(rule)
+        {
+            let note = notes.entry(rule).or_default();
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(&problem.message(lang));
+        }
+    }
     let rules = Rule::ALL
         .into_iter()
         .map(|rule| {
@@ -366,7 +379,7 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
             .then(b.violations.cmp(&a.violations))
             .then_with(|| a.manager.cmp(&b.manager))
     });
-    let team = summarize(None, text(lang, "report.team_total").to_string(), team);
+    let team = summarize(None, ctx.total_label(params), team);
     let trend = trend(ctx, params, &team);
     Hygiene {
         as_of,
@@ -616,7 +629,8 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
     }
 
     let qualification = resolve_field(ctx.ws, EntityKind::Company, &ctx.config.fields.company_qualification);
-    if cfg.company_without_qualification && qualification.is_none() {
+    // Unset, the rule has nothing to check; set to a name the CRM lacks, the mapping check says so.
+    if cfg.company_without_qualification && qualification.is_none() && ctx.config.fields.company_qualification.trim().is_empty() {
         notes.insert(Rule::CompanyWithoutQualification, text(lang, "hygiene.note_unmapped").to_string());
     }
     if run.scope == Scope::Moving {

@@ -22,6 +22,9 @@ pub struct Leaderboard {
     /// Some won deals had no margin, so the default rate was assumed for them.
     pub default_margin_used: bool,
     pub default_margin_percent: u32,
+    /// Ranking by margin with `[fields] margin` naming a field the CRM lacks:
+    /// what is wrong, in the workspace's language (every deal got the default rate).
+    pub margin_field_problem: Option<String>,
     pub last_month: Period,
     /// Last month's first place, decided at that month's end.
     pub last_month_winner: Option<LeaderRow>,
@@ -45,6 +48,27 @@ pub struct LeaderRow {
     pub reached_at: Option<Instant>,
 }
 
+impl Leaderboard {
+    /// The month's leader: the first place, once somebody has a result. On
+    /// the 1st of the month everyone stands at zero, and nobody leads with
+    /// nothing (the places are then only the order of the list).
+    pub fn leader(&self) -> Option<&LeaderRow> {
+        self.rows.first().filter(|r| r.has_result())
+    }
+
+    /// The podium: the first three places among those with a result.
+    pub fn podium(&self) -> impl Iterator<Item = &LeaderRow> {
+        self.rows.iter().filter(|r| r.place <= 3 && r.has_result())
+    }
+}
+
+impl LeaderRow {
+    /// Something counted in the ranking metric (a won deal worth 0 ₽ is no revenue).
+    pub fn has_result(&self) -> bool {
+        self.value > 0
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     value: i64,
@@ -60,7 +84,7 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
     let last_month = month.previous();
     let last_end = ctx.calendar.start_of_day(last_month.end) - chrono::Duration::nanoseconds(1);
     let (last_rows, _) = rank(ctx, metric, &last_month, last_end.min(ctx.as_of));
-    let last_month_winner = last_rows.into_iter().next().filter(|r| r.value > 0 || r.won_count > 0);
+    let last_month_winner = last_rows.into_iter().next().filter(LeaderRow::has_result);
     let rows = match params.manager {
         Some(m) => rows.into_iter().filter(|r| r.manager_id == m).collect(),
         None => rows,
@@ -68,11 +92,19 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
     Leaderboard {
         as_of: ctx.as_of,
         metric,
-        unit: unit(metric),
+        unit: unit(ctx, metric),
         month,
         rows,
         default_margin_used: metric == Metric::Margin && estimated,
         default_margin_percent: ctx.config.reports.default_margin_percent,
+        margin_field_problem: (metric == Metric::Margin)
+            .then(|| {
+                crate::mapping::check(ctx.ws, ctx.config)
+                    .into_iter()
+                    .find(|p| p.affects == crate::mapping::Affects::Margin)
+                    .map(|p| p.message(ctx.config.business.language))
+            })
+            .flatten(),
         last_month,
         last_month_winner,
     }
@@ -206,6 +238,22 @@ mod tests {
     }
 
     #[test]
+    fn a_margin_field_the_crm_lacks_is_said_on_the_board() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.won_deal(anna, 100_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        k.config.fields.margin = "Маржинальность".into();
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Margin);
+        assert!(l.default_margin_used);
+        let problem = l.margin_field_problem.clone().expect("the unknown field is named");
+        assert!(problem.contains("«Маржинальность»"), "{problem}");
+        let tables = crate::reports::tabular::tables(&Report::Leaderboard(l), crate::i18n::Language::Ru, "RUB");
+        assert!(tables[0].notes.iter().any(|n| n == &problem), "{:?}", tables[0].notes);
+        // Ranked by revenue, the margin field does not matter.
+        assert_eq!(board(&k, "2026-11-26T12:00:00Z", Metric::Revenue).margin_field_problem, None);
+    }
+
+    #[test]
     fn tie_goes_to_who_got_there_first() {
         let mut k = Kit::new();
         let anna = k.manager("Анна");
@@ -232,5 +280,29 @@ mod tests {
         // A month with no sales has no winner.
         let l = board(&k, "2026-10-03T12:00:00Z", Metric::Revenue);
         assert_eq!(l.last_month_winner, None);
+    }
+
+    #[test]
+    fn nobody_leads_with_nothing_on_the_first_of_the_month() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        k.won_deal(anna, 500_000, "2026-11-02T10:00:00Z", "2026-11-20T10:00:00Z");
+        // 1 December, 09:00 Moscow: nobody has sold anything yet this month.
+        let l = board(&k, "2026-12-01T06:00:00Z", Metric::Revenue);
+        assert_eq!(l.rows.len(), 2, "everyone is listed");
+        assert!(l.rows.iter().all(|r| r.value == 0));
+        assert_eq!(l.leader(), None, "no leader with 0 ₽ and 0 deals");
+        assert_eq!(l.podium().count(), 0);
+        assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna));
+        // A won deal of 0 ₽ is no result in revenue either.
+        k.won_deal(boris, 0, "2026-11-25T10:00:00Z", "2026-12-01T07:00:00Z");
+        let l = board(&k, "2026-12-01T09:00:00Z", Metric::Revenue);
+        assert_eq!(l.leader(), None);
+        // The first real sale makes a leader, and only its maker stands on the podium.
+        k.won_deal(anna, 10_000, "2026-11-25T10:00:00Z", "2026-12-01T08:00:00Z");
+        let l = board(&k, "2026-12-01T09:00:00Z", Metric::Revenue);
+        assert_eq!(l.leader().map(|r| r.manager_id), Some(anna));
+        assert_eq!(l.podium().map(|r| r.manager_id).collect::<Vec<_>>(), vec![anna]);
     }
 }

@@ -41,6 +41,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// What the total row is called: the whole team's, or with one manager
+    /// selected only that manager's, which is no "team total".
+    pub fn total_label(&self, params: &ReportParams) -> String {
+        let key = if params.manager.is_some() {
+            "report.selected_total"
+        } else {
+            "report.team_total"
+        };
+        crate::i18n::text(self.config.business.language, key).to_string()
+    }
+
+    /// The unit money is written in, in JSON: the workspace currency's minor unit.
+    pub fn money_unit(&self) -> &'static str {
+        crate::money::minor_unit(&self.config.business.currency)
+    }
+
     pub fn links(&self) -> CrmLinks {
         CrmLinks::new(self.ws.account.as_ref().map(|a| a.base_url.as_str()).unwrap_or(""))
     }
@@ -179,6 +195,9 @@ pub fn ratio(numerator: i64, denominator: i64) -> Option<i64> {
 
 #[cfg(test)]
 pub(crate) mod testkit;
+
+#[cfg(test)]
+mod live_equals_scan;
 
 #[cfg(test)]
 mod tests {

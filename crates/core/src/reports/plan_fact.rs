@@ -14,7 +14,7 @@ use crate::model::{Id, Metric, Plan};
 pub struct PlanFact {
     pub as_of: Instant,
     pub metric: Metric,
-    /// "kopecks" for money metrics (minor units), "count" otherwise.
+    /// The currency's minor unit for money metrics ("kopecks", "cents"), "count" otherwise.
     pub unit: &'static str,
     pub periods: Vec<PlanFactPeriod>,
 }
@@ -38,15 +38,50 @@ pub struct PlanFactRow {
     pub plan: Option<i64>,
     /// The plan was split from a month plan by working days.
     pub plan_derived: bool,
+    /// Set when the plan covers only some of the period's days (a week of
+    /// 30.11–06.12 with November's plan loaded and December's not): plan,
+    /// fact, difference, % and projection of this row are then all for the
+    /// covered days, so like is compared with like.
+    pub plan_covers: Option<PlanCoverage>,
     pub fact: i64,
     pub difference: Option<i64>,
     pub percent_done: Option<f64>,
-    /// Fact scaled by working days to the period's end.
+    /// Fact scaled by working days to the end of the period (of the covered
+    /// days, when the plan covers only some).
     pub projection: Option<i64>,
 }
 
-pub fn unit(metric: Metric) -> &'static str {
-    if metric.is_money() { "kopecks" } else { "count" }
+impl PlanFactRow {
+    /// The fact over the whole period, also when the row compares only some of its days.
+    pub fn fact_whole_period(&self) -> i64 {
+        self.plan_covers.map_or(self.fact, |c| c.fact_whole_period)
+    }
+}
+
+/// The part of a period a plan covers, when it is not the whole period.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct PlanCoverage {
+    /// The covered days, a run of whole days inside the period.
+    pub days: Period,
+    pub working_days: u32,
+    /// Working days of the whole period.
+    pub of_working_days: u32,
+    /// The fact over the whole period, beside the row's fact over the covered days.
+    pub fact_whole_period: i64,
+}
+
+/// A plan for a period: its target, whether it was derived from month plans,
+/// and which days of the period it covers (the whole period unless a month's
+/// plan is missing).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanFor {
+    pub target: i64,
+    pub derived: bool,
+    pub covers: Period,
+}
+
+pub fn unit(ctx: &Ctx, metric: Metric) -> &'static str {
+    if metric.is_money() { ctx.money_unit() } else { "count" }
 }
 
 pub fn plan_fact(ctx: &Ctx, params: &ReportParams) -> PlanFact {
@@ -58,7 +93,7 @@ pub fn plan_fact(ctx: &Ctx, params: &ReportParams) -> PlanFact {
     PlanFact {
         as_of: ctx.as_of,
         metric,
-        unit: unit(metric),
+        unit: unit(ctx, metric),
         periods,
     }
 }
@@ -93,6 +128,11 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
     let facts = facts_in(ctx, metric, &period);
     let working_days = cal.working_days(&period);
     let elapsed = cal.working_days_elapsed(&period, ctx.as_of);
+    // Facts over the part of the period a plan covers, counted once per part
+    // (at most two: a week covered by the plan of only one of its months).
+    let mut parts: HashMap<Period, HashMap<Option<Id>, i64>> = HashMap::new();
+    let mut facts_over =
+        |covers: &Period| -> HashMap<Option<Id>, i64> { parts.entry(*covers).or_insert_with(|| facts_in(ctx, metric, covers)).clone() };
 
     let mut managers: BTreeSet<Id> = ctx.ws.users.iter().filter(|u| u.active).map(|u| u.id).collect();
     managers.extend(facts.keys().flatten());
@@ -111,32 +151,34 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         .into_iter()
         .map(|m| {
             let plan = plan_for(&ctx.ws.plans, cal, Some(m), metric, &period);
-            row(
-                Some(m),
-                ctx.manager_name(Some(m)),
-                plan,
-                facts.get(&Some(m)).copied().unwrap_or(0),
-                working_days,
-                elapsed,
-            )
+            let whole = facts.get(&Some(m)).copied().unwrap_or(0);
+            row(ctx, Some(m), ctx.manager_name(Some(m)), plan, &period, whole, |covers| {
+                facts_over(covers).get(&Some(m)).copied().unwrap_or(0)
+            })
         })
         .collect();
     rows.sort_by(|a, b| b.fact.cmp(&a.fact).then_with(|| a.manager.cmp(&b.manager)));
 
-    let total = if params.manager.is_some() {
-        let plan = sum_plans(rows.iter().map(|r| r.plan.map(|p| (p, r.plan_derived))));
-        row(
-            None,
-            team_label(ctx),
-            plan,
-            rows.iter().map(|r| r.fact).sum(),
-            working_days,
-            elapsed,
-        )
-    } else {
-        let plan = plan_for(&ctx.ws.plans, cal, None, metric, &period)
-            .or_else(|| sum_plans(rows.iter().map(|r| r.plan.map(|p| (p, r.plan_derived)))));
-        row(None, team_label(ctx), plan, facts.values().sum(), working_days, elapsed)
+    let row_plans = || rows.iter().filter_map(|r| row_plan(r, &period));
+    let total = match params.manager {
+        Some(only) => {
+            let whole = rows.iter().map(PlanFactRow::fact_whole_period).sum();
+            row(
+                ctx,
+                None,
+                ctx.total_label(params),
+                sum_plans(row_plans()),
+                &period,
+                whole,
+                |covers| facts_over(covers).get(&Some(only)).copied().unwrap_or(0),
+            )
+        }
+        None => {
+            let plan = plan_for(&ctx.ws.plans, cal, None, metric, &period).or_else(|| sum_plans(row_plans()));
+            row(ctx, None, ctx.total_label(params), plan, &period, facts.values().sum(), |covers| {
+                facts_over(covers).values().sum()
+            })
+        }
     };
     PlanFactPeriod {
         kind: period.kind,
@@ -148,15 +190,47 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
     }
 }
 
-fn team_label(ctx: &Ctx) -> String {
-    crate::i18n::text(ctx.config.business.language, "report.team_total").to_string()
+/// The plan a row was compared with.
+fn row_plan(r: &PlanFactRow, period: &Period) -> Option<PlanFor> {
+    Some(PlanFor {
+        target: r.plan?,
+        derived: r.plan_derived,
+        covers: r.plan_covers.map_or(*period, |c| c.days),
+    })
 }
 
-fn sum_plans(plans: impl Iterator<Item = Option<(i64, bool)>>) -> Option<(i64, bool)> {
-    plans.flatten().reduce(|(a, da), (b, db)| (a + b, da || db))
+/// The team's plan as the sum of the managers': covering every day any of them covers.
+fn sum_plans(plans: impl Iterator<Item = PlanFor>) -> Option<PlanFor> {
+    plans.reduce(|a, b| PlanFor {
+        target: a.target + b.target,
+        derived: a.derived || b.derived,
+        covers: Period {
+            start: a.covers.start.min(b.covers.start),
+            end: a.covers.end.max(b.covers.end),
+            ..a.covers
+        },
+    })
 }
 
-fn row(manager_id: Option<Id>, manager: String, plan: Option<(i64, bool)>, fact: i64, working_days: u32, elapsed: f64) -> PlanFactRow {
+/// A row comparing `plan` with the fact: over the whole period (`whole_fact`),
+/// or, when the plan covers only part of it, over that part (`fact_over`).
+fn row(
+    ctx: &Ctx,
+    manager_id: Option<Id>,
+    manager: String,
+    plan: Option<PlanFor>,
+    period: &Period,
+    whole_fact: i64,
+    fact_over: impl FnOnce(&Period) -> i64,
+) -> PlanFactRow {
+    let cal = ctx.calendar;
+    let partial = plan.filter(|p| p.covers != *period);
+    let (days, fact) = match partial {
+        Some(p) => (p.covers, fact_over(&p.covers)),
+        None => (*period, whole_fact),
+    };
+    let working_days = cal.working_days(&days);
+    let elapsed = cal.working_days_elapsed(&days, ctx.as_of);
     let projection = if working_days == 0 {
         Some(fact)
     } else if elapsed > 0.0 {
@@ -167,43 +241,68 @@ fn row(manager_id: Option<Id>, manager: String, plan: Option<(i64, bool)>, fact:
     PlanFactRow {
         manager_id,
         manager,
-        plan: plan.map(|p| p.0),
-        plan_derived: plan.is_some_and(|p| p.1),
+        plan: plan.map(|p| p.target),
+        plan_derived: plan.is_some_and(|p| p.derived),
+        plan_covers: partial.map(|p| PlanCoverage {
+            days: p.covers,
+            working_days,
+            of_working_days: cal.working_days(period),
+            fact_whole_period: whole_fact,
+        }),
         fact,
-        difference: plan.map(|(p, _)| fact - p),
-        percent_done: plan.and_then(|(p, _)| percent(fact, p)),
+        difference: plan.map(|p| fact - p.target),
+        percent_done: plan.and_then(|p| percent(fact, p.target)),
         projection,
     }
 }
 
 /// The plan of `manager` (`None`: the team's own plan) for `period`: set
 /// explicitly, or for a day or week derived from the month plans it overlaps,
-/// split by working days. Returns (target, derived).
-pub fn plan_for(plans: &[Plan], cal: &BusinessCalendar, manager: Option<Id>, metric: Metric, period: &Period) -> Option<(i64, bool)> {
+/// split by working days. A week whose months do not all have a plan is
+/// covered only on the days of those that do. Where files overlap, the plan in
+/// force counts.
+pub fn plan_for(plans: &[Plan], cal: &BusinessCalendar, manager: Option<Id>, metric: Metric, period: &Period) -> Option<PlanFor> {
     let mine = |p: &&Plan| p.manager_id == manager && p.metric == metric;
-    if let Some(p) = plans
-        .iter()
-        .filter(mine)
-        .find(|p| p.period.kind == period.kind && p.period.start == period.start)
-    {
-        return Some((p.target, false));
+    if let Some(p) = in_force(
+        plans
+            .iter()
+            .filter(mine)
+            .filter(|p| p.period.kind == period.kind && p.period.start == period.start),
+    ) {
+        return Some(PlanFor {
+            target: p.target,
+            derived: false,
+            covers: *period,
+        });
     }
     if !matches!(period.kind, PeriodKind::Day | PeriodKind::Week) {
         return None;
     }
     let mut month = Period::containing(PeriodKind::Month, period.start);
-    let mut total = None;
+    let mut found: Option<PlanFor> = None;
     while month.start < period.end {
-        if let Some(p) = plans
-            .iter()
-            .filter(mine)
-            .find(|p| p.period.kind == PeriodKind::Month && p.period.start == month.start)
+        if let Some(p) = in_force(
+            plans
+                .iter()
+                .filter(mine)
+                .filter(|p| p.period.kind == PeriodKind::Month && p.period.start == month.start),
+        ) && let Some(covers) = period.intersect(&month)
         {
-            *total.get_or_insert(0) += cal.prorate(p.target, &month, period);
+            let part = PlanFor {
+                target: cal.prorate(p.target, &month, period),
+                derived: true,
+                covers,
+            };
+            found = sum_plans(found.into_iter().chain([part]));
         }
         month = month.next();
     }
-    total.map(|t| (t, true))
+    found
+}
+
+/// Of plans for one target from several files, the one in force ([`Plan::outranks`]).
+fn in_force<'a>(candidates: impl Iterator<Item = &'a Plan>) -> Option<&'a Plan> {
+    candidates.reduce(|best, p| if p.outranks(best) { p } else { best })
 }
 
 #[cfg(test)]
@@ -277,6 +376,60 @@ mod tests {
     }
 
     #[test]
+    fn a_week_whose_plan_covers_some_days_compares_those_days() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        // November only: 2,000,000 over 20 working days = 100,000 a day. No December plan yet.
+        k.month_plan(anna, "2026-11", Metric::Revenue, 2_000_000);
+        k.month_plan(boris, "2026-11", Metric::Revenue, 1_000_000);
+        // Monday 30 Nov, 10:00 Moscow: Anna sells 60,000.
+        k.won_deal(anna, 60_000, "2026-11-20T10:00:00Z", "2026-11-30T07:00:00Z");
+        // Monday noon: half the one covered working day has gone.
+        let r = k.plan_fact("2026-11-30T09:00:00Z", Metric::Revenue);
+        let week = &r.periods[1];
+        assert_eq!(week.period.key(), "2026-W49");
+        let a = week.rows.iter().find(|r| r.manager_id == Some(anna)).unwrap();
+        let c = a.plan_covers.expect("the plan covers only Monday");
+        assert_eq!((c.working_days, c.of_working_days), (1, 5));
+        assert_eq!((c.days.start, c.days.end), (date("2026-11-30"), date("2026-12-01")));
+        assert_eq!((a.plan, a.fact, a.percent_done), (Some(10_000_000), 6_000_000, Some(60.0)));
+        // The pace projects the covered day, not five days against one day's plan.
+        assert_eq!(a.projection, Some(12_000_000));
+        assert_eq!(week.total.plan, Some(15_000_000));
+        assert_eq!(week.total.plan_covers.map(|c| c.working_days), Some(1));
+
+        // Wednesday: Anna sold 40,000 more on Tuesday, outside the covered days.
+        k.won_deal(anna, 40_000, "2026-11-20T10:00:00Z", "2026-12-01T07:00:00Z");
+        let r = k.plan_fact("2026-12-02T09:00:00Z", Metric::Revenue);
+        let week = &r.periods[1];
+        let a = week.rows.iter().find(|r| r.manager_id == Some(anna)).unwrap();
+        assert_eq!((a.fact, a.percent_done, a.projection), (6_000_000, Some(60.0), Some(6_000_000)));
+        assert_eq!(a.fact_whole_period(), 10_000_000);
+        assert_eq!(week.total.fact_whole_period(), 10_000_000);
+        // Today (2 December) has no plan at all: nothing to compare, nothing partial.
+        assert_eq!((r.periods[0].total.plan, r.periods[0].total.plan_covers), (None, None));
+        let tables = crate::reports::tabular::tables(&crate::reports::Report::PlanFact(r.clone()), crate::i18n::Language::Ru, "RUB");
+        let note = tables[1]
+            .notes
+            .iter()
+            .find(|n| n.contains("1 из 5"))
+            .expect("the week's table says so");
+        assert!(
+            note.contains("(30.11)") && note.contains("все строки") && note.contains("100\u{a0}000\u{a0}₽"),
+            "{note}"
+        );
+
+        // With December's plans loaded the week is covered whole again.
+        k.month_plan(anna, "2026-12", Metric::Revenue, 2_200_000);
+        k.month_plan(boris, "2026-12", Metric::Revenue, 2_200_000);
+        let r = k.plan_fact("2026-12-02T09:00:00Z", Metric::Revenue);
+        let a = r.periods[1].rows.iter().find(|r| r.manager_id == Some(anna)).unwrap();
+        assert_eq!((a.plan_covers, a.fact, a.plan), (None, 10_000_000, Some(50_000_000)));
+        assert_eq!(r.periods[1].total.plan_covers, None);
+    }
+
+    #[test]
     fn explicit_week_plan_wins_over_the_derived_one() {
         let mut k = Kit::new();
         let anna = k.manager("Анна");
@@ -287,6 +440,36 @@ mod tests {
             (r.periods[1].rows[0].plan, r.periods[1].rows[0].plan_derived),
             (Some(12_300_000), false)
         );
+    }
+
+    #[test]
+    fn overlapping_files_count_the_latest_import_once() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.month_plan(anna, "2026-11", Metric::Revenue, 2_000_000);
+        k.plan(None, "2026-11", Metric::Revenue, 5_000_000);
+        // The same rows again under another file name, imported later, with Anna's target changed:
+        // "b.xlsx" sorts after "a.csv", yet it is the one in force, and nothing is counted twice.
+        for p in &mut k.ws.plans {
+            p.origin = "a.csv".into();
+            p.imported_at = chrono::DateTime::from_timestamp(1_000, 0);
+        }
+        let mut later: Vec<Plan> = k.ws.plans.clone();
+        for p in &mut later {
+            p.origin = "b.xlsx".into();
+            p.imported_at = chrono::DateTime::from_timestamp(2_000, 0);
+        }
+        later[0].target = 3_000_000 * 100;
+        k.ws.plans.extend(later);
+        let r = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(r.periods[2].rows[0].plan, Some(300_000_000));
+        assert_eq!(r.periods[2].total.plan, Some(500_000_000));
+        // The day's plan is split from the month plan in force: 3,000,000 / 20 working days.
+        assert_eq!(r.periods[0].rows[0].plan, Some(15_000_000));
+        // Removing the later file brings the earlier plans back.
+        k.ws.plans.retain(|p| p.origin != "b.xlsx");
+        let r = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(r.periods[2].rows[0].plan, Some(200_000_000));
     }
 
     #[test]
@@ -363,5 +546,17 @@ mod tests {
         let crate::reports::Report::PlanFact(r) = r else { panic!() };
         assert_eq!(r.periods[2].rows.len(), 1);
         assert_eq!(r.periods[2].total.fact, 200_000);
+        assert_eq!(r.periods[2].total.manager, "Итого", "one manager is not the whole team");
+        let all = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(all.periods[2].total.manager, "Весь отдел");
+    }
+
+    #[test]
+    fn money_is_labelled_in_the_workspace_currency() {
+        let mut k = Kit::new();
+        assert_eq!(k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue).unit, "kopecks");
+        k.config.business.currency = "USD".into();
+        assert_eq!(k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue).unit, "cents");
+        assert_eq!(k.plan_fact("2026-11-26T12:00:00Z", Metric::WonDeals).unit, "count");
     }
 }

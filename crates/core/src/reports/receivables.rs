@@ -28,16 +28,50 @@ pub struct Receivables {
     pub without_due_date: Vec<PaymentRow>,
 }
 
+/// Who owes: a company's payments under one manager, or, for payments with no
+/// company, one deal's (each with its own manager and card): "no company" is
+/// never one debtor lumping different deals and managers together.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Debtor {
     pub company_id: Option<Id>,
     pub company: String,
     pub company_url: Option<String>,
+    /// The deal, for a debtor without a company.
+    pub deal_id: Option<Id>,
+    pub deal: Option<String>,
+    pub deal_url: Option<String>,
     pub manager_id: Option<Id>,
     pub manager: String,
     pub owed: i64,
     pub max_days_overdue: i64,
     pub count: u32,
+}
+
+impl Debtor {
+    /// The name to show: the company's, or "no company · the deal's".
+    pub fn label(&self) -> String {
+        match &self.deal {
+            Some(deal) if self.company_id.is_none() => format!("{} · {deal}", self.company),
+            _ => self.company.clone(),
+        }
+    }
+
+    /// The CRM card to open: the company's, else the deal's.
+    pub fn url(&self) -> Option<&str> {
+        self.company_url.as_deref().or(self.deal_url.as_deref())
+    }
+}
+
+/// What overdue payments are grouped by.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum DebtorKey {
+    Company {
+        company: Id,
+        manager: Option<Id>,
+    },
+    Deal(Id),
+    /// Neither a company nor a deal: the payment stands alone.
+    Payment(Id),
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -112,7 +146,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
             count: 0,
         })
         .collect();
-    let mut by_company: HashMap<Option<Id>, Debtor> = HashMap::new();
+    let mut by_debtor: HashMap<DebtorKey, Debtor> = HashMap::new();
     for row in &overdue {
         if let Some(b) = buckets
             .iter_mut()
@@ -121,7 +155,15 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
             b.amount += row.outstanding;
             b.count += 1;
         }
-        let d = by_company.entry(row.company_id).or_insert_with(|| Debtor {
+        let key = match (row.company_id, row.deal_id) {
+            (Some(company), _) => DebtorKey::Company {
+                company,
+                manager: row.manager_id,
+            },
+            (None, Some(deal)) => DebtorKey::Deal(deal),
+            (None, None) => DebtorKey::Payment(row.payment_id),
+        };
+        let d = by_debtor.entry(key).or_insert_with(|| Debtor {
             company_id: row.company_id,
             company: row.company.clone(),
             company_url: row.company_id.and_then(|c| {
@@ -130,6 +172,13 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                     .get(c)
                     .and_then(|co| links.card_url(co.source, EntityRef::Company(c)))
             }),
+            deal_id: row.company_id.is_none().then_some(row.deal_id).flatten(),
+            deal: row
+                .company_id
+                .is_none()
+                .then(|| row.deal_id.and_then(|id| ctx.ws.deals.get(id)).map(|d| d.name.clone()))
+                .flatten(),
+            deal_url: row.company_id.is_none().then(|| row.deal_url.clone()).flatten(),
             manager_id: row.manager_id,
             manager: row.manager.clone(),
             owed: 0,
@@ -142,7 +191,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
     }
 
     let by_days = params.sort.as_deref() == Some("days");
-    let mut companies: Vec<Debtor> = by_company.into_values().collect();
+    let mut companies: Vec<Debtor> = by_debtor.into_values().collect();
     if by_days {
         companies.sort_by(|a, b| {
             b.max_days_overdue
@@ -150,6 +199,8 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .then(b.owed.cmp(&a.owed))
                 .then_with(|| a.company.cmp(&b.company))
                 .then(a.company_id.cmp(&b.company_id))
+                .then(a.deal_id.cmp(&b.deal_id))
+                .then(a.manager_id.cmp(&b.manager_id))
         });
         overdue.sort_by(|a, b| {
             b.days_overdue
@@ -164,6 +215,8 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .then(b.max_days_overdue.cmp(&a.max_days_overdue))
                 .then_with(|| a.company.cmp(&b.company))
                 .then(a.company_id.cmp(&b.company_id))
+                .then(a.deal_id.cmp(&b.deal_id))
+                .then(a.manager_id.cmp(&b.manager_id))
         });
         overdue.sort_by(|a, b| {
             b.outstanding
@@ -184,7 +237,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
         as_of: ctx.as_of,
         today,
         sort: if by_days { "days" } else { "amount" },
-        unit: "kopecks",
+        unit: ctx.money_unit(),
         total_overdue: overdue.iter().map(|r| r.outstanding).sum(),
         companies,
         buckets,
@@ -340,6 +393,50 @@ mod tests {
         // Local date in Moscow: 21:30 UTC on the 26th is already the 27th.
         let r = report(&k, "2026-11-26T21:30:00Z", None);
         assert_eq!(r.today, date("2026-11-27"));
+    }
+
+    #[test]
+    fn debtors_are_a_company_under_one_manager_or_one_deal_without_a_company() {
+        let mut k = Kit::new();
+        let managers: Vec<Id> = ["Анна", "Борис", "Вера", "Глеб", "Дина"].map(|n| k.manager(n)).to_vec();
+        let romashka = k.company("Ромашка", managers[0]);
+        // Ten payments of five managers' deals without a company, two per deal.
+        let mut deals = Vec::new();
+        for (i, &m) in managers.iter().enumerate() {
+            let deal = k.won_deal(m, 200_000, "2026-08-01T10:00:00Z", "2026-08-10T10:00:00Z");
+            pay(&mut k, Some(deal), None, Some("2026-10-01"), 100_000 + i as i64, 0, None);
+            pay(&mut k, Some(deal), None, Some("2026-11-01"), 50_000, 0, None);
+            deals.push((deal, m));
+        }
+        // One company's deals under two managers: two debtors.
+        for &m in &managers[..2] {
+            let deal = k.won_deal(m, 10_000, "2026-08-01T10:00:00Z", "2026-08-10T10:00:00Z");
+            k.set_company(deal, romashka);
+            pay(&mut k, Some(deal), None, Some("2026-10-01"), 10_000, 0, None);
+        }
+        // Neither a deal nor a company: a debtor of its own.
+        pay(&mut k, None, None, Some("2026-10-01"), 1_000, 0, None);
+
+        let r = report(&k, "2026-11-26T12:00:00Z", None);
+        assert_eq!(r.companies.len(), 5 + 2 + 1);
+        for &(deal, m) in &deals {
+            let d = r.companies.iter().find(|d| d.deal_id == Some(deal)).expect("a debtor per deal");
+            assert_eq!((d.company_id, d.manager_id, d.count), (None, Some(m), 2));
+            assert_eq!(d.url(), Some(format!("https://test.amocrm.ru/leads/detail/{deal}").as_str()));
+            assert!(d.label().starts_with("Без компании · "), "{}", d.label());
+        }
+        // The biggest is one deal's debt, not all of them lumped under one manager.
+        assert_eq!(r.companies[0].owed, 15_000_400);
+        assert_eq!(r.companies[0].manager_id, Some(managers[4]));
+        let romashka_rows: Vec<_> = r.companies.iter().filter(|d| d.company_id == Some(romashka)).collect();
+        let mut their_managers: Vec<_> = romashka_rows.iter().map(|d| d.manager_id).collect();
+        their_managers.sort();
+        assert_eq!(their_managers, vec![Some(managers[0]), Some(managers[1])]);
+        assert!(romashka_rows.iter().all(|d| d.deal_id.is_none() && d.count == 1));
+        let alone = r.companies.iter().find(|d| d.company_id.is_none() && d.deal_id.is_none()).unwrap();
+        assert_eq!((alone.owed, alone.url()), (100_000, None));
+        // The team total is unchanged by the grouping.
+        assert_eq!(r.total_overdue, r.companies.iter().map(|d| d.owed).sum::<i64>());
     }
 
     #[test]

@@ -90,6 +90,55 @@ fn t(lang: Language, key: &str) -> String {
     text(lang, key).to_string()
 }
 
+/// One note per part of the period that plans cover only in part, naming
+/// whose rows compare over it ("plan covers 1 of 5 working days"), with the
+/// team's fact over the whole period beside it.
+fn partial_plan_notes(p: &super::plan_fact::PlanFactPeriod, metric: Metric, lang: Language, currency: &str) -> Vec<String> {
+    let all_rows: Vec<&PlanFactRow> = p.rows.iter().chain([&p.total]).collect();
+    let mut parts: Vec<(super::plan_fact::PlanCoverage, Vec<&PlanFactRow>)> = Vec::new();
+    for row in &all_rows {
+        let Some(c) = row.plan_covers else { continue };
+        match parts.iter_mut().find(|(pc, _)| pc.days == c.days) {
+            Some((_, rows)) => rows.push(row),
+            None => parts.push((c, vec![row])),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(c, rows)| {
+            let who = if rows.len() == all_rows.len() {
+                t(lang, "plan_fact.all_rows")
+            } else {
+                rows.iter().map(|r| r.manager.as_str()).collect::<Vec<_>>().join(", ")
+            };
+            let mut note = crate::i18n::text_with(
+                lang,
+                "plan_fact.partial_plan",
+                &[
+                    ("covered", &c.working_days.to_string()),
+                    ("days", &c.of_working_days.to_string()),
+                    ("dates", &crate::i18n::format_days(lang, &c.days)),
+                    ("who", &who),
+                ],
+            );
+            if rows.iter().any(|r| r.manager_id.is_none()) {
+                let fact = p.total.fact_whole_period();
+                let fact = if metric.is_money() {
+                    format_money(lang, currency, Money(fact))
+                } else {
+                    format_int(lang, fact)
+                };
+                note.push_str(&crate::i18n::text_with(
+                    lang,
+                    "plan_fact.whole_period_fact",
+                    &[("who", &p.total.manager), ("fact", &fact)],
+                ));
+            }
+            note
+        })
+        .collect()
+}
+
 /// The report as tables, titled and headed in `lang`.
 pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
     match report {
@@ -133,11 +182,14 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                     .map(|k| t(lang, k))
                     .collect(),
                     rows,
-                    notes: vec![format!(
+                    notes: [format!(
                         "{}: {}",
                         t(lang, "col.metric"),
                         t(lang, &format!("metric.{}", r.metric.as_str()))
-                    )],
+                    )]
+                    .into_iter()
+                    .chain(partial_plan_notes(p, r.metric, lang, currency))
+                    .collect(),
                 }
             })
             .collect(),
@@ -169,6 +221,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
             if r.default_margin_used {
                 notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
             }
+            notes.extend(r.margin_field_problem.clone());
             vec![Table {
                 id: "leaderboard".into(),
                 title: format!("{} · {}", t(lang, "report.leaderboard"), r.month.key()),
@@ -310,7 +363,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                         .iter()
                         .map(|d| {
                             vec![
-                                Cell::link(d.company.clone(), d.company_url.clone()),
+                                Cell::link(d.label(), d.url().map(String::from)),
                                 Cell::Text(d.manager.clone()),
                                 Cell::Money(d.owed),
                                 Cell::Int(d.max_days_overdue),

@@ -67,15 +67,29 @@ fn plan_gaps_tell_the_story() {
     }
     let newcomer = months_of(manager_with(Habit::Newcomer));
     assert!(
-        newcomer.len() <= 3 && newcomer[0].start >= this_month.start - chrono::Months::new(2),
+        newcomer.len() <= 4 && newcomer[0].start >= this_month.start - chrono::Months::new(2),
         "{newcomer:?}"
+    );
+    // Next month is planned before it starts, so a week running into it has a plan
+    // for every day: the same targets as this month's, to be corrected later.
+    let next_month = this_month.next();
+    for p in ws.plans.iter().filter(|p| p.period == this_month) {
+        let next = ws
+            .plans
+            .iter()
+            .find(|n| n.period == next_month && n.manager_id == p.manager_id && n.metric == p.metric);
+        assert_eq!(next.map(|n| n.target), Some(p.target), "{p:?}");
+    }
+    assert!(
+        !months_of(no_plan).contains(&next_month),
+        "no plan this month, none next month either"
     );
     let fired = months_of(manager_with(Habit::Fired));
     assert!(
         fired.last().unwrap().start <= this_month.start - chrono::Months::new(4),
         "{fired:?}"
     );
-    assert_eq!(months_of(manager_with(Habit::Closer)).len(), 13);
+    assert_eq!(months_of(manager_with(Habit::Closer)).len(), 14);
 }
 
 /// Wins counted the way plan/fact counts them: the amount of each deal whose

@@ -164,7 +164,7 @@ pub async fn owner_figures(
     }
     if let Report::Leaderboard(r) = &*leaderboard.report {
         let metric = r.metric;
-        let mut kpi = match r.rows.first() {
+        let mut kpi = match r.leader() {
             Some(leader) => Kpi::new(
                 "leader",
                 t(lang, "web.kpi.leader"),
@@ -174,7 +174,7 @@ pub async fn owner_figures(
             .textual()
             .detail(crate::view::metric_compact(lang, &currency, metric, leader.value))
             .tone(crate::charts::Tone::Good),
-            None => Kpi::new("leader", t(lang, "web.kpi.leader"), "—", 0),
+            None => Kpi::new("leader", t(lang, "web.kpi.leader"), "—", 0).detail(t(lang, "web.kpi.no_leader_yet")),
         };
         kpi.href = link("/boards/leaderboard");
         kpis.push(kpi);

@@ -349,3 +349,42 @@ async fn an_empty_workspace_still_shows_every_board_owner_and_tv() {
         assert!(!reply.body.contains("NaN"), "{path}");
     }
 }
+
+/// On the 1st of the month nobody has sold anything yet: no one is crowned
+/// "leader of the month" with 0 ₽, neither on the board, the TV nor the phone.
+#[tokio::test]
+async fn nobody_leads_the_month_on_its_first_morning() {
+    let state = demo_state(Language::Ru);
+    let first_morning = "2026-12-01T09:00";
+    for uri in [
+        format!("/boards/leaderboard?as_of={first_morning}"),
+        format!("/owner?as_of={first_morning}"),
+    ] {
+        let html = get(&state, &uri).await.body;
+        assert!(html.contains("В этом месяце ещё ни у кого нет результата"), "{uri}: {html}");
+        assert_eq!(kpi_value(&html, "leader"), "0", "{uri}");
+    }
+    let html = get(&state, &format!("/boards/leaderboard?as_of={first_morning}")).await.body;
+    assert!(!html.contains("class=\"step p1\""), "an empty podium");
+    // The day before, the month had its leader on the podium.
+    let html = get(&state, "/boards/leaderboard?as_of=2026-11-30T18:00").await.body;
+    assert!(html.contains("class=\"step p1\"") && !html.contains("ещё ни у кого нет результата"));
+}
+
+/// A week running into a month whose plan is not loaded says so on the board
+/// and compares only the covered days.
+#[tokio::test]
+async fn a_week_with_a_plan_for_some_days_says_so() {
+    let (config, mut ws) = crate::support::demo(Language::Ru);
+    // Drop next month's plans, as a head of sales who has not set them yet.
+    ws.plans.retain(|p| p.period.start.format("%Y-%m").to_string() != "2026-12");
+    let state = tsifra_web::AppState::with_clock(config, ws, "/tmp/x", std::sync::Arc::new(|| crate::support::utc(crate::support::NOW)));
+    let html = get(&state, "/boards/plan-fact?as_of=2026-11-30T15:00").await.body;
+    assert!(html.contains("план задан на 1 из 5 раб. дн. (30.11)"), "the week's figure says so");
+    let week = table_html(&html, "week");
+    assert!(week.contains("План задан на 1 из 5 рабочих дней (30.11)"), "{week}");
+    let json = get(&state, "/api/reports/plan-fact?as_of=2026-11-30T15:00").await.json();
+    let total = &json["periods"][1]["total"];
+    assert_eq!(total["plan_covers"]["working_days"], 1);
+    assert_eq!(total["plan_covers"]["of_working_days"], 5);
+}
