@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use tsifra_amocrm::{Client, Error as AmoError, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, webhook};
+use tsifra_amocrm::{Client, Error as AmoError, LeaseTake, SyncEngine, SyncMode, SyncOptions, SyncReport, SyncStore, webhook};
 use tsifra_core::Config;
 use tsifra_core::model::{Batch, Deal, EntityKind, Id};
 use tsifra_store::Store;
@@ -52,6 +52,19 @@ impl SyncStore for LiveSink {
 
     async fn dictionary_ids(&self) -> tsifra_amocrm::Result<Vec<(EntityKind, Id)>> {
         Ok(tsifra_amocrm::sync::dictionary_ids(&*self.state.workspace().await))
+    }
+
+    /// In the database every process of this data dir (or PostgreSQL) shares:
+    /// `tsifra sync` and `tsifra serve` on one account take turns.
+    async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> tsifra_amocrm::Result<LeaseTake> {
+        Ok(match self.store.take_lease(name, holder, ttl).await.map_err(store_error)? {
+            tsifra_store::LeaseTake::Taken { quiet_for } => LeaseTake::Taken { quiet_for },
+            tsifra_store::LeaseTake::Held { holder, expires_in } => LeaseTake::Held { holder, expires_in },
+        })
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> tsifra_amocrm::Result<()> {
+        self.store.release_lease(name, holder).await.map_err(store_error)
     }
 }
 
@@ -117,6 +130,12 @@ impl Connector {
                 );
             }
             Err(AmoError::AlreadyRunning) => s.last_outcome = Some("ok".into()),
+            // Not a failure: the other process's run reads the account, and ours
+            // comes at the next tick. Recorded so the home page says why none ran.
+            Err(e @ AmoError::LeaseHeld { .. }) => {
+                s.last_outcome = Some(format!("skipped: {e}"));
+                tracing::info!(reason = %e, "amoCRM sync skipped: another process holds the account's lease");
+            }
             Err(e) => {
                 s.last_outcome = Some(e.to_string());
                 tracing::warn!(error = %e, "amoCRM sync failed");
@@ -186,8 +205,15 @@ async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body
         Ok(payload) => {
             // amoCRM waits 2 s at most: answer now, re-read the entities after.
             tokio::spawn(async move {
-                if let Err(e) = c.engine.apply_webhook(&payload).await {
-                    tracing::warn!(error = %e, "applying an amoCRM webhook failed");
+                match c.engine.apply_webhook(&payload).await {
+                    Ok(_) => {}
+                    // Skipped rather than queued: the change is inside the next
+                    // incremental run's window, which reaches back past the other
+                    // process's run, so only its freshness waits.
+                    Err(e @ AmoError::LeaseHeld { .. }) => {
+                        tracing::info!(reason = %e, "amoCRM webhook re-read skipped: another process holds the account's lease; the next sync reads the change")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "applying an amoCRM webhook failed"),
                 }
             });
             StatusCode::OK
@@ -255,6 +281,54 @@ mod tests {
         assert_ne!(outcome, "ok", "{done:?}");
         assert!(!outcome.contains("wrong-token-1f2e3d"), "{outcome}");
         assert!(done.last_finished.is_some());
+        crm.shutdown().await;
+    }
+
+    /// `tsifra sync` in another process holds the account's lease: `serve`'s
+    /// scheduled run and a webhook re-read request nothing, and the status says
+    /// the run was skipped and why.
+    #[tokio::test]
+    async fn a_scheduled_run_skips_while_another_process_holds_the_lease() {
+        let crm = fake::start(tsifra_core::model::Workspace::default(), FakeOptions::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.amocrm.base_url = crm.base_url();
+        config.amocrm.long_lived_token = crm.options().long_lived_token.clone().unwrap().into();
+        let store = crate::setup::open_store(&config, dir.path()).await.unwrap();
+        // The other process, on its own connection to the same database.
+        let other = crate::setup::open_store(&config, dir.path()).await.unwrap();
+        let name = tsifra_amocrm::lease_name(&crm.base_url());
+        other
+            .take_lease(&name, "pid 4242 on elsewhere", Duration::from_secs(60))
+            .await
+            .unwrap();
+        let ws = store.load().await.unwrap();
+        let state = AppState::with_clock(config.clone(), ws, dir.path(), tsifra_web::system_clock());
+        let connector = Connector {
+            engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
+            status: Default::default(),
+            webhook_secret: Default::default(),
+        };
+
+        let err = connector.run(SyncMode::Auto).await.unwrap_err();
+        assert!(matches!(err, AmoError::LeaseHeld { .. }), "{err}");
+        let status = connector.status();
+        assert!(!status.running);
+        let outcome = status.last_outcome.expect("recorded");
+        assert!(outcome.starts_with("skipped") && outcome.contains("pid 4242"), "{outcome}");
+        let payload = webhook::parse(b"leads[status][0][id]=1&account[subdomain]=fake").unwrap();
+        assert!(matches!(
+            connector.engine.apply_webhook(&payload).await,
+            Err(AmoError::LeaseHeld { .. })
+        ));
+        assert_eq!(crm.stats().requests, 0, "nothing requested");
+
+        // Once the other process lets go, the next tick runs.
+        other.release_lease(&name, "pid 4242 on elsewhere").await.unwrap();
+        connector.run(SyncMode::Auto).await.unwrap();
+        assert_eq!(connector.status().last_outcome.as_deref(), Some("ok"));
         crm.shutdown().await;
     }
 }

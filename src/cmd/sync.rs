@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tsifra_amocrm::SyncMode;
 use tsifra_amocrm::sync::Progress;
+use tsifra_core::Language;
 use tsifra_web::{AppState, system_clock};
 
 use crate::cli::SyncArgs;
@@ -47,11 +48,15 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
     let result = engine.run(mode, &progress).await;
     bar.finish_and_clear();
+    if let Err(tsifra_amocrm::Error::LeaseHeld { holder, expires_in_s }) = &result {
+        // Nothing was requested; the other process's run is reading the account.
+        bail!(another_sync_running(loaded.config.business.language, holder, *expires_in_s));
+    }
     let report = result?;
     store.close().await;
     let secs = report.elapsed_ms as f64 / 1000.0;
     println!(
-        "{:?} sync{}: {} records, {} deletions, {} requests in {:.1} s ({:.1} requests/s){}",
+        "{:?} sync{}: {} records stored, {} deletions, {} requests sent in {:.1} s ({:.1} requests/s){}",
         report.kind,
         if report.resumed { " (resumed)" } else { "" },
         report.records,
@@ -66,6 +71,22 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         }
     );
     Ok(())
+}
+
+/// Why `tsifra sync` stopped before it began: another process (`tsifra serve`'s
+/// schedule, or another `tsifra sync`) is syncing this account, and two at once
+/// would break amoCRM's limit of 7 requests per second together.
+fn another_sync_running(lang: Language, holder: &str, expires_in_s: u64) -> String {
+    match lang {
+        Language::Ru => format!(
+            "другая синхронизация этого аккаунта amoCRM уже идёт ({holder}); запросов не было. \
+             Запустите `tsifra sync` после неё. Если тот процесс убит, его блокировка истечёт через {expires_in_s} с"
+        ),
+        Language::En => format!(
+            "another sync of this amoCRM account is running ({holder}); nothing was requested. \
+             Run `tsifra sync` after it ends. If that process was killed, its lock expires in {expires_in_s} s"
+        ),
+    }
 }
 
 /// `[======>     ]  27% leads: 1250 records, 28 requests, ~2m 05s left in this phase`;

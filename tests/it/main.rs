@@ -5,3 +5,4 @@ mod cli;
 mod history;
 mod live;
 mod snapshots;
+mod sync_lease;
