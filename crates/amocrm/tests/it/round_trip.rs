@@ -81,7 +81,7 @@ async fn a_sync_killed_half_way_resumes_without_loss_or_duplicates() {
 }
 
 #[tokio::test]
-async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_seconds() {
+async fn incremental_run_picks_up_100_changed_deals_and_deletions_in_a_few_requests() {
     let ws = workspace(400);
     let fake = fake_unlimited(ws.clone()).await;
     let store = Arc::new(MemoryStore::new());
@@ -105,9 +105,11 @@ async fn incremental_run_picks_up_100_changed_deals_and_deletions_within_5_secon
     let report = paced.run(SyncMode::Auto, &no_progress).await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(report.kind, RunKind::Incremental);
+    // What bounds the time against amoCRM is the requests it takes: under 35 is
+    // under 5 s at 7 a second, whatever the machine running the test is doing.
     assert!(
-        elapsed < Duration::from_secs(5),
-        "incremental run took {elapsed:?} ({} requests)",
+        report.requests < 35,
+        "incremental run made {} requests (took {elapsed:?})",
         report.requests
     );
     assert_eq!(fake.stats().over_limit, 0, "stayed under the limit");

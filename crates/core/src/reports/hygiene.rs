@@ -905,6 +905,41 @@ mod tests {
     }
 
     #[test]
+    fn unsorted_leads_are_not_worked_deals() {
+        let mut k = Kit::new();
+        // amoCRM's incoming-leads stage comes first in the pipeline (sort 0), before the first working stage.
+        let mut cold = k.ws.pipelines.get(COLD).unwrap().clone();
+        cold.stages.insert(
+            0,
+            crate::model::Stage {
+                id: 9,
+                name: "Неразобранное".into(),
+                sort: 0,
+                kind: StageKind::Unsorted,
+            },
+        );
+        k.ws.pipelines.upsert(cold);
+        let anna = k.manager("Анна");
+        let unsorted = k.open_deal(anna, 0, "2026-11-20T10:00:00Z");
+        let mut d = k.deal_mut(unsorted);
+        d.stage_id = 9;
+        d.history[0].stage_id = 9;
+        k.ws.deals.upsert(d);
+        // In the first working stage a zero amount is still allowed; from the next one on it is not.
+        k.open_deal(anna, 0, "2026-11-20T10:00:00Z");
+        let negotiating = k.open_deal(anna, 0, "2026-11-20T10:00:00Z");
+        k.advance(negotiating, "2026-11-21T10:00:00Z");
+        let h = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(count(&h, anna, Rule::ZeroAmount), 1, "only the deal past the first working stage");
+        assert!(
+            h.violations.iter().all(|v| v.entity != EntityRef::Deal(unsorted)),
+            "no rule treats an unsorted lead as a worked deal"
+        );
+        let deals_checked = h.rules.iter().find(|r| r.rule == Rule::DealWithoutCompany).unwrap().checked;
+        assert_eq!(deals_checked, 2);
+    }
+
+    #[test]
     fn overdue_tasks_and_zero_amounts() {
         let mut k = Kit::new();
         let anna = k.manager("Анна");
