@@ -3,6 +3,7 @@
 
 mod common;
 mod pace;
+mod real_store;
 mod resilience;
 mod round_trip;
 mod webhooks;
