@@ -183,7 +183,7 @@ fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<Lead
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FieldValue;
+    use crate::model::{FieldValue, ResponsibleChange};
     use crate::reports::testkit::*;
     use crate::reports::{Report, ReportId};
 
@@ -251,6 +251,30 @@ mod tests {
         assert!(tables[0].notes.iter().any(|n| n == &problem), "{:?}", tables[0].notes);
         // Ranked by revenue, the margin field does not matter.
         assert_eq!(board(&k, "2026-11-26T12:00:00Z", Metric::Revenue).margin_field_problem, None);
+    }
+
+    #[test]
+    fn a_win_stays_with_who_won_it_when_the_deal_is_reassigned_later() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let d = k.won_deal(anna, 300_000, "2026-10-02T10:00:00Z", "2026-10-20T10:00:00Z");
+        // In November the head of sales hands Anna's old client to Boris.
+        let mut deal = k.deal_mut(d);
+        deal.responsible_id = Some(boris);
+        deal.responsible_changes.push(ResponsibleChange {
+            at: at("2026-11-05T10:00:00Z"),
+            from: Some(anna),
+            to: Some(boris),
+        });
+        k.ws.deals.upsert(deal);
+        let l = board(&k, "2026-11-03T12:00:00Z", Metric::Revenue);
+        assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna));
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna), "October stays Anna's");
+        let october = k.plan_fact("2026-10-30T12:00:00Z", Metric::Revenue);
+        let row = |m| october.periods[2].rows.iter().find(|r| r.manager_id == Some(m)).unwrap().fact;
+        assert_eq!((row(anna), row(boris)), (30_000_000, 0));
     }
 
     #[test]
