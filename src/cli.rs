@@ -49,6 +49,10 @@ pub enum Command {
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The production calendar: load a year's official calendar, see where each year's
+    /// working days come from (a built-in decree, an import, or the Labour Code alone).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Pull the CRM's data: a first full load (a bar and the time left per list), then incremental
     /// runs; a killed run resumes where it stopped.
     Sync(SyncArgs),
@@ -176,6 +180,39 @@ pub struct PlansArgs {
     /// A published Google Sheets CSV link (File > Share > Publish to web > CSV) instead of a file
     #[arg(long)]
     pub url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Load official production calendars into the store; each year in a file replaces
+    /// whatever was loaded for that year, and then is exactly that file's days.
+    ///
+    /// XML as the open data portal and xmlcalendar.ru publish it: <calendar year="2027"> with
+    /// <day d="MM.DD" t="1|2|3" f="MM.DD"/> (1 a day off, 2 a shortened working day,
+    /// 3 a working weekend; f the day it was moved from). Or CSV, one day a line:
+    /// `date;kind[;moved_from]`, dates as 2027-01-08 or 08.01.2027, kinds holiday/нерабочий,
+    /// working/рабочий (a working weekend) or short/сокращённый.
+    /// A bad line stores nothing from any file.
+    Import(CalendarImportArgs),
+    /// The years known (built-in decrees, imports, this year and next) with where their
+    /// days come from and the working days of each month.
+    List,
+    /// One year: where its days come from, working days per month, and its weekdays off,
+    /// working weekends and shortened days.
+    Show(CalendarShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarImportArgs {
+    /// XML or CSV files (told apart by their content)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarShowArgs {
+    /// The year, e.g. 2027
+    pub year: i32,
 }
 
 #[derive(Debug, Subcommand)]

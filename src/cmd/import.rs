@@ -1,5 +1,6 @@
 //! `tsifra import plans FILE|--url URL`: the head of sales' plan spreadsheet
-//! into the store, replacing that file's earlier plans in one transaction.
+//! into the store, replacing that file's earlier plans in one transaction and
+//! saying what changed among the plans in force.
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use tsifra_core::model::Batch;
 use tsifra_import::plans::{PlanSource, parse_plans};
 
+use super::plans;
 use crate::cli::ImportCommand;
 use crate::setup;
 
@@ -34,9 +36,12 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
     let loaded = setup::load_config(config, data_dir)?;
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;
-    let plans = parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users)?;
-    let replaced = ws.plans.iter().filter(|p| p.origin == origin).count();
-    let count = plans.len();
+    let mut plans = parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users)?;
+    let imported_at = plans::import_time(&ws.plans, chrono::Utc::now());
+    for p in &mut plans {
+        p.imported_at = Some(imported_at);
+    }
+    let summary = plans::ImportSummary::of(&ws.plans, &origin, &plans);
     store
         .write_batch(&Batch {
             replace_plan_origins: vec![origin.clone()],
@@ -45,7 +50,7 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
         })
         .await?;
     store.close().await;
-    println!("Imported {count} plans from {origin} (replacing {replaced} from its previous import).");
+    println!("{}", summary.message(loaded.config.business.language, &origin));
     Ok(())
 }
 

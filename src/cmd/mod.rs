@@ -2,6 +2,7 @@
 
 mod amocrm;
 mod bench;
+mod calendar;
 mod config;
 mod demo;
 mod import;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => report::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()),
+        Command::Calendar(cmd) => calendar::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Bench(args) => bench::run(args, cli.config.as_deref()).await,
         Command::Sync(args) => sync::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Amocrm(cmd) => amocrm::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,

@@ -18,7 +18,9 @@ pub async fn run(args: ServeArgs, data_dir: &Path, config: Option<&Path>) -> Res
 }
 
 pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &ServeArgs) -> Result<()> {
-    let config = loaded.config;
+    let mut config = loaded.config;
+    // Imported production calendars are part of the business calendar every page counts in.
+    config.calendar.imported = store.imported_calendars().await?;
     let calendar = config.calendar();
     let frozen = setup::parse_as_of(args.as_of.as_deref(), &calendar, config.business.language)?;
     let started = std::time::Instant::now();
