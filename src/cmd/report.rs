@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::{Result, bail};
+use tsifra_core::calendar::fallback_notice;
 use tsifra_core::model::Metric;
 use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams, tabular};
 
@@ -17,7 +18,8 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     let ids = || ReportId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let id = ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?;
     let loaded = setup::load_config(config, data_dir)?;
-    let config = loaded.config;
+    let mut config = loaded.config;
+    // The zone is all `--as-of` needs; the days off come with the store's imported calendars below.
     let calendar = config.calendar();
     let lang = config.business.language;
     let as_of = setup::parse_as_of(args.as_of.as_deref(), &calendar, lang)?.unwrap_or_else(chrono::Utc::now);
@@ -42,7 +44,13 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     }
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;
+    config.calendar.imported = store.imported_calendars().await?;
     store.close().await;
+    let calendar = config.calendar();
+    // On stderr, so JSON and CSV on stdout stay clean for scripts.
+    if let Some(note) = fallback_notice(lang, &calendar.fallback_years_near(calendar.local_date(as_of))) {
+        eprintln!("{note}");
+    }
     let manager = args
         .manager
         .as_deref()

@@ -364,9 +364,13 @@ impl YearSource {
     pub fn describe(&self, lang: crate::i18n::Language) -> String {
         use crate::i18n::text;
         match self {
-            YearSource::Decree { number, signed } => text(lang, "calendar.source.decree")
-                .replace("{number}", number)
-                .replace("{signed}", signed),
+            YearSource::Decree { number, signed } => {
+                let signed =
+                    NaiveDate::parse_from_str(signed, "%Y-%m-%d").map_or(signed.to_string(), |d| crate::i18n::format_date(lang, d));
+                text(lang, "calendar.source.decree")
+                    .replace("{number}", number)
+                    .replace("{signed}", &signed)
+            }
             YearSource::Imported(file) => text(lang, "calendar.source.imported").replace("{file}", file),
             YearSource::LabourCode => text(lang, "calendar.source.labour_code").to_string(),
             YearSource::Weekdays => text(lang, "calendar.source.weekdays").to_string(),

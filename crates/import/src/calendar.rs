@@ -44,7 +44,12 @@ pub fn parse_calendar(file: &str, bytes: &[u8]) -> Result<Vec<ImportedYear>, Cal
     };
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        fail(Some(line), "text", "bytes that are not UTF-8", "UTF-8 text (save the file as UTF-8)")
+        fail(
+            Some(line),
+            "text",
+            "bytes that are not UTF-8",
+            "UTF-8 text (save the file as UTF-8)",
+        )
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sheet = Sheet::new(file);
@@ -64,7 +69,10 @@ struct Sheet<'f> {
 
 impl<'f> Sheet<'f> {
     fn new(file: &'f str) -> Self {
-        Sheet { file, days: BTreeMap::new() }
+        Sheet {
+            file,
+            days: BTreeMap::new(),
+        }
     }
 
     fn error(&self, line: Option<u64>, field: &str, value: &str, expected: impl Into<String>) -> CalendarImportError {
@@ -121,7 +129,9 @@ const KINDS_EXPECTED: &str = "holiday (нерабочий), working (рабоч�
 
 fn parse_kind(text: &str) -> Option<DayKind> {
     match text.trim().to_lowercase().replace('ё', "е").as_str() {
-        "holiday" | "day off" | "off" | "нерабочий" | "выходной" | "праздник" | "праздничный" => Some(DayKind::Holiday),
+        "holiday" | "day off" | "off" | "нерабочий" | "выходной" | "праздник" | "праздничный" => {
+            Some(DayKind::Holiday)
+        }
         "working" | "work" | "рабочий" => Some(DayKind::Working),
         "short" | "shortened" | "сокращенный" | "предпраздничный" => Some(DayKind::Short),
         _ => None,
@@ -140,7 +150,11 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
 /// `date;kind[;moved_from]` per line, `;`, `,` or tab between; `#` comments and
 /// a `date;kind` header line are skipped.
 fn read_csv(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
     let delimiter = [b';', b'\t', b','].into_iter().find(|d| first.contains(*d as char)).unwrap_or(b';');
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -184,18 +198,26 @@ fn read_csv(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
 /// t=1 a day off, t=2 a shortened working day, t=3 a working weekend day; f
 /// the day it was moved from. Other elements (the `<holidays>` names) are skipped.
 fn read_xml(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
-    let line_at = |offset: u64| text.as_bytes()[..(offset as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    let line_at = |offset: u64| {
+        text.as_bytes()[..(offset as usize).min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1
+    };
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut year: Option<i32> = None;
     let mut in_days = false;
     loop {
         let before = reader.buffer_position();
-        let event = reader.read_event().map_err(|e| {
-            sheet.error(Some(line_at(reader.error_position())), "XML", "", format!("well-formed XML ({e})"))
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|e| sheet.error(Some(line_at(reader.error_position())), "XML", "", format!("well-formed XML ({e})")))?;
         // The element starts at its `<`, after any whitespace the last event left.
-        let start = text[(before as usize).min(text.len())..].find('<').map_or(before, |i| before + i as u64);
+        let start = text[(before as usize).min(text.len())..]
+            .find('<')
+            .map_or(before, |i| before + i as u64);
         let line = line_at(start);
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -275,9 +297,10 @@ fn read_day(e: &BytesStart, year: i32, line: u64, sheet: &mut Sheet) -> Result<(
     };
     let moved_from = match attribute(e, "f", sheet, line)? {
         None => None,
-        Some(f) => Some(month_day(year, &f).ok_or_else(|| {
-            sheet.error(Some(line), "<day f>", &f, format!("the day it was moved from, as MM.DD of {year}"))
-        })?),
+        Some(f) => Some(
+            month_day(year, &f)
+                .ok_or_else(|| sheet.error(Some(line), "<day f>", &f, format!("the day it was moved from, as MM.DD of {year}")))?,
+        ),
     };
     sheet.add(ImportedDay { date, kind, moved_from }, line, "<day d>", &d)
 }
@@ -398,7 +421,11 @@ mod tests {
     fn bad_xml_names_line_attribute_value_and_what_was_expected() {
         let e = error("c.xml", &XML.replace(r#"d="02.22""#, r#"d="22.02""#));
         assert_eq!((e.line, e.field.as_str(), e.value.as_str()), (Some(12), "<day d>", "22.02"));
-        assert!(e.to_string().starts_with("c.xml: line 12: <day d>: got \"22.02\", expected a day of 2027 as MM.DD"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("c.xml: line 12: <day d>: got \"22.02\", expected a day of 2027 as MM.DD"),
+            "{e}"
+        );
 
         let e = error("c.xml", &XML.replace(r#"t="3""#, r#"t="4""#));
         assert_eq!((e.line, e.field.as_str(), e.value.as_str()), (Some(11), "<day t>", "4"));

@@ -17,11 +17,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(self.query_error("reading imported calendars"))?;
-        let days: Vec<(String, i64, String, String)> =
-            sqlx::query_as("SELECT day, year, kind, moved_from FROM calendar_days ORDER BY day")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(self.query_error("reading imported calendar days"))?;
+        let days: Vec<(String, i64, String, String)> = sqlx::query_as("SELECT day, year, kind, moved_from FROM calendar_days ORDER BY day")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_error("reading imported calendar days"))?;
         let mut by_year: BTreeMap<i64, ImportedYear> = years
             .into_iter()
             .map(|(year, source)| {

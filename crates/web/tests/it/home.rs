@@ -113,7 +113,10 @@ async fn page_is_self_contained_and_fits_a_phone() {
 #[tokio::test]
 async fn a_year_on_the_labour_code_fallback_is_warned_about_until_imported() {
     use tsifra_core::calendar::{DayKind, ImportedDay, ImportedYear};
-    for (lang, words) in [(Language::Ru, "Производственный календарь на 2027"), (Language::En, "production calendar for 2027")] {
+    for (lang, words) in [
+        (Language::Ru, "Производственный календарь на 2027"),
+        (Language::En, "production calendar for 2027"),
+    ] {
         let state = state(lang, small_workspace());
         let html = get(&state, "/?as_of=2027-01-15").await.body;
         assert!(html.contains("id=\"calendar-notice\"") && html.contains(words), "{html}");
