@@ -50,7 +50,8 @@ impl Default for BusinessConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CalendarConfig {
-    /// Built-in holiday list: "ru" (Russian production calendar) or "none".
+    /// Built-in holiday list: "ru" (the Russian production calendar: decrees for 2025-2026, the
+    /// Labour Code's holidays in other years until `tsifra calendar import` loads one) or "none".
     pub holidays: HolidayPreset,
     /// More non-working days, e.g. [2026-12-30] (TOML dates or "2026-12-30" strings).
     #[serde(deserialize_with = "dates")]
