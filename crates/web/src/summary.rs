@@ -75,7 +75,8 @@ impl WorkspaceSummary {
             .map(|c| {
                 let n = match c {
                     Counted::Entity(kind) => entity_counts.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n),
-                    Counted::Plan => ws.plans.len(),
+                    // Plans overridden by a later import are not counted twice.
+                    Counted::Plan => tsifra_core::model::plans_in_force(&ws.plans).len(),
                 };
                 (c, n)
             })
@@ -111,5 +112,24 @@ mod tests {
             assert_eq!(n, 1, "{kind:?}");
         }
         assert_eq!(Counted::ORDER.len(), EntityKind::ALL.len() + 1);
+    }
+
+    #[test]
+    fn plans_loaded_twice_under_two_file_names_count_once() {
+        let plan = |origin: &str| tsifra_core::Plan {
+            manager_id: Some(1),
+            period: tsifra_core::Period::parse_key("2026-12").unwrap(),
+            metric: tsifra_core::Metric::Revenue,
+            target: 100,
+            origin: origin.into(),
+            imported_at: None,
+        };
+        let ws = Workspace {
+            plans: vec![plan("plans.xlsx"), plan("plans (1).xlsx")],
+            ..Workspace::default()
+        };
+        let summary = WorkspaceSummary::of(&ws, &tsifra_core::Config::default().calendar());
+        let plans = summary.counts.iter().find(|(c, _)| *c == Counted::Plan).unwrap().1;
+        assert_eq!(plans, 1);
     }
 }
