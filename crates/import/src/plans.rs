@@ -87,6 +87,8 @@ enum Cell {
     Text(String),
     Number(f64),
     Date(NaiveDate),
+    /// A date the sheet shows as a month and year only (`дек.26`, `mmmm yyyy`): that month.
+    Month(NaiveDate),
 }
 
 impl Cell {
@@ -100,6 +102,7 @@ impl Cell {
             Cell::Text(t) => t.trim().to_string(),
             Cell::Number(n) => n.to_string(),
             Cell::Date(d) => d.format("%d.%m.%Y").to_string(),
+            Cell::Month(d) => d.format("%m.%Y").to_string(),
         }
     }
 }
@@ -481,6 +484,7 @@ const MONTH_NAMES: [&[&str]; 12] = [
 fn parse_period(cell: &Cell) -> Option<PeriodCell> {
     match cell {
         Cell::Date(d) => Some(PeriodCell::Date(*d)),
+        Cell::Month(d) => Some(PeriodCell::Known(Period::containing(PeriodKind::Month, *d))),
         // 12.2026 typed where the decimal point is a dot arrives as a number.
         Cell::Number(n) => parse_period_text(&n.to_string()),
         Cell::Text(t) => parse_period_text(t),
@@ -556,12 +560,26 @@ fn read_sheet(bytes: &[u8]) -> Result<Rows, String> {
         .worksheet_range_at(0)
         .ok_or("the workbook has no sheets")?
         .map_err(|e| format!("the first sheet cannot be read: {e}"))?;
-    let first_row = range.start().map_or(1, |(row, _)| row as usize + 1);
+    let (top, left) = range.start().unwrap_or((0, 0));
+    // Number formats tell a month Excel stored as its 1st (shown as дек.26) from a day.
+    let styles = book.sheet_names().first().and_then(|name| book.worksheet_style(name).ok());
+    let month_only = |r: usize, c: usize| {
+        styles
+            .as_ref()
+            .and_then(|s| s.get((top + r as u32, left + c as u32)))
+            .and_then(|style| style.number_format.as_ref())
+            .is_some_and(|f| shows_month_not_day(&f.format_code))
+    };
     let rows = range
         .rows()
-        .map(|row| {
+        .enumerate()
+        .map(|(r, row)| {
             row.iter()
-                .map(|c| match c {
+                .enumerate()
+                .map(|(c, cell)| match cell {
+                    Data::DateTime(dt) if dt.is_datetime() && month_only(r, c) => dt
+                        .as_datetime()
+                        .map_or_else(|| Cell::Text(dt.to_string()), |d| Cell::Month(d.date())),
                     Data::Empty => Cell::Text(String::new()),
                     Data::String(s) => Cell::Text(s.clone()),
                     Data::Int(i) => Cell::Number(*i as f64),
@@ -579,7 +597,30 @@ fn read_sheet(bytes: &[u8]) -> Result<Rows, String> {
                 .collect()
         })
         .collect();
-    Ok(Rows { rows, first_row })
+    Ok(Rows {
+        rows,
+        first_row: top as usize + 1,
+    })
+}
+
+/// Whether an Excel number format shows a month and year but no day (`mmm.yy`,
+/// `[$-419]mmmm yyyy;@`); quoted text and `[...]` sections are not format letters.
+fn shows_month_not_day(code: &str) -> bool {
+    let first = code.split(';').next().unwrap_or("");
+    let (mut quoted, mut bracket, mut escaped) = (false, false, false);
+    let mut letters = String::new();
+    for ch in first.chars() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            _ if quoted || bracket => {}
+            c => letters.push(c.to_ascii_lowercase()),
+        }
+    }
+    letters.contains('m') && letters.contains('y') && !letters.contains('d') && !letters.contains('h')
 }
 
 fn normalize(name: &str) -> String {
@@ -763,18 +804,25 @@ mod tests {
         assert!(err.to_string().contains("not a readable spreadsheet"), "{err}");
     }
 
-    /// An XLSX of `rows`, where a cell is text, a number, or a real Excel date (`D:dd.mm.yyyy`).
+    /// An XLSX of `rows`, where a cell is text, a number (`N:`), or a real Excel date shown
+    /// as a day (`D:dd.mm.yyyy`) or as a month (`M:dd.mm.yyyy`).
     fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         let date_format = rust_xlsxwriter::Format::new().set_num_format("dd.mm.yyyy");
+        // What Russian Excel makes of a typed "12.2026": the 1st of December, shown as дек.26.
+        let month_format = rust_xlsxwriter::Format::new().set_num_format("[$-419]mmm.yy;@");
         for (r, row) in rows.iter().enumerate() {
             for (c, text) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
-                if let Some(date) = text.strip_prefix("D:") {
+                if let Some((format, date)) = text
+                    .strip_prefix("D:")
+                    .map(|d| (&date_format, d))
+                    .or_else(|| text.strip_prefix("M:").map(|d| (&month_format, d)))
+                {
                     let d = NaiveDate::parse_from_str(date, "%d.%m.%Y").unwrap();
                     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).unwrap();
-                    sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap();
+                    sheet.write_datetime_with_format(r, c, &date, format).unwrap();
                 } else if let Some(n) = text.strip_prefix("N:") {
                     sheet.write_number(r, c, n.parse::<f64>().unwrap()).unwrap();
                 } else if !text.is_empty() {
@@ -826,6 +874,22 @@ mod tests {
         ])
         .unwrap();
         assert!(plans.iter().all(|p| p.period.kind == PeriodKind::Day), "{plans:?}");
+    }
+
+    #[test]
+    fn a_date_the_sheet_shows_as_a_month_is_that_month() {
+        let plans = parse_xlsx(&[
+            &["manager", "period", "metric", "target"],
+            &["Анна Смирнова", "M:01.12.2026", "revenue", "N:100"],
+            &["Вера Ким", "M:01.12.2026", "revenue", "N:200"],
+        ])
+        .unwrap();
+        assert!(plans.iter().all(|p| p.period.key() == "2026-12"), "{plans:?}");
+        let plans = parse_xlsx(&[&["Менеджер", "M:01.01.2027"], &["Вера Ким", "N:5"]]).unwrap();
+        assert_eq!(plans[0].period.key(), "2027-01");
+        assert!(shows_month_not_day("mmmm yyyy") && shows_month_not_day("MMM-YY"));
+        assert!(!shows_month_not_day("dd.mm.yyyy") && !shows_month_not_day("[$-F800]dddd, mmmm dd, yyyy"));
+        assert!(!shows_month_not_day("h:mm") && !shows_month_not_day("General"));
     }
 
     #[test]
