@@ -167,8 +167,15 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import the plan spreadsheet (CSV or XLSX with columns manager, period, metric, target).
-    /// Re-importing the same file replaces its plans in one step.
+    /// Import a plan spreadsheet (CSV or XLSX) and say what changed: plans replaced, unchanged, added.
+    ///
+    /// One row per plan (columns manager, period, metric, target; Russian headers too), or
+    /// managers down and months across (Менеджер | янв 2027 | фев 2027 | …, the metric a column
+    /// or revenue). Periods: 2026-12, 12.2026, декабрь 2026, Dec 2026, 2026-W48, 2026-12-01, 2026-Q4;
+    /// a date Excel made of a month counts as that month when shown as one (дек.26) or when the
+    /// other rows are months. A bad
+    /// cell imports nothing and every problem is listed. Re-importing the same file replaces its
+    /// plans in one step; where files overlap, the plan imported last is in force (see `tsifra plans`).
     Plans(PlansArgs),
 }
 
