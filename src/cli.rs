@@ -46,6 +46,10 @@ pub enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// See the loaded plan files (when imported, which periods, how many plans are in force or
+    /// overridden by a later import) and take one out again.
+    #[command(subcommand)]
+    Plans(PlansCommand),
     /// Check or print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -177,6 +181,19 @@ pub enum ImportCommand {
     /// cell imports nothing and every problem is listed. Re-importing the same file replaces its
     /// plans in one step; where files overlap, the plan imported last is in force (see `tsifra plans`).
     Plans(PlansArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// Each loaded file or link: when imported, how many plans, which periods, how many are in
+    /// force and how many overridden by a later import.
+    List,
+    /// Take a file's plans out; the plans it had overridden (from earlier imports) are in force again.
+    Remove {
+        /// The file name (or path, or link) as `tsifra plans list` shows it
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
 }
 
 #[derive(Debug, Args)]

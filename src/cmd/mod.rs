@@ -6,6 +6,7 @@ mod calendar;
 mod config;
 mod demo;
 mod import;
+mod plans;
 mod report;
 mod serve;
 mod sync;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Report(args) => report::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Plans(cmd) => plans::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()),
         Command::Calendar(cmd) => calendar::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Bench(args) => bench::run(args, cli.config.as_deref()).await,
