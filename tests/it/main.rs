@@ -5,5 +5,6 @@ mod calendar;
 mod cli;
 mod history;
 mod live;
+mod plans;
 mod snapshots;
 mod sync_lease;
