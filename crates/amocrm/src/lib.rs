@@ -12,6 +12,8 @@
 //!   in-memory one): `run(SyncMode::Auto, ..)` does the first load, resumes an interrupted run or
 //!   runs incrementally; `run(SyncMode::Full, ..)` is the nightly reconcile; `apply_webhook` re-reads
 //!   what [`webhook::parse`] found; [`list_fields`] serves `tsifra amocrm fields`.
+//! - [`SyncStore::take_lease`] / `release_lease`: runs and webhook re-reads hold the account's
+//!   lease ([`lease_name`]), so processes sharing a store never use one account's request limit at once.
 //! - `fake::start` (feature `fake`): a fake amoCRM server for tests and `tsifra dev fake-amocrm`.
 //!
 //! ```no_run
