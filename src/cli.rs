@@ -209,7 +209,8 @@ pub struct PlansArgs {
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Load official production calendars into the store; each year in a file replaces
-    /// whatever was loaded for that year, and then is exactly that file's days.
+    /// whatever was loaded for that year. Days it does not list are working days Monday to
+    /// Friday, except the Labour Code's fixed holidays (1-8 January, 23 February...).
     ///
     /// XML as the open data portal and xmlcalendar.ru publish it: <calendar year="2027"> with
     /// <day d="MM.DD" t="1|2|3" f="MM.DD"/> (1 a day off, 2 a shortened working day,

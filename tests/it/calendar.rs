@@ -118,9 +118,12 @@ fn an_imported_calendar_replaces_the_labour_code_fallback_in_reports() {
     assert!(listed.contains("calendar2027.xml") && !listed.contains("days.csv"), "{listed}");
     assert_eq!(january_2027(&data).0, 14);
 
-    // A CSV for the same year replaces the XML's days whole.
+    // A CSV for the same year replaces the XML's days whole: 11 January works again, while
+    // 1-8 January stay off by law though the file lists only the 1st.
     std::fs::write(&csv, "2027-01-01;holiday\n").unwrap();
     let out = tsifra(&data, &["calendar", "import", csv.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(january_2027(&data).0, 20);
+    assert_eq!(january_2027(&data).0, 15);
+    let shown = text(&tsifra(&data, &["calendar", "show", "2027"]).stdout);
+    assert!(shown.contains("days.csv") && !shown.contains("20.02.2027"), "{shown}");
 }

@@ -237,6 +237,13 @@ fn is_labour_code_holiday(date: NaiveDate) -> bool {
     LABOUR_CODE_HOLIDAYS.contains(&(date.month(), date.day()))
 }
 
+/// The holidays art. 112 fixes in `year`, on whatever day of the week they fall.
+fn labour_code_holidays(year: i32) -> impl Iterator<Item = NaiveDate> {
+    LABOUR_CODE_HOLIDAYS
+        .iter()
+        .filter_map(move |&(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+}
+
 /// The weekdays a holiday falling on a weekend moves to in `year`, by art. 112
 /// part 2: the next working day. The January holidays do not move that way
 /// (the government spreads two of them over the year by decree, which only an
@@ -271,9 +278,7 @@ fn labour_code_day_off(date: NaiveDate) -> bool {
 /// The weekdays off in `year` by the Labour Code alone: its holidays that
 /// fall on weekdays and the days weekend holidays move to.
 pub fn labour_code_days_off(year: i32) -> Vec<NaiveDate> {
-    let mut days: Vec<NaiveDate> = LABOUR_CODE_HOLIDAYS
-        .iter()
-        .filter_map(|&(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+    let mut days: Vec<NaiveDate> = labour_code_holidays(year)
         .filter(|d| !is_weekend(*d))
         .chain(labour_code_transfers(year))
         .collect();
@@ -325,7 +330,8 @@ pub struct ImportedDay {
 /// A year's official production calendar loaded with `tsifra calendar import`.
 /// It replaces the built-in decree or the Labour Code fallback for that year:
 /// a day it does not list is a working day Monday to Friday and a day off at
-/// the weekend.
+/// the weekend, except the Labour Code's own holidays (1-8 January, 23
+/// February...), which stay days off under the Russian preset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportedYear {
     pub year: i32,
@@ -432,6 +438,18 @@ impl BusinessCalendar {
             preset_holidays.into_iter().filter(from_preset),
             preset_working.into_iter().filter(from_preset),
         );
+        if preset == HolidayPreset::Ru {
+            // The law's own holidays are days off whatever a file lists, so a CSV
+            // of just the year's transfers cannot turn 1-8 January into working
+            // days. The Labour Code's weekend moves are not added: the decree
+            // may place them elsewhere, and the file says where.
+            for import in imported {
+                let listed: BTreeSet<NaiveDate> = import.days.iter().map(|d| d.date).collect();
+                calendar
+                    .holidays
+                    .extend(labour_code_holidays(import.year).filter(|d| !listed.contains(d)));
+            }
+        }
         for day in imported.iter().flat_map(|y| &y.days) {
             match day.kind {
                 DayKind::Holiday => calendar.holidays.insert(day.date),
@@ -821,9 +839,15 @@ mod tests {
         let cal = russian(&[imported]);
         assert!(cal.fallback_years_near(date("2027-01-15")).is_empty());
         assert_eq!(*cal.year_source(2027), YearSource::Imported("calendar2027.xml".into()));
-        // An imported year is exactly its file: the Labour Code's days are not added.
-        assert!(cal.is_working_day(date("2027-01-04")));
+        // An imported year keeps the law's fixed holidays even where the file
+        // leaves them out, but not the Labour Code's own guess at the transfers.
         assert!(!cal.is_working_day(date("2027-01-11")));
+        assert!(!cal.is_working_day(date("2027-01-04")) && !cal.is_working_day(date("2027-06-12")));
+        assert!(
+            cal.is_working_day(date("2027-06-14")),
+            "the fallback's move of 12 June is the file's to make"
+        );
+        assert_eq!(cal.working_days(&month("2027-01-01")), 14);
     }
 
     #[test]
@@ -854,7 +878,13 @@ mod tests {
                 },
             ],
         };
-        let cal = BusinessCalendar::build(chrono_tz::Europe::Moscow, HolidayPreset::Ru, &[import], &[date("2026-11-05")], &[]);
+        let cal = BusinessCalendar::build(
+            chrono_tz::Europe::Moscow,
+            HolidayPreset::Ru,
+            &[import.clone()],
+            &[date("2026-11-05")],
+            &[],
+        );
         assert!(
             cal.is_working_day(date("2026-01-09")),
             "the decree's 9 January is gone with the import"
@@ -863,6 +893,9 @@ mod tests {
         assert!(cal.is_working_day(date("2026-11-14")), "a shortened Saturday is worked");
         assert!(cal.is_short_day(date("2026-11-03")));
         assert!(!cal.is_working_day(date("2026-11-05")), "the config's extra day off");
+        // Without the Russian preset a file is all there is (another country's calendar).
+        let other = BusinessCalendar::build(chrono_tz::Asia::Almaty, HolidayPreset::None, &[import], &[], &[]);
+        assert!(other.is_working_day(date("2026-01-02")) && !other.is_working_day(date("2026-11-04")));
     }
 
     #[test]
