@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod mapping;
 pub mod model;
 pub mod money;
+pub mod query;
 pub mod reports;
 pub mod secret;
 

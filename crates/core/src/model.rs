@@ -679,6 +679,11 @@ impl<T: Keyed> Table<T> {
     pub fn get(&self, id: Id) -> Option<&T> {
         self.index.get(&id).map(|&i| &self.rows[i as usize])
     }
+
+    /// The row's position in [`Table::as_slice`] (valid until the table changes).
+    pub fn position(&self, id: Id) -> Option<usize> {
+        self.index.get(&id).map(|&i| i as usize)
+    }
     pub fn contains(&self, id: Id) -> bool {
         self.index.contains_key(&id)
     }

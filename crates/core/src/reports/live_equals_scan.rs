@@ -209,7 +209,7 @@ fn workspace(seed: u64) -> (Kit, Instant) {
             ActivityKind::Note,
         ]);
         let id = k.activity(r.pick(&managers), kind, entity, "2026-01-01T00:00:00Z", r.chance(70));
-        let mut a = k.ws.activities.get(id).unwrap().clone();
+        let mut a = *k.ws.activities.get(id).unwrap();
         a.at = r.before(end, 200);
         k.ws.activities.upsert(a);
     }

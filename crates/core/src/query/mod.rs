@@ -1,0 +1,696 @@
+//! The query layer: any measure, over any period, broken down by up to two
+//! dimensions, under any filters, compared with the previous period or a year
+//! earlier, with the records behind every figure. The analysis boards, the
+//! employee indicators and the forecast are measures and slices of it.
+//!
+//! Each measure belongs to one fact table and one instant ([`Layer`]): revenue,
+//! margin and won deals to the win (the manager responsible then), lost deals
+//! to the loss, new deals to the creation, calls and communications to the
+//! activity, tasks to their completion or due time. "Over a period" always
+//! means "that instant falls in the period, in the business's zone", so every
+//! board counts a measure the same way (plan/fact's revenue is this revenue).
+
+pub mod dimension;
+pub mod measure;
+pub mod span;
+
+use chrono::{Duration, NaiveDate};
+use rustc_hash::FxHashMap as HashMap;
+use serde::Serialize;
+
+use crate::calendar::{BusinessCalendar, Instant};
+use crate::config::Config;
+use crate::model::{ActivityKind, Deal, EntityRef, Id, StageKind, Workspace, field_value};
+use crate::reports::history;
+
+pub use dimension::{Dimension, Key};
+pub use measure::{FactKind, Measure, Unit};
+pub use span::{Compare, Span, SpanUnit};
+
+/// A filter: the rows whose value of `dim` is one of `keys` (any of them, for
+/// a multi-valued dimension such as tags).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Filter {
+    pub dim: Dimension,
+    pub keys: Vec<Key>,
+}
+
+/// A question to the layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub measure: Measure,
+    pub span: Span,
+    /// At most two.
+    pub by: Vec<Dimension>,
+    pub filters: Vec<Filter>,
+    pub compare: Option<Compare>,
+    /// Rows shown; the rest are summed into "others". Never a page of 10,000 bars.
+    pub limit: usize,
+}
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_DIMENSIONS: usize = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DealWhat {
+    Won,
+    Lost,
+    Created,
+}
+
+/// A deal won, lost or created. Won and lost events count for any as-of in
+/// `[at, until)`: a deal reopened stops counting when it left the stage.
+#[derive(Clone, Copy, Debug)]
+struct DealEvent {
+    at: Instant,
+    until: Option<Instant>,
+    what: DealWhat,
+    deal_row: u32,
+    manager: Option<Id>,
+    pipeline: Id,
+    stage: Id,
+    amount: i64,
+    margin: i64,
+    /// Creation to the win, in days (won events).
+    cycle_days: f32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ActivityEvent {
+    at: Instant,
+    row: u32,
+    manager: Option<Id>,
+    connected_call_out: bool,
+    communication: bool,
+    deal_row: Option<u32>,
+    company: Option<Id>,
+    contact: Option<Id>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TaskEvent {
+    at: Instant,
+    row: u32,
+    manager: Option<Id>,
+    /// A completion; else the due time of a task not done by then.
+    done: bool,
+    deal_row: Option<u32>,
+    company: Option<Id>,
+    contact: Option<Id>,
+}
+
+/// The fact tables, in time order, built once per workspace version.
+#[derive(Clone, Debug, Default)]
+pub struct Layer {
+    pub version: u64,
+    deals: Vec<DealEvent>,
+    activities: Vec<ActivityEvent>,
+    tasks: Vec<TaskEvent>,
+}
+
+impl Layer {
+    pub fn build(ws: &Workspace, config: &Config) -> Layer {
+        let margin_field = crate::reports::facts::resolve_field(ws, crate::model::EntityKind::Deal, &config.fields.margin);
+        let mut deals = Vec::new();
+        for (row, deal) in ws.deals.iter().enumerate() {
+            let t = history::timeline(ws, deal);
+            let first = t.stints().next().expect("a timeline is never empty");
+            let (margin, _) = crate::reports::facts::deal_margin(deal, margin_field, config.reports.default_margin_percent);
+            let base = DealEvent {
+                at: deal.created_at,
+                until: None,
+                what: DealWhat::Created,
+                deal_row: row as u32,
+                manager: deal.responsible_at(deal.created_at),
+                pipeline: first.pipeline_id,
+                stage: first.stage_id,
+                amount: deal.amount.minor(),
+                margin: margin.minor(),
+                cycle_days: 0.0,
+            };
+            deals.push(base);
+            // Closing stretches: entering a won (or lost) stage, until it left one.
+            let mut open: Option<(DealWhat, usize)> = None;
+            for s in t.stints() {
+                let what = match ws.stage_kind(s.pipeline_id, s.stage_id) {
+                    StageKind::Won => Some(DealWhat::Won),
+                    StageKind::Lost => Some(DealWhat::Lost),
+                    _ => None,
+                };
+                if let Some((was, i)) = open
+                    && Some(was) != what
+                {
+                    deals[i].until = Some(s.at);
+                    open = None;
+                }
+                if let Some(what) = what
+                    && open.is_none()
+                {
+                    open = Some((what, deals.len()));
+                    deals.push(DealEvent {
+                        at: s.at,
+                        what,
+                        manager: deal.responsible_at(s.at),
+                        pipeline: s.pipeline_id,
+                        stage: s.stage_id,
+                        cycle_days: ((s.at - deal.created_at).num_seconds().max(0) as f64 / 86_400.0) as f32,
+                        ..base
+                    });
+                }
+            }
+        }
+        deals.sort_by_key(|e| (e.at, e.deal_row));
+
+        let deal_row = |id: Id| ws.deals.position(id).map(|r| r as u32);
+        let company_of = |entity: Option<EntityRef>| -> (Option<u32>, Option<Id>, Option<Id>) {
+            match entity {
+                Some(EntityRef::Deal(d)) => {
+                    let row = deal_row(d);
+                    (row, row.and_then(|r| ws.deals.as_slice()[r as usize].company_id), None)
+                }
+                Some(EntityRef::Company(c)) => (None, Some(c), None),
+                Some(EntityRef::Contact(c)) => (None, ws.contacts.get(c).and_then(|c| c.company_ids.first().copied()), Some(c)),
+                None => (None, None, None),
+            }
+        };
+        let mut activities: Vec<ActivityEvent> = ws
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(row, a)| {
+                let (deal_row, company, contact) = company_of(a.entity);
+                ActivityEvent {
+                    at: a.at,
+                    row: row as u32,
+                    manager: a.manager_id,
+                    connected_call_out: a.kind == ActivityKind::CallOut && a.connected,
+                    communication: a.kind != ActivityKind::Note,
+                    deal_row,
+                    company,
+                    contact,
+                }
+            })
+            .collect();
+        activities.sort_by_key(|e| (e.at, e.row));
+
+        let mut tasks = Vec::new();
+        for (row, t) in ws.tasks.iter().enumerate() {
+            let (deal_row, company, contact) = company_of(t.entity);
+            let event = |at, done| TaskEvent {
+                at,
+                row: row as u32,
+                manager: t.responsible_id,
+                done,
+                deal_row,
+                company,
+                contact,
+            };
+            if let Some(done) = t.completed_at {
+                tasks.push(event(done, true));
+            }
+            if t.completed_at.is_none_or(|c| c > t.due_at) {
+                tasks.push(event(t.due_at, false));
+            }
+        }
+        tasks.sort_by_key(|e| (e.at, e.row));
+        Layer {
+            version: ws.version,
+            deals,
+            activities,
+            tasks,
+        }
+    }
+}
+
+/// A record behind a figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum Record {
+    Deal(Id),
+    Activity(Id),
+    Task(Id),
+}
+
+/// A measure's value: exact integers for money (minor units) and counts,
+/// one decimal for percentages and days.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Int(i64),
+    Dec(f64),
+}
+
+impl Value {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Value::Int(i) => i as f64,
+            Value::Dec(d) => d,
+        }
+    }
+}
+
+/// One fact row's part in a figure.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    sum: i64,
+    won: bool,
+    lost: bool,
+    days: Option<f32>,
+    record: Record,
+}
+
+/// What a figure is made of, so groups can be merged into "others" exactly.
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    sum: i64,
+    count: i64,
+    won: i64,
+    lost: i64,
+    days: Vec<f32>,
+    records: Vec<Record>,
+}
+
+impl Acc {
+    fn add(&mut self, p: &Part) {
+        self.sum += p.sum;
+        self.count += 1;
+        self.won += p.won as i64;
+        self.lost += p.lost as i64;
+        self.days.extend(p.days);
+        self.records.push(p.record);
+    }
+
+    fn merge(&mut self, other: &Acc) {
+        self.sum += other.sum;
+        self.count += other.count;
+        self.won += other.won;
+        self.lost += other.lost;
+        self.days.extend_from_slice(&other.days);
+        self.records.extend_from_slice(&other.records);
+    }
+
+    fn value(&self, measure: Measure) -> Option<Value> {
+        let round1 = |v: f64| (v * 10.0).round() / 10.0;
+        match measure {
+            Measure::Revenue | Measure::Margin => Some(Value::Int(self.sum)),
+            Measure::WinRate => crate::reports::percent(self.won, self.won + self.lost).map(Value::Dec),
+            Measure::AverageCheck => crate::reports::ratio(self.sum, self.won).map(Value::Int),
+            Measure::CycleMean => (!self.days.is_empty())
+                .then(|| Value::Dec(round1(self.days.iter().map(|&d| d as f64).sum::<f64>() / self.days.len() as f64))),
+            Measure::CycleMedian => {
+                if self.days.is_empty() {
+                    return None;
+                }
+                let mut d = self.days.clone();
+                d.sort_by(f32::total_cmp);
+                let n = d.len();
+                let m = if n % 2 == 1 {
+                    d[n / 2] as f64
+                } else {
+                    (d[n / 2 - 1] as f64 + d[n / 2] as f64) / 2.0
+                };
+                Some(Value::Dec(round1(m)))
+            }
+            _ => Some(Value::Int(self.count)),
+        }
+    }
+}
+
+/// One row of an answer: a combination of dimension values and its figure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub keys: Vec<Key>,
+    pub labels: Vec<String>,
+    pub value: Option<Value>,
+    pub compare_value: Option<Value>,
+    /// value − compare_value, in the measure's unit.
+    pub change: Option<Value>,
+    /// The change in percent of the compared value.
+    pub change_percent: Option<f64>,
+    /// How many records are behind the figure.
+    pub records: usize,
+    #[serde(skip)]
+    pub record_ids: Vec<Record>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesPoint {
+    pub start: NaiveDate,
+    pub label: String,
+    pub value: Option<Value>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Answer {
+    pub measure: Measure,
+    pub unit: Unit,
+    /// The name of a money value's unit ("kopecks").
+    pub money_unit: &'static str,
+    pub period: Span,
+    pub period_label: String,
+    pub compare: Option<Compare>,
+    pub compare_period: Option<Span>,
+    pub compare_label: Option<String>,
+    pub by: Vec<Dimension>,
+    pub by_titles: Vec<String>,
+    pub filters: Vec<Filter>,
+    pub total: Row,
+    pub rows: Vec<Row>,
+    /// The rows past the limit, summed (their figure computed from all their records).
+    pub others: Option<Row>,
+    /// The measure over time under the same filters: day, week or month by the period's length.
+    pub series_unit: SpanUnit,
+    pub series: Vec<SeriesPoint>,
+}
+
+/// Everything a question reads.
+#[derive(Clone, Copy)]
+pub struct QueryCtx<'a> {
+    pub ws: &'a Workspace,
+    pub layer: &'a Layer,
+    pub config: &'a Config,
+    pub calendar: &'a BusinessCalendar,
+    pub as_of: Instant,
+}
+
+/// The attributes of one fact row that dimensions read.
+struct View<'a> {
+    at: Instant,
+    manager: Option<Id>,
+    deal: Option<&'a Deal>,
+    pipeline: Option<Id>,
+    stage: Option<Id>,
+    company: Option<Id>,
+    contact: Option<Id>,
+}
+
+impl QueryCtx<'_> {
+    fn keys(&self, dim: Dimension, v: &View, out: &mut Vec<Key>) {
+        out.clear();
+        let id = |o: Option<Id>| o.map_or(Key::None, Key::Id);
+        match dim {
+            Dimension::Manager => out.push(id(v.manager)),
+            Dimension::Team => out.push(id(v.manager.and_then(|m| self.ws.users.get(m)).and_then(|u| u.team_id))),
+            Dimension::Pipeline => out.push(id(v.pipeline)),
+            Dimension::Stage => out.push(id(v.stage)),
+            Dimension::Company => out.push(id(v.company)),
+            Dimension::Contact => match (v.contact, v.deal) {
+                (Some(c), _) => out.push(Key::Id(c)),
+                (None, Some(d)) if !d.contact_ids.is_empty() => out.extend(d.contact_ids.iter().map(|&c| Key::Id(c))),
+                _ => out.push(Key::None),
+            },
+            Dimension::LossReason => out.push(id(v.deal.and_then(|d| d.loss_reason_id))),
+            Dimension::Source => out.push(v.deal.and_then(|d| d.lead_source.clone()).map_or(Key::None, Key::Text)),
+            Dimension::Tag => match v.deal {
+                Some(d) if !d.tags.is_empty() => out.extend(d.tags.iter().map(|t| Key::Text(t.clone()))),
+                _ => out.push(Key::None),
+            },
+            Dimension::Time(unit) => out.push(Key::Day(Span::of(unit, self.calendar.local_date(v.at)).start)),
+            Dimension::Field(field) => {
+                let company_field = self
+                    .ws
+                    .field_defs
+                    .get(field)
+                    .is_some_and(|f| f.entity == crate::model::EntityKind::Company);
+                let value = if company_field {
+                    v.company
+                        .and_then(|c| self.ws.companies.get(c))
+                        .and_then(|c| field_value(&c.fields, field))
+                } else {
+                    v.deal.and_then(|d| field_value(&d.fields, field))
+                };
+                dimension::field_keys(value, out);
+            }
+        }
+    }
+
+    /// Feeds every fact row of `measure` in `span` that passes `filters` to `add`.
+    fn scan(&self, measure: Measure, span: &Span, filters: &[Filter], mut add: impl FnMut(&View, &Part)) {
+        let from = self.calendar.start_of_day(span.start);
+        let to = self.calendar.start_of_day(span.end).min(self.as_of + Duration::nanoseconds(1));
+        let deals = self.ws.deals.as_slice();
+        let mut keys = Vec::new();
+        let mut visit = |v: View, part: Part| {
+            for filter in filters {
+                self.keys(filter.dim, &v, &mut keys);
+                if !keys.iter().any(|k| filter.keys.contains(k)) {
+                    return;
+                }
+            }
+            add(&v, &part);
+        };
+        let plain = |record| Part {
+            sum: 0,
+            won: false,
+            lost: false,
+            days: None,
+            record,
+        };
+        match measure.fact() {
+            FactKind::Deals => {
+                let lo = self.layer.deals.partition_point(|e| e.at < from);
+                for e in self.layer.deals[lo..].iter().take_while(|e| e.at < to) {
+                    let counts = match e.what {
+                        DealWhat::Created => measure == Measure::NewDeals,
+                        DealWhat::Lost => matches!(measure, Measure::LostDeals | Measure::WinRate),
+                        DealWhat::Won => !matches!(measure, Measure::NewDeals | Measure::LostDeals),
+                    };
+                    // A deal won (or lost) and reopened before the as-of instant no longer counts.
+                    if !counts || e.until.is_some_and(|u| u <= self.as_of) {
+                        continue;
+                    }
+                    let deal = &deals[e.deal_row as usize];
+                    let view = View {
+                        at: e.at,
+                        manager: e.manager,
+                        deal: Some(deal),
+                        pipeline: Some(e.pipeline),
+                        stage: Some(e.stage),
+                        company: deal.company_id,
+                        contact: None,
+                    };
+                    let won = e.what == DealWhat::Won;
+                    let part = Part {
+                        sum: match (won, measure) {
+                            (true, Measure::Margin) => e.margin,
+                            (true, _) => e.amount,
+                            (false, _) => 0,
+                        },
+                        won,
+                        lost: e.what == DealWhat::Lost,
+                        days: won.then_some(e.cycle_days),
+                        record: Record::Deal(deal.id),
+                    };
+                    visit(view, part);
+                }
+            }
+            FactKind::Activities => {
+                let lo = self.layer.activities.partition_point(|e| e.at < from);
+                for e in self.layer.activities[lo..].iter().take_while(|e| e.at < to) {
+                    let counts = if measure == Measure::Calls {
+                        e.connected_call_out
+                    } else {
+                        e.communication
+                    };
+                    if !counts {
+                        continue;
+                    }
+                    let deal = e.deal_row.map(|r| &deals[r as usize]);
+                    let view = View {
+                        at: e.at,
+                        manager: e.manager,
+                        deal,
+                        pipeline: deal.map(|d| d.pipeline_id),
+                        stage: deal.map(|d| d.stage_id),
+                        company: e.company,
+                        contact: e.contact,
+                    };
+                    let id = self.ws.activities.as_slice()[e.row as usize].id;
+                    visit(view, plain(Record::Activity(id)));
+                }
+            }
+            FactKind::Tasks => {
+                let lo = self.layer.tasks.partition_point(|e| e.at < from);
+                for e in self.layer.tasks[lo..].iter().take_while(|e| e.at < to) {
+                    if e.done != (measure == Measure::TasksDone) {
+                        continue;
+                    }
+                    let task = &self.ws.tasks.as_slice()[e.row as usize];
+                    let deal = e.deal_row.map(|r| &deals[r as usize]);
+                    let view = View {
+                        at: e.at,
+                        manager: e.manager,
+                        deal,
+                        pipeline: deal.map(|d| d.pipeline_id),
+                        stage: deal.map(|d| d.stage_id),
+                        company: e.company,
+                        contact: e.contact,
+                    };
+                    visit(view, plain(Record::Task(task.id)));
+                }
+            }
+        }
+    }
+
+    /// The total and the figures per combination of `by` values. A row with
+    /// several values of a dimension (tags) counts once in the total and once
+    /// under each of its values.
+    fn grouped(&self, measure: Measure, span: &Span, filters: &[Filter], by: &[Dimension]) -> (Acc, HashMap<Vec<Key>, Acc>) {
+        let mut total = Acc::default();
+        let mut groups: HashMap<Vec<Key>, Acc> = HashMap::default();
+        let (mut a_keys, mut b_keys) = (Vec::new(), Vec::new());
+        self.scan(measure, span, filters, |v, part| {
+            total.add(part);
+            let Some(&first) = by.first() else { return };
+            self.keys(first, v, &mut a_keys);
+            match by.get(1) {
+                None => {
+                    for a in &a_keys {
+                        groups.entry(vec![a.clone()]).or_default().add(part);
+                    }
+                }
+                Some(&second) => {
+                    self.keys(second, v, &mut b_keys);
+                    for a in &a_keys {
+                        for b in &b_keys {
+                            groups.entry(vec![a.clone(), b.clone()]).or_default().add(part);
+                        }
+                    }
+                }
+            }
+        });
+        (total, groups)
+    }
+}
+
+/// A row with its comparison: the change in the measure's unit and in percent.
+fn row(measure: Measure, keys: Vec<Key>, labels: Vec<String>, acc: &Acc, compared: Option<&Acc>, comparing: bool) -> Row {
+    let value = acc.value(measure);
+    let compare_value = if comparing {
+        compared.map_or_else(|| Acc::default().value(measure), |c| c.value(measure))
+    } else {
+        None
+    };
+    let change = match (value, compare_value) {
+        (Some(Value::Int(a)), Some(Value::Int(b))) => Some(Value::Int(a - b)),
+        (Some(a), Some(b)) => Some(Value::Dec(((a.as_f64() - b.as_f64()) * 10.0).round() / 10.0)),
+        _ => None,
+    };
+    let change_percent = match (value, compare_value) {
+        (Some(a), Some(b)) if b.as_f64() != 0.0 => Some(crate::reports::round_to((a.as_f64() - b.as_f64()) * 100.0 / b.as_f64().abs(), 1)),
+        _ => None,
+    };
+    Row {
+        keys,
+        labels,
+        value,
+        compare_value,
+        change,
+        change_percent,
+        records: acc.records.len(),
+        record_ids: acc.records.clone(),
+    }
+}
+
+/// The unit a series of `span` is drawn in: days for a month or less, weeks up to half a year, months beyond.
+pub fn series_unit(span: &Span) -> SpanUnit {
+    match span.days() {
+        ..=31 => SpanUnit::Day,
+        32..=183 => SpanUnit::Week,
+        _ => SpanUnit::Month,
+    }
+}
+
+/// Answers a question.
+pub fn answer(ctx: &QueryCtx, q: &Query) -> Answer {
+    let lang = ctx.config.business.language;
+    let by = &q.by[..q.by.len().min(MAX_DIMENSIONS)];
+    let (total, groups) = ctx.grouped(q.measure, &q.span, &q.filters, by);
+    let compare_span = q.compare.map(|c| q.span.compared(c));
+    let (compare_total, compare_groups) = match &compare_span {
+        Some(span) => {
+            let (t, g) = ctx.grouped(q.measure, span, &q.filters, by);
+            (Some(t), g)
+        }
+        None => (None, HashMap::default()),
+    };
+    let comparing = q.compare.is_some();
+    let label_of = |keys: &[Key]| -> Vec<String> { keys.iter().zip(by).map(|(k, d)| d.label(k, ctx.ws, lang)).collect() };
+
+    let mut entries: Vec<(Vec<Key>, Acc)> = groups.into_iter().collect();
+    // Largest first, then by label; time buckets in time order.
+    let time_first = matches!(by.first(), Some(Dimension::Time(_)));
+    let sort_value = |a: &Acc| a.value(q.measure).map_or(f64::NEG_INFINITY, Value::as_f64);
+    if time_first {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+    } else {
+        entries.sort_by(|a, b| {
+            sort_value(&b.1)
+                .total_cmp(&sort_value(&a.1))
+                .then_with(|| label_of(&a.0).cmp(&label_of(&b.0)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+    }
+    let limit = q.limit.max(1);
+    let mut others: Option<Acc> = None;
+    let mut others_compared: Option<Acc> = None;
+    let mut rows = Vec::new();
+    for (i, (keys, acc)) in entries.into_iter().enumerate() {
+        if i < limit {
+            let labels = label_of(&keys);
+            rows.push(row(q.measure, keys.clone(), labels, &acc, compare_groups.get(&keys), comparing));
+        } else {
+            others.get_or_insert_with(Acc::default).merge(&acc);
+            if let Some(c) = compare_groups.get(&keys) {
+                others_compared.get_or_insert_with(Acc::default).merge(c);
+            }
+        }
+    }
+    let others_label = crate::i18n::text(lang, "dim.others").to_string();
+    let others = others.map(|acc| row(q.measure, vec![], vec![others_label], &acc, others_compared.as_ref(), comparing));
+
+    let unit = series_unit(&q.span);
+    let (_, points) = ctx.grouped(q.measure, &q.span, &q.filters, &[Dimension::Time(unit)]);
+    let mut series = Vec::new();
+    let mut bucket = Span::of(unit, q.span.start);
+    while bucket.start < q.span.end {
+        let key = vec![Key::Day(bucket.start)];
+        series.push(SeriesPoint {
+            start: bucket.start,
+            label: bucket.label(lang),
+            value: points
+                .get(&key)
+                .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
+        });
+        bucket = Span::of(unit, bucket.end);
+    }
+
+    Answer {
+        measure: q.measure,
+        unit: q.measure.unit(),
+        money_unit: crate::money::minor_unit(&ctx.config.business.currency),
+        period: q.span,
+        period_label: q.span.label(lang),
+        compare: q.compare,
+        compare_period: compare_span,
+        compare_label: compare_span.map(|s| s.label(lang)),
+        by: by.to_vec(),
+        by_titles: by.iter().map(|d| d.title(ctx.ws, lang)).collect(),
+        filters: q.filters.clone(),
+        total: row(
+            q.measure,
+            vec![],
+            vec![crate::i18n::text(lang, "report.team_total").to_string()],
+            &total,
+            compare_total.as_ref(),
+            comparing,
+        ),
+        rows,
+        others,
+        series_unit: unit,
+        series,
+    }
+}
+
+#[cfg(test)]
+mod tests;
