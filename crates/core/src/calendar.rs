@@ -881,7 +881,7 @@ mod tests {
         let cal = BusinessCalendar::build(
             chrono_tz::Europe::Moscow,
             HolidayPreset::Ru,
-            &[import.clone()],
+            std::slice::from_ref(&import),
             &[date("2026-11-05")],
             &[],
         );
