@@ -3,7 +3,7 @@
 mod amocrm;
 mod bench;
 mod calendar;
-mod config;
+pub mod config;
 mod demo;
 mod import;
 mod plans;
@@ -25,7 +25,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => report::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Plans(cmd) => plans::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
-        Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()),
+        Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Calendar(cmd) => calendar::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Bench(args) => bench::run(args, cli.config.as_deref()).await,
         Command::Sync(args) => sync::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,

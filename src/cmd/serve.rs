@@ -30,6 +30,14 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         seconds = format!("{:.2}", started.elapsed().as_secs_f64()),
         "workspace loaded"
     );
+    // A [fields] or [hygiene] name the CRM lacks quietly changes results: say so at start
+    // (the boards say it in their notes too).
+    for problem in crate::cmd::config::names_in(&ws, &config, config.business.language).problems {
+        tracing::warn!(
+            "{}: {problem}",
+            tsifra_core::i18n::text(config.business.language, "cli.names_warning")
+        );
+    }
     let clock = match frozen {
         Some(at) => Arc::new(move || at) as tsifra_web::Clock,
         None => system_clock(),

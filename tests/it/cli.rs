@@ -280,3 +280,46 @@ fn serve_answers_stores_todays_hygiene_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status}");
 }
+
+/// `config check` reads the names the config gives against the CRM's fields,
+/// pipelines and stages in the store, names what is unknown and the closest
+/// existing names, and fails; with everything known it passes.
+#[test]
+fn config_check_names_unknown_fields_and_stages_with_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = tsifra(dir.path(), &["config", "check"]);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert!(stdout(&fresh).contains("хранилища ещё нет"), "{}", stdout(&fresh));
+    demo(dir.path());
+    let good = tsifra(dir.path(), &["config", "check"]);
+    assert!(good.status.success(), "the demo's own mapping is known: {}", stderr(&good));
+    assert!(stdout(&good).contains("названия   OK"), "{}", stdout(&good));
+
+    let config = std::fs::read_to_string(dir.path().join("tsifra.toml")).unwrap();
+    let margin = config
+        .lines()
+        .find(|l| l.starts_with("margin"))
+        .expect("the demo maps a margin field")
+        .to_string();
+    let broken = config.replace(&margin, "margin = \"Маржа сделки2\"").replace(
+        "fields = [\"Тип продукта\"] }]",
+        "fields = [\"Тип продукта\"] }, { pipeline = \"Горячие продажы\", from_stage = \"Переговоры\", fields = [] }]",
+    );
+    assert_ne!(broken, config);
+    std::fs::write(dir.path().join("tsifra.toml"), broken).unwrap();
+    let out = tsifra(dir.path(), &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("[fields] margin = «Маржа сделки2»: в CRM нет такого поля сделок; похожие:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[hygiene] required[1].pipeline = «Горячие продажы»: в CRM нет такой воронки; похожие: «Горячие продажи»"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("не найдено в CRM: 2"), "{}", stdout(&out));
+    // The board says it too, not only the CLI.
+    let report = tsifra(dir.path(), &["report", "leaderboard", "--as-of", AS_OF]);
+    assert!(stdout(&report).contains("«Маржа сделки2»"), "{}", stdout(&report));
+}

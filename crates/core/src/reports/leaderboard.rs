@@ -271,7 +271,11 @@ mod tests {
         let l = board(&k, "2026-11-03T12:00:00Z", Metric::Revenue);
         assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna));
         let l = board(&k, "2026-11-26T12:00:00Z", Metric::Revenue);
-        assert_eq!(l.last_month_winner.as_ref().map(|w| w.manager_id), Some(anna), "October stays Anna's");
+        assert_eq!(
+            l.last_month_winner.as_ref().map(|w| w.manager_id),
+            Some(anna),
+            "October stays Anna's"
+        );
         let october = k.plan_fact("2026-10-30T12:00:00Z", Metric::Revenue);
         let row = |m| october.periods[2].rows.iter().find(|r| r.manager_id == Some(m)).unwrap().fact;
         assert_eq!((row(anna), row(boris)), (30_000_000, 0));

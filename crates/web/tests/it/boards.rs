@@ -378,7 +378,12 @@ async fn a_week_with_a_plan_for_some_days_says_so() {
     let (config, mut ws) = crate::support::demo(Language::Ru);
     // Drop next month's plans, as a head of sales who has not set them yet.
     ws.plans.retain(|p| p.period.start.format("%Y-%m").to_string() != "2026-12");
-    let state = tsifra_web::AppState::with_clock(config, ws, "/tmp/x", std::sync::Arc::new(|| crate::support::utc(crate::support::NOW)));
+    let state = tsifra_web::AppState::with_clock(
+        config,
+        ws,
+        "/tmp/x",
+        std::sync::Arc::new(|| crate::support::utc(crate::support::NOW)),
+    );
     let html = get(&state, "/boards/plan-fact?as_of=2026-11-30T15:00").await.body;
     assert!(html.contains("план задан на 1 из 5 раб. дн. (30.11)"), "the week's figure says so");
     let week = table_html(&html, "week");
