@@ -36,7 +36,8 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
     let loaded = setup::load_config(config, data_dir)?;
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;
-    let mut plans = parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users)?;
+    let lang = loaded.config.business.language;
+    let mut plans = parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users, lang)?;
     let imported_at = plans::import_time(&ws.plans, chrono::Utc::now());
     for p in &mut plans {
         p.imported_at = Some(imported_at);
@@ -50,7 +51,7 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
         })
         .await?;
     store.close().await;
-    println!("{}", summary.message(loaded.config.business.language, &origin));
+    println!("{}", summary.message(lang, &origin));
     Ok(())
 }
 

@@ -204,7 +204,7 @@ fn plan_import_is_all_or_nothing_and_replaces_its_own_plans() {
     let out = tsifra(dir.path(), &["import", "plans", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("bad.csv") && err.contains("row 3, column \"manager\""), "{err}");
+    assert!(err.contains("bad.csv") && err.contains("строка 3, столбец «manager»"), "{err}");
     assert_eq!(plan_json(dir.path()), before, "a bad file changes nothing");
 
     // The demo's own plan file, re-imported with one target changed, replaces the demo's plans.

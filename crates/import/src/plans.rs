@@ -9,6 +9,7 @@ use std::fmt;
 
 use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
+use tsifra_core::Language;
 use tsifra_core::calendar::{Period, PeriodKind};
 use tsifra_core::model::{Metric, Plan, Table, User};
 use tsifra_core::money::Money;
@@ -18,12 +19,15 @@ use tsifra_core::money::Money;
 pub struct PlanImportError {
     pub file: String,
     pub problems: Vec<Problem>,
+    /// The language the problems are written in.
+    pub lang: Language,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// The spreadsheet's own row number (the header is row 1); 0 for the file as a whole.
     pub row: usize,
+    /// The column's header as the file has it.
     pub column: String,
     pub message: String,
 }
@@ -32,16 +36,16 @@ pub const MAX_PROBLEMS: usize = 20;
 
 impl fmt::Display for PlanImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: nothing imported, ", self.file)?;
-        match self.problems.len() {
-            1 => write!(f, "1 problem:")?,
-            n => write!(f, "{n} problems:")?,
+        match (self.lang, self.problems.len()) {
+            (Language::Ru, n) => write!(f, "{}: ничего не загружено, ошибок: {n}:", self.file)?,
+            (Language::En, 1) => write!(f, "{}: nothing imported, 1 problem:", self.file)?,
+            (Language::En, n) => write!(f, "{}: nothing imported, {n} problems:", self.file)?,
         }
         for p in &self.problems {
-            if p.row == 0 {
-                write!(f, "\n  {}", p.message)?;
-            } else {
-                write!(f, "\n  row {}, column \"{}\": {}", p.row, p.column, p.message)?;
+            match (self.lang, p.row) {
+                (_, 0) => write!(f, "\n  {}", p.message)?,
+                (Language::Ru, row) => write!(f, "\n  строка {row}, столбец «{}»: {}", p.column, p.message)?,
+                (Language::En, row) => write!(f, "\n  row {row}, column \"{}\": {}", p.column, p.message)?,
             }
         }
         Ok(())
@@ -77,8 +81,26 @@ const COLUMNS: [(&str, &[&str]); 4] = [
 /// beside the months is the months' sum, not a target to import.
 const TOTAL_COLUMNS: [&str; 7] = ["итого", "всего", "total", "год", "year", "сумма", "sum"];
 
-const EXPECTED_HEADER: &str = "expected a header row: manager,period,metric,target \
-     (or managers down and months across: Менеджер | янв 2027 | фев 2027 | …)";
+/// The text in the user's language.
+fn say(lang: Language, ru: String, en: String) -> String {
+    match lang {
+        Language::Ru => ru,
+        Language::En => en,
+    }
+}
+
+fn expected_header(lang: Language) -> &'static str {
+    match lang {
+        Language::Ru => {
+            "нужна строка заголовков: менеджер, период, показатель, план \
+             (или менеджеры по строкам и месяцы по столбцам: Менеджер | янв 2027 | фев 2027 | …)"
+        }
+        Language::En => {
+            "expected a header row: manager,period,metric,target \
+             (or managers down and months across: Менеджер | янв 2027 | фев 2027 | …)"
+        }
+    }
+}
 
 /// A cell as the file holds it: CSV gives text; a spreadsheet also gives
 /// numbers and the dates Excel made of what was typed.
@@ -123,10 +145,10 @@ enum PeriodCell {
 }
 
 /// Parses a plan file into plans with `origin` set to `origin` (the file name or URL),
-/// matching managers by name, e-mail or id among `users`. Two layouts: one row per plan
+/// matching managers by name, e-mail or id among `users`; problems are written in `lang`. Two layouts: one row per plan
 /// (`manager, period, metric, target`), or managers down and periods across
 /// (`Менеджер | янв 2027 | фев 2027 | …`, with an optional metric column, else revenue).
-pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Result<Vec<Plan>, PlanImportError> {
+pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>, lang: Language) -> Result<Vec<Plan>, PlanImportError> {
     let fail = |message: String| PlanImportError {
         file: origin.to_string(),
         problems: vec![Problem {
@@ -134,13 +156,19 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
             column: String::new(),
             message,
         }],
+        lang,
     };
     let Rows { rows, first_row } = match source {
-        PlanSource::Csv(bytes) => read_csv(bytes).map_err(fail)?,
-        PlanSource::Spreadsheet(bytes) => read_sheet(bytes).map_err(fail)?,
+        PlanSource::Csv(bytes) => read_csv(bytes, lang).map_err(fail)?,
+        PlanSource::Spreadsheet(bytes) => read_sheet(bytes, lang).map_err(fail)?,
     };
     let Some((header, body)) = rows.split_first() else {
-        return Err(fail(format!("the file is empty; {EXPECTED_HEADER}")));
+        let expected = expected_header(lang);
+        return Err(fail(say(
+            lang,
+            format!("файл пуст; {expected}"),
+            format!("the file is empty; {expected}"),
+        )));
     };
     let header: Vec<String> = header.iter().map(Cell::shown).collect();
     let mut index = [None; 4];
@@ -150,13 +178,15 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
             .position(|h| names.contains(&h.trim_start_matches('\u{feff}').trim().to_lowercase().as_str()));
     }
     let mut problems = Problems::default();
+    let ctx = Ctx { origin, users, lang };
     let plans = match index {
         [Some(manager), Some(period), Some(metric), Some(target)] => {
-            long_layout(origin, body, first_row, [manager, period, metric, target], users, &mut problems)
+            let columns = [manager, period, metric, target];
+            long_layout(&ctx, &header, body, first_row, columns, &mut problems)
         }
         // Wide only when some header names a period: else the long layout's message says what is missing.
         [Some(manager), None, metric, _] if wide_columns(&header, manager, metric).any(|(i, _)| parse_period(&rows[0][i]).is_some()) => {
-            wide_layout(origin, &rows, first_row, manager, metric, users, &mut problems)
+            wide_layout(&ctx, &rows, first_row, manager, metric, &mut problems)
         }
         _ => {
             let missing: Vec<&str> = COLUMNS
@@ -165,17 +195,26 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
                 .filter(|(_, i)| i.is_none())
                 .map(|((n, _), _)| *n)
                 .collect();
-            return Err(fail(format!(
-                "missing column(s) {}; {EXPECTED_HEADER} (found: {})",
-                missing.join(", "),
-                header.join(",")
+            let (missing, found, expected) = (missing.join(", "), header.join(","), expected_header(lang));
+            return Err(fail(say(
+                lang,
+                format!("нет столбцов {missing}; {expected} (найдены: {found})"),
+                format!("missing column(s) {missing}; {expected} (found: {found})"),
             )));
         }
     };
     // The same plan twice in one file is a mistake the head of sales wants to hear about.
     for (i, (row, column, p)) in plans.iter().enumerate() {
         if let Some((first, _, _)) = plans[..i].iter().find(|(_, _, q)| q.same_target_as(p)) {
-            problems.push(*row, column, format!("repeats row {first} (same manager, period and metric)"));
+            problems.push(
+                *row,
+                column,
+                say(
+                    lang,
+                    format!("повторяет строку {first} (тот же менеджер, период и показатель)"),
+                    format!("repeats row {first} (same manager, period and metric)"),
+                ),
+            );
         }
     }
     if problems.0.is_empty() {
@@ -184,6 +223,7 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>) -> Res
         Err(PlanImportError {
             file: origin.to_string(),
             problems: problems.0,
+            lang,
         })
     }
 }
@@ -219,17 +259,39 @@ fn plan(origin: &str, manager_id: Option<i64>, period: Period, metric: Metric, t
     }
 }
 
+/// What every row is read against: the file, the CRM's users, the user's language.
+struct Ctx<'a> {
+    origin: &'a str,
+    users: &'a Table<User>,
+    lang: Language,
+}
+
+impl Ctx<'_> {
+    fn say(&self, ru: String, en: String) -> String {
+        say(self.lang, ru, en)
+    }
+
+    fn bad_metric(&self, text: &str) -> String {
+        self.say(
+            format!("нужен показатель: выручка, маржа, сделки или звонки (revenue, margin, won_deals, calls), а здесь {text:?}"),
+            format!("expected one of revenue, margin, won_deals, calls, got {text:?}"),
+        )
+    }
+}
+
 /// One row per plan: `manager, period, metric, target`.
 fn long_layout(
-    origin: &str,
+    ctx: &Ctx,
+    header: &[String],
     body: &[Vec<Cell>],
     first_row: usize,
     index: [usize; 4],
-    users: &Table<User>,
     problems: &mut Problems,
 ) -> Vec<Found> {
     let empty = Cell::Text(String::new());
     let cell = |row: &'_ [Cell], i: usize| row.get(index[i]).unwrap_or(&empty).clone();
+    // Problems name the column as the file's header does.
+    let name = |i: usize| header[index[i]].trim_start_matches('\u{feff}').trim().to_string();
     let rows: Vec<(usize, &Vec<Cell>)> = body
         .iter()
         .enumerate()
@@ -242,18 +304,24 @@ fn long_layout(
     let mut plans = Vec::new();
     for ((row_no, row), period_cell) in rows.iter().zip(&periods) {
         let row_no = *row_no;
-        let manager = find_manager(&cell(row, 0).shown(), users)
-            .map_err(|e| problems.push(row_no, "manager", e))
+        let manager = find_manager(&cell(row, 0).shown(), ctx.users, ctx.lang)
+            .map_err(|e| problems.push(row_no, &name(0), e))
             .ok();
         let period = match period_cell {
-            Some(p) => reading.resolve(*p, "rows").map_err(|e| problems.push(row_no, "period", e)).ok(),
+            Some(p) => reading
+                .resolve(*p, Across::Rows, ctx.lang)
+                .map_err(|e| problems.push(row_no, &name(1), e))
+                .ok(),
             None => {
+                let text = cell(row, 1).shown();
                 problems.push(
                     row_no,
-                    "period",
-                    format!(
-                        "expected a period such as 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 or 2026-Q4, got {:?}",
-                        cell(row, 1).shown()
+                    &name(1),
+                    ctx.say(
+                        format!(
+                            "нужен период, например 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 или 2026-Q4, а здесь {text:?}"
+                        ),
+                        format!("expected a period such as 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 or 2026-Q4, got {text:?}"),
                     ),
                 );
                 None
@@ -262,18 +330,14 @@ fn long_layout(
         let metric_text = cell(row, 2).shown();
         let metric = parse_metric(&metric_text);
         if metric.is_none() {
-            problems.push(
-                row_no,
-                "metric",
-                format!("expected one of revenue, margin, won_deals, calls, got {metric_text:?}"),
-            );
+            problems.push(row_no, &name(2), ctx.bad_metric(&metric_text));
         }
-        let target = metric.map(|m| parse_target(m, &cell(row, 3)));
+        let target = metric.map(|m| parse_target(m, &cell(row, 3), ctx.lang));
         if let Some(Err(e)) = &target {
-            problems.push(row_no, "target", e.clone());
+            problems.push(row_no, &name(3), e.clone());
         }
         if let (Some(manager_id), Some(period), Some(metric), Some(Ok(target))) = (manager, period, metric, target) {
-            plans.push((row_no, "manager".into(), plan(origin, manager_id, period, metric, target)));
+            plans.push((row_no, name(0), plan(ctx.origin, manager_id, period, metric, target)));
         }
     }
     plans
@@ -290,12 +354,11 @@ fn wide_columns(header: &[String], manager: usize, metric: Option<usize>) -> imp
 /// Managers down, periods across; the metric a column of its own or revenue.
 /// An empty cell is a period without a plan.
 fn wide_layout(
-    origin: &str,
+    ctx: &Ctx,
     rows: &[Vec<Cell>],
     first_row: usize,
     manager: usize,
     metric: Option<usize>,
-    users: &Table<User>,
     problems: &mut Problems,
 ) -> Vec<Found> {
     let shown: Vec<String> = rows[0].iter().map(Cell::shown).collect();
@@ -306,13 +369,17 @@ fn wide_layout(
     let mut periods = Vec::new();
     for ((i, name), cell) in columns.iter().zip(&header_cells) {
         let period = match cell {
-            Some(p) => reading.resolve(*p, "columns").map_err(|e| problems.push(header_row, name, e)).ok(),
+            Some(p) => reading
+                .resolve(*p, Across::Columns, ctx.lang)
+                .map_err(|e| problems.push(header_row, name, e))
+                .ok(),
             None => {
                 problems.push(
                     header_row,
                     name,
-                    format!(
-                        "expected a period in the header, such as янв 2027, 01.2027 or 2027-01 (or «Итого», which is skipped), got {name:?}"
+                    ctx.say(
+                        format!("в заголовке нужен период, например янв 2027, 01.2027 или 2027-01 (столбец «Итого» пропускается), а здесь {name:?}"),
+                        format!("expected a period in the header, such as янв 2027, 01.2027 or 2027-01 (or «Итого», which is skipped), got {name:?}"),
                     ),
                 );
                 None
@@ -329,7 +396,7 @@ fn wide_layout(
             continue;
         }
         let cell = |i: usize| row.get(i).unwrap_or(&empty);
-        let manager_id = find_manager(&cell(manager).shown(), users)
+        let manager_id = find_manager(&cell(manager).shown(), ctx.users, ctx.lang)
             .map_err(|e| problems.push(row_no, &shown[manager], e))
             .ok();
         let metric = match metric {
@@ -338,11 +405,7 @@ fn wide_layout(
                 let text = cell(i).shown();
                 let m = parse_metric(&text);
                 if m.is_none() {
-                    problems.push(
-                        row_no,
-                        &shown[i],
-                        format!("expected one of revenue, margin, won_deals, calls, got {text:?}"),
-                    );
+                    problems.push(row_no, &shown[i], ctx.bad_metric(&text));
                 }
                 m
             }
@@ -352,11 +415,11 @@ fn wide_layout(
                 continue;
             }
             let Some(metric) = metric else { continue };
-            match parse_target(metric, cell(i)) {
+            match parse_target(metric, cell(i), ctx.lang) {
                 Err(e) => problems.push(row_no, name, e),
                 Ok(target) => {
                     if let (Some(manager_id), Some(period)) = (manager_id, period) {
-                        plans.push((row_no, name.to_string(), plan(origin, manager_id, period, metric, target)));
+                        plans.push((row_no, name.to_string(), plan(ctx.origin, manager_id, period, metric, target)));
                     }
                 }
             }
@@ -371,9 +434,15 @@ fn wide_layout(
 struct DateReading {
     /// The kinds written out; when every cell is a date, the kind the dates
     /// themselves show (the 1sts of several months: months; any other day: days).
+    /// Empty when nothing tells.
     kinds: Vec<PeriodKind>,
-    /// Why dates cannot be read when `kinds` is empty.
-    unclear: &'static str,
+}
+
+/// Whether the cells around a date are rows (the long layout) or header columns (the wide one).
+#[derive(Clone, Copy)]
+enum Across {
+    Rows,
+    Columns,
 }
 
 impl DateReading {
@@ -388,38 +457,41 @@ impl DateReading {
             }
         }
         if !kinds.is_empty() || dates.is_empty() {
-            return DateReading { kinds, unclear: "" };
+            return DateReading { kinds };
         }
         let firsts = dates.iter().all(|d| d.day() == 1);
         let months: std::collections::BTreeSet<(i32, u32)> = dates.iter().map(|d| (d.year(), d.month())).collect();
-        if !firsts {
-            DateReading {
-                kinds: vec![PeriodKind::Day],
-                unclear: "",
-            }
+        let kinds = if !firsts {
+            vec![PeriodKind::Day]
         } else if months.len() > 1 {
-            DateReading {
-                kinds: vec![PeriodKind::Month],
-                unclear: "",
-            }
+            vec![PeriodKind::Month]
         } else {
-            DateReading {
-                kinds: Vec::new(),
-                unclear: "nothing else in the file says whether it means that day or its month",
-            }
-        }
+            Vec::new()
+        };
+        DateReading { kinds }
     }
 
-    /// The period a cell stands for; `others` names what the cells around it are ("rows", "columns").
-    fn resolve(&self, cell: PeriodCell, others: &str) -> Result<Period, String> {
+    /// The period a cell stands for.
+    fn resolve(&self, cell: PeriodCell, across: Across, lang: Language) -> Result<Period, String> {
         let date = match cell {
             PeriodCell::Known(p) => return Ok(p),
             PeriodCell::Date(d) => d,
         };
         let shown = date.format("%d.%m.%Y");
-        let how = "write a month as 12.2026 or декабрь 2026, a day as 2026-12-01 (or format the cells as Text)";
+        let (how_ru, how_en) = (
+            "месяц пишите как 12.2026 или декабрь 2026, день — как 2026-12-01 (или задайте ячейкам текстовый формат)",
+            "write a month as 12.2026 or декабрь 2026, a day as 2026-12-01 (or format the cells as Text)",
+        );
+        let (others_ru, others_en) = match across {
+            Across::Rows => ("строках", "rows"),
+            Across::Columns => ("столбцах", "columns"),
+        };
         if self.kinds.is_empty() {
-            return Err(format!("got the date {shown}, and {}; {how}", self.unclear));
+            return Err(say(
+                lang,
+                format!("дата {shown}, и больше ничего в файле не говорит, этот ли это день или его месяц; {how_ru}"),
+                format!("got the date {shown}, and nothing else in the file says whether it means that day or its month; {how_en}"),
+            ));
         }
         let fits: Vec<PeriodKind> = self
             .kinds
@@ -427,40 +499,67 @@ impl DateReading {
             .copied()
             .filter(|k| Period::containing(*k, date).start == date)
             .collect();
-        let names = |kinds: &[PeriodKind]| kinds.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(" and ");
+        let list = |kinds: &[PeriodKind], word: fn(PeriodKind, Language) -> &'static str, join: &str| {
+            kinds.iter().map(|k| word(*k, lang)).collect::<Vec<_>>().join(join)
+        };
         match fits.as_slice() {
             [kind] => Ok(Period::containing(*kind, date)),
-            [] => Err(format!(
-                "got the date {shown}, but the other {others} are {}: expected {}; {how}",
-                names(&self.kinds),
-                self.kinds.iter().map(|k| kind_start(*k)).collect::<Vec<_>>().join(" or ")
+            [] => Err(say(
+                lang,
+                format!(
+                    "дата {shown}, а в остальных {others_ru} {}: нужно {}; {how_ru}",
+                    list(&self.kinds, kind_name, " и "),
+                    list(&self.kinds, kind_start, " или ")
+                ),
+                format!(
+                    "got the date {shown}, but the other {others_en} are {}: expected {}; {how_en}",
+                    list(&self.kinds, kind_name, " and "),
+                    list(&self.kinds, kind_start, " or ")
+                ),
             )),
-            _ => Err(format!(
-                "got the date {shown}, which could be any of the {} the other {others} hold; {how}",
-                names(&fits)
+            _ => Err(say(
+                lang,
+                format!(
+                    "дата {shown} может значить любой из периодов в остальных {others_ru} ({}); {how_ru}",
+                    list(&fits, kind_name, ", ")
+                ),
+                format!(
+                    "got the date {shown}, which could be any of the {} the other {others_en} hold; {how_en}",
+                    list(&fits, kind_name, " and ")
+                ),
             )),
         }
     }
 }
 
-fn kind_name(kind: PeriodKind) -> &'static str {
-    match kind {
-        PeriodKind::Day => "days",
-        PeriodKind::Week => "weeks",
-        PeriodKind::Month => "months",
-        PeriodKind::Quarter => "quarters",
-        PeriodKind::LastDays(_) => "spans of days",
+fn kind_name(kind: PeriodKind, lang: Language) -> &'static str {
+    match (kind, lang) {
+        (PeriodKind::Day, Language::Ru) => "дни",
+        (PeriodKind::Week, Language::Ru) => "недели",
+        (PeriodKind::Month, Language::Ru) => "месяцы",
+        (PeriodKind::Quarter, Language::Ru) => "кварталы",
+        (PeriodKind::LastDays(_), Language::Ru) => "отрезки дней",
+        (PeriodKind::Day, Language::En) => "days",
+        (PeriodKind::Week, Language::En) => "weeks",
+        (PeriodKind::Month, Language::En) => "months",
+        (PeriodKind::Quarter, Language::En) => "quarters",
+        (PeriodKind::LastDays(_), Language::En) => "spans of days",
     }
 }
 
 /// What a date must be to stand for a period of this kind.
-fn kind_start(kind: PeriodKind) -> &'static str {
-    match kind {
-        PeriodKind::Day => "a day",
-        PeriodKind::Week => "a Monday (the start of its week)",
-        PeriodKind::Month => "the 1st of a month (read as that month)",
-        PeriodKind::Quarter => "the first day of a quarter",
-        PeriodKind::LastDays(_) => "a period",
+fn kind_start(kind: PeriodKind, lang: Language) -> &'static str {
+    match (kind, lang) {
+        (PeriodKind::Day, Language::Ru) => "день",
+        (PeriodKind::Week, Language::Ru) => "понедельник (начало недели)",
+        (PeriodKind::Month, Language::Ru) => "1-е число месяца (оно читается как этот месяц)",
+        (PeriodKind::Quarter, Language::Ru) => "первый день квартала",
+        (PeriodKind::LastDays(_), Language::Ru) => "период",
+        (PeriodKind::Day, Language::En) => "a day",
+        (PeriodKind::Week, Language::En) => "a Monday (the start of its week)",
+        (PeriodKind::Month, Language::En) => "the 1st of a month (read as that month)",
+        (PeriodKind::Quarter, Language::En) => "the first day of a quarter",
+        (PeriodKind::LastDays(_), Language::En) => "a period",
     }
 }
 
@@ -529,8 +628,15 @@ fn parse_period_text(text: &str) -> Option<PeriodCell> {
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Rows, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {}); save the CSV as UTF-8", e.valid_up_to()))?;
+fn read_csv(bytes: &[u8], lang: Language) -> Result<Rows, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        say(
+            lang,
+            format!("это не текст в UTF-8 (байт {at}); сохраните CSV в кодировке UTF-8"),
+            format!("not UTF-8 text (byte {at}); save the CSV as UTF-8"),
+        )
+    })?;
     // Excel in Russian locales writes ';'-separated CSV.
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
@@ -547,19 +653,30 @@ fn read_csv(bytes: &[u8]) -> Result<Rows, String> {
         .records()
         .map(|r| {
             r.map(|rec| rec.iter().map(|c| Cell::Text(c.to_string())).collect())
-                .map_err(|e| format!("not valid CSV: {e}"))
+                .map_err(|e| say(lang, format!("файл не читается как CSV: {e}"), format!("not valid CSV: {e}")))
         })
         .collect::<Result<_, _>>()?;
     Ok(Rows { rows, first_row: 1 })
 }
 
-fn read_sheet(bytes: &[u8]) -> Result<Rows, String> {
-    let mut book =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable spreadsheet: {e}"))?;
+fn read_sheet(bytes: &[u8], lang: Language) -> Result<Rows, String> {
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+        say(
+            lang,
+            format!("файл не читается как таблица: {e}"),
+            format!("not a readable spreadsheet: {e}"),
+        )
+    })?;
     let range = book
         .worksheet_range_at(0)
-        .ok_or("the workbook has no sheets")?
-        .map_err(|e| format!("the first sheet cannot be read: {e}"))?;
+        .ok_or_else(|| say(lang, "в книге нет листов".into(), "the workbook has no sheets".into()))?
+        .map_err(|e| {
+            say(
+                lang,
+                format!("первый лист не читается: {e}"),
+                format!("the first sheet cannot be read: {e}"),
+            )
+        })?;
     let (top, left) = range.start().unwrap_or((0, 0));
     // Number formats tell a month Excel stored as its 1st (shown as дек.26) from a day.
     let styles = book.sheet_names().first().and_then(|name| book.worksheet_style(name).ok());
@@ -632,10 +749,14 @@ fn normalize(name: &str) -> String {
 }
 
 /// `Ok(None)` is the team's own plan.
-fn find_manager(text: &str, users: &Table<User>) -> Result<Option<i64>, String> {
+fn find_manager(text: &str, users: &Table<User>, lang: Language) -> Result<Option<i64>, String> {
     let wanted = normalize(text);
     if wanted.is_empty() {
-        return Err("empty; expected a manager's name as in the CRM, or \"team\"".into());
+        return Err(say(
+            lang,
+            "пусто; нужно имя менеджера как в CRM или «отдел»".into(),
+            "empty; expected a manager's name as in the CRM, or \"team\"".into(),
+        ));
     }
     // A wide sheet's bottom row «Итого» is the department's own plan.
     if ["team", "отдел", "команда", "все", "*", "итого", "всего", "total"].contains(&wanted.as_str()) {
@@ -651,10 +772,16 @@ fn find_manager(text: &str, users: &Table<User>) -> Result<Option<i64>, String> 
         .collect();
     match matches.as_slice() {
         [one] => Ok(Some(one.id)),
-        [] => Err(format!(
-            "unknown manager {text:?}; expected a name, e-mail or id of a CRM user, or \"team\""
+        [] => Err(say(
+            lang,
+            format!("неизвестный менеджер {text:?}; нужно имя, e-mail или id пользователя CRM, или «отдел»"),
+            format!("unknown manager {text:?}; expected a name, e-mail or id of a CRM user, or \"team\""),
         )),
-        _ => Err(format!("{text:?} matches {} users; use the e-mail or id instead", matches.len())),
+        many => Err(say(
+            lang,
+            format!("{text:?} подходит нескольким пользователям ({}); укажите e-mail или id", many.len()),
+            format!("{text:?} matches {} users; use the e-mail or id instead", many.len()),
+        )),
     }
 }
 
@@ -671,7 +798,7 @@ fn parse_metric(text: &str) -> Option<Metric> {
 
 /// A target as typed: `1500000`, `1 500 000 ₽`, `1 500 000,50 руб.` (spaces or
 /// no-break spaces between thousands), or a number cell.
-fn parse_target(metric: Metric, cell: &Cell) -> Result<i64, String> {
+fn parse_target(metric: Metric, cell: &Cell, lang: Language) -> Result<i64, String> {
     let text = match cell {
         // A formula's result can carry float noise below the kopeck.
         Cell::Number(n) if metric.is_money() => format!("{n:.2}"),
@@ -687,9 +814,15 @@ fn parse_target(metric: Metric, cell: &Cell) -> Result<i64, String> {
         }
         match Money::parse(&amount) {
             Some(m) if m.minor() >= 0 => Ok(m.minor()),
-            Some(_) => Err(format!("expected an amount of zero or more, got {text:?}")),
-            None => Err(format!(
-                "expected an amount such as 1500000, 1 500 000 ₽ or 1 500 000,50, got {text:?}"
+            Some(_) => Err(say(
+                lang,
+                format!("нужна сумма не меньше нуля, а здесь {text:?}"),
+                format!("expected an amount of zero or more, got {text:?}"),
+            )),
+            None => Err(say(
+                lang,
+                format!("нужна сумма, например 1500000, 1 500 000 ₽ или 1 500 000,50, а здесь {text:?}"),
+                format!("expected an amount such as 1500000, 1 500 000 ₽ or 1 500 000,50, got {text:?}"),
             )),
         }
     } else {
@@ -697,7 +830,11 @@ fn parse_target(metric: Metric, cell: &Cell) -> Result<i64, String> {
         let cleaned = cleaned.strip_suffix(".0").unwrap_or(&cleaned);
         match cleaned.parse::<i64>() {
             Ok(n) if n >= 0 => Ok(n),
-            _ => Err(format!("expected a whole number of zero or more, got {text:?}")),
+            _ => Err(say(
+                lang,
+                format!("нужно целое число не меньше нуля, а здесь {text:?}"),
+                format!("expected a whole number of zero or more, got {text:?}"),
+            )),
         }
     }
 }
@@ -729,7 +866,7 @@ mod tests {
     #[test]
     fn reads_csv_with_russian_headers_and_spellings() {
         let csv = "Менеджер;Период;Показатель;План\nАнна Смирнова;2026-11;выручка;1 500 000,50\nборис елкин;2026-W48;won_deals;12\nteam;2026-11;margin;900000\n\n";
-        let plans = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap();
+        let plans = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap();
         assert_eq!(plans.len(), 3);
         assert_eq!(
             (plans[0].manager_id, plans[0].metric, plans[0].target),
@@ -747,7 +884,7 @@ mod tests {
     #[test]
     fn every_bad_cell_is_named_and_nothing_is_returned() {
         let csv = "manager,period,metric,target\nАнна Смирнова,2026-11,revenue,100\nДмитрий,2026-11,revenue,100\nВера Ким,2026-13,revenue,100\nВера Ким,2026-11,profit,100\nВера Ким,2026-11,revenue,много\nВера Ким,2026-11,won_deals,1.5\n";
-        let err = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap_err();
+        let err = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
         let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.row, p.column.as_str())).collect();
         assert_eq!(
             got,
@@ -761,18 +898,18 @@ mod tests {
 
     #[test]
     fn missing_columns_and_empty_files() {
-        let err = parse_plans("p.csv", PlanSource::Csv(b"manager,period,target\n"), &users()).unwrap_err();
+        let err = parse_plans("p.csv", PlanSource::Csv(b"manager,period,target\n"), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("missing column(s) metric"), "{err}");
-        let err = parse_plans("p.csv", PlanSource::Csv(b""), &users()).unwrap_err();
+        let err = parse_plans("p.csv", PlanSource::Csv(b""), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
-        let err = parse_plans("p.csv", PlanSource::Csv(b"\xff\xfe"), &users()).unwrap_err();
+        let err = parse_plans("p.csv", PlanSource::Csv(b"\xff\xfe"), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("UTF-8"), "{err}");
     }
 
     #[test]
     fn duplicates_within_a_file_are_refused() {
         let csv = "manager,period,metric,target\nАнна Смирнова,2026-11,revenue,1\nanna@example.ru,2026-11,revenue,2\n";
-        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap_err();
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("row 3, column \"manager\": repeats row 2"), "{err}");
     }
 
@@ -795,12 +932,18 @@ mod tests {
         sheet.write_string(2, 2, "calls").unwrap();
         sheet.write_number(2, 3, 40.0).unwrap();
         let bytes = book.save_to_buffer().unwrap();
-        let plans = parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users()).unwrap();
+        let plans = parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users(), Language::En).unwrap();
         assert_eq!(plans.len(), 2);
         assert_eq!((plans[0].period.key(), plans[0].target), ("2026-12".to_string(), 200_000_000));
         // Excel turned the month into a date; the other row is a month, so it is December's plan.
         assert_eq!((plans[1].period.key(), plans[1].target), ("2026-12".to_string(), 40));
-        let err = parse_plans("bad.xlsx", PlanSource::detect("bad.xlsx", b"PK\x03\x04garbage"), &users()).unwrap_err();
+        let err = parse_plans(
+            "bad.xlsx",
+            PlanSource::detect("bad.xlsx", b"PK\x03\x04garbage"),
+            &users(),
+            Language::En,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not a readable spreadsheet"), "{err}");
     }
 
@@ -835,7 +978,7 @@ mod tests {
 
     fn parse_xlsx(rows: &[&[&str]]) -> Result<Vec<Plan>, PlanImportError> {
         let bytes = xlsx(rows);
-        parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users())
+        parse_plans("plans.xlsx", PlanSource::detect("plans.xlsx", &bytes), &users(), Language::En)
     }
 
     fn keys(plans: &[Plan]) -> Vec<(Option<i64>, String, &'static str, i64)> {
@@ -936,7 +1079,7 @@ mod tests {
                    Вера Ким;February 2027;выручка;2\n\
                    Вера Ким;3.2027;звонки;1 200\n\
                    Вера Ким;ДЕКАБРЯ 2026 г.;выручка;3\n";
-        let plans = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap();
+        let plans = parse_plans("plans.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap();
         assert_eq!(
             keys(&plans),
             vec![
@@ -952,7 +1095,7 @@ mod tests {
         );
         let csv =
             "manager,period,metric,target\nВера Ким,дек 26,revenue,1\nВера Ким,13.2026,revenue,1\nВера Ким,2026-12,revenue,1.500.000\n";
-        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap_err();
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
         let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.row, p.column.as_str())).collect();
         assert_eq!(got, vec![(2, "period"), (3, "period"), (4, "target")], "{err}");
     }
@@ -997,7 +1140,7 @@ mod tests {
         );
         // The same layout from CSV.
         let csv = "Менеджер;01.2027;02.2027\nВера Ким;100 000;200 000\n";
-        let plans = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users()).unwrap();
+        let plans = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap();
         assert_eq!(keys(&plans)[1], (Some(3), "2027-02".into(), "revenue", 20_000_000));
     }
 
@@ -1022,7 +1165,32 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("row 2, column \"янв 2027\": expected an amount"), "{text}");
-        let err = parse_plans("p.csv", PlanSource::Csv("Менеджер;Отдел\nВера Ким;1\n".as_bytes()), &users()).unwrap_err();
+        let err = parse_plans(
+            "p.csv",
+            PlanSource::Csv("Менеджер;Отдел\nВера Ким;1\n".as_bytes()),
+            &users(),
+            Language::En,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("missing column(s) period, metric, target"), "{err}");
+    }
+
+    #[test]
+    fn problems_are_written_in_russian_by_default_naming_the_column_as_the_file_does() {
+        let csv = "Менеджер;Период;Показатель;План\nАнна Смирнова;12.2026;выручка;100\nВера Ким;15.12.2026;выручка;1 000 р.\nДмитрий;12.2026;прибыль;много\n";
+        let err = parse_plans("план.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("план.csv: ничего не загружено, ошибок: 3:"), "{text}");
+        assert!(
+            text.contains(
+                "строка 3, столбец «Период»: дата 15.12.2026, а в остальных строках месяцы: нужно 1-е число месяца (оно читается как этот месяц)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("строка 4, столбец «Менеджер»: неизвестный менеджер \"Дмитрий\""),
+            "{text}"
+        );
+        assert!(text.contains("строка 4, столбец «План»: нужна сумма"), "{text}");
     }
 }
