@@ -42,7 +42,7 @@ pub enum Command {
     /// Serve the pages, the API and webhooks on the data dir's workspace.
     Serve(ServeArgs),
     /// Compute a report and print it as a table, JSON or CSV.
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -144,7 +144,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// plan-fact, leaderboard, hygiene, call-priority or receivables
+    /// plan-fact, leaderboard, hygiene, call-priority, receivables or funnel
     pub id: String,
     /// Compute as of this moment: 2026-11-20T15:00 (business zone), RFC 3339, or a date (its end)
     #[arg(long, value_name = "WHEN")]
@@ -158,6 +158,17 @@ pub struct ReportArgs {
     /// Sort order where offered (receivables: amount or days)
     #[arg(long)]
     pub sort: Option<String>,
+    /// funnel: the deals that entered it in this period: last_90_days (default), today, this_week,
+    /// last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year,
+    /// 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
+    #[arg(long)]
+    pub period: Option<String>,
+    /// funnel: only this pipeline (name as in the CRM, or id); default: one funnel per pipeline
+    #[arg(long, value_name = "NAME|ID")]
+    pub pipeline: Option<String>,
+    /// funnel: only this team's managers (name as in the CRM, or id)
+    #[arg(long, value_name = "NAME|ID")]
+    pub team: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -22,7 +22,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(args, &data_dir("tsifra-demo"), cli.config.as_deref()).await,
         Command::Serve(args) => serve::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
-        Command::Report(args) => report::run(args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
+        Command::Report(args) => report::run(*args, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Import(cmd) => import::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Plans(cmd) => plans::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,
         Command::Config(cmd) => config::run(cmd, &data_dir("tsifra-data"), cli.config.as_deref()).await,

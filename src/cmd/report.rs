@@ -56,6 +56,19 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         .as_deref()
         .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {e}"))))
         .transpose()?;
+    if let Some(period) = args.period.as_deref() {
+        reports::funnel::parse_period(period, calendar.local_date(as_of)).map_err(|e| usage(format!("--period: {e}")))?;
+    }
+    let pipeline = args
+        .pipeline
+        .as_deref()
+        .map(|p| reports::funnel::resolve_pipeline(&ws, p).map_err(|e| usage(format!("--pipeline: {e}"))))
+        .transpose()?;
+    let team = args
+        .team
+        .as_deref()
+        .map(|t| reports::funnel::resolve_team(&ws, t).map_err(|e| usage(format!("--team: {e}"))))
+        .transpose()?;
 
     let facts = Facts::build(&ws, &config);
     let ctx = Ctx {
@@ -72,6 +85,9 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
             manager,
             sort: args.sort,
             metric,
+            period: args.period,
+            pipeline,
+            team,
         },
     );
     let currency = config.business.currency.as_str();

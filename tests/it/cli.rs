@@ -185,6 +185,48 @@ fn report_formats_and_bad_arguments() {
 }
 
 #[test]
+fn report_funnel_prints_per_pipeline_and_takes_a_period_and_a_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Воронка продаж · 2026-11-20 15:00"), "{text}");
+    for needle in [
+        "Воронка по этапам · 23.08.2026–20.11.2026",
+        "Холодные продажи",
+        "Горячие продажи",
+        "Причина отказа",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let out = tsifra(
+        dir.path(),
+        &[
+            "report",
+            "funnel",
+            "--as-of",
+            AS_OF,
+            "--pipeline",
+            "горячие продажи",
+            "--period",
+            "last_quarter",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    assert!(csv.contains("# Воронка по этапам · III квартал 2026\nВоронка,Этап,Вошли,"), "{csv}");
+    assert!(!csv.contains("Холодные продажи,"), "one pipeline only: {csv}");
+    for (flag, value, needle) in [("--period", "soon", "last_quarter"), ("--pipeline", "Тёплые", "Холодные продажи")] {
+        let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(stderr(&out).contains(flag) && stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+}
+
+#[test]
 fn plan_import_is_all_or_nothing_and_replaces_its_own_plans() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());

@@ -264,7 +264,15 @@ impl std::fmt::Debug for TvConfig {
 }
 
 /// Boards a TV can show: every report, and the owner's summary.
-pub const TV_BOARDS: [&str; 6] = ["plan-fact", "leaderboard", "hygiene", "call-priority", "receivables", "owner"];
+pub const TV_BOARDS: [&str; 7] = [
+    "plan-fact",
+    "leaderboard",
+    "hygiene",
+    "call-priority",
+    "receivables",
+    "funnel",
+    "owner",
+];
 
 /// Reads one TV rotation entry, `board` or `board:seconds` (seconds may have a fraction,
 /// from 0.05 up to a day), as written in `[tv] boards` or the TV link's `boards=`.

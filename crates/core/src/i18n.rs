@@ -85,6 +85,15 @@ pub fn format_percent(lang: Language, percent: f64) -> String {
     }
 }
 
+/// A number with one decimal: "12,5" / "12.5" (days in a stage).
+pub fn format_decimal(lang: Language, value: f64) -> String {
+    let text = format!("{value:.1}");
+    match lang {
+        Language::Ru => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
 /// "26.11.2026" / "Nov 26, 2026".
 pub fn format_date(lang: Language, date: NaiveDate) -> String {
     match lang {
@@ -394,6 +403,52 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("report.hygiene", "Качество ведения CRM", "CRM hygiene"),
     ("report.call_priority", "Кому позвонить", "Whom to call next"),
     ("report.receivables", "Дебиторская задолженность", "Receivables"),
+    ("report.funnel", "Воронка продаж", "Sales funnel"),
+    ("funnel.won", "Успешно реализовано", "Won"),
+    ("funnel.stage_unknown", "Этап не известен", "Stage not known"),
+    ("funnel.no_reason", "Причина не указана", "No reason given"),
+    ("funnel.stages", "Воронка по этапам", "Funnel by stage"),
+    ("funnel.outcomes", "Итоги по воронкам", "Outcomes by pipeline"),
+    ("funnel.lost_by_stage", "Где теряем: этап отказа", "Where deals are lost: stage"),
+    (
+        "funnel.lost_by_reason",
+        "Почему теряем: причины отказа",
+        "Why deals are lost: reasons",
+    ),
+    ("funnel.hand_over", "Передача между воронками", "Hand-over between pipelines"),
+    (
+        "funnel.period_note",
+        "Сделки, вошедшие в воронку за период {period}: {who}",
+        "Deals that entered the pipeline in {period}: {who}",
+    ),
+    (
+        "funnel.time_note",
+        "Дни на этапе: от входа в этап до выхода из него (по сделке за все заходы); сделки, которые ещё на этапе, считаются до момента отчёта. Пропущенный этап считается пройденным, но без времени.",
+        "Days in a stage: from entering it to leaving it (per deal, all visits summed); deals still in it count up to the report's moment. A skipped stage counts as passed, with no time.",
+    ),
+    (
+        "funnel.hand_over_note",
+        "Сделки, ушедшие из воронки в другую; «успешно» — где сделка стоит на момент отчёта.",
+        "Deals that left the pipeline for another; \"won\" is where the deal stands at the report's moment.",
+    ),
+    ("col.pipeline", "Воронка", "Pipeline"),
+    ("col.stage", "Этап", "Stage"),
+    ("col.entered", "Вошли", "Entered"),
+    ("col.conversion_from_previous", "Конверсия с прошлого этапа", "From previous stage"),
+    ("col.conversion_to_won", "Конверсия в успех", "Conversion to won"),
+    ("col.days_median", "Дней на этапе, медиана", "Days in stage, median"),
+    ("col.days_p80", "Дней на этапе, 80-й перцентиль", "Days in stage, 80th percentile"),
+    ("col.still_in", "Сейчас на этапе", "In it now"),
+    ("col.from_other_pipelines", "Из других воронок", "From other pipelines"),
+    ("col.won_deals", "Успешно реализовано", "Won"),
+    ("col.lost_deals", "Закрыто и не реализовано", "Lost"),
+    ("col.handed_over", "Передано в другие воронки", "Handed over"),
+    ("col.in_work", "В работе", "In work"),
+    ("col.loss_reason", "Причина отказа", "Loss reason"),
+    ("col.deals", "Сделок", "Deals"),
+    ("col.share", "Доля", "Share"),
+    ("col.from_pipeline", "Из воронки", "From pipeline"),
+    ("col.to_pipeline", "В воронку", "To pipeline"),
 ];
 
 #[cfg(test)]

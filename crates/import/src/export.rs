@@ -29,7 +29,7 @@ pub fn to_xlsx(tables: &[Table], cal: &BusinessCalendar) -> Result<Vec<u8>, Xlsx
                     Cell::Text(s) => drop(sheet.write_string(r, c, s)?),
                     Cell::Int(n) => drop(sheet.write_number(r, c, *n as f64)?),
                     Cell::Money(m) => drop(sheet.write_number_with_format(r, c, *m as f64 / 100.0, &money)?),
-                    Cell::Percent(p) => drop(sheet.write_number_with_format(r, c, *p, &percent)?),
+                    Cell::Percent(p) | Cell::Decimal(p) => drop(sheet.write_number_with_format(r, c, *p, &percent)?),
                     Cell::Date(d) => {
                         let excel = rust_xlsxwriter::ExcelDateTime::parse_from_str(&d.format("%Y-%m-%d").to_string())?;
                         sheet.write_datetime_with_format(r, c, &excel, &date)?;

@@ -60,6 +60,14 @@ pub const BOARDS: &[Board] = &[
         report: ReportId::Receivables,
         available: true,
     },
+    Board {
+        slug: "funnel",
+        path: "/boards/funnel",
+        title_key: "web.board.funnel",
+        nav_key: "web.nav.funnel",
+        report: ReportId::Funnel,
+        available: true,
+    },
 ];
 
 /// The available board with this slug.

@@ -289,6 +289,66 @@ pub fn columns(aria_label: &str, cols: &[Column]) -> String {
     out
 }
 
+/// A funnel: one centred bar per step, its width the step's share of the widest,
+/// joined to the next by a neck, the step's name on the left and its figures on
+/// the right. `title` names the pipeline above it.
+pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
+    const W: f64 = 600.0;
+    const ROW: f64 = 44.0;
+    const BAR: f64 = 30.0;
+    const TOP: f64 = 34.0;
+    // The bars' band, between the names and the figures.
+    const LEFT: f64 = 200.0;
+    const RIGHT: f64 = 460.0;
+    let h = TOP + ROW * steps.len().max(1) as f64;
+    let mut out = format!(
+        "<svg class=\"chart funnel\" viewBox=\"0 0 {W} {h}\" role=\"img\" aria-label=\"{}\"><title>{}</title>\
+         <text class=\"funnel-title\" x=\"0\" y=\"20\">{}</text>",
+        esc(aria_label),
+        esc(aria_label),
+        esc(title)
+    );
+    let max = steps.iter().map(|c| c.value).max().unwrap_or(0).max(1) as f64;
+    let centre = (LEFT + RIGHT) / 2.0;
+    // Half a bar's width: a step with anything in it stays visible.
+    let half = |v: i64| {
+        let w = v.max(0) as f64 / max * (RIGHT - LEFT);
+        (if v > 0 { w.max(4.0) } else { 0.0 }) / 2.0
+    };
+    for (i, c) in steps.iter().enumerate() {
+        let y = TOP + i as f64 * ROW;
+        let hw = half(c.value);
+        if let Some(next) = steps.get(i + 1) {
+            let nw = half(next.value);
+            let (y1, y2) = (y + BAR, y + ROW);
+            let _ = write!(
+                out,
+                "<polygon class=\"neck\" points=\"{:.1},{y1:.1} {:.1},{y1:.1} {:.1},{y2:.1} {:.1},{y2:.1}\"/>",
+                centre - hw,
+                centre + hw,
+                centre + nw,
+                centre - nw,
+            );
+        }
+        let _ = write!(
+            out,
+            "<rect class=\"fill {}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR}\" rx=\"3\" data-value=\"{}\"/>\
+             <text class=\"axis-label\" x=\"0\" y=\"{:.1}\">{}</text>\
+             <text class=\"value\" x=\"{W}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            c.tone.class(),
+            centre - hw,
+            hw * 2.0,
+            c.value,
+            y + BAR / 2.0 + 5.0,
+            esc(&c.label),
+            y + BAR / 2.0 + 6.0,
+            esc(&c.value_text),
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +419,32 @@ mod tests {
             }],
         );
         assert!(cols.contains("height=\"0.0\"") && !cols.contains("NaN"), "{cols}");
+    }
+
+    #[test]
+    fn funnel_bars_are_centred_shares_of_the_widest_step() {
+        let step = |label: &str, value| Column {
+            label: label.into(),
+            value,
+            value_text: value.to_string(),
+            tone: Tone::Neutral,
+        };
+        let svg = funnel(
+            "f",
+            "Холодные <продажи>",
+            &[step("Первичный контакт", 10), step("Переговоры", 5), step("Успех", 0)],
+        );
+        assert!(
+            svg.contains("x=\"200.0\" y=\"34.0\" width=\"260.0\""),
+            "the widest spans the band: {svg}"
+        );
+        assert!(
+            svg.contains("x=\"265.0\" y=\"78.0\" width=\"130.0\""),
+            "half as wide, centred: {svg}"
+        );
+        assert!(svg.contains("width=\"0.0\"") && svg.contains("&lt;продажи&gt;"), "{svg}");
+        assert_eq!(svg.matches("class=\"neck\"").count(), 2);
+        let empty = funnel("f", "—", &[step("a", 0)]);
+        assert!(!empty.contains("NaN") && !empty.contains("inf"), "{empty}");
     }
 }

@@ -8,7 +8,9 @@ use std::fmt::Write;
 use tsifra_core::calendar::PeriodKind;
 use tsifra_core::i18n::{format_date, format_int, format_money};
 use tsifra_core::model::Metric;
+use tsifra_core::model::StageKind;
 use tsifra_core::reports::call_priority::CallPriority;
+use tsifra_core::reports::funnel::Funnel;
 use tsifra_core::reports::hygiene::Hygiene;
 use tsifra_core::reports::leaderboard::Leaderboard;
 use tsifra_core::reports::plan_fact::{PlanFact, PlanFactPeriod};
@@ -89,6 +91,7 @@ pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]
         Report::Hygiene(r) => hygiene(vc, r, trend.unwrap_or(&[])),
         Report::CallPriority(r) => call_priority(vc, r),
         Report::Receivables(r) => receivables(vc, r),
+        Report::Funnel(r) => funnel(vc, r),
     }
 }
 
@@ -478,6 +481,89 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
             note: None,
         });
     }
+    (kpis, figures)
+}
+
+fn funnel(vc: &ViewCtx, r: &Funnel) -> (Vec<Kpi>, Vec<Figure>) {
+    let count = |n: u32| format_int(vc.lang, n as i64);
+    let kpis = r
+        .pipelines
+        .iter()
+        .map(|p| {
+            let mut detail = t_with(
+                vc.lang,
+                "web.kpi.funnel_detail",
+                &[("entered", &count(p.entered)), ("won", &count(p.won)), ("lost", &count(p.lost))],
+            );
+            if p.handed_over > 0 {
+                detail.push_str(&t_with(vc.lang, "web.kpi.funnel_handed", &[("n", &count(p.handed_over))]));
+            }
+            Kpi::new(
+                format!("conversion.{}", p.pipeline_id),
+                t_with(vc.lang, "web.kpi.funnel_conversion", &[("pipeline", &p.pipeline)]),
+                percent_text(vc.lang, p.conversion_to_won),
+                p.conversion_to_won.map_or(String::new(), json_number),
+            )
+            .detail(detail)
+            .progress(p.conversion_to_won)
+        })
+        .collect();
+    let mut markup = String::new();
+    for p in &r.pipelines {
+        let steps: Vec<Column> = p
+            .stages
+            .iter()
+            .map(|s| Column {
+                label: s.stage.clone(),
+                value: s.entered as i64,
+                value_text: match s.conversion_from_previous {
+                    Some(c) => format!("{} · {}", count(s.entered), percent_text(vc.lang, Some(c))),
+                    None => count(s.entered),
+                },
+                tone: match s.kind {
+                    StageKind::Won => Tone::Good,
+                    _ => Tone::Neutral,
+                },
+            })
+            .collect();
+        markup.push_str(&charts::funnel(vc.t("web.fig.funnel"), &p.pipeline, &steps));
+    }
+    let mut figures = vec![Figure {
+        id: "funnel",
+        title: format!("{} · {}", vc.t("web.fig.funnel"), r.period_label),
+        markup,
+        wide: false,
+        note: (!vc.tv).then(|| vc.t("web.fig.funnel_note").to_string()),
+    }];
+    // Loss reasons over the pipelines shown: a deal is lost in one pipeline only.
+    let mut reasons: Vec<(String, u32)> = Vec::new();
+    for l in r.pipelines.iter().flat_map(|p| &p.lost_by_reason) {
+        match reasons.iter_mut().find(|(label, _)| *label == l.label) {
+            Some((_, n)) => *n += l.count,
+            None => reasons.push((l.label.clone(), l.count)),
+        }
+    }
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let lost: u32 = reasons.iter().map(|(_, n)| n).sum();
+    let bars: Vec<Bar> = reasons
+        .iter()
+        .take(vc.rows(1))
+        .map(|(label, n)| Bar {
+            label: label.clone(),
+            href: None,
+            value: *n as i64,
+            value_text: format!("{} · {}", count(*n), percent_text(vc.lang, percent(*n as i64, lost as i64))),
+            target: None,
+            tone: Tone::Bad,
+        })
+        .collect();
+    figures.push(Figure {
+        id: "loss-reasons",
+        title: vc.t("funnel.lost_by_reason").to_string(),
+        markup: charts::bar_list(vc.t("funnel.lost_by_reason"), &bars),
+        wide: false,
+        note: None,
+    });
     (kpis, figures)
 }
 

@@ -27,6 +27,12 @@ pub struct ReportQuery {
     pub manager: Option<String>,
     pub metric: Option<String>,
     pub sort: Option<String>,
+    /// The period, where the report takes one (funnel): `last_quarter`, `2026-01-01..2026-03-31`...
+    pub period: Option<String>,
+    /// A pipeline by id or name (funnel).
+    pub pipeline: Option<String>,
+    /// A team by id or name (funnel).
+    pub team: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +41,9 @@ struct Key {
     manager: Option<Id>,
     metric: Option<Metric>,
     sort: Option<String>,
+    period: Option<String>,
+    pipeline: Option<Id>,
+    team: Option<Id>,
     as_of: Instant,
     version: u64,
     /// Computed for "now" rather than an `as_of` from the URL.
@@ -49,7 +58,23 @@ impl CacheKey for Key {
             || (self.live
                 && older.live
                 && self.as_of - older.as_of >= TimeDelta::minutes(2)
-                && (self.id, self.manager, self.metric, &self.sort) == (older.id, older.manager, older.metric, &older.sort))
+                && (
+                    self.id,
+                    self.manager,
+                    self.metric,
+                    &self.sort,
+                    &self.period,
+                    self.pipeline,
+                    self.team,
+                ) == (
+                    older.id,
+                    older.manager,
+                    older.metric,
+                    &older.sort,
+                    &older.period,
+                    older.pipeline,
+                    older.team,
+                ))
     }
 }
 
@@ -80,6 +105,7 @@ impl Computed {
             Report::Hygiene(r) => r.as_of,
             Report::CallPriority(r) => r.as_of,
             Report::Receivables(r) => r.as_of,
+            Report::Funnel(r) => r.as_of,
         }
     }
 
@@ -201,19 +227,35 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
     {
         return Err(AppError::BadRequest(format!("unknown sort {s:?}; expected amount or days")));
     }
-    let (manager, version) = {
+    let period = query.period.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(String::from);
+    if let Some(p) = period.as_deref() {
+        reports::funnel::parse_period(p, state.calendar().local_date(as_of)).map_err(AppError::BadRequest)?;
+    }
+    let (manager, pipeline, team, version) = {
         let ws = state.workspace().await;
-        let manager = match query.manager.as_deref().filter(|m| !m.is_empty()) {
-            Some(m) => Some(reports::resolve_manager(&ws, m).map_err(AppError::BadRequest)?),
+        let named = |text: &Option<String>| text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
+        let manager = match named(&query.manager) {
+            Some(m) => Some(reports::resolve_manager(&ws, &m).map_err(AppError::BadRequest)?),
             None => None,
         };
-        (manager, ws.version)
+        let pipeline = match named(&query.pipeline) {
+            Some(p) => Some(reports::funnel::resolve_pipeline(&ws, &p).map_err(AppError::BadRequest)?),
+            None => None,
+        };
+        let team = match named(&query.team) {
+            Some(t) => Some(reports::funnel::resolve_team(&ws, &t).map_err(AppError::BadRequest)?),
+            None => None,
+        };
+        (manager, pipeline, team, ws.version)
     };
     let key = Key {
         id,
         manager,
         metric,
         sort: sort.clone(),
+        period,
+        pipeline,
+        team,
         as_of,
         version,
         live,
@@ -228,11 +270,15 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
         manager,
         metric,
         ref sort,
+        ref period,
+        pipeline,
+        team,
         as_of,
         live,
         ..
     } = key;
     let sort = sort.clone();
+    let period = period.clone();
     state
         .report_cache()
         .reports
@@ -253,7 +299,15 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     calendar: state.calendar(),
                     as_of: at,
                 };
-                Arc::new(Computed::new(reports::run(id, &ctx, &ReportParams { manager, sort, metric })))
+                let params = ReportParams {
+                    manager,
+                    sort,
+                    metric,
+                    period,
+                    pipeline,
+                    team,
+                };
+                Arc::new(Computed::new(reports::run(id, &ctx, &params)))
             })
             .await
             .map_err(|e| AppError::Internal(format!("report task failed: {e}")))
@@ -291,11 +345,14 @@ pub struct ApiReportQuery {
     pub manager: Option<String>,
     pub metric: Option<String>,
     pub sort: Option<String>,
+    pub period: Option<String>,
+    pub pipeline: Option<String>,
+    pub team: Option<String>,
     /// Keep at most this many items of each top-level list (violations, debtors...).
     pub limit: Option<String>,
 }
 
-/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&limit=`: the report as JSON, the same
+/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&pipeline=&team=&limit=`: the report as JSON, the same
 /// shape `tsifra report ID --format json` prints. With `limit`, each top-level list keeps
 /// its first `limit` items and `truncated` says how long it was.
 pub async fn api_report(
@@ -318,6 +375,9 @@ pub async fn api_report(
         manager: query.manager,
         metric: query.metric,
         sort: query.sort,
+        period: query.period,
+        pipeline: query.pipeline,
+        team: query.team,
     };
     let computed = compute_for(&state, id, &report_query, &as_of).await?;
     // Serialising a big report takes a while: not on the async workers.

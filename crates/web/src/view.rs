@@ -151,7 +151,7 @@ pub fn table_view(
             table
                 .rows
                 .iter()
-                .any(|r| matches!(r.get(i), Some(Cell::Int(_) | Cell::Money(_) | Cell::Percent(_))))
+                .any(|r| matches!(r.get(i), Some(Cell::Int(_) | Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_))))
         })
         .collect();
     let with_total = ends_with_total(&table.id);

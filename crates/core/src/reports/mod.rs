@@ -4,6 +4,7 @@
 
 pub mod call_priority;
 pub mod facts;
+pub mod funnel;
 pub mod history;
 pub mod hygiene;
 pub mod leaderboard;
@@ -71,15 +72,17 @@ pub enum ReportId {
     Hygiene,
     CallPriority,
     Receivables,
+    Funnel,
 }
 
 impl ReportId {
-    pub const ALL: [ReportId; 5] = [
+    pub const ALL: [ReportId; 6] = [
         ReportId::PlanFact,
         ReportId::Leaderboard,
         ReportId::Hygiene,
         ReportId::CallPriority,
         ReportId::Receivables,
+        ReportId::Funnel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +92,7 @@ impl ReportId {
             ReportId::Hygiene => "hygiene",
             ReportId::CallPriority => "call-priority",
             ReportId::Receivables => "receivables",
+            ReportId::Funnel => "funnel",
         }
     }
 
@@ -104,6 +108,7 @@ impl ReportId {
             ReportId::Hygiene => "report.hygiene",
             ReportId::CallPriority => "report.call_priority",
             ReportId::Receivables => "report.receivables",
+            ReportId::Funnel => "report.funnel",
         }
     }
 }
@@ -117,6 +122,13 @@ pub struct ReportParams {
     pub sort: Option<String>,
     /// The metric, where the report counts one (plan-fact, leaderboard); else the config's.
     pub metric: Option<crate::model::Metric>,
+    /// The period a report covers where it takes one (funnel), in the query
+    /// layer's words (`last_quarter`, `2026-01-01..2026-03-31`), relative to the as-of day.
+    pub period: Option<String>,
+    /// Only this pipeline (funnel).
+    pub pipeline: Option<Id>,
+    /// Only this team's managers (funnel).
+    pub team: Option<Id>,
 }
 
 /// A computed report, ready to be shown as a table, JSON or CSV.
@@ -128,6 +140,7 @@ pub enum Report {
     Hygiene(hygiene::Hygiene),
     CallPriority(call_priority::CallPriority),
     Receivables(receivables::Receivables),
+    Funnel(funnel::Funnel),
 }
 
 /// Computes a report by id: the one function the CLI, the API and the pages call.
@@ -138,6 +151,7 @@ pub fn run(id: ReportId, ctx: &Ctx, params: &ReportParams) -> Report {
         ReportId::Hygiene => Report::Hygiene(hygiene::hygiene(ctx, params)),
         ReportId::CallPriority => Report::CallPriority(call_priority::call_priority(ctx, params)),
         ReportId::Receivables => Report::Receivables(receivables::receivables(ctx, params)),
+        ReportId::Funnel => Report::Funnel(funnel::funnel(ctx, params)),
     }
 }
 

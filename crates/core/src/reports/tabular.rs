@@ -21,6 +21,8 @@ pub enum Cell {
     /// Minor units.
     Money(i64),
     Percent(f64),
+    /// A number with one decimal (days).
+    Decimal(f64),
     Date(NaiveDate),
     Instant(Instant),
     Link {
@@ -51,6 +53,7 @@ impl Cell {
             Cell::Int(n) => format_int(lang, *n),
             Cell::Money(m) => format_money(lang, currency, Money(*m)),
             Cell::Percent(p) => format_percent(lang, *p),
+            Cell::Decimal(d) => crate::i18n::format_decimal(lang, *d),
             Cell::Date(d) => format_date(lang, *d),
             Cell::Instant(t) => {
                 let local = cal.local_time(*t);
@@ -67,7 +70,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::Money(m) => Money(*m).to_decimal().to_string(),
-            Cell::Percent(p) => format!("{p:.1}"),
+            Cell::Percent(p) | Cell::Decimal(p) => format!("{p:.1}"),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Instant(t) => cal.local_time(*t).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
             Cell::Link { text, .. } => text.clone(),
@@ -407,7 +410,145 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                 },
             ]
         }
+        Report::Funnel(r) => funnel_tables(r, lang),
     }
+}
+
+/// The funnel's tables: every pipeline's steps in one table, then outcomes,
+/// losses by stage and by reason, and hand-overs, each with a pipeline column.
+fn funnel_tables(r: &super::funnel::Funnel, lang: Language) -> Vec<Table> {
+    let columns = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
+    let pct = |p: Option<f64>| Cell::opt(p.map(Cell::Percent));
+    let dec = |d: Option<f64>| Cell::opt(d.map(Cell::Decimal));
+    let count = |n: u32| Cell::Int(n as i64);
+    let period_note = crate::i18n::text_with(lang, "funnel.period_note", &[("period", &r.period_label), ("who", &r.who)]);
+    let stages = r
+        .pipelines
+        .iter()
+        .flat_map(|p| {
+            p.stages.iter().map(move |s| {
+                vec![
+                    Cell::Text(p.pipeline.clone()),
+                    Cell::Text(s.stage.clone()),
+                    count(s.entered),
+                    pct(s.conversion_from_previous),
+                    pct(s.conversion_to_won),
+                    dec(s.days_median),
+                    dec(s.days_p80),
+                    count(s.still_in),
+                ]
+            })
+        })
+        .collect();
+    let outcomes = r
+        .pipelines
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::Text(p.pipeline.clone()),
+                count(p.entered),
+                count(p.from_other_pipelines),
+                count(p.won),
+                count(p.lost),
+                count(p.handed_over),
+                count(p.in_work),
+                pct(p.conversion_to_won),
+            ]
+        })
+        .collect();
+    let losses = |pick: fn(&super::funnel::PipelineFunnel) -> &Vec<super::funnel::LossRow>| {
+        r.pipelines
+            .iter()
+            .flat_map(|p| {
+                pick(p).iter().map(|l| {
+                    vec![
+                        Cell::Text(p.pipeline.clone()),
+                        Cell::Text(l.label.clone()),
+                        count(l.count),
+                        pct(l.share),
+                    ]
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let hand_over = r
+        .pipelines
+        .iter()
+        .flat_map(|p| {
+            p.handed_over_to.iter().map(|h| {
+                vec![
+                    Cell::Text(p.pipeline.clone()),
+                    Cell::Text(h.to_pipeline.clone()),
+                    count(h.count),
+                    count(h.won),
+                    count(h.lost),
+                    pct(h.conversion_to_won),
+                ]
+            })
+        })
+        .collect();
+    vec![
+        Table {
+            id: "stages".into(),
+            title: format!("{} · {}", t(lang, "funnel.stages"), r.period_label),
+            columns: columns(&[
+                "col.pipeline",
+                "col.stage",
+                "col.entered",
+                "col.conversion_from_previous",
+                "col.conversion_to_won",
+                "col.days_median",
+                "col.days_p80",
+                "col.still_in",
+            ]),
+            rows: stages,
+            notes: vec![period_note, t(lang, "funnel.time_note")],
+        },
+        Table {
+            id: "outcomes".into(),
+            title: t(lang, "funnel.outcomes"),
+            columns: columns(&[
+                "col.pipeline",
+                "col.entered",
+                "col.from_other_pipelines",
+                "col.won_deals",
+                "col.lost_deals",
+                "col.handed_over",
+                "col.in_work",
+                "col.conversion_to_won",
+            ]),
+            rows: outcomes,
+            notes: vec![],
+        },
+        Table {
+            id: "lost-by-stage".into(),
+            title: t(lang, "funnel.lost_by_stage"),
+            columns: columns(&["col.pipeline", "col.stage", "col.deals", "col.share"]),
+            rows: losses(|p| &p.lost_by_stage),
+            notes: vec![],
+        },
+        Table {
+            id: "lost-by-reason".into(),
+            title: t(lang, "funnel.lost_by_reason"),
+            columns: columns(&["col.pipeline", "col.loss_reason", "col.deals", "col.share"]),
+            rows: losses(|p| &p.lost_by_reason),
+            notes: vec![],
+        },
+        Table {
+            id: "hand-over".into(),
+            title: t(lang, "funnel.hand_over"),
+            columns: columns(&[
+                "col.from_pipeline",
+                "col.to_pipeline",
+                "col.handed_over",
+                "col.won_deals",
+                "col.lost_deals",
+                "col.conversion_to_won",
+            ]),
+            rows: hand_over,
+            notes: vec![t(lang, "funnel.hand_over_note")],
+        },
+    ]
 }
 
 fn r_metric(report: &Report) -> Metric {
@@ -455,7 +596,7 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
             table
                 .rows
                 .iter()
-                .any(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_)))
+                .any(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_)))
         })
         .collect();
     let line = |values: &[String]| {

@@ -28,6 +28,10 @@ pub struct BoardQuery {
     pub manager: Option<String>,
     pub metric: Option<String>,
     pub sort: Option<String>,
+    /// The funnel's period, pipeline and team.
+    pub period: Option<String>,
+    pub pipeline: Option<String>,
+    pub team: Option<String>,
     /// Which page of rows the long tables show, from 1.
     pub page: Option<String>,
 }
@@ -38,7 +42,14 @@ impl BoardQuery {
             manager: self.manager.clone(),
             metric: self.metric.clone(),
             sort: self.sort.clone(),
+            period: self.period.clone(),
+            pipeline: self.pipeline.clone(),
+            team: self.team.clone(),
         }
+    }
+
+    fn option(value: &Option<String>) -> &str {
+        value.as_deref().unwrap_or("")
     }
 
     fn manager(&self) -> &str {
@@ -67,6 +78,11 @@ pub struct BoardPage {
     pub managers: Vec<Choice>,
     pub metrics: Vec<Choice>,
     pub sorts: Vec<Choice>,
+    /// The funnel's choices: pipelines and teams (empty for other reports), and
+    /// the period as typed (`None` for reports that take none).
+    pub pipelines: Vec<Choice>,
+    pub teams: Vec<Choice>,
+    pub period: Option<String>,
     pub kpis: Vec<Kpi>,
     pub figures: Vec<Figure>,
     pub tables: Vec<TableView>,
@@ -96,10 +112,13 @@ pub async fn board(
     })?;
     let page = parse_page(query.page.as_deref())?;
     let what = format!(
-        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
         query.manager(),
         query.metric.as_deref().unwrap_or(""),
-        query.sort.as_deref().unwrap_or("")
+        query.sort.as_deref().unwrap_or(""),
+        BoardQuery::option(&query.period),
+        BoardQuery::option(&query.pipeline),
+        BoardQuery::option(&query.team),
     );
     let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
     pagecache::cached(&state, what, &as_of, Kind::Html, move || async move {
@@ -132,6 +151,11 @@ pub async fn manager_choices(state: &AppState, text: &str) -> (Option<Id>, Vec<C
 async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_of: &AsOf, page: usize) -> Result<String, AppError> {
     let computed = compute_for(state, board.report, &query.report_query(), as_of).await?;
     let (manager, managers) = manager_choices(state, query.manager()).await;
+    let (pipelines, teams) = if board.report == ReportId::Funnel {
+        funnel_choices(state, query).await
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let trend = if board.report == ReportId::Hygiene {
         Some(page_trend(state, as_of, &computed, manager).await?)
     } else {
@@ -159,6 +183,9 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             ("manager", query.manager()),
             ("metric", query.metric.as_deref().unwrap_or("")),
             ("sort", query.sort.as_deref().unwrap_or("")),
+            ("period", BoardQuery::option(&query.period)),
+            ("pipeline", BoardQuery::option(&query.pipeline)),
+            ("team", BoardQuery::option(&query.team)),
         ];
         let tables = computed
             .tables(&state)
@@ -189,6 +216,9 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             managers,
             metrics: metric_choices(lang, board.report, query.metric.as_deref()),
             sorts: sort_choices(lang, board.report, query.sort.as_deref()),
+            pipelines,
+            teams,
+            period: (board.report == ReportId::Funnel).then(|| BoardQuery::option(&query.period).to_string()),
             kpis,
             figures,
             tables,
@@ -209,6 +239,47 @@ pub async fn page_trend(state: &AppState, as_of: &AsOf, viewed: &Computed, manag
         (Report::Hygiene(team), Report::Hygiene(viewed)) => hygiene_trend(state, effective_as_of(as_of), team, viewed, manager).await,
         _ => Ok(Vec::new()),
     }
+}
+
+/// The funnel's pipeline and team choices, the one asked for selected.
+async fn funnel_choices(state: &AppState, query: &BoardQuery) -> (Vec<Choice>, Vec<Choice>) {
+    let lang = state.language();
+    let ws = state.workspace().await;
+    let picked = |text: &Option<String>, resolve: fn(&tsifra_core::Workspace, &str) -> Result<Id, String>| {
+        text.as_deref().filter(|t| !t.trim().is_empty()).and_then(|t| resolve(&ws, t).ok())
+    };
+    let pipeline = picked(&query.pipeline, tsifra_core::reports::funnel::resolve_pipeline);
+    let team = picked(&query.team, tsifra_core::reports::funnel::resolve_team);
+    let choices = |all_key: &str, selected: Option<Id>, mut items: Vec<(i32, Id, String)>| {
+        items.sort();
+        let mut out = vec![Choice {
+            value: String::new(),
+            label: t(lang, all_key).to_string(),
+            selected: selected.is_none(),
+        }];
+        out.extend(items.into_iter().map(|(_, id, name)| Choice {
+            value: id.to_string(),
+            label: name,
+            selected: selected == Some(id),
+        }));
+        out
+    };
+    let pipelines = choices(
+        "web.filter.all_pipelines",
+        pipeline,
+        ws.pipelines.iter().map(|p| (p.sort, p.id, p.name.clone())).collect(),
+    );
+    // Without teams in the CRM there is nothing to choose.
+    let teams = if ws.teams.is_empty() {
+        Vec::new()
+    } else {
+        choices(
+            "web.filter.all_teams",
+            team,
+            ws.teams.iter().map(|x| (0, x.id, x.name.clone())).collect(),
+        )
+    };
+    (pipelines, teams)
 }
 
 /// The metric choices of the reports that count one.

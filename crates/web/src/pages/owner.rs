@@ -85,7 +85,7 @@ pub async fn owner_figures(
     let report_query = ReportQuery {
         manager: query.manager.clone(),
         metric: query.metric.clone(),
-        sort: None,
+        ..ReportQuery::default()
     };
     let only_manager = ReportQuery {
         manager: query.manager.clone(),

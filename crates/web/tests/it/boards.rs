@@ -40,6 +40,8 @@ async fn every_board_renders_in_both_languages_with_navigation_and_its_charts() 
             ("/boards/hygiene", "manager-bars"),
             ("/boards/hygiene", "trend"),
             ("/boards/receivables", "aging"),
+            ("/boards/funnel", "funnel"),
+            ("/boards/funnel", "loss-reasons"),
         ];
         for (path, figure) in figures {
             let html = get(&state, path).await.body;
@@ -99,6 +101,68 @@ async fn headline_figures_are_the_apis_numbers() {
         .map(|m| m["companies"].as_array().unwrap().len())
         .sum();
     assert_eq!(kpi_value(&html, "companies"), listed.to_string());
+
+    let funnel = api(ReportId::Funnel).await;
+    let html = get(&state, "/boards/funnel").await.body;
+    for p in funnel["pipelines"].as_array().unwrap() {
+        assert_eq!(
+            kpi_value(&html, &format!("conversion.{}", p["pipeline_id"])),
+            p["conversion_to_won"].to_string(),
+            "{}",
+            p["pipeline"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_funnel_takes_a_period_a_pipeline_and_a_team() {
+    let state = demo_state(Language::Ru);
+    let all = get(&state, "/api/reports/funnel").await.json();
+    let pipelines = all["pipelines"].as_array().unwrap();
+    assert!(pipelines.len() > 1, "one funnel per pipeline by default");
+    assert!(pipelines.iter().any(|p| p["entered"].as_u64() > Some(0)));
+    let (id, name) = (
+        pipelines[1]["pipeline_id"].clone(),
+        pipelines[1]["pipeline"].as_str().unwrap().to_string(),
+    );
+    // By name or id, one pipeline; the page keeps the choice in its links and downloads.
+    let one = get(
+        &state,
+        &format!(
+            "/api/reports/funnel?pipeline={}&period=last_quarter",
+            tsifra_web::view::encode(&name)
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(one["pipelines"].as_array().unwrap().len(), 1);
+    assert_eq!(one["pipelines"][0]["pipeline_id"], id);
+    assert_eq!(one["period_label"], "III квартал 2026");
+    let html = get(&state, &format!("/boards/funnel?pipeline={id}&period=2026-10")).await.body;
+    assert!(
+        html.contains(&format!("<option value=\"{id}\" selected>")),
+        "the pipeline is selected"
+    );
+    assert!(html.contains("name=\"period\" value=\"2026-10\""), "the period is kept");
+    assert!(
+        html.contains(&format!("href=\"/boards/funnel/stages.csv?period=2026-10&#38;pipeline={id}\"")),
+        "downloads carry the choice: {}",
+        &html[html.find("stages.csv").unwrap_or(0).saturating_sub(40)..][..120]
+    );
+    let csv = get(&state, &format!("/boards/funnel/stages.csv?pipeline={id}&period=2026-10")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("Воронка,Этап,Вошли"), "{}", csv.body);
+    assert!(csv.body.lines().skip(1).all(|l| l.starts_with(name.as_str())), "{}", csv.body);
+    // What does not parse is a 400 naming what would.
+    for (query, needle) in [
+        ("period=soon", "last_quarter"),
+        ("pipeline=Nope", "known"),
+        ("team=Nope", "no team"),
+    ] {
+        let reply = get(&state, &format!("/api/reports/funnel?{query}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(reply.body.contains(needle), "{query}: {}", reply.body);
+    }
 }
 
 #[tokio::test]

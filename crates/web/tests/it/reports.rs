@@ -70,7 +70,7 @@ async fn manager_metric_and_sort_are_honoured() {
     let params = ReportParams {
         manager: Some(manager.id),
         metric: Some(tsifra_core::Metric::WonDeals),
-        sort: None,
+        ..ReportParams::default()
     };
     assert_eq!(json, core_json(&config, &ws, ReportId::PlanFact, NOW, params));
     assert_eq!(json["periods"][2]["rows"].as_array().unwrap().len(), 1);

@@ -85,7 +85,15 @@ async fn bad_rotation_links_are_clear_400s() {
 async fn slides_refresh_from_fragments_with_the_same_figures() {
     let state = demo_state(Language::Ru);
     let page = get(&state, "/tv?boards=plan-fact,owner").await.body;
-    for slug in ["plan-fact", "leaderboard", "hygiene", "call-priority", "receivables", "owner"] {
+    for slug in [
+        "plan-fact",
+        "leaderboard",
+        "hygiene",
+        "call-priority",
+        "receivables",
+        "funnel",
+        "owner",
+    ] {
         let reply = get(&state, &format!("/tv/slide/{slug}")).await;
         assert_eq!(reply.status, StatusCode::OK, "{slug}: {}", reply.body);
         assert!(reply.content_type.starts_with("text/html"));
