@@ -51,6 +51,11 @@ impl Layout {
             href: crate::view::href(b.path, carry),
             current: current == b.path,
         }));
+        nav.extend(crate::explore::PAGES.iter().map(|(path, _, nav_key)| NavLink {
+            title: t(lang, nav_key),
+            href: crate::view::href(path, carry),
+            current: current == *path,
+        }));
         nav.push(NavLink {
             title: t(lang, "web.nav.owner"),
             href: crate::view::href("/owner", carry),

@@ -24,6 +24,7 @@ pub mod boards;
 pub mod cache;
 pub mod charts;
 pub mod error;
+pub mod explore;
 pub mod figures;
 pub mod html;
 pub mod pagecache;
@@ -63,6 +64,11 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home::home))
+        .route("/boards/explore", get(explore::page::explore))
+        .route("/boards/explore/records", get(explore::records::page))
+        .route("/boards/explore/{file}", get(explore::page::download))
+        .route("/boards/pareto", get(explore::pareto::page))
+        .route("/boards/pareto/{file}", get(explore::pareto::download))
         .route("/boards/{slug}", get(pages::board::board))
         .route("/boards/{slug}/{file}", get(pages::download::table_file))
         .route("/owner", get(pages::owner::owner))
@@ -75,6 +81,9 @@ pub fn app(state: AppState) -> Router {
         .route("/icons/{name}", get(assets::icon))
         .route("/api/health", get(api::health))
         .route("/api/workspace", get(api::workspace))
+        .route("/api/reports/explore", get(explore::api::explore))
+        .route("/api/reports/explore/records", get(explore::api::explore_records))
+        .route("/api/reports/pareto", get(explore::api::pareto))
         .route("/api/reports/{id}", get(reports::api_report))
         .route("/sync", axum::routing::post(sync::sync_now))
         .route("/api/sync", get(sync::api_status).post(sync::api_sync_now));

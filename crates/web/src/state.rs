@@ -34,6 +34,8 @@ struct Inner {
     reports: crate::reports::ReportCache,
     pages: crate::pagecache::PageCache,
     trend: crate::trend::TrendCache,
+    /// The query layer's fact tables, per workspace version (the explore and Pareto boards).
+    layers: crate::explore::LayerCache,
     summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
     /// The CRM connector, set once at start when one is configured.
     sync: std::sync::OnceLock<Arc<dyn crate::sync::SyncControl>>,
@@ -63,6 +65,7 @@ impl AppState {
                 reports: crate::reports::ReportCache::default(),
                 pages: crate::pagecache::PageCache::new(crate::pagecache::MAX_PAGES),
                 trend: crate::trend::TrendCache::new(4),
+                layers: crate::explore::LayerCache::default(),
                 summary: std::sync::Mutex::new(None),
                 sync: std::sync::OnceLock::new(),
                 store_version,
@@ -110,6 +113,11 @@ impl AppState {
     /// The hygiene trend's past days, kept per workspace version.
     pub(crate) fn trend_cache(&self) -> &crate::trend::TrendCache {
         &self.inner.trend
+    }
+
+    /// The query layer of the workspace version last asked about.
+    pub(crate) fn layers(&self) -> &crate::explore::LayerCache {
+        &self.inner.layers
     }
 
     /// What the workspace holds (record counts, the days its deals span), kept per version.

@@ -64,7 +64,7 @@ pub async fn workbook(state: AppState, board: &'static Board, as_of: AsOf, query
     Ok(attachment(body, &name))
 }
 
-fn xlsx(tables: &[Table], state: &AppState) -> Result<Vec<u8>, AppError> {
+pub(crate) fn xlsx(tables: &[Table], state: &AppState) -> Result<Vec<u8>, AppError> {
     tsifra_import::export::to_xlsx(tables, state.calendar()).map_err(|e| AppError::Internal(format!("xlsx: {e}")))
 }
 
@@ -78,7 +78,7 @@ fn file_name(state: &AppState, board: &Board, table: Option<&str>, computed: &cr
     }
 }
 
-fn attachment(body: Vec<u8>, name: &str) -> Response {
+pub(crate) fn attachment(body: Vec<u8>, name: &str) -> Response {
     let kind = if name.ends_with(".csv") { "text/csv; charset=utf-8" } else { XLSX };
     let mut response = ([(header::CONTENT_TYPE, kind)], body).into_response();
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

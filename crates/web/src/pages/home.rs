@@ -66,6 +66,12 @@ impl HomePage {
                 available: b.available,
             })
             .collect();
+        boards.extend(crate::explore::PAGES.iter().map(|&(path, title_key, _)| BoardLink {
+            title: t(lang, title_key),
+            about: t(lang, &format!("{title_key}.about")),
+            path,
+            available: true,
+        }));
         boards.extend(
             [("web.owner.title", "/owner"), ("web.tv.title", "/tv")].map(|(key, path)| BoardLink {
                 title: t(lang, key),

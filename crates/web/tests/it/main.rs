@@ -5,6 +5,7 @@ mod api;
 mod as_of;
 mod boards;
 mod errors;
+mod explore;
 mod home;
 mod logging;
 mod owner;
