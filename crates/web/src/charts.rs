@@ -289,6 +289,16 @@ pub fn columns(aria_label: &str, cols: &[Column]) -> String {
     out
 }
 
+/// `text` cut to `max` characters, an ellipsis standing for the rest.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
 /// A funnel: one centred bar per step, its width the step's share of the widest,
 /// joined to the next by a neck, the step's name on the left and its figures on
 /// the right. `title` names the pipeline above it.
@@ -297,9 +307,10 @@ pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
     const ROW: f64 = 44.0;
     const BAR: f64 = 30.0;
     const TOP: f64 = 34.0;
-    // The bars' band, between the names and the figures.
-    const LEFT: f64 = 200.0;
-    const RIGHT: f64 = 460.0;
+    // The bars' band, between the names and the figures; names longer than fit are cut.
+    const LEFT: f64 = 215.0;
+    const RIGHT: f64 = 455.0;
+    const NAME_CHARS: usize = 25;
     let h = TOP + ROW * steps.len().max(1) as f64;
     let mut out = format!(
         "<svg class=\"chart funnel\" viewBox=\"0 0 {W} {h}\" role=\"img\" aria-label=\"{}\"><title>{}</title>\
@@ -340,7 +351,7 @@ pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
             hw * 2.0,
             c.value,
             y + BAR / 2.0 + 5.0,
-            esc(&c.label),
+            esc(&cut(&c.label, NAME_CHARS)),
             y + BAR / 2.0 + 6.0,
             esc(&c.value_text),
         );
@@ -432,16 +443,21 @@ mod tests {
         let svg = funnel(
             "f",
             "Холодные <продажи>",
-            &[step("Первичный контакт", 10), step("Переговоры", 5), step("Успех", 0)],
+            &[
+                step("Первичный контакт", 10),
+                step("Переговоры", 5),
+                step("Успешно реализовано, очень длинно", 0),
+            ],
         );
         assert!(
-            svg.contains("x=\"200.0\" y=\"34.0\" width=\"260.0\""),
+            svg.contains("x=\"215.0\" y=\"34.0\" width=\"240.0\""),
             "the widest spans the band: {svg}"
         );
         assert!(
-            svg.contains("x=\"265.0\" y=\"78.0\" width=\"130.0\""),
+            svg.contains("x=\"275.0\" y=\"78.0\" width=\"120.0\""),
             "half as wide, centred: {svg}"
         );
+        assert!(svg.contains(">Успешно реализовано, оче…</text>"), "long names are cut: {svg}");
         assert!(svg.contains("width=\"0.0\"") && svg.contains("&lt;продажи&gt;"), "{svg}");
         assert_eq!(svg.matches("class=\"neck\"").count(), 2);
         let empty = funnel("f", "—", &[step("a", 0)]);

@@ -508,7 +508,8 @@ fn funnel(vc: &ViewCtx, r: &Funnel) -> (Vec<Kpi>, Vec<Figure>) {
             .progress(p.conversion_to_won)
         })
         .collect();
-    let mut markup = String::new();
+    // The pipelines side by side.
+    let mut markup = String::from("<div class=\"funnels\">");
     for p in &r.pipelines {
         let steps: Vec<Column> = p
             .stages
@@ -528,13 +529,18 @@ fn funnel(vc: &ViewCtx, r: &Funnel) -> (Vec<Kpi>, Vec<Figure>) {
             .collect();
         markup.push_str(&charts::funnel(vc.t("web.fig.funnel"), &p.pipeline, &steps));
     }
+    markup.push_str("</div>");
     let mut figures = vec![Figure {
         id: "funnel",
         title: format!("{} · {}", vc.t("web.fig.funnel"), r.period_label),
         markup,
-        wide: false,
+        wide: true,
         note: (!vc.tv).then(|| vc.t("web.fig.funnel_note").to_string()),
     }];
+    if vc.tv {
+        // What reads from across the room: the funnels alone.
+        return (kpis, figures);
+    }
     // Loss reasons over the pipelines shown: a deal is lost in one pipeline only.
     let mut reasons: Vec<(String, u32)> = Vec::new();
     for l in r.pipelines.iter().flat_map(|p| &p.lost_by_reason) {
@@ -547,7 +553,6 @@ fn funnel(vc: &ViewCtx, r: &Funnel) -> (Vec<Kpi>, Vec<Figure>) {
     let lost: u32 = reasons.iter().map(|(_, n)| n).sum();
     let bars: Vec<Bar> = reasons
         .iter()
-        .take(vc.rows(1))
         .map(|(label, n)| Bar {
             label: label.clone(),
             href: None,

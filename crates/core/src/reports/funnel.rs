@@ -327,6 +327,10 @@ pub fn funnel(ctx: &Ctx, params: &ReportParams) -> Funnel {
         if deal.created_at >= to || deal.created_at > ctx.as_of {
             continue;
         }
+        // Nor can one whose every move came before the period (most of a year's deals).
+        if deal.created_at < from && timeline(ws, deal).last().at < from {
+            continue;
+        }
         stays(ws, deal, ctx.as_of, &mut all);
         seen.clear();
         for (i0, first) in all.iter().enumerate() {
@@ -824,8 +828,12 @@ mod tests {
         ] {
             k.open_deal(anna, 10_000, created);
         }
+        // Created before the period, handed to the hot pipeline in it: it entered that one then.
+        let moved = k.open_deal(anna, 10_000, "2026-10-20T10:00:00+03:00");
+        k.move_to_hot_pipeline(moved, "2026-11-10T10:00:00+03:00");
         let f = run(&k, "2026-12-05T12:00:00+03:00", period("2026-11-01..2026-11-30"));
         assert_eq!(pipeline(&f, COLD).entered, 2);
+        assert_eq!((pipeline(&f, HOT).entered, pipeline(&f, HOT).from_other_pipelines), (1, 1));
         assert_eq!(f.period_label, "01.11.2026–30.11.2026");
         // A period reaching past the as-of instant sees only what had happened by then.
         let f = run(&k, "2026-11-30T23:00:00+03:00", period("2026-11"));
