@@ -287,6 +287,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
         "page={value}: expected a page number from 1.",
     ),
     ("web.pareto.a_count", "Класс A", "Class A"),
+    (
+        "web.pareto.no_filters",
+        "Фильтров нет: весь отдел за период. Фильтры добавляются кликом на доске «Анализ»; ссылка оттуда переносит их сюда.",
+        "No filters: the whole team over the period. Filters are added by a click on the Explore board; its link brings them here.",
+    ),
     ("web.pareto.a_share", "дают {share} результата", "make {share} of the result"),
     ("web.pareto.b_count", "Класс B", "Class B"),
     ("web.pareto.c_count", "Класс C", "Class C"),

@@ -102,8 +102,11 @@ pub fn explore_bars(aria_label: &str, bars: &[ExploreBar], percent: bool) -> Str
 #[derive(Clone, Debug)]
 pub struct SeriesPoint {
     pub label: String,
+    /// The label under the axis, short: "05.11", "ноябрь 2026".
+    pub axis_label: String,
     pub value: f64,
     pub value_text: String,
+    /// The compared period's bucket at the same place, when it has a value.
     pub compared: Option<f64>,
     pub compared_text: Option<String>,
     /// The page over just this bucket.
@@ -111,9 +114,9 @@ pub struct SeriesPoint {
 }
 
 /// Columns over time, each a link to its bucket; the compared period as a line with dots.
-pub fn series(aria_label: &str, points: &[SeriesPoint], comparing: bool) -> String {
+pub fn series(aria_label: &str, points: &[SeriesPoint], comparing: bool, max_text: &str) -> String {
     const W: f64 = 1000.0;
-    const TOP: f64 = 16.0;
+    const TOP: f64 = 30.0;
     const BOTTOM: f64 = 220.0;
     const H: f64 = 250.0;
     let mut out = format!(
@@ -130,7 +133,16 @@ pub fn series(aria_label: &str, points: &[SeriesPoint], comparing: bool) -> Stri
         .max(1.0);
     let y = |v: f64| BOTTOM - v.max(0.0) / max * (BOTTOM - TOP);
     let _ = write!(out, "<line class=\"axis\" x1=\"0\" x2=\"{W}\" y1=\"{BOTTOM}\" y2=\"{BOTTOM}\"/>");
-    let every = (points.len() as f64 / 8.0).ceil().max(1.0) as usize;
+    let every = (points.len() as f64 / 7.0).ceil().max(1.0) as usize;
+    if !points.is_empty() {
+        // The scale: the top of the chart is the largest value.
+        let _ = write!(
+            out,
+            "<line class=\"grid\" x1=\"0\" x2=\"{W}\" y1=\"{TOP}\" y2=\"{TOP}\"/><text class=\"axis-label\" x=\"4\" y=\"{}\">{}</text>",
+            TOP - 8.0,
+            esc(max_text)
+        );
+    }
     for (i, p) in points.iter().enumerate() {
         let x = i as f64 * slot;
         let top = y(p.value);
@@ -150,25 +162,35 @@ pub fn series(aria_label: &str, points: &[SeriesPoint], comparing: bool) -> Stri
             esc(&tip),
         );
         if i % every == 0 {
+            // The first label starts at the left edge rather than being cut by it.
+            let (lx, anchor) = if i == 0 {
+                (x + slot * 0.12, "start")
+            } else {
+                (x + slot / 2.0, "middle")
+            };
             let _ = write!(
                 out,
-                "<text class=\"axis-label\" x=\"{:.1}\" y=\"243\" text-anchor=\"middle\">{}</text>",
-                x + slot / 2.0,
-                esc(&p.label)
+                "<text class=\"axis-label\" x=\"{lx:.1}\" y=\"243\" text-anchor=\"{anchor}\">{}</text>",
+                esc(&p.axis_label)
             );
         }
     }
     if comparing {
-        let line: Vec<String> = points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.compared.map(|c| format!("{:.1},{:.1}", i as f64 * slot + slot / 2.0, y(c))))
-            .collect();
-        if !line.is_empty() {
+        // A bucket without a compared value (a rate with nothing closed) breaks the line.
+        let mut segment: Vec<(f64, f64)> = Vec::new();
+        let mut segments = Vec::new();
+        for (i, p) in points.iter().enumerate() {
+            match p.compared {
+                Some(c) => segment.push((i as f64 * slot + slot / 2.0, y(c))),
+                None => segments.push(std::mem::take(&mut segment)),
+            }
+        }
+        segments.push(segment);
+        for segment in segments.iter().filter(|s| !s.is_empty()) {
+            let line: Vec<String> = segment.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
             let _ = write!(out, "<polyline class=\"compared\" points=\"{}\"/>", line.join(" "));
-            for xy in &line {
-                let (cx, cy) = xy.split_once(',').unwrap_or(("0", "0"));
-                let _ = write!(out, "<circle class=\"compared\" cx=\"{cx}\" cy=\"{cy}\" r=\"4\"/>");
+            for (cx, cy) in segment {
+                let _ = write!(out, "<circle class=\"compared\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\"/>");
             }
         }
     }
@@ -206,11 +228,12 @@ pub fn pareto(aria_label: &str, bars: &[ParetoBar], a_until: u32, b_until: u32) 
     let y = |share: f64| BOTTOM - share.clamp(0.0, 100.0) / 100.0 * (BOTTOM - TOP);
     for limit in [a_until, b_until] {
         let ly = y(limit as f64);
+        // Below the line: the cumulative share runs above it at the right.
         let _ = write!(
             out,
             "<line class=\"limit\" x1=\"0\" x2=\"{W}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\"/><text class=\"axis-label\" x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{limit}%</text>",
             W - 4.0,
-            ly - 4.0
+            ly + 15.0
         );
     }
     let mut line = Vec::with_capacity(bars.len());
@@ -267,7 +290,7 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("width=\"500.0\"") && html.contains("x1=\"999.0\""), "{html}");
-        let empty = series("s", &[], true);
+        let empty = series("s", &[], true, "");
         assert!(!empty.contains("NaN"), "{empty}");
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use tsifra_core::query::table::answer_table;
-use tsifra_core::query::{Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Span, Unit, Value, answer};
+use tsifra_core::query::{Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Span, SpanUnit, Unit, Value, answer};
 use tsifra_core::reports::tabular::Table;
 use tsifra_core::{Language, Workspace};
 
@@ -83,6 +83,10 @@ pub struct Form {
     pub slices: Vec<Vec<Choice>>,
     pub compares: Vec<Choice>,
     pub hidden: Vec<(&'static str, String)>,
+    /// What the chips' place says while there are none.
+    pub no_filters: &'static str,
+    /// The same question on the other board (explore ↔ Pareto): its name and link.
+    pub other_board: Option<(&'static str, String)>,
 }
 
 /// One slice's bars.
@@ -299,9 +303,13 @@ fn build(
             let compared = compared_series.as_ref().and_then(|s| s.get(i)).map(|c| c.value);
             SeriesPoint {
                 label: p.label.clone(),
+                axis_label: match main.series_unit {
+                    SpanUnit::Day | SpanUnit::Week => p.start.format("%d.%m").to_string(),
+                    _ => p.label.clone(),
+                },
                 value: p.value.map_or(0.0, Value::as_f64),
                 value_text: value_text(lang, currency, unit, p.value),
-                compared: compared.map(|c| c.map_or(0.0, Value::as_f64)),
+                compared: compared.flatten().map(Value::as_f64),
                 compared_text: compared.map(|c| value_text(lang, currency, unit, c)),
                 href: params.with_text(text).href(PATH),
             }
@@ -311,7 +319,13 @@ fn build(
         "{measure_title} · {}",
         t(lang, &format!("web.explore.series.{}", unit_key(main.series_unit)))
     );
-    let series = charts::series(&series_title, &points, comparing);
+    let top = main
+        .series
+        .iter()
+        .chain(compared_series.iter().flatten())
+        .filter_map(|p| p.value)
+        .max_by(|a, b| a.as_f64().total_cmp(&b.as_f64()));
+    let series = charts::series(&series_title, &points, comparing, &value_compact(lang, currency, unit, top));
     let series_note = main
         .compare_label
         .as_ref()
@@ -350,14 +364,13 @@ fn build(
     })
 }
 
-fn unit_key(u: tsifra_core::query::SpanUnit) -> &'static str {
-    use tsifra_core::query::SpanUnit::*;
+fn unit_key(u: SpanUnit) -> &'static str {
     match u {
-        Day => "day",
-        Week => "week",
-        Month => "month",
-        Quarter => "quarter",
-        Year => "year",
+        SpanUnit::Day => "day",
+        SpanUnit::Week => "week",
+        SpanUnit::Month => "month",
+        SpanUnit::Quarter => "quarter",
+        SpanUnit::Year => "year",
     }
 }
 
@@ -399,7 +412,7 @@ fn slice_bars(
         value: r.value.map_or(0.0, Value::as_f64),
         value_text: value_compact(lang, currency, a.unit, r.value),
         raw: value_raw(r.value),
-        compared: comparing.then(|| r.compare_value.map_or(0.0, Value::as_f64)),
+        compared: if comparing { r.compare_value.map(Value::as_f64) } else { None },
         change_text: if comparing {
             change_text(lang, currency, a.unit, r.change, r.change_percent)
         } else {
@@ -624,7 +637,32 @@ pub fn form(
         slices,
         compares,
         hidden,
+        no_filters: t(
+            lang,
+            if pareto {
+                "web.pareto.no_filters"
+            } else {
+                "web.explore.no_filters"
+            },
+        ),
+        other_board: other_board(params, measure, lang, pareto),
     }
+}
+
+/// The question asked on the other board: the Pareto view of the first slice
+/// (companies when it is a time bucket or none), or the explore board by the Pareto's slice.
+fn other_board(params: &Params, measure: Measure, lang: Language, pareto: bool) -> Option<(&'static str, String)> {
+    let mut text = params.text.clone();
+    text.compare = None;
+    text.limit = None;
+    if pareto {
+        text.by.truncate(1);
+        return Some((t(lang, "web.board.explore"), params.with_text(text).href(PATH)));
+    }
+    tsifra_core::query::pareto::check(measure).ok()?;
+    let time = ["day", "week", "month", "quarter", "year"];
+    text.by = text.by.into_iter().take(1).filter(|b| !time.contains(&b.as_str())).collect();
+    Some((t(lang, "web.board.pareto"), params.with_text(text).href(super::pareto::PATH)))
 }
 
 /// `GET /boards/explore/explore.csv|xlsx?<question>`: the answer's table.

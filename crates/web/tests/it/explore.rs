@@ -353,8 +353,15 @@ async fn the_boards_are_in_the_navigation_and_on_the_home_page() {
     let home = get(&state, "/").await.body;
     assert!(home.contains("href=\"/boards/explore\"") && home.contains("href=\"/boards/pareto\""));
     assert!(home.contains("Анализ продаж") && home.contains("Парето / ABC"));
-    let page = get(&state, "/boards/explore").await.body;
+    let page = get(&state, "/boards/explore?by=company&by=month&where=manager%3D-&compare=previous")
+        .await
+        .body;
     assert!(page.contains("aria-current=\"page\""), "the current page is marked");
+    // The same question on the other board, filters kept.
+    let pareto = links(&page, "other-board");
+    assert_eq!(pareto, vec!["/boards/pareto?by=company&where=manager%3D-".to_string()]);
+    let back = links(&get(&state, &pareto[0]).await.body, "other-board");
+    assert_eq!(back, vec!["/boards/explore?by=company&where=manager%3D-".to_string()]);
     let en = get(&demo_state(Language::En), "/boards/explore?period=last_month&compare=year_ago").await;
     assert_eq!(en.status, StatusCode::OK);
     assert!(en.body.contains("Explore") && en.body.contains("October 2026"), "English");
