@@ -244,22 +244,22 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     (
         "web.explore.bad_measure",
         "Неизвестный показатель «{value}». Подходят: {names}.",
-        "Unknown measure {value:?}; expected one of: {names}.",
+        "Unknown measure \"{value}\"; expected one of: {names}.",
     ),
     (
         "web.explore.bad_dimension",
         "Неизвестный разрез «{value}». Подходят: {names}.",
-        "Unknown dimension {value:?}; expected one of: {names}.",
+        "Unknown dimension \"{value}\"; expected one of: {names}.",
     ),
     (
         "web.explore.bad_period",
         "Не удалось понять период «{value}». Подходят: today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 или 2026-01-01..2026-03-31.",
-        "Unknown period {value:?}; expected today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 or 2026-01-01..2026-03-31.",
+        "Unknown period \"{value}\"; expected today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 or 2026-01-01..2026-03-31.",
     ),
     (
         "web.explore.bad_compare",
         "Неизвестное сравнение «{value}». Подходят: previous, year_ago, none.",
-        "Unknown comparison {value:?}; expected previous, year_ago or none.",
+        "Unknown comparison \"{value}\"; expected previous, year_ago or none.",
     ),
     (
         "web.explore.bad_limit",

@@ -66,6 +66,17 @@ pub async fn warm_up(state: AppState) {
             .await
             .is_err(),
     );
+    // The explore and Pareto boards' defaults, which also builds the query layer once.
+    failed += usize::from(
+        crate::explore::page::explore(State(state.clone()), as_of.clone(), Query(Vec::new()))
+            .await
+            .is_err(),
+    );
+    failed += usize::from(
+        crate::explore::pareto::page(State(state.clone()), as_of.clone(), Query(Vec::new()))
+            .await
+            .is_err(),
+    );
     let token = state.config().tv.token.clone();
     for entry in state.config().tv.boards.clone() {
         let Ok((slug, _)) = parse_tv_board(&entry) else { continue };
