@@ -144,7 +144,9 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// plan-fact, leaderboard, hygiene, call-priority, receivables or funnel
+    /// plan-fact, leaderboard, hygiene, call-priority, receivables, funnel; or explore (any measure by any
+    /// slice: --measure, --by, --where, --period, --compare) and pareto (ABC of --by company,
+    /// product or manager)
     pub id: String,
     /// Compute as of this moment: 2026-11-20T15:00 (business zone), RFC 3339, or a date (its end)
     #[arg(long, value_name = "WHEN")]
@@ -158,17 +160,36 @@ pub struct ReportArgs {
     /// Sort order where offered (receivables: amount or days)
     #[arg(long)]
     pub sort: Option<String>,
-    /// funnel: the deals that entered it in this period: last_90_days (default), today, this_week,
-    /// last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year,
-    /// 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
-    #[arg(long)]
-    pub period: Option<String>,
     /// funnel: only this pipeline (name as in the CRM, or id); default: one funnel per pipeline
     #[arg(long, value_name = "NAME|ID")]
     pub pipeline: Option<String>,
     /// funnel: only this team's managers (name as in the CRM, or id)
     #[arg(long, value_name = "NAME|ID")]
     pub team: Option<String>,
+    /// explore, pareto: what to count: revenue, margin, won_deals, lost_deals, new_deals, win_rate,
+    /// average_check, cycle_median, cycle_mean, calls, communications, tasks_done, tasks_overdue
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// explore: break down by (up to two): manager, team, pipeline, stage, company, contact,
+    /// loss_reason, source, tag, day, week, month, quarter, year, product, client_type, industry,
+    /// field:<name or id>. pareto: the one to rank (company, product, manager...)
+    #[arg(long)]
+    pub by: Vec<String>,
+    /// explore, pareto: keep only rows whose DIMENSION is one of the values: `manager=Иванов`,
+    /// `pipeline=Горячие продажи|Холодные продажи` (repeat for more filters)
+    #[arg(long = "where", value_name = "DIMENSION=VALUE")]
+    pub filters: Vec<String>,
+    /// explore, pareto, funnel: today, yesterday, this_week, last_week, this_month (default), last_month,
+    /// this_quarter, last_quarter, this_year, last_year, last_90_days (the funnel's default: the deals
+    /// that entered it then), 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
+    #[arg(long)]
+    pub period: Option<String>,
+    /// explore: compare with the previous period or the same one a year earlier (previous, year_ago)
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// explore: rows shown before the rest are summed into "others" (default 20)
+    #[arg(long)]
+    pub limit: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -141,6 +141,7 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
             times.len()
         );
     }
+    bench_queries(&ws, config, &calendar, as_of);
     // A webhook's worth of change: one deal re-read. Only the index parts built
     // from deals are made again; tasks, communications and duplicates are kept.
     if let Some(deal) = ws.deals.iter().next().cloned() {
@@ -154,6 +155,71 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
         drop(rebuilt);
     }
     Ok(())
+}
+
+/// The analysis board's questions on the query layer: its fact tables' build,
+/// an explore with two slices and three filters, and a Pareto of companies.
+fn bench_queries(ws: &tsifra_core::Workspace, config: &tsifra_core::Config, calendar: &tsifra_core::BusinessCalendar, as_of: chrono::DateTime<chrono::Utc>) {
+    use tsifra_core::query::{self, Dimension, Layer, QueryCtx, QueryText, pareto};
+    let started = Instant::now();
+    let layer = Layer::build(ws, config);
+    println!("  query layer (fact tables) {}", secs(started.elapsed()));
+    let ctx = QueryCtx {
+        ws,
+        layer: &layer,
+        config,
+        calendar,
+        as_of,
+    };
+    let today = calendar.local_date(as_of);
+    let mut managers: Vec<String> = ws.users.iter().map(|u| u.id.to_string()).collect();
+    managers.truncate(managers.len().div_ceil(2).max(1));
+    let pipeline = ws.pipelines.iter().next().map(|p| p.id.to_string()).unwrap_or_default();
+    let explore = QueryText {
+        measure: Some("revenue".into()),
+        by: vec!["manager".into(), "month".into()],
+        filters: vec![
+            format!("pipeline={pipeline}"),
+            format!("manager={}", managers.join("|")),
+            "loss_reason=-".into(),
+        ],
+        period: Some("last_365_days".into()),
+        compare: Some("year_ago".into()),
+        limit: None,
+    }
+    .parse(ws, config, today);
+    let pareto_q = QueryText {
+        period: Some("last_365_days".into()),
+        ..QueryText::default()
+    }
+    .parse(ws, config, today);
+    let (Ok(explore), Ok(pareto_q)) = (explore, pareto_q) else {
+        println!("  queries       skipped: the workspace has no pipelines or managers");
+        return;
+    };
+    let time = |name: &str, f: &dyn Fn()| {
+        let mut times = Vec::new();
+        let until = Instant::now() + Duration::from_secs(3);
+        while times.len() < 5 || (Instant::now() < until && times.len() < 200) {
+            let t = Instant::now();
+            f();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "  query {:<15} median {:>8.2} ms  p95 {:>8.2} ms  ({} runs, one core)",
+            name,
+            ms(times[times.len() / 2]),
+            ms(times[times.len() * 95 / 100]),
+            times.len()
+        );
+    };
+    time("explore", &|| {
+        std::hint::black_box(query::answer(&ctx, &explore));
+    });
+    time("pareto", &|| {
+        std::hint::black_box(pareto::pareto(&ctx, &pareto_q, Dimension::Company, 80, 15).ok());
+    });
 }
 
 fn secs(d: Duration) -> String {

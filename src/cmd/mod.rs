@@ -5,6 +5,7 @@ mod bench;
 mod calendar;
 pub mod config;
 mod demo;
+mod explore;
 mod import;
 mod plans;
 mod report;

@@ -15,8 +15,16 @@ use crate::cli::{Format, ReportArgs};
 use crate::setup::{self, usage};
 
 pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    let ids = || ReportId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-    let id = ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?;
+    let ids = || {
+        let mut ids: Vec<&str> = ReportId::ALL.iter().map(|r| r.as_str()).collect();
+        ids.extend(super::explore::IDS);
+        ids.join(", ")
+    };
+    let analysis = super::explore::IDS.contains(&args.id.as_str());
+    let id = match analysis {
+        true => None,
+        false => Some(ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?),
+    };
     let loaded = setup::load_config(config, data_dir)?;
     let mut config = loaded.config;
     // The zone is all `--as-of` needs; the days off come with the store's imported calendars below.
@@ -51,6 +59,11 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     if let Some(note) = fallback_notice(lang, &calendar.fallback_years_near(calendar.local_date(as_of))) {
         eprintln!("{note}");
     }
+    if analysis {
+        let out = super::explore::render(&args, &ws, &config, &calendar, as_of)?;
+        return write_out(&out);
+    }
+    let id = id.expect("a report id unless explore or pareto");
     let manager = args
         .manager
         .as_deref()
@@ -121,10 +134,13 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
             }
         }
     }
-    // A reader that stops early (`| head`) is not an error.
+    write_out(&out)
+}
+
+/// Writes to stdout; a reader that stops early (`| head`) is not an error.
+pub fn write_out(out: &str) -> Result<()> {
     match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-        _ => {}
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -122,6 +122,10 @@ pub struct ReportsConfig {
     pub leaderboard_metric: Metric,
     /// Margin assumed for won deals whose margin field is empty, in percent of the amount.
     pub default_margin_percent: u32,
+    /// Pareto / ABC: class A is what makes up this share of the total, in percent.
+    pub abc_a_percent: u32,
+    /// Class B: the next share after A, in percent (C is the rest).
+    pub abc_b_percent: u32,
 }
 
 impl Default for ReportsConfig {
@@ -130,6 +134,8 @@ impl Default for ReportsConfig {
             plan_metric: Metric::Revenue,
             leaderboard_metric: Metric::Margin,
             default_margin_percent: 30,
+            abc_a_percent: 80,
+            abc_b_percent: 15,
         }
     }
 }
@@ -378,6 +384,12 @@ impl Config {
             return Err(invalid(
                 "reports.default_margin_percent",
                 "expected a percentage from 0 to 100".into(),
+            ));
+        }
+        if self.reports.abc_a_percent == 0 || self.reports.abc_a_percent + self.reports.abc_b_percent > 100 {
+            return Err(invalid(
+                "reports.abc_a_percent",
+                "expected class A above 0 % and A + B (abc_b_percent) at most 100 %".into(),
             ));
         }
         if let Err(message) = self.amocrm.validate() {

@@ -12,7 +12,10 @@
 
 pub mod dimension;
 pub mod measure;
+pub mod params;
+pub mod pareto;
 pub mod span;
+pub mod table;
 
 use chrono::{Duration, NaiveDate};
 use rustc_hash::FxHashMap as HashMap;
@@ -25,6 +28,7 @@ use crate::reports::history;
 
 pub use dimension::{Dimension, Key};
 pub use measure::{FactKind, Measure, Unit};
+pub use params::QueryText;
 pub use span::{Compare, Span, SpanUnit};
 
 /// A filter: the rows whose value of `dim` is one of `keys` (any of them, for
