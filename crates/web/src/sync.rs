@@ -33,7 +33,7 @@ pub trait SyncControl: Send + Sync {
 
 /// The home page's panel, in the reader's language and the business zone.
 pub struct SyncPanel {
-    /// "ok", "error", "running" or "never": a `data-state` for tests and styles.
+    /// "ok", "error", "skipped", "running" or "never": a `data-state` for tests and styles.
     pub state: &'static str,
     pub line: String,
     /// The error's words, shown under the line.
@@ -66,6 +66,12 @@ impl SyncPanel {
                     t(lang, "web.sync.records"),
                     tsifra_core::i18n::format_int(lang, s.last_records as i64)
                 ),
+                error: None,
+            },
+            // Another process (a `tsifra sync`, another server) held the account: not a failure.
+            (Some(at), Some(outcome)) if outcome.starts_with("skipped") => SyncPanel {
+                state: "skipped",
+                line: format!("{} {} · {}", t(lang, "web.sync.last"), when(Some(at)), t(lang, "web.sync.skipped")),
                 error: None,
             },
             (Some(at), Some(error)) => SyncPanel {

@@ -165,3 +165,25 @@ async fn without_a_connector_the_panel_says_how_to_connect() {
     assert_eq!(post(&state, "/sync", None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(get(&state, "/api/sync").await.status, StatusCode::NOT_FOUND);
 }
+
+/// A run skipped because another process held the account's lease is no failure:
+/// the panel says so in the reader's language, without the English error text.
+#[tokio::test]
+async fn a_skipped_run_is_said_as_such() {
+    let stub = Arc::new(Stub::default());
+    *stub.status.lock().unwrap() = SyncStatus {
+        running: false,
+        last_started: Some(utc("2026-11-20T09:14:00Z")),
+        last_finished: Some(utc("2026-11-20T09:14:01Z")),
+        last_outcome: Some("skipped: the account's lease is held by pid 4242 on host".into()),
+        last_records: 0,
+    };
+    let ru = state(Language::Ru, Some(stub.clone()));
+    let (s, html) = panel(&get(&ru, "/").await.body);
+    assert_eq!(s, "skipped");
+    assert!(
+        html.contains("пропущена: аккаунт в это время синхронизировал другой процесс"),
+        "{html}"
+    );
+    assert!(!html.contains("lease"), "no English inside the Russian page: {html}");
+}
