@@ -207,7 +207,8 @@ pub struct ParetoBar {
     /// In percent of the total.
     pub cumulative: f64,
     pub class: &'static str,
-    pub href: String,
+    /// The records behind the column.
+    pub href: Option<String>,
 }
 
 /// Contributions as columns, largest first, coloured by class; the cumulative share as a line
@@ -240,10 +241,13 @@ pub fn pareto(aria_label: &str, bars: &[ParetoBar], a_until: u32, b_until: u32) 
     for (i, b) in bars.iter().enumerate() {
         let x = i as f64 * slot;
         let h = b.value.max(0.0) / max * (BOTTOM - TOP);
+        let (open, close) = match &b.href {
+            Some(href) => (format!("<a href=\"{}\">", esc(href)), "</a>"),
+            None => ("<g>".to_string(), "</g>"),
+        };
         let _ = write!(
             out,
-            "<a href=\"{}\"><rect class=\"col class-{}\" x=\"{:.2}\" y=\"{:.1}\" width=\"{:.2}\" height=\"{h:.1}\" data-value=\"{}\" data-class=\"{}\"/><title>{} · {} · {} · {:.1}%</title></a>",
-            esc(&b.href),
+            "{open}<rect class=\"col class-{}\" x=\"{:.2}\" y=\"{:.1}\" width=\"{:.2}\" height=\"{h:.1}\" data-value=\"{}\" data-class=\"{}\"/><title>{} · {} · {} · {:.1}%</title>{close}",
             b.class.to_lowercase(),
             x + slot * 0.1,
             BOTTOM - h,

@@ -100,7 +100,8 @@ async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String
                 value_text: value_compact(lang, &currency, unit, Some(Value::Int(r.value))),
                 cumulative: r.cumulative,
                 class: class_name(r.class),
-                href: records(filter_text(dim, &r.key, ctx.ws, today)),
+                // A value a filter cannot name has no list of its own.
+                href: filter_text(dim, &r.key, ctx.ws, today).map(|f| records(Some(f))),
             })
             .collect();
         let title = format!("{measure_title} · {} · {}", dim.title(ctx.ws, lang), p.period_label);
