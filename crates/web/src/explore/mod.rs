@@ -295,3 +295,43 @@ where
     .await
     .map_err(|e| AppError::Internal(format!("a question to the query layer failed: {e}")))?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layer_is_built_once_per_workspace_version() {
+        let config = Config::default();
+        let mut ws = Workspace::default();
+        let cache = LayerCache::default();
+        let first = cache.layer(&ws, &config);
+        assert!(Arc::ptr_eq(&first, &cache.layer(&ws, &config)), "the same version: the same layer");
+        ws.version += 1;
+        let second = cache.layer(&ws, &config);
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert_eq!(second.version, ws.version);
+    }
+
+    #[test]
+    fn the_forms_dates_count_only_for_a_period_of_ones_own() {
+        let read = |q: &str| {
+            let pairs: Vec<(String, String)> = q
+                .split('&')
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Params::from_pairs(&pairs, Language::Ru)
+        };
+        let custom = read("period=custom&from=2026-09-01&to=2026-09-30").unwrap();
+        assert_eq!(custom.text.period.as_deref(), Some("2026-09-01..2026-09-30"));
+        let named = read("period=last_month&from=2026-09-01&to=2026-09-30").unwrap();
+        assert_eq!(named.text.period.as_deref(), Some("last_month"));
+        let bare = read("from=2026-09-01&to=2026-09-30&by=manager&by=&where=").unwrap();
+        assert_eq!(bare.text.period.as_deref(), Some("2026-09-01..2026-09-30"));
+        assert_eq!(bare.text.by, vec!["manager".to_string()], "empty selects are no slice");
+        assert!(bare.text.filters.is_empty());
+        assert!(read("period=custom&from=2026-09-01").is_err());
+        assert!(read("limit=many").is_err());
+    }
+}

@@ -287,6 +287,29 @@ async fn too_many_values_are_cut_to_the_top_with_others() {
 }
 
 #[tokio::test]
+async fn a_period_of_ones_own_is_a_date_range() {
+    let state = demo_state(Language::Ru);
+    let page = get(&state, "/boards/explore?period=custom&from=2026-09-01&to=2026-09-30&by=manager").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"2026-09-01\"") && page.body.contains("value=\"2026-09-30\""),
+        "the form keeps the dates"
+    );
+    let api = get(&state, "/api/reports/explore?period=2026-09-01..2026-09-30").await.json();
+    assert_eq!(kpi_value(&page.body, "total"), api["total"]["value"].to_string());
+    assert_eq!(api["period_label"], "01.09.2026–30.09.2026");
+    // A link from that page writes the range as the period.
+    let click = &links(&page.body, "filter")[0];
+    assert!(
+        click.contains("period=2026-09-01..2026-09-30") && !click.contains("from="),
+        "{click}"
+    );
+    let reply = get(&state, "/boards/explore?period=custom&from=2026-09-01").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("обе даты"));
+}
+
+#[tokio::test]
 async fn an_empty_period_says_so() {
     let state = demo_state(Language::Ru);
     let page = get(&state, "/boards/explore?period=2020-01&by=manager").await.body;
