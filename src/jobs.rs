@@ -58,7 +58,9 @@ pub const STORE_WATCH_EVERY: Duration = Duration::from_secs(2);
 /// import, a `tsifra sync` from a shell, another server on the same
 /// PostgreSQL), loads the store again and swaps it in. This process's own
 /// writes move the mark as they land, so they cause no reload.
-pub fn spawn_store_watch(state: AppState, store: Store) {
+/// `config` is the served config: an official calendar imported into the store
+/// (`tsifra calendar import`) is served from then on too.
+pub fn spawn_store_watch(state: AppState, store: Store, mut config: tsifra_core::Config) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(STORE_WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -66,6 +68,15 @@ pub fn spawn_store_watch(state: AppState, store: Store) {
             tick.tick().await;
             if let Err(e) = reload_if_written_elsewhere(&state, &store).await {
                 tracing::warn!(error = %e, "could not check the store for other processes' changes");
+            }
+            match store.imported_calendars().await {
+                Ok(imported) if imported != config.calendar.imported => {
+                    config.calendar.imported = imported;
+                    state.replace_calendar(config.calendar()).await;
+                    tracing::info!("an official calendar was imported by another process: the working days follow it");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not read the imported calendars"),
             }
         }
     });

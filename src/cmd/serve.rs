@@ -48,7 +48,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
     let connector_config = config.clone();
     let state = AppState::with_clock(config, ws, data_dir, clock);
     crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
-    crate::jobs::spawn_store_watch(state.clone(), store.clone());
+    crate::jobs::spawn_store_watch(state.clone(), store.clone(), connector_config.clone());
     // Renders every board after start and each minute's live reports before the minute turns.
     tokio::spawn(tsifra_web::keep_warm(state.clone()));
     let mut router = tsifra_web::app(state.clone());

@@ -40,6 +40,24 @@ fn month_plan(addr: &str) -> Option<i64> {
     v["periods"][2]["total"]["plan"].as_i64()
 }
 
+/// Working days of the month on the board at `as_of`.
+fn month_working_days(addr: &str, as_of: &str) -> Option<i64> {
+    let v: serde_json::Value = serde_json::from_str(&get(addr, &format!("/api/reports/plan-fact?as_of={as_of}"))).unwrap();
+    v["periods"][2]["working_days"].as_i64()
+}
+
+/// Waits (with a generous deadline, so a broken build fails instead of hanging) until `done`.
+fn wait_for(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 #[test]
 fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,4 +101,15 @@ fn a_plan_imported_from_another_shell_reaches_the_running_server() {
         now = month_plan(&addr);
     }
     assert_eq!(now, Some(1_234_567_800), "the imported team plan is on the running server's board");
+
+    // An official calendar imported from another shell changes the working days the board counts.
+    assert_eq!(month_working_days(&addr, "2027-01-15"), Some(15), "January 2027 on the Labour Code");
+    let days = dir.path().join("days.csv");
+    std::fs::write(&days, "date;kind\n2027-01-11;holiday\n").unwrap();
+    let out = tsifra(dir.path(), &["calendar", "import", days.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        wait_for(|| month_working_days(&addr, "2027-01-15") == Some(14)),
+        "the imported calendar reaches the running server"
+    );
 }

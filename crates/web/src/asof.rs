@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for AsOf {
         match first {
             // An empty field (a form submitted without a date) means "now", like no field at all.
             Some(value) if !value.trim().is_empty() => {
-                let at = parse_as_of(&value, state.calendar()).map_err(AppError::InvalidAsOf)?;
+                let at = parse_as_of(&value, &state.calendar()).map_err(AppError::InvalidAsOf)?;
                 Ok(AsOf {
                     at,
                     requested: Some(value.trim().to_string()),

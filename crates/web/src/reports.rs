@@ -296,7 +296,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     ws: &ws,
                     facts: &facts,
                     config,
-                    calendar: state.calendar(),
+                    calendar: &state.calendar(),
                     as_of: at,
                 };
                 let params = ReportParams {

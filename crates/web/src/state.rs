@@ -25,8 +25,9 @@ pub struct AppState {
 
 struct Inner {
     config: Config,
-    // Built once: it holds the holiday sets and the parsed zone every page needs.
-    calendar: BusinessCalendar,
+    // Built at start and again when an official calendar is imported into the
+    // store: the holiday sets and the parsed zone every page needs.
+    calendar: std::sync::RwLock<Arc<BusinessCalendar>>,
     // `Arc` so handlers can take an owned guard into `spawn_blocking` for heavy reports.
     workspace: Arc<RwLock<Workspace>>,
     data_dir: PathBuf,
@@ -58,7 +59,7 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 config,
-                calendar,
+                calendar: std::sync::RwLock::new(Arc::new(calendar)),
                 workspace: Arc::new(RwLock::new(workspace)),
                 data_dir: data_dir.into(),
                 clock,
@@ -91,8 +92,17 @@ impl AppState {
     }
 
     /// The business calendar (zone, holidays) every date on a page is counted in.
-    pub fn calendar(&self) -> &BusinessCalendar {
-        &self.inner.calendar
+    pub fn calendar(&self) -> Arc<BusinessCalendar> {
+        self.inner.calendar.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Serves with `calendar` from now on (an official calendar imported by
+    /// another process): every cached report and page is made again, since
+    /// working days count in plans and run-rates.
+    pub async fn replace_calendar(&self, calendar: BusinessCalendar) {
+        *self.inner.calendar.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(calendar);
+        let mut ws = self.inner.workspace.write().await;
+        ws.version += 1;
     }
 
     /// The data directory, shown on the home page so an operator sees which data is served.
@@ -127,7 +137,7 @@ impl AppState {
         match slot.as_ref() {
             Some(s) if s.version == ws.version => s.clone(),
             _ => {
-                let fresh = Arc::new(crate::summary::WorkspaceSummary::of(&ws, &self.inner.calendar));
+                let fresh = Arc::new(crate::summary::WorkspaceSummary::of(&ws, &self.calendar()));
                 *slot = Some(fresh.clone());
                 fresh
             }

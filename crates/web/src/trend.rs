@@ -137,7 +137,7 @@ pub async fn hygiene_trend(
 
 /// The hygiene report as of the last instant of each day, spread over the cores.
 fn recount(state: &AppState, ws: &tsifra_core::Workspace, days: &[NaiveDate]) -> Vec<Recount> {
-    let calendar = state.calendar();
+    let calendar = &*state.calendar();
     let config = state.config();
     let facts = state.report_cache().facts(ws, config);
     let run = |day: NaiveDate| {

@@ -282,7 +282,7 @@ where
     tokio::task::spawn_blocking(move || {
         let config = state.config();
         let layer = state.layers().layer(&ws, config);
-        let calendar = state.calendar();
+        let calendar = &*state.calendar();
         let ctx = QueryCtx {
             ws: &ws,
             layer: &layer,

@@ -162,7 +162,7 @@ pub async fn explore(State(state): State<AppState>, as_of: AsOf, Query(pairs): Q
 async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String, AppError> {
     let lang = state.language();
     let currency = state.config().business.currency.clone();
-    let stamp = stamp(lang, state.calendar(), effective_as_of(as_of));
+    let stamp = stamp(lang, &state.calendar(), effective_as_of(as_of));
     let requested = as_of.requested.clone();
     ask(state, as_of, move |ctx, today| {
         let page = build(ctx, today, &params, &currency, stamp, requested)?;
@@ -697,7 +697,7 @@ pub fn file_response(state: &AppState, as_of: &AsOf, table: Table, board: &str, 
     let name = format!("tsifra-{board}-{day}.{ext}");
     let body = if ext == "csv" {
         let mut bytes = "\u{feff}".as_bytes().to_vec();
-        bytes.extend_from_slice(tsifra_core::reports::tabular::to_csv(&table, state.calendar()).as_bytes());
+        bytes.extend_from_slice(tsifra_core::reports::tabular::to_csv(&table, &state.calendar()).as_bytes());
         bytes
     } else {
         crate::pages::download::xlsx(std::slice::from_ref(&table), state)?

@@ -73,7 +73,7 @@ fn page_number(params: &Params) -> Result<usize, AppError> {
 async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String, AppError> {
     let lang = state.language();
     let currency = state.config().business.currency.clone();
-    let stamp = stamp(lang, state.calendar(), effective_as_of(as_of));
+    let stamp = stamp(lang, &state.calendar(), effective_as_of(as_of));
     let requested = as_of.requested.clone();
     let page = page_number(&params)?;
     let st = state.clone();
@@ -146,7 +146,7 @@ async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String
             page,
             lang,
             &currency,
-            st.calendar(),
+            &st.calendar(),
             |id, ext| href(&format!("{PATH}/{id}.{ext}"), &options),
             |n| {
                 let n = n.to_string();

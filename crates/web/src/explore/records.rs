@@ -242,7 +242,7 @@ pub async fn page(
     })
     .await?;
     let currency = state.config().business.currency.clone();
-    let calendar = state.calendar();
+    let calendar = &*state.calendar();
     let measure_title = t(lang, &recs.measure.title_key());
     let heading = format!("{measure_title} · {} · {}", recs.figure.join(" · "), recs.period_label);
     let rows = recs

@@ -168,7 +168,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
     tokio::task::spawn_blocking(move || {
         let lang = state.language();
         let currency = state.config().business.currency.clone();
-        let calendar = state.calendar();
+        let calendar = &*state.calendar();
         let requested = as_of.requested.as_deref().unwrap_or("");
         let vc = ViewCtx {
             lang,

@@ -38,7 +38,7 @@ pub async fn table_file(
     let name = file_name(&state, board, Some(table_id), &computed, ext);
     let csv = ext == "csv";
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AppError> {
-        let calendar = state.calendar();
+        let calendar = &*state.calendar();
         if csv {
             // A byte-order mark, so that Excel opens Cyrillic text as UTF-8.
             let mut bytes = "\u{feff}".as_bytes().to_vec();
@@ -65,7 +65,7 @@ pub async fn workbook(state: AppState, board: &'static Board, as_of: AsOf, query
 }
 
 pub(crate) fn xlsx(tables: &[Table], state: &AppState) -> Result<Vec<u8>, AppError> {
-    tsifra_import::export::to_xlsx(tables, state.calendar()).map_err(|e| AppError::Internal(format!("xlsx: {e}")))
+    tsifra_import::export::to_xlsx(tables, &state.calendar()).map_err(|e| AppError::Internal(format!("xlsx: {e}")))
 }
 
 /// `tsifra-hygiene-violations-2026-11-20.csv`: ASCII, so every browser keeps it as is.

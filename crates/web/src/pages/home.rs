@@ -55,7 +55,7 @@ pub struct BoardLink {
 impl HomePage {
     pub fn new(state: &AppState, summary: &WorkspaceSummary, as_of: &AsOf) -> HomePage {
         let lang = state.language();
-        let calendar = state.calendar();
+        let calendar = &*state.calendar();
         let requested = as_of.requested.as_deref().unwrap_or("");
         let mut boards: Vec<BoardLink> = BOARDS
             .iter()

@@ -188,6 +188,6 @@ pub async fn owner_figures(
     if !trend.is_empty() {
         figures.push(trend_figure(&vc, &trend));
     }
-    let stamp = stamp(lang, state.calendar(), plan_fact.report_as_of());
+    let stamp = stamp(lang, &state.calendar(), plan_fact.report_as_of());
     Ok((kpis, figures, stamp))
 }

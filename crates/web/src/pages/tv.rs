@@ -255,7 +255,7 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         slug,
         title: t(lang, board.title_key).to_string(),
         who,
-        stamp: stamp(lang, state.calendar(), computed.report_as_of()),
+        stamp: stamp(lang, &state.calendar(), computed.report_as_of()),
         kpis,
         figures,
     }
