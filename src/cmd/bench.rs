@@ -159,7 +159,12 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
 
 /// The analysis board's questions on the query layer: its fact tables' build,
 /// an explore with two slices and three filters, and a Pareto of companies.
-fn bench_queries(ws: &tsifra_core::Workspace, config: &tsifra_core::Config, calendar: &tsifra_core::BusinessCalendar, as_of: chrono::DateTime<chrono::Utc>) {
+fn bench_queries(
+    ws: &tsifra_core::Workspace,
+    config: &tsifra_core::Config,
+    calendar: &tsifra_core::BusinessCalendar,
+    as_of: chrono::DateTime<chrono::Utc>,
+) {
     use tsifra_core::query::{self, Dimension, Layer, QueryCtx, QueryText, pareto};
     let started = Instant::now();
     let layer = Layer::build(ws, config);

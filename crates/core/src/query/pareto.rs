@@ -78,7 +78,12 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     };
     let total = value_of(whole.total.value);
     let ranked: Vec<&super::Row> = whole.rows.iter().filter(|r| r.keys[0] != Key::None).collect();
-    let not_set: i64 = whole.rows.iter().filter(|r| r.keys[0] == Key::None).map(|r| value_of(r.value)).sum();
+    let not_set: i64 = whole
+        .rows
+        .iter()
+        .filter(|r| r.keys[0] == Key::None)
+        .map(|r| value_of(r.value))
+        .sum();
     let positive: i64 = ranked.iter().map(|r| value_of(r.value).max(0)).sum();
     let (a_until, b_until) = (a_percent.min(100), (a_percent + b_percent).min(100));
     let mut running = 0i64;
@@ -87,7 +92,11 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     for r in ranked {
         let value = value_of(r.value);
         running += value.max(0);
-        let cumulative = if positive > 0 { running as f64 * 100.0 / positive as f64 } else { 0.0 };
+        let cumulative = if positive > 0 {
+            running as f64 * 100.0 / positive as f64
+        } else {
+            0.0
+        };
         // A row belongs to the class its share starts in: the one crossing 80 % is still A.
         let class = if value <= 0 {
             Class::C
@@ -103,7 +112,11 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
             key: r.keys[0].clone(),
             label: r.labels[0].clone(),
             value,
-            share: if positive > 0 { crate::reports::round_to(value.max(0) as f64 * 100.0 / positive as f64, 1) } else { 0.0 },
+            share: if positive > 0 {
+                crate::reports::round_to(value.max(0) as f64 * 100.0 / positive as f64, 1)
+            } else {
+                0.0
+            },
             cumulative: crate::reports::round_to(cumulative, 1),
             class,
             records: r.records,
@@ -111,7 +124,11 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     }
     let a_count = rows.iter().filter(|r| r.class == Class::A).count();
     let a_share = rows.iter().filter(|r| r.class == Class::A).map(|r| r.value).sum::<i64>();
-    let a_share = if positive > 0 { crate::reports::round_to(a_share as f64 * 100.0 / positive as f64, 1) } else { 0.0 };
+    let a_share = if positive > 0 {
+        crate::reports::round_to(a_share as f64 * 100.0 / positive as f64, 1)
+    } else {
+        0.0
+    };
     let headline = headline(lang, dimension, query.measure, a_count, rows.len(), a_share);
     Ok(Pareto {
         measure: query.measure,

@@ -23,7 +23,11 @@ pub fn answer_table(a: &Answer, lang: Language) -> Table {
     let mut columns = a.by_titles.clone();
     columns.push(text(lang, &a.measure.title_key()).to_string());
     if comparing {
-        columns.push(format!("{}: {}", text(lang, "explore.compared"), a.compare_label.clone().unwrap_or_default()));
+        columns.push(format!(
+            "{}: {}",
+            text(lang, "explore.compared"),
+            a.compare_label.clone().unwrap_or_default()
+        ));
         columns.push(text(lang, "explore.change").to_string());
         columns.push(text(lang, "explore.change_percent").to_string());
     }
@@ -93,7 +97,12 @@ pub fn pareto_table(p: &Pareto, unit: Unit, lang: Language, currency: &str, dime
         .collect();
     Table {
         id: "pareto".into(),
-        title: format!("{} · {} · {}", text(lang, "explore.pareto"), text(lang, &p.measure.title_key()), p.period_label),
+        title: format!(
+            "{} · {} · {}",
+            text(lang, "explore.pareto"),
+            text(lang, &p.measure.title_key()),
+            p.period_label
+        ),
         columns: vec![
             dimension_title.to_string(),
             text(lang, &p.measure.title_key()).to_string(),
