@@ -67,9 +67,15 @@ enum DealWhat {
 #[derive(Clone, Copy, Debug)]
 struct DealEvent {
     at: Instant,
+    /// `at`'s local date in the business zone, worked out once.
+    day: NaiveDate,
     until: Option<Instant>,
     what: DealWhat,
     deal_row: u32,
+    deal_id: Id,
+    /// Read from the deal once at build, so a question on them never touches the deal's row.
+    company: Option<Id>,
+    loss_reason: Option<Id>,
     manager: Option<Id>,
     pipeline: Id,
     stage: Id,
@@ -82,6 +88,7 @@ struct DealEvent {
 #[derive(Clone, Copy, Debug)]
 struct ActivityEvent {
     at: Instant,
+    day: NaiveDate,
     row: u32,
     manager: Option<Id>,
     connected_call_out: bool,
@@ -94,6 +101,7 @@ struct ActivityEvent {
 #[derive(Clone, Copy, Debug)]
 struct TaskEvent {
     at: Instant,
+    day: NaiveDate,
     row: u32,
     manager: Option<Id>,
     /// A completion; else the due time of a task not done by then.
@@ -107,7 +115,10 @@ struct TaskEvent {
 #[derive(Clone, Debug, Default)]
 pub struct Layer {
     pub version: u64,
-    deals: Vec<DealEvent>,
+    /// Deal events by kind, each in time order.
+    won: Vec<DealEvent>,
+    lost: Vec<DealEvent>,
+    created: Vec<DealEvent>,
     activities: Vec<ActivityEvent>,
     tasks: Vec<TaskEvent>,
 }
@@ -115,6 +126,9 @@ pub struct Layer {
 impl Layer {
     pub fn build(ws: &Workspace, config: &Config) -> Layer {
         let margin_field = crate::reports::facts::resolve_field(ws, crate::model::EntityKind::Deal, &config.fields.margin);
+        // Only the zone is read (never the holidays), so an imported calendar needs no rebuild.
+        let tz = config.time_zone().unwrap_or(chrono_tz::Europe::Moscow);
+        let day = |at: Instant| at.with_timezone(&tz).date_naive();
         let mut deals = Vec::new();
         for (row, deal) in ws.deals.iter().enumerate() {
             let t = history::timeline(ws, deal);
@@ -122,9 +136,13 @@ impl Layer {
             let (margin, _) = crate::reports::facts::deal_margin(deal, margin_field, config.reports.default_margin_percent);
             let base = DealEvent {
                 at: deal.created_at,
+                day: day(deal.created_at),
                 until: None,
                 what: DealWhat::Created,
                 deal_row: row as u32,
+                deal_id: deal.id,
+                company: deal.company_id,
+                loss_reason: deal.loss_reason_id,
                 manager: deal.responsible_at(deal.created_at),
                 pipeline: first.pipeline_id,
                 stage: first.stage_id,
@@ -153,6 +171,7 @@ impl Layer {
                     open = Some((what, deals.len()));
                     deals.push(DealEvent {
                         at: s.at,
+                        day: day(s.at),
                         what,
                         manager: deal.responsible_at(s.at),
                         pipeline: s.pipeline_id,
@@ -163,7 +182,13 @@ impl Layer {
                 }
             }
         }
-        deals.sort_by_key(|e| (e.at, e.deal_row));
+        let by_kind = |what: DealWhat| {
+            let mut v: Vec<DealEvent> = deals.iter().filter(|e| e.what == what).copied().collect();
+            v.sort_by_key(|e| (e.at, e.deal_row));
+            v
+        };
+        let (won, lost, created) = (by_kind(DealWhat::Won), by_kind(DealWhat::Lost), by_kind(DealWhat::Created));
+        drop(deals);
 
         let deal_row = |id: Id| ws.deals.position(id).map(|r| r as u32);
         let company_of = |entity: Option<EntityRef>| -> (Option<u32>, Option<Id>, Option<Id>) {
@@ -185,6 +210,7 @@ impl Layer {
                 let (deal_row, company, contact) = company_of(a.entity);
                 ActivityEvent {
                     at: a.at,
+                    day: day(a.at),
                     row: row as u32,
                     manager: a.manager_id,
                     connected_call_out: a.kind == ActivityKind::CallOut && a.connected,
@@ -202,6 +228,7 @@ impl Layer {
             let (deal_row, company, contact) = company_of(t.entity);
             let event = |at, done| TaskEvent {
                 at,
+                day: day(at),
                 row: row as u32,
                 manager: t.responsible_id,
                 done,
@@ -219,7 +246,9 @@ impl Layer {
         tasks.sort_by_key(|e| (e.at, e.row));
         Layer {
             version: ws.version,
-            deals,
+            won,
+            lost,
+            created,
             activities,
             tasks,
         }
@@ -276,12 +305,17 @@ struct Acc {
 
 impl Acc {
     fn add(&mut self, p: &Part) {
+        self.add_figure(p);
+        self.records.push(p.record);
+    }
+
+    /// The part's figure without its record (a time series needs no drill-down).
+    fn add_figure(&mut self, p: &Part) {
         self.sum += p.sum;
         self.count += 1;
         self.won += p.won as i64;
         self.lost += p.lost as i64;
         self.days.extend(p.days);
-        self.records.push(p.record);
     }
 
     fn merge(&mut self, other: &Acc) {
@@ -378,10 +412,12 @@ pub struct QueryCtx<'a> {
 }
 
 /// The attributes of one fact row that dimensions read.
-struct View<'a> {
-    at: Instant,
+struct View {
+    day: NaiveDate,
     manager: Option<Id>,
-    deal: Option<&'a Deal>,
+    /// The deal's row, read only by the dimensions that need more of it.
+    deal_row: Option<u32>,
+    loss_reason: Option<Id>,
     pipeline: Option<Id>,
     stage: Option<Id>,
     company: Option<Id>,
@@ -389,6 +425,10 @@ struct View<'a> {
 }
 
 impl QueryCtx<'_> {
+    fn deal(&self, v: &View) -> Option<&Deal> {
+        v.deal_row.map(|r| &self.ws.deals.as_slice()[r as usize])
+    }
+
     fn keys(&self, dim: Dimension, v: &View, out: &mut Vec<Key>) {
         out.clear();
         let id = |o: Option<Id>| o.map_or(Key::None, Key::Id);
@@ -398,18 +438,18 @@ impl QueryCtx<'_> {
             Dimension::Pipeline => out.push(id(v.pipeline)),
             Dimension::Stage => out.push(id(v.stage)),
             Dimension::Company => out.push(id(v.company)),
-            Dimension::Contact => match (v.contact, v.deal) {
+            Dimension::Contact => match (v.contact, self.deal(v)) {
                 (Some(c), _) => out.push(Key::Id(c)),
                 (None, Some(d)) if !d.contact_ids.is_empty() => out.extend(d.contact_ids.iter().map(|&c| Key::Id(c))),
                 _ => out.push(Key::None),
             },
-            Dimension::LossReason => out.push(id(v.deal.and_then(|d| d.loss_reason_id))),
-            Dimension::Source => out.push(v.deal.and_then(|d| d.lead_source.clone()).map_or(Key::None, Key::Text)),
-            Dimension::Tag => match v.deal {
+            Dimension::LossReason => out.push(id(v.loss_reason)),
+            Dimension::Source => out.push(self.deal(v).and_then(|d| d.lead_source.clone()).map_or(Key::None, Key::Text)),
+            Dimension::Tag => match self.deal(v) {
                 Some(d) if !d.tags.is_empty() => out.extend(d.tags.iter().map(|t| Key::Text(t.clone()))),
                 _ => out.push(Key::None),
             },
-            Dimension::Time(unit) => out.push(Key::Day(Span::of(unit, self.calendar.local_date(v.at)).start)),
+            Dimension::Time(unit) => out.push(Key::Day(Span::of(unit, v.day).start)),
             Dimension::Field(field) => {
                 let company_field = self
                     .ws
@@ -421,7 +461,7 @@ impl QueryCtx<'_> {
                         .and_then(|c| self.ws.companies.get(c))
                         .and_then(|c| field_value(&c.fields, field))
                 } else {
-                    v.deal.and_then(|d| field_value(&d.fields, field))
+                    self.deal(v).and_then(|d| field_value(&d.fields, field))
                 };
                 dimension::field_keys(value, out);
             }
@@ -452,40 +492,43 @@ impl QueryCtx<'_> {
         };
         match measure.fact() {
             FactKind::Deals => {
-                let lo = self.layer.deals.partition_point(|e| e.at < from);
-                for e in self.layer.deals[lo..].iter().take_while(|e| e.at < to) {
-                    let counts = match e.what {
-                        DealWhat::Created => measure == Measure::NewDeals,
-                        DealWhat::Lost => matches!(measure, Measure::LostDeals | Measure::WinRate),
-                        DealWhat::Won => !matches!(measure, Measure::NewDeals | Measure::LostDeals),
-                    };
-                    // A deal won (or lost) and reopened before the as-of instant no longer counts.
-                    if !counts || e.until.is_some_and(|u| u <= self.as_of) {
-                        continue;
+                let lists: &[&Vec<DealEvent>] = match measure {
+                    Measure::NewDeals => &[&self.layer.created],
+                    Measure::LostDeals => &[&self.layer.lost],
+                    Measure::WinRate => &[&self.layer.won, &self.layer.lost],
+                    _ => &[&self.layer.won],
+                };
+                for list in lists {
+                    let lo = list.partition_point(|e| e.at < from);
+                    for e in list[lo..].iter().take_while(|e| e.at < to) {
+                        // A deal won (or lost) and reopened before the as-of instant no longer counts.
+                        if e.until.is_some_and(|u| u <= self.as_of) {
+                            continue;
+                        }
+                        let view = View {
+                            day: e.day,
+                            manager: e.manager,
+                            deal_row: Some(e.deal_row),
+                            loss_reason: e.loss_reason,
+                            pipeline: Some(e.pipeline),
+                            stage: Some(e.stage),
+                            company: e.company,
+                            contact: None,
+                        };
+                        let won = e.what == DealWhat::Won;
+                        let part = Part {
+                            sum: match (won, measure) {
+                                (true, Measure::Margin) => e.margin,
+                                (true, _) => e.amount,
+                                (false, _) => 0,
+                            },
+                            won,
+                            lost: e.what == DealWhat::Lost,
+                            days: (won && matches!(measure, Measure::CycleMedian | Measure::CycleMean)).then_some(e.cycle_days),
+                            record: Record::Deal(e.deal_id),
+                        };
+                        visit(view, part);
                     }
-                    let deal = &deals[e.deal_row as usize];
-                    let view = View {
-                        at: e.at,
-                        manager: e.manager,
-                        deal: Some(deal),
-                        pipeline: Some(e.pipeline),
-                        stage: Some(e.stage),
-                        company: deal.company_id,
-                        contact: None,
-                    };
-                    let won = e.what == DealWhat::Won;
-                    let part = Part {
-                        sum: match (won, measure) {
-                            (true, Measure::Margin) => e.margin,
-                            (true, _) => e.amount,
-                            (false, _) => 0,
-                        },
-                        won,
-                        lost: e.what == DealWhat::Lost,
-                        days: won.then_some(e.cycle_days),
-                        record: Record::Deal(deal.id),
-                    };
-                    visit(view, part);
                 }
             }
             FactKind::Activities => {
@@ -501,9 +544,10 @@ impl QueryCtx<'_> {
                     }
                     let deal = e.deal_row.map(|r| &deals[r as usize]);
                     let view = View {
-                        at: e.at,
+                        day: e.day,
                         manager: e.manager,
-                        deal,
+                        deal_row: e.deal_row,
+                        loss_reason: deal.and_then(|d| d.loss_reason_id),
                         pipeline: deal.map(|d| d.pipeline_id),
                         stage: deal.map(|d| d.stage_id),
                         company: e.company,
@@ -522,9 +566,10 @@ impl QueryCtx<'_> {
                     let task = &self.ws.tasks.as_slice()[e.row as usize];
                     let deal = e.deal_row.map(|r| &deals[r as usize]);
                     let view = View {
-                        at: e.at,
+                        day: e.day,
                         manager: e.manager,
-                        deal,
+                        deal_row: e.deal_row,
+                        loss_reason: deal.and_then(|d| d.loss_reason_id),
                         pipeline: deal.map(|d| d.pipeline_id),
                         stage: deal.map(|d| d.stage_id),
                         company: e.company,
@@ -536,39 +581,61 @@ impl QueryCtx<'_> {
         }
     }
 
-    /// The total and the figures per combination of `by` values. A row with
-    /// several values of a dimension (tags) counts once in the total and once
-    /// under each of its values.
-    fn grouped(&self, measure: Measure, span: &Span, filters: &[Filter], by: &[Dimension]) -> (Acc, HashMap<Vec<Key>, Acc>) {
-        let mut total = Acc::default();
-        let mut groups: HashMap<Vec<Key>, Acc> = HashMap::default();
+    /// The total, the figures per combination of `by` values and, when asked,
+    /// per `series` time bucket, in one pass. A row with several values of a
+    /// dimension (tags) counts once in the total and once under each of its values.
+    fn grouped(
+        &self,
+        measure: Measure,
+        span: &Span,
+        filters: &[Filter],
+        by: &[Dimension],
+        series: Option<SpanUnit>,
+        records: bool,
+    ) -> Grouped {
+        let mut g = Grouped::default();
         let (mut a_keys, mut b_keys) = (Vec::new(), Vec::new());
         self.scan(measure, span, filters, |v, part| {
-            total.add(part);
+            g.total.add(part);
+            if let Some(unit) = series {
+                let bucket = Span::of(unit, v.day).start;
+                g.series.entry(bucket).or_default().add_figure(part);
+            }
             let Some(&first) = by.first() else { return };
             self.keys(first, v, &mut a_keys);
             match by.get(1) {
                 None => {
-                    for a in &a_keys {
-                        groups.entry(vec![a.clone()]).or_default().add(part);
+                    for a in a_keys.drain(..) {
+                        let acc = g.groups.entry((a, Key::None)).or_default();
+                        if records { acc.add(part) } else { acc.add_figure(part) }
                     }
                 }
                 Some(&second) => {
                     self.keys(second, v, &mut b_keys);
                     for a in &a_keys {
                         for b in &b_keys {
-                            groups.entry(vec![a.clone(), b.clone()]).or_default().add(part);
+                            let acc = g.groups.entry((a.clone(), b.clone())).or_default();
+                            if records { acc.add(part) } else { acc.add_figure(part) }
                         }
                     }
                 }
             }
         });
-        (total, groups)
+        g
     }
 }
 
+/// What one pass over the facts gives: the total, the groups and the series.
+#[derive(Default)]
+struct Grouped {
+    total: Acc,
+    /// By (first, second) key; the second is `Key::None` with one dimension.
+    groups: HashMap<(Key, Key), Acc>,
+    series: HashMap<NaiveDate, Acc>,
+}
+
 /// A row with its comparison: the change in the measure's unit and in percent.
-fn row(measure: Measure, keys: Vec<Key>, labels: Vec<String>, acc: &Acc, compared: Option<&Acc>, comparing: bool) -> Row {
+fn row(measure: Measure, keys: Vec<Key>, labels: Vec<String>, acc: Acc, compared: Option<&Acc>, comparing: bool) -> Row {
     let value = acc.value(measure);
     let compare_value = if comparing {
         compared.map_or_else(|| Acc::default().value(measure), |c| c.value(measure))
@@ -591,8 +658,8 @@ fn row(measure: Measure, keys: Vec<Key>, labels: Vec<String>, acc: &Acc, compare
         compare_value,
         change,
         change_percent,
-        records: acc.records.len(),
-        record_ids: acc.records.clone(),
+        records: acc.count as usize,
+        record_ids: acc.records,
     }
 }
 
@@ -607,66 +674,85 @@ pub fn series_unit(span: &Span) -> SpanUnit {
 
 /// Answers a question.
 pub fn answer(ctx: &QueryCtx, q: &Query) -> Answer {
+    answer_with(ctx, q, true)
+}
+
+/// [`answer`], with or without the time series (a Pareto view needs none).
+pub(crate) fn answer_with(ctx: &QueryCtx, q: &Query, with_series: bool) -> Answer {
     let lang = ctx.config.business.language;
     let by = &q.by[..q.by.len().min(MAX_DIMENSIONS)];
-    let (total, groups) = ctx.grouped(q.measure, &q.span, &q.filters, by);
+    let unit = series_unit(&q.span);
+    // A Pareto view (no series) lists no records behind its rows: its page asks again for one.
+    let Grouped {
+        total,
+        groups,
+        series: points,
+    } = ctx.grouped(q.measure, &q.span, &q.filters, by, with_series.then_some(unit), with_series);
     let compare_span = q.compare.map(|c| q.span.compared(c));
     let (compare_total, compare_groups) = match &compare_span {
         Some(span) => {
-            let (t, g) = ctx.grouped(q.measure, span, &q.filters, by);
-            (Some(t), g)
+            let g = ctx.grouped(q.measure, span, &q.filters, by, None, false);
+            (Some(g.total), g.groups)
         }
         None => (None, HashMap::default()),
     };
     let comparing = q.compare.is_some();
-    let label_of = |keys: &[Key]| -> Vec<String> { keys.iter().zip(by).map(|(k, d)| d.label(k, ctx.ws, lang)).collect() };
+    let keys_of = |(a, b): &(Key, Key)| -> Vec<Key> {
+        match by.len() {
+            1 => vec![a.clone()],
+            _ => vec![a.clone(), b.clone()],
+        }
+    };
 
-    let mut entries: Vec<(Vec<Key>, Acc)> = groups.into_iter().collect();
-    // Largest first, then by label; time buckets in time order.
-    let time_first = matches!(by.first(), Some(Dimension::Time(_)));
-    let sort_value = |a: &Acc| a.value(q.measure).map_or(f64::NEG_INFINITY, Value::as_f64);
-    if time_first {
+    // Labels once per group, then largest first (ties by label); time buckets in time order.
+    let mut entries: Vec<((Key, Key), Vec<String>, Option<f64>, Acc)> = groups
+        .into_iter()
+        .map(|(k, acc)| {
+            let labels = keys_of(&k).iter().zip(by).map(|(key, d)| d.label(key, ctx.ws, lang)).collect();
+            let value = acc.value(q.measure).map(Value::as_f64);
+            (k, labels, value, acc)
+        })
+        .collect();
+    if matches!(by.first(), Some(Dimension::Time(_))) {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
         entries.sort_by(|a, b| {
-            sort_value(&b.1)
-                .total_cmp(&sort_value(&a.1))
-                .then_with(|| label_of(&a.0).cmp(&label_of(&b.0)))
+            b.2.unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&a.2.unwrap_or(f64::NEG_INFINITY))
+                .then_with(|| a.1.cmp(&b.1))
                 .then_with(|| a.0.cmp(&b.0))
         });
     }
     let limit = q.limit.max(1);
     let mut others: Option<Acc> = None;
     let mut others_compared: Option<Acc> = None;
-    let mut rows = Vec::new();
-    for (i, (keys, acc)) in entries.into_iter().enumerate() {
+    let mut rows = Vec::with_capacity(entries.len().min(limit));
+    for (i, (key, labels, _, acc)) in entries.into_iter().enumerate() {
         if i < limit {
-            let labels = label_of(&keys);
-            rows.push(row(q.measure, keys.clone(), labels, &acc, compare_groups.get(&keys), comparing));
+            rows.push(row(q.measure, keys_of(&key), labels, acc, compare_groups.get(&key), comparing));
         } else {
             others.get_or_insert_with(Acc::default).merge(&acc);
-            if let Some(c) = compare_groups.get(&keys) {
+            if let Some(c) = compare_groups.get(&key) {
                 others_compared.get_or_insert_with(Acc::default).merge(c);
             }
         }
     }
     let others_label = crate::i18n::text(lang, "dim.others").to_string();
-    let others = others.map(|acc| row(q.measure, vec![], vec![others_label], &acc, others_compared.as_ref(), comparing));
+    let others = others.map(|acc| row(q.measure, vec![], vec![others_label], acc, others_compared.as_ref(), comparing));
 
-    let unit = series_unit(&q.span);
-    let (_, points) = ctx.grouped(q.measure, &q.span, &q.filters, &[Dimension::Time(unit)]);
     let mut series = Vec::new();
-    let mut bucket = Span::of(unit, q.span.start);
-    while bucket.start < q.span.end {
-        let key = vec![Key::Day(bucket.start)];
-        series.push(SeriesPoint {
-            start: bucket.start,
-            label: bucket.label(lang),
-            value: points
-                .get(&key)
-                .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
-        });
-        bucket = Span::of(unit, bucket.end);
+    if with_series {
+        let mut bucket = Span::of(unit, q.span.start);
+        while bucket.start < q.span.end {
+            series.push(SeriesPoint {
+                start: bucket.start,
+                label: bucket.label(lang),
+                value: points
+                    .get(&bucket.start)
+                    .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
+            });
+            bucket = Span::of(unit, bucket.end);
+        }
     }
 
     Answer {
@@ -685,7 +771,7 @@ pub fn answer(ctx: &QueryCtx, q: &Query) -> Answer {
             q.measure,
             vec![],
             vec![crate::i18n::text(lang, "report.team_total").to_string()],
-            &total,
+            total,
             compare_total.as_ref(),
             comparing,
         ),

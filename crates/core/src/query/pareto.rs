@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, Unit, Value, answer};
+use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, Unit, Value, answer_with};
 use crate::i18n::{Language, format_int, format_percent, plural};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -63,7 +63,7 @@ pub fn check(measure: Measure) -> Result<(), String> {
 pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u32, b_percent: u32) -> Result<Pareto, String> {
     check(query.measure)?;
     let lang = ctx.config.business.language;
-    let whole: Answer = answer(
+    let whole: Answer = answer_with(
         ctx,
         &Query {
             by: vec![dimension],
@@ -71,6 +71,7 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
             compare: None,
             ..query.clone()
         },
+        false,
     );
     let value_of = |v: Option<Value>| match v {
         Some(Value::Int(i)) => i,
