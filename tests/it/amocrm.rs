@@ -7,30 +7,14 @@ use std::process::{Command, Stdio};
 
 use chrono::DurationRound;
 
-const AS_OF: &str = "2026-11-20T15:00";
+use crate::support::{Killed, tsifra};
 
-fn tsifra(data_dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
+const AS_OF: &str = "2026-11-20T15:00";
 
 fn report(dir: &Path, id: &str) -> serde_json::Value {
     let out = tsifra(dir, &["report", id, "--as-of", AS_OF, "--format", "json"]);
     assert!(out.status.success(), "{id}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

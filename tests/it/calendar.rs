@@ -3,19 +3,8 @@
 //! calendar is loaded; a bad file stores nothing.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("TSIFRA_DATA_DIR")
-        .env_remove("TSIFRA_CONFIG")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("the binary runs")
-}
+use crate::support::tsifra;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

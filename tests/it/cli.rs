@@ -5,19 +5,9 @@ use std::process::{Command, Output};
 
 use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams};
 
-const AS_OF: &str = "2026-11-20T15:00";
+use crate::support::tsifra;
 
-fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("TSIFRA_DATA_DIR")
-        .env_remove("TSIFRA_CONFIG")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("the binary runs")
-}
+const AS_OF: &str = "2026-11-20T15:00";
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -10,25 +10,9 @@ use std::process::{Command, Stdio};
 use tsifra_core::reports::Facts;
 use tsifra_core::{Config, Instant};
 
+use crate::support::{Killed, tsifra};
+
 const AS_OF: &str = "2026-11-20T15:00";
-
-fn tsifra(data_dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
-
-struct Killed(std::process::Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Serves `demo` from a fake amoCRM (with `extra` flags) and returns its `[amocrm]` snippet.
 fn serve_fake(demo: &Path, extra: &[&str]) -> (Killed, String) {

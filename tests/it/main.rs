@@ -7,4 +7,5 @@ mod history;
 mod live;
 mod plans;
 mod snapshots;
+mod support;
 mod sync_lease;

@@ -5,25 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::support::{tsifra, tsifra_with};
+
 const AS_OF: &str = "2026-11-20T15:00";
-
-fn tsifra_with(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("TSIFRA_DATA_DIR")
-        .env_remove("TSIFRA_CONFIG")
-        .env_remove("TSIFRA_BUSINESS__LANGUAGE")
-        .envs(env.iter().copied())
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("the binary runs")
-}
-
-fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
-    tsifra_with(data_dir, args, &[])
-}
 
 fn ok(out: &Output) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -483,6 +483,20 @@ impl QueryCtx<'_> {
             }
             add(&v, &part);
         };
+        // An activity or a task: the deal it is on (if any) gives the deal's slices.
+        let on_record = |day, manager, deal_row: Option<u32>, company, contact| {
+            let deal = deal_row.map(|r| &deals[r as usize]);
+            View {
+                day,
+                manager,
+                deal_row,
+                loss_reason: deal.and_then(|d| d.loss_reason_id),
+                pipeline: deal.map(|d| d.pipeline_id),
+                stage: deal.map(|d| d.stage_id),
+                company,
+                contact,
+            }
+        };
         let plain = |record| Part {
             sum: 0,
             won: false,
@@ -542,17 +556,7 @@ impl QueryCtx<'_> {
                     if !counts {
                         continue;
                     }
-                    let deal = e.deal_row.map(|r| &deals[r as usize]);
-                    let view = View {
-                        day: e.day,
-                        manager: e.manager,
-                        deal_row: e.deal_row,
-                        loss_reason: deal.and_then(|d| d.loss_reason_id),
-                        pipeline: deal.map(|d| d.pipeline_id),
-                        stage: deal.map(|d| d.stage_id),
-                        company: e.company,
-                        contact: e.contact,
-                    };
+                    let view = on_record(e.day, e.manager, e.deal_row, e.company, e.contact);
                     let id = self.ws.activities.as_slice()[e.row as usize].id;
                     visit(view, plain(Record::Activity(id)));
                 }
@@ -564,17 +568,7 @@ impl QueryCtx<'_> {
                         continue;
                     }
                     let task = &self.ws.tasks.as_slice()[e.row as usize];
-                    let deal = e.deal_row.map(|r| &deals[r as usize]);
-                    let view = View {
-                        day: e.day,
-                        manager: e.manager,
-                        deal_row: e.deal_row,
-                        loss_reason: deal.and_then(|d| d.loss_reason_id),
-                        pipeline: deal.map(|d| d.pipeline_id),
-                        stage: deal.map(|d| d.stage_id),
-                        company: e.company,
-                        contact: e.contact,
-                    };
+                    let view = on_record(e.day, e.manager, e.deal_row, e.company, e.contact);
                     visit(view, plain(Record::Task(task.id)));
                 }
             }
@@ -705,29 +699,36 @@ pub(crate) fn answer_with(ctx: &QueryCtx, q: &Query, with_series: bool) -> Answe
     };
 
     // Labels once per group, then largest first (ties by label); time buckets in time order.
-    let mut entries: Vec<((Key, Key), Vec<String>, Option<f64>, Acc)> = groups
+    struct Entry {
+        key: (Key, Key),
+        labels: Vec<String>,
+        value: f64,
+        acc: Acc,
+    }
+    let mut entries: Vec<Entry> = groups
         .into_iter()
-        .map(|(k, acc)| {
-            let labels = keys_of(&k).iter().zip(by).map(|(key, d)| d.label(key, ctx.ws, lang)).collect();
-            let value = acc.value(q.measure).map(Value::as_f64);
-            (k, labels, value, acc)
+        .map(|(key, acc)| Entry {
+            labels: keys_of(&key).iter().zip(by).map(|(k, d)| d.label(k, ctx.ws, lang)).collect(),
+            value: acc.value(q.measure).map_or(f64::NEG_INFINITY, Value::as_f64),
+            key,
+            acc,
         })
         .collect();
     if matches!(by.first(), Some(Dimension::Time(_))) {
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
     } else {
         entries.sort_by(|a, b| {
-            b.2.unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&a.2.unwrap_or(f64::NEG_INFINITY))
-                .then_with(|| a.1.cmp(&b.1))
-                .then_with(|| a.0.cmp(&b.0))
+            b.value
+                .total_cmp(&a.value)
+                .then_with(|| a.labels.cmp(&b.labels))
+                .then_with(|| a.key.cmp(&b.key))
         });
     }
     let limit = q.limit.max(1);
     let mut others: Option<Acc> = None;
     let mut others_compared: Option<Acc> = None;
     let mut rows = Vec::with_capacity(entries.len().min(limit));
-    for (i, (key, labels, _, acc)) in entries.into_iter().enumerate() {
+    for (i, Entry { key, labels, acc, .. }) in entries.into_iter().enumerate() {
         if i < limit {
             rows.push(row(q.measure, keys_of(&key), labels, acc, compare_groups.get(&key), comparing));
         } else {
