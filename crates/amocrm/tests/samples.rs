@@ -205,7 +205,8 @@ fn every_sample_parses_into_the_model() {
         assert_eq!(
             kinds,
             vec![
-                (32392156, StageKind::Open),
+                // "Неразобранное", type 1: amoCRM's incoming leads, a kind of stage of its own.
+                (32392156, StageKind::Unsorted),
                 (32392159, StageKind::Open),
                 (32392165, StageKind::Open),
                 (142, StageKind::Won),
@@ -314,7 +315,18 @@ fn every_sample_parses_into_the_model() {
         let e = event("event_value_entity_responsible_changed.json", "entity_responsible_changed", "lead");
         assert_eq!(e.value_after[0]["responsible_user"]["id"], 504329);
         assert_eq!(e.value_before[0]["responsible_user"]["id"], 37268);
-        assert_eq!(map::map_event(&e), EventEffect::Ignored);
+        // A lead's responsible change is kept, so a win is credited to whoever held the deal then.
+        assert_eq!(
+            map::map_event(&e),
+            EventEffect::ResponsibleChange {
+                deal_id: 77,
+                change: tsifra_core::model::ResponsibleChange {
+                    at: ts(1_700_000_000),
+                    from: Some(37268),
+                    to: Some(504329),
+                },
+            }
+        );
     });
     for (name, key, expected) in [
         (
