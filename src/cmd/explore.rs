@@ -28,7 +28,7 @@ pub fn render(args: &ReportArgs, ws: &Workspace, config: &Config, calendar: &Bus
     let pareto_by = (args.id == "pareto")
         .then(|| {
             let by = text.by.first().map_or("company", String::as_str);
-            Dimension::parse(by, ws, config).map_err(|e| usage(format!("--by: {e}")))
+            Dimension::parse(by, ws, config).map_err(|e| usage(format!("--by: {}", e.message(lang))))
         })
         .transpose()?;
     let question = QueryText {
@@ -36,7 +36,7 @@ pub fn render(args: &ReportArgs, ws: &Workspace, config: &Config, calendar: &Bus
         ..text
     }
     .parse(ws, config, today)
-    .map_err(usage)?;
+    .map_err(|e| usage(e.message(lang)))?;
     let layer = Layer::build(ws, config);
     let ctx = QueryCtx {
         ws,
@@ -49,7 +49,8 @@ pub fn render(args: &ReportArgs, ws: &Workspace, config: &Config, calendar: &Bus
     let mut out = String::new();
     let (json, table) = match pareto_by {
         Some(dim) => {
-            let p = pareto::pareto(&ctx, &question, dim, config.reports.abc_a_percent, config.reports.abc_b_percent).map_err(usage)?;
+            let p = pareto::pareto(&ctx, &question, dim, config.reports.abc_a_percent, config.reports.abc_b_percent)
+                .map_err(|e| usage(e.message(lang)))?;
             let t = table::pareto_table(&p, question.measure.unit(), lang, &config.business.currency, &dim.title(ws, lang));
             (serde_json::to_string_pretty(&p)?, t)
         }

@@ -417,6 +417,67 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Без значения (не входит в ABC): {value}",
         "Without a value (not ranked): {value}",
     ),
+    (
+        "query.unknown_measure",
+        "неизвестный показатель «{value}»; возможные: {names}",
+        "unknown measure \"{value}\"; expected one of: {names}",
+    ),
+    (
+        "query.too_many_dimensions",
+        "разбивка — не более чем по {max} измерениям, задано {n}",
+        "at most {max} dimensions to break down by, got {n}",
+    ),
+    (
+        "query.unknown_period",
+        "неизвестный период «{value}»; возможные: today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 или 2026-01-01..2026-03-31",
+        "unknown period \"{value}\"; expected today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 or 2026-01-01..2026-03-31",
+    ),
+    (
+        "query.unknown_compare",
+        "неизвестное сравнение «{value}»; возможные: previous, year_ago",
+        "unknown comparison \"{value}\"; expected previous or year_ago",
+    ),
+    (
+        "query.bad_filter",
+        "фильтр «{value}»: ожидается измерение=значение (например, manager=Иванов)",
+        "filter \"{value}\": expected dimension=value (e.g. manager=Иванов)",
+    ),
+    (
+        "query.bad_limit",
+        "limit {value}: ожидается от 1 до {max}",
+        "limit {value}: expected 1 to {max}",
+    ),
+    (
+        "query.unknown_dimension",
+        "неизвестное измерение «{value}»; возможные: {names}",
+        "unknown dimension \"{value}\"; expected one of: {names}",
+    ),
+    (
+        "query.unmapped",
+        "{value}: поле [fields] {key} не сопоставлено с полем CRM",
+        "{value}: [fields] {key} is not mapped to a field of the CRM",
+    ),
+    (
+        "query.no_field",
+        "нет поля сделок или компаний «{value}»",
+        "no deal or company field named \"{value}\"",
+    ),
+    ("query.no_value", "{dim}: нет «{value}»", "{dim}: no \"{value}\""),
+    (
+        "query.ambiguous",
+        "{dim}: «{value}» подходит к нескольким записям ({n}); укажите id",
+        "{dim}: \"{value}\" names {n} records; use the id",
+    ),
+    (
+        "query.not_summable",
+        "{value}: ABC складывает вклады, выберите сумму или количество (revenue, margin, won_deals, calls…)",
+        "{value}: a Pareto view adds contributions up; choose a sum or a count (revenue, margin, won_deals, calls...)",
+    ),
+    (
+        "query.not_a_date",
+        "{dim}: «{value}» — не дата и не период",
+        "{dim}: \"{value}\" is not a date or period",
+    ),
     ("report.plan_fact", "План / факт", "Plan / fact"),
     ("report.leaderboard", "Лучший сотрудник месяца", "Best employee of the month"),
     ("report.hygiene", "Качество ведения CRM", "CRM hygiene"),

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
+use super::error::QueryError;
 use super::span::{Span, SpanUnit, month_label};
 use crate::config::Config;
 use crate::i18n::{Language, format_int, text};
@@ -50,7 +51,7 @@ pub const NAMES: &str = "manager, team, pipeline, stage, company, contact, loss_
 
 impl Dimension {
     /// Parses `manager`, `month`, `field:Тип продукта`, `product` (the field mapped in `[fields]`)...
-    pub fn parse(text: &str, ws: &Workspace, config: &Config) -> Result<Dimension, String> {
+    pub fn parse(text: &str, ws: &Workspace, config: &Config) -> Result<Dimension, QueryError> {
         let t = text.trim();
         let lower = t.to_lowercase().replace('-', "_");
         let simple = match lower.as_str() {
@@ -80,12 +81,12 @@ impl Dimension {
             _ => None,
         };
         if let Some((key, name)) = mapped {
-            return field(ws, name).ok_or_else(|| format!("{t}: [fields] {key} is not mapped to a field of the CRM"));
+            return field(ws, name).ok_or_else(|| QueryError::Unmapped { text: t.to_string(), key });
         }
         if let Some(name) = t.strip_prefix("field:").or_else(|| t.strip_prefix("поле:")) {
-            return field(ws, name).ok_or_else(|| format!("{t}: no deal or company field named {name:?}"));
+            return field(ws, name).ok_or_else(|| QueryError::NoField(name.trim().to_string()));
         }
-        Err(format!("unknown dimension {t:?}; expected one of: {NAMES}"))
+        Err(QueryError::UnknownDimension(t.to_string()))
     }
 
     /// The name to type back (`month`, `field:512`).
@@ -120,14 +121,14 @@ impl Dimension {
     /// Parses a filter value typed for this dimension: an id or a name for the
     /// CRM's records (case-insensitive, ё = е), a date or period for time
     /// buckets, an option's text for fields. `-` or `none` is "not set".
-    pub fn parse_value(&self, text: &str, ws: &Workspace, today: NaiveDate) -> Result<Key, String> {
+    pub fn parse_value(&self, text: &str, ws: &Workspace, today: NaiveDate) -> Result<Key, QueryError> {
         let t = text.trim();
         if t == "-" || t.eq_ignore_ascii_case("none") {
             return Ok(Key::None);
         }
         let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е");
         let wanted = norm(t);
-        let by_name = |names: &mut dyn Iterator<Item = (Id, &str)>| -> Result<Key, String> {
+        let by_name = |names: &mut dyn Iterator<Item = (Id, &str)>| -> Result<Key, QueryError> {
             let all: Vec<(Id, &str)> = names.collect();
             if let Ok(id) = t.parse::<Id>()
                 && all.iter().any(|(i, _)| *i == id)
@@ -137,8 +138,15 @@ impl Dimension {
             let found: Vec<Id> = all.iter().filter(|(_, n)| norm(n) == wanted).map(|(i, _)| *i).collect();
             match found.as_slice() {
                 [one] => Ok(Key::Id(*one)),
-                [] => Err(format!("{}: no {t:?}", self.key())),
-                _ => Err(format!("{}: {t:?} names {} records; use the id", self.key(), found.len())),
+                [] => Err(QueryError::NoValue {
+                    dim: self.key(),
+                    value: t.to_string(),
+                }),
+                _ => Err(QueryError::Ambiguous {
+                    dim: self.key(),
+                    value: t.to_string(),
+                    n: found.len(),
+                }),
             }
         };
         match self {
@@ -152,7 +160,10 @@ impl Dimension {
             Dimension::Source | Dimension::Tag => Ok(Key::Text(t.to_string())),
             Dimension::Time(unit) => Span::parse(t, today)
                 .map(|s| Key::Day(Span::of(*unit, s.start).start))
-                .ok_or_else(|| format!("{}: {t:?} is not a date or period", self.key())),
+                .ok_or_else(|| QueryError::NotADate {
+                    dim: self.key(),
+                    value: t.to_string(),
+                }),
             Dimension::Field(_) => Ok(match wanted.as_str() {
                 "да" | "yes" | "true" => Key::Bool(true),
                 "нет" | "no" | "false" => Key::Bool(false),

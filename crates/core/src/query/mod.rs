@@ -11,6 +11,7 @@
 //! board counts a measure the same way (plan/fact's revenue is this revenue).
 
 pub mod dimension;
+pub mod error;
 pub mod measure;
 pub mod params;
 pub mod pareto;
@@ -27,6 +28,7 @@ use crate::model::{ActivityKind, Deal, EntityRef, Id, StageKind, Workspace, fiel
 use crate::reports::history;
 
 pub use dimension::{Dimension, Key};
+pub use error::QueryError;
 pub use measure::{FactKind, Measure, Unit};
 pub use params::QueryText;
 pub use span::{Compare, Span, SpanUnit};

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::error::QueryError;
 use super::{Compare, DEFAULT_LIMIT, Dimension, Filter, MAX_DIMENSIONS, Measure, Query, Span};
 use crate::config::Config;
 use crate::model::Workspace;
@@ -27,10 +28,10 @@ pub const MAX_LIMIT: usize = 1_000;
 impl QueryText {
     /// Reads the question against the workspace (names of managers, fields...)
     /// with `today` the as-of day for relative periods.
-    pub fn parse(&self, ws: &Workspace, config: &Config, today: NaiveDate) -> Result<Query, String> {
+    pub fn parse(&self, ws: &Workspace, config: &Config, today: NaiveDate) -> Result<Query, QueryError> {
         let measure = match &self.measure {
             None => Measure::Revenue,
-            Some(m) => Measure::parse(m).ok_or_else(|| format!("unknown measure {m:?}; expected one of: {}", Measure::names()))?,
+            Some(m) => Measure::parse(m).ok_or_else(|| QueryError::UnknownMeasure(m.clone()))?,
         };
         let by: Vec<Dimension> = self
             .by
@@ -40,28 +41,20 @@ impl QueryText {
             .map(|b| Dimension::parse(b, ws, config))
             .collect::<Result<_, _>>()?;
         if by.len() > MAX_DIMENSIONS {
-            return Err(format!("at most {MAX_DIMENSIONS} dimensions to break down by, got {}", by.len()));
+            return Err(QueryError::TooManyDimensions(by.len()));
         }
         let span = match &self.period {
             None => Span::parse("this_month", today).expect("a named period"),
-            Some(p) => Span::parse(p, today).ok_or_else(|| {
-                format!(
-                    "unknown period {p:?}; expected today, yesterday, this_week, last_week, this_month, last_month, \
-                     this_quarter, last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, \
-                     2026-11-20 or 2026-01-01..2026-03-31"
-                )
-            })?,
+            Some(p) => Span::parse(p, today).ok_or_else(|| QueryError::UnknownPeriod(p.clone()))?,
         };
         let compare = match &self.compare {
             None => None,
             Some(c) if c.trim().is_empty() || c == "none" => None,
-            Some(c) => Some(Compare::parse(c).ok_or_else(|| format!("unknown comparison {c:?}; expected previous or year_ago"))?),
+            Some(c) => Some(Compare::parse(c).ok_or_else(|| QueryError::UnknownCompare(c.clone()))?),
         };
         let mut filters: Vec<Filter> = Vec::new();
         for f in &self.filters {
-            let (dim, values) = f
-                .split_once('=')
-                .ok_or_else(|| format!("filter {f:?}: expected dimension=value (e.g. manager=Иванов)"))?;
+            let (dim, values) = f.split_once('=').ok_or_else(|| QueryError::BadFilter(f.clone()))?;
             let dim = Dimension::parse(dim, ws, config)?;
             let keys = values
                 .split('|')
@@ -75,7 +68,7 @@ impl QueryText {
         }
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(format!("limit {limit}: expected 1 to {MAX_LIMIT}"));
+            return Err(QueryError::BadLimit(limit));
         }
         Ok(Query {
             measure,
@@ -139,7 +132,7 @@ mod tests {
     #[test]
     fn bad_names_list_the_valid_ones() {
         let k = Kit::new();
-        let ask = |t: QueryText| t.parse(&k.ws, &k.config, date("2026-12-02")).unwrap_err();
+        let ask = |t: QueryText| t.parse(&k.ws, &k.config, date("2026-12-02")).unwrap_err().to_string();
         let e = ask(QueryText {
             measure: Some("profit".into()),
             ..Default::default()
@@ -170,5 +163,14 @@ mod tests {
             ..Default::default()
         });
         assert!(e.contains("1 to 1000"), "{e}");
+        // A Russian workspace reads it in Russian.
+        let e = QueryText {
+            measure: Some("прибыль".into()),
+            ..Default::default()
+        }
+        .parse(&k.ws, &k.config, date("2026-12-02"))
+        .unwrap_err()
+        .message(crate::i18n::Language::Ru);
+        assert!(e.starts_with("неизвестный показатель «прибыль»; возможные: revenue"), "{e}");
     }
 }

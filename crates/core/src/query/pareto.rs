@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, Unit, Value, answer_with};
+use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, QueryError, Unit, Value, answer_with};
 use crate::i18n::{Language, format_int, format_percent, plural};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -47,20 +47,17 @@ pub struct Pareto {
     pub headline: String,
 }
 
-/// Why a measure cannot be split this way.
-pub fn check(measure: Measure) -> Result<(), String> {
+/// Why a measure cannot be split this way: only sums and counts add up.
+pub fn check(measure: Measure) -> Result<(), QueryError> {
     match measure.unit() {
         Unit::Money | Unit::Count => Ok(()),
-        _ => Err(format!(
-            "{}: a Pareto view adds contributions up; choose a sum or a count (revenue, margin, won_deals, calls...)",
-            measure.as_str()
-        )),
+        _ => Err(QueryError::NotSummable(measure.as_str().to_string())),
     }
 }
 
 /// The Pareto view of `query.measure` by `dimension` (the query's own `by` and limit are ignored).
 /// `a_percent` and `b_percent` are the shares classes A and B take (80 and 15 by default).
-pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u32, b_percent: u32) -> Result<Pareto, String> {
+pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u32, b_percent: u32) -> Result<Pareto, QueryError> {
     check(query.measure)?;
     let lang = ctx.config.business.language;
     let whole: Answer = answer_with(

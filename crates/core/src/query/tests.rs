@@ -238,11 +238,14 @@ fn a_field_with_ten_thousand_values_is_cut_to_the_top_with_others() {
 #[test]
 fn unknown_names_say_what_is_valid() {
     let k = Kit::new();
-    let err = Dimension::parse("colour", &k.ws, &k.config).unwrap_err();
+    let err = Dimension::parse("colour", &k.ws, &k.config).unwrap_err().to_string();
     assert!(err.contains("manager") && err.contains("field:"), "{err}");
     assert!(Measure::parse("profit").is_none());
     assert!(Measure::names().contains("win_rate"));
-    let err = Dimension::Manager.parse_value("Никто", &k.ws, date("2026-11-26")).unwrap_err();
+    let err = Dimension::Manager
+        .parse_value("Никто", &k.ws, date("2026-11-26"))
+        .unwrap_err()
+        .message(crate::i18n::Language::Ru);
     assert!(err.contains("Никто"), "{err}");
 }
 

@@ -46,7 +46,7 @@ pub fn pareto_of(ctx: &tsifra_core::query::QueryCtx, params: &Params, today: chr
     let mut text = params.text.clone();
     text.by = vec![by.clone()];
     params.with_text(text.clone()).question(ctx.ws, ctx.config, today)?;
-    let dim = Dimension::parse(&by, ctx.ws, ctx.config).map_err(AppError::BadRequest)?;
+    let dim = Dimension::parse(&by, ctx.ws, ctx.config).map_err(|e| AppError::BadRequest(e.message(ctx.config.business.language)))?;
     text.by.clear();
     let q = super::parse_question(&text, ctx.ws, ctx.config, today)?;
     let reports = &ctx.config.reports;
@@ -55,9 +55,9 @@ pub fn pareto_of(ctx: &tsifra_core::query::QueryCtx, params: &Params, today: chr
     Ok((p, dim))
 }
 
-fn pareto_error(lang: tsifra_core::Language, parser: &str, measure: tsifra_core::query::Measure) -> String {
+fn pareto_error(lang: tsifra_core::Language, error: &tsifra_core::query::QueryError, measure: tsifra_core::query::Measure) -> String {
     match lang {
         tsifra_core::Language::Ru => crate::texts::t_with(lang, "web.pareto.bad_measure", &[("value", measure.as_str())]),
-        tsifra_core::Language::En => parser.to_string(),
+        tsifra_core::Language::En => error.message(lang),
     }
 }

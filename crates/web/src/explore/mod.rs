@@ -174,9 +174,7 @@ pub fn parse_question(text: &QueryText, ws: &Workspace, config: &Config, today: 
         .flat_map(|b| b.split(','))
         .chain(text.filters.iter().map(|f| f.split_once('=').map_or(f.as_str(), |(d, _)| d)));
     for dim in dims.filter(|d| !d.trim().is_empty()) {
-        if let Err(e) = Dimension::parse(dim, ws, config)
-            && e.starts_with("unknown dimension")
-        {
+        if let Err(tsifra_core::query::QueryError::UnknownDimension(_)) = Dimension::parse(dim, ws, config) {
             return Err(bad("web.explore.bad_dimension", dim.trim(), tsifra_core::query::dimension::NAMES));
         }
     }
@@ -191,7 +189,7 @@ pub fn parse_question(text: &QueryText, ws: &Workspace, config: &Config, today: 
     {
         return Err(bad("web.explore.bad_compare", c, ""));
     }
-    text.parse(ws, config, today).map_err(AppError::BadRequest)
+    text.parse(ws, config, today).map_err(|e| AppError::BadRequest(e.message(lang)))
 }
 
 /// A dimension's value as a filter spells it (`manager=1234`, `month=2026-11`),
