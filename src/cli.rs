@@ -179,7 +179,8 @@ pub struct ReportArgs {
     /// `pipeline=Горячие продажи|Холодные продажи` (repeat for more filters)
     #[arg(long = "where", value_name = "DIMENSION=VALUE")]
     pub filters: Vec<String>,
-    /// explore, pareto, funnel: today, yesterday, this_week, last_week, this_month (default), last_month,
+    /// explore, pareto, funnel; plan-fact and leaderboard (instead of today / this week / this
+    /// month): today, yesterday, this_week, last_week, this_month (explore's default), last_month,
     /// this_quarter, last_quarter, this_year, last_year, last_90_days (the funnel's default: the deals
     /// that entered it then), 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
     #[arg(long)]

@@ -70,7 +70,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {e}"))))
         .transpose()?;
     if let Some(period) = args.period.as_deref() {
-        reports::funnel::parse_period(period, calendar.local_date(as_of)).map_err(|e| usage(format!("--period: {e}")))?;
+        reports::funnel::parse_period(period, calendar.local_date(as_of)).map_err(|e| usage(format!("--period: {}", e.message(lang))))?;
     }
     let pipeline = args
         .pipeline

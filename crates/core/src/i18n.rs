@@ -251,6 +251,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("period.today", "Сегодня", "Today"),
     ("period.week", "Эта неделя", "This week"),
     ("period.month", "Этот месяц", "This month"),
+    ("period.asked", "Период", "Period"),
     ("metric.revenue", "выручка", "revenue"),
     ("metric.margin", "маржа", "margin"),
     ("metric.won_deals", "успешные сделки", "won deals"),
@@ -289,6 +290,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "leaderboard.last_winner",
         "Лучший сотрудник прошлого месяца",
         "Last month's best employee",
+    ),
+    (
+        "leaderboard.previous_winner",
+        "Лучший сотрудник предыдущего периода",
+        "The previous period's best employee",
     ),
     (
         "leaderboard.default_margin",

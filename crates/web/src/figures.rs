@@ -132,7 +132,8 @@ pub fn period_kpi(vc: &ViewCtx, metric: Metric, p: &PlanFactPeriod) -> Kpi {
         (None, _) => vc.t("web.kpi.no_plan").to_string(),
     };
     let fact = total.fact_whole_period();
-    Kpi::new(format!("{key}.fact"), vc.t(label), vc.value(metric, fact), fact)
+    let title = p.label.clone().unwrap_or_else(|| vc.t(label).to_string());
+    Kpi::new(format!("{key}.fact"), title, vc.value(metric, fact), fact)
         .detail(detail)
         .progress(total.percent_done)
         .tone(Tone::of_pace(total.projection, total.plan))
@@ -214,9 +215,9 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     }
     if let Some(w) = &r.last_month_winner {
         kpis.push(
-            Kpi::new("last_winner", vc.t("leaderboard.last_winner"), vc.name(&w.manager), w.value)
+            Kpi::new("last_winner", vc.t(r.last_winner_key()), vc.name(&w.manager), w.value)
                 .textual()
-                .detail(format!("{} · {}", r.last_month.key(), vc.value(r.metric, w.value))),
+                .detail(format!("{} · {}", r.last_month_label, vc.value(r.metric, w.value))),
         );
     }
     let places: Vec<Place> = r
@@ -251,7 +252,7 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
             .collect();
         figures.push(Figure {
             id: "ranking",
-            title: format!("{} · {}", vc.t("web.fig.ranking"), r.month.key()),
+            title: format!("{} · {}", vc.t("web.fig.ranking"), r.period_label),
             markup: charts::bar_list(vc.t("web.fig.ranking"), &bars),
             wide: false,
             note: None,

@@ -229,7 +229,8 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
     }
     let period = query.period.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(String::from);
     if let Some(p) = period.as_deref() {
-        reports::funnel::parse_period(p, state.calendar().local_date(as_of)).map_err(AppError::BadRequest)?;
+        reports::funnel::parse_period(p, state.calendar().local_date(as_of))
+            .map_err(|e| AppError::BadRequest(e.message(state.language())))?;
     }
     let (manager, pipeline, team, version) = {
         let ws = state.workspace().await;

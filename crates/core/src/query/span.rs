@@ -142,6 +142,47 @@ impl Span {
         Some(Span::of(unit, period.start))
     }
 
+    /// The calendar's period for these days: the same unit where it is one, else a run of days.
+    pub fn to_period(&self) -> Period {
+        let kind = match self.unit {
+            Some(SpanUnit::Day) => PeriodKind::Day,
+            Some(SpanUnit::Week) => PeriodKind::Week,
+            Some(SpanUnit::Month) => PeriodKind::Month,
+            Some(SpanUnit::Quarter) => PeriodKind::Quarter,
+            Some(SpanUnit::Year) | None => PeriodKind::LastDays(self.days() as u32),
+        };
+        Period {
+            kind,
+            start: self.start,
+            end: self.end,
+        }
+    }
+
+    /// The span of a calendar period (a run of days for `LastDays`).
+    pub fn from_period(p: &Period) -> Span {
+        let unit = match p.kind {
+            PeriodKind::Day => Some(SpanUnit::Day),
+            PeriodKind::Week => Some(SpanUnit::Week),
+            PeriodKind::Month => Some(SpanUnit::Month),
+            PeriodKind::Quarter => Some(SpanUnit::Quarter),
+            PeriodKind::LastDays(_) => None,
+        };
+        let unit = unit.or_else(|| {
+            (Span::of(SpanUnit::Year, p.start)
+                == Span {
+                    start: p.start,
+                    end: p.end,
+                    unit: Some(SpanUnit::Year),
+                })
+            .then_some(SpanUnit::Year)
+        });
+        Span {
+            start: p.start,
+            end: p.end,
+            unit,
+        }
+    }
+
     pub fn days(&self) -> i64 {
         (self.end - self.start).num_days()
     }

@@ -114,13 +114,8 @@ pub struct HandOver {
 
 /// Reads a period as the query layer writes it (`last_quarter`, `2026-11`,
 /// `2026-01-01..2026-03-31`...), relative to the as-of day.
-pub fn parse_period(text: &str, today: chrono::NaiveDate) -> Result<Span, String> {
-    Span::parse(text, today).ok_or_else(|| {
-        format!(
-            "unknown period {text:?}; expected today, this_week, last_week, this_month, last_month, this_quarter, \
-             last_quarter, this_year, last_year, last_N_days, 2026-11, 2026-Q4, 2026, 2026-11-20 or 2026-01-01..2026-03-31"
-        )
-    })
+pub fn parse_period(text: &str, today: chrono::NaiveDate) -> Result<Span, crate::query::QueryError> {
+    Span::parse(text, today).ok_or_else(|| crate::query::QueryError::UnknownPeriod(text.to_string()))
 }
 
 fn norm(s: &str) -> String {
@@ -893,7 +888,7 @@ mod tests {
         assert_eq!(resolve_team(&k.ws, "отдел б"), Ok(7));
         let today = date("2026-12-02");
         assert_eq!(parse_period("last_quarter", today).unwrap().start, date("2026-07-01"));
-        assert!(parse_period("soon", today).unwrap_err().contains("last_quarter"));
+        assert!(parse_period("soon", today).unwrap_err().to_string().contains("last_quarter"));
     }
 
     #[test]

@@ -11,13 +11,17 @@ use super::plan_fact::unit;
 use super::{Ctx, ReportParams, ratio};
 use crate::calendar::{Instant, Period, PeriodKind};
 use crate::model::{Id, Metric};
+use crate::query::Span;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Leaderboard {
     pub as_of: Instant,
     pub metric: Metric,
     pub unit: &'static str,
+    /// The period ranked: this month, or the one asked for (last month, a quarter, any days).
     pub month: Period,
+    /// The period as a Russian screen writes it: "ноябрь 2026", "IV квартал 2026".
+    pub period_label: String,
     pub rows: Vec<LeaderRow>,
     /// Some won deals had no margin, so the default rate was assumed for them.
     pub default_margin_used: bool,
@@ -25,8 +29,10 @@ pub struct Leaderboard {
     /// Ranking by margin with `[fields] margin` naming a field the CRM lacks:
     /// what is wrong, in the workspace's language (every deal got the default rate).
     pub margin_field_problem: Option<String>,
+    /// The period before (last month for this month, the quarter before for a quarter).
     pub last_month: Period,
-    /// Last month's first place, decided at that month's end.
+    pub last_month_label: String,
+    /// The first place of the period before, decided at its end.
     pub last_month_winner: Option<LeaderRow>,
 }
 
@@ -56,6 +62,16 @@ impl Leaderboard {
         self.rows.first().filter(|r| r.has_result())
     }
 
+    /// What the winner of the period before is called: last month's best
+    /// employee, or the previous period's for a quarter or any days.
+    pub fn last_winner_key(&self) -> &'static str {
+        if self.month.kind == PeriodKind::Month {
+            "leaderboard.last_winner"
+        } else {
+            "leaderboard.previous_winner"
+        }
+    }
+
     /// The podium: the first three places among those with a result.
     pub fn podium(&self) -> impl Iterator<Item = &LeaderRow> {
         self.rows.iter().filter(|r| r.place <= 3 && r.has_result())
@@ -79,9 +95,16 @@ struct Tally {
 
 pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
     let metric = params.metric.unwrap_or(ctx.config.reports.leaderboard_metric);
-    let month = ctx.calendar.period_of(PeriodKind::Month, ctx.as_of);
+    let lang = ctx.config.business.language;
+    // This month, unless a period is asked for (an unknown one is refused where it is typed).
+    let span = params
+        .period
+        .as_deref()
+        .and_then(|p| Span::parse(p, ctx.calendar.local_date(ctx.as_of)))
+        .unwrap_or_else(|| Span::from_period(&ctx.calendar.period_of(PeriodKind::Month, ctx.as_of)));
+    let month = span.to_period();
     let (rows, estimated) = rank(ctx, metric, &month, ctx.as_of);
-    let last_month = month.previous();
+    let last_month = span.previous().to_period();
     let last_end = ctx.calendar.start_of_day(last_month.end) - chrono::Duration::nanoseconds(1);
     let (last_rows, _) = rank(ctx, metric, &last_month, last_end.min(ctx.as_of));
     let last_month_winner = last_rows.into_iter().next().filter(LeaderRow::has_result);
@@ -94,6 +117,7 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
         metric,
         unit: unit(ctx, metric),
         month,
+        period_label: span.label(lang),
         rows,
         default_margin_used: metric == Metric::Margin && estimated,
         default_margin_percent: ctx.config.reports.default_margin_percent,
@@ -106,6 +130,7 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
             })
             .flatten(),
         last_month,
+        last_month_label: span.previous().label(lang),
         last_month_winner,
     }
 }
@@ -279,6 +304,49 @@ mod tests {
         let october = k.plan_fact("2026-10-30T12:00:00Z", Metric::Revenue);
         let row = |m| october.periods[2].rows.iter().find(|r| r.manager_id == Some(m)).unwrap().fact;
         assert_eq!((row(anna), row(boris)), (30_000_000, 0));
+    }
+
+    #[test]
+    fn any_period_ranks_with_the_one_before_it() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        k.won_deal(anna, 100_000, "2026-07-02T10:00:00Z", "2026-07-10T10:00:00Z");
+        k.won_deal(boris, 300_000, "2026-10-02T10:00:00Z", "2026-10-20T10:00:00Z");
+        k.won_deal(anna, 250_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        let ranked = |period: &str| match k.report_with(
+            ReportId::Leaderboard,
+            "2026-11-26T12:00:00Z",
+            ReportParams {
+                metric: Some(Metric::Revenue),
+                period: Some(period.into()),
+                ..Default::default()
+            },
+        ) {
+            Report::Leaderboard(l) => l,
+            _ => unreachable!(),
+        };
+        let last = ranked("last_month");
+        assert_eq!(
+            (last.period_label.as_str(), last.leader().map(|r| r.manager_id)),
+            ("октябрь 2026", Some(boris))
+        );
+        let q = ranked("this_quarter");
+        assert_eq!(q.period_label, "IV квартал 2026");
+        assert_eq!(
+            q.rows.iter().map(|r| (r.manager_id, r.value)).collect::<Vec<_>>(),
+            vec![(boris, 30_000_000), (anna, 25_000_000)]
+        );
+        assert_eq!(
+            (q.last_month_label.as_str(), q.last_month_winner.as_ref().map(|w| w.manager_id)),
+            ("III квартал 2026", Some(anna))
+        );
+        // Without a period: this month, as the floor sees it.
+        let m = board(&k, "2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(
+            (m.period_label.as_str(), m.last_month_label.as_str()),
+            ("ноябрь 2026", "октябрь 2026")
+        );
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub struct PlanFact {
 pub struct PlanFactPeriod {
     pub kind: PeriodKind,
     pub period: Period,
+    /// For a period asked for (`--period`, `?period=`): how a screen writes it
+    /// ("IV квартал 2026", "01.09.2026–30.11.2026"); `None` for today, this week, this month.
+    pub label: Option<String>,
     pub working_days: u32,
     pub working_days_elapsed: f64,
     pub rows: Vec<PlanFactRow>,
@@ -86,10 +89,21 @@ pub fn unit(ctx: &Ctx, metric: Metric) -> &'static str {
 
 pub fn plan_fact(ctx: &Ctx, params: &ReportParams) -> PlanFact {
     let metric = params.metric.unwrap_or(ctx.config.reports.plan_metric);
-    let periods = [PeriodKind::Day, PeriodKind::Week, PeriodKind::Month]
-        .into_iter()
-        .map(|kind| period_rows(ctx, params, metric, ctx.calendar.period_of(kind, ctx.as_of)))
-        .collect();
+    // Today, this week and this month; or the one period asked for (a quarter, last month, any days).
+    let asked = params
+        .period
+        .as_deref()
+        .and_then(|p| crate::query::Span::parse(p, ctx.calendar.local_date(ctx.as_of)));
+    let periods = match asked {
+        Some(span) => vec![PlanFactPeriod {
+            label: Some(span.label(ctx.config.business.language)),
+            ..period_rows(ctx, params, metric, span.to_period())
+        }],
+        None => [PeriodKind::Day, PeriodKind::Week, PeriodKind::Month]
+            .into_iter()
+            .map(|kind| period_rows(ctx, params, metric, ctx.calendar.period_of(kind, ctx.as_of)))
+            .collect(),
+    };
     PlanFact {
         as_of: ctx.as_of,
         metric,
@@ -183,6 +197,7 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
     PlanFactPeriod {
         kind: period.kind,
         period,
+        label: None,
         working_days,
         working_days_elapsed: elapsed,
         rows,
@@ -257,9 +272,11 @@ fn row(
 }
 
 /// The plan of `manager` (`None`: the team's own plan) for `period`: set
-/// explicitly, or for a day or week derived from the month plans it overlaps,
-/// split by working days. A week whose months do not all have a plan is
-/// covered only on the days of those that do. Where files overlap, the plan in
+/// explicitly, or for any period but a month derived from the month plans it
+/// overlaps, split by working days. A week (or a quarter, or any days) whose
+/// months do not all have a plan is covered only on the days of those that do
+/// (from the first covered day to the last: a month without a plan in the
+/// middle of a long range is inside that span). Where files overlap, the plan in
 /// force counts.
 pub fn plan_for(plans: &[Plan], cal: &BusinessCalendar, manager: Option<Id>, metric: Metric, period: &Period) -> Option<PlanFor> {
     let mine = |p: &&Plan| p.manager_id == manager && p.metric == metric;
@@ -275,7 +292,7 @@ pub fn plan_for(plans: &[Plan], cal: &BusinessCalendar, manager: Option<Id>, met
             covers: *period,
         });
     }
-    if !matches!(period.kind, PeriodKind::Day | PeriodKind::Week) {
+    if period.kind == PeriodKind::Month {
         return None;
     }
     let mut month = Period::containing(PeriodKind::Month, period.start);
@@ -427,6 +444,49 @@ mod tests {
         let a = r.periods[1].rows.iter().find(|r| r.manager_id == Some(anna)).unwrap();
         assert_eq!((a.plan_covers, a.fact, a.plan), (None, 10_000_000, Some(50_000_000)));
         assert_eq!(r.periods[1].total.plan_covers, None);
+    }
+
+    #[test]
+    fn a_quarter_or_any_days_asked_for_sum_the_months_plans() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        for (month, target) in [("2026-10", 2_200_000), ("2026-11", 2_000_000), ("2026-12", 2_200_000)] {
+            k.month_plan(anna, month, Metric::Revenue, target);
+        }
+        k.won_deal(anna, 1_000_000, "2026-10-01T10:00:00Z", "2026-10-15T10:00:00Z");
+        k.won_deal(anna, 500_000, "2026-11-01T10:00:00Z", "2026-11-10T10:00:00Z");
+        let asked = |period: &str| match k.report_with(
+            crate::reports::ReportId::PlanFact,
+            "2026-11-26T12:00:00Z",
+            ReportParams {
+                period: Some(period.into()),
+                ..Default::default()
+            },
+        ) {
+            crate::reports::Report::PlanFact(r) => r,
+            _ => unreachable!(),
+        };
+        let q = asked("this_quarter");
+        assert_eq!(q.periods.len(), 1);
+        let p = &q.periods[0];
+        assert_eq!(p.label.as_deref(), Some("IV квартал 2026"));
+        assert_eq!(
+            (p.total.plan, p.total.fact, p.total.plan_covers),
+            (Some(640_000_000), 150_000_000, None)
+        );
+        // 1–15 November: 9 of November's 20 working days (4 November is a holiday, the 15th a Sunday).
+        let days = asked("2026-11-01..2026-11-15");
+        assert_eq!(
+            (days.periods[0].total.plan, days.periods[0].total.fact),
+            (Some(90_000_000), 50_000_000)
+        );
+        assert_eq!(days.periods[0].label.as_deref(), Some("01.11.2026–15.11.2026"));
+        // Last month is a month: its own plan, compared whole.
+        let october = asked("last_month");
+        assert_eq!(
+            (october.periods[0].total.plan, october.periods[0].total.percent_done),
+            (Some(220_000_000), Some(45.5))
+        );
     }
 
     #[test]

@@ -167,12 +167,16 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                 let mut rows: Vec<Vec<Cell>> = p.rows.iter().map(row).collect();
                 rows.push(row(&p.total));
                 Table {
-                    id: match p.kind {
-                        PeriodKind::Day => "today".into(),
-                        PeriodKind::Week => "week".into(),
-                        _ => "month".into(),
+                    id: match (&p.label, p.kind) {
+                        (Some(_), _) => "period".into(),
+                        (None, PeriodKind::Day) => "today".into(),
+                        (None, PeriodKind::Week) => "week".into(),
+                        (None, _) => "month".into(),
                     },
-                    title: format!("{} · {}", t(lang, key), p.period.key()),
+                    title: match &p.label {
+                        Some(label) => format!("{} · {label}", t(lang, "period.asked")),
+                        None => format!("{} · {}", t(lang, key), p.period.key()),
+                    },
                     columns: [
                         "col.manager",
                         "col.plan",
@@ -214,12 +218,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                 .collect();
             let mut notes = vec![format!("{}: {}", t(lang, "col.metric"), t(lang, &format!("metric.{}", m.as_str())))];
             if let Some(w) = &r.last_month_winner {
-                notes.push(format!(
-                    "{} ({}): {}",
-                    t(lang, "leaderboard.last_winner"),
-                    r.last_month.key(),
-                    w.manager
-                ));
+                notes.push(format!("{} ({}): {}", t(lang, r.last_winner_key()), r.last_month_label, w.manager));
             }
             if r.default_margin_used {
                 notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
@@ -227,7 +226,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
             notes.extend(r.margin_field_problem.clone());
             vec![Table {
                 id: "leaderboard".into(),
-                title: format!("{} · {}", t(lang, "report.leaderboard"), r.month.key()),
+                title: format!("{} · {}", t(lang, "report.leaderboard"), r.period_label),
                 columns: ["col.place", "col.manager", "col.value", "col.won", "col.average_check", "col.gap"]
                     .iter()
                     .map(|k| t(lang, k))
