@@ -10,6 +10,11 @@ step() { printf '\n== %s\n' "$*"; }
 
 # amoCRM's own sample responses live beside the project (never copied into it).
 export TSIFRA_AMOCRM_SAMPLES="${TSIFRA_AMOCRM_SAMPLES:-$(cd .. && pwd)/shared/amocrm-samples}"
+# Public data sets beside the project (never copied into it): the Maven CRM check reads them.
+if [ -z "${TSIFRA_DATASETS:-}" ] && [ -d ../shared/datasets/maven-crm ]; then
+  TSIFRA_DATASETS="$(cd .. && pwd)/shared/datasets"
+  export TSIFRA_DATASETS
+fi
 
 step "formatting"
 cargo fmt --all -- --check

@@ -5,6 +5,7 @@ mod calendar;
 mod cli;
 mod history;
 mod live;
+mod maven;
 mod plans;
 mod snapshots;
 mod support;
