@@ -75,19 +75,15 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
         _ => 0,
     };
     let total = value_of(whole.total.value);
-    let ranked: Vec<&super::Row> = whole.rows.iter().filter(|r| r.keys[0] != Key::None).collect();
-    let not_set: i64 = whole
-        .rows
-        .iter()
-        .filter(|r| r.keys[0] == Key::None)
-        .map(|r| value_of(r.value))
-        .sum();
+    let period_label = whole.period_label;
+    let (ranked, unset): (Vec<super::Row>, Vec<super::Row>) = whole.rows.into_iter().partition(|r| r.keys[0] != Key::None);
+    let not_set: i64 = unset.iter().map(|r| value_of(r.value)).sum();
     let positive: i64 = ranked.iter().map(|r| value_of(r.value).max(0)).sum();
     let (a_until, b_until) = (a_percent.min(100), (a_percent + b_percent).min(100));
     let mut running = 0i64;
     let mut previous_share = 0.0;
     let mut rows = Vec::new();
-    for r in ranked {
+    for mut r in ranked {
         let value = value_of(r.value);
         running += value.max(0);
         let cumulative = if positive > 0 {
@@ -107,8 +103,8 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
         };
         previous_share = cumulative;
         rows.push(ParetoRow {
-            key: r.keys[0].clone(),
-            label: r.labels[0].clone(),
+            key: r.keys.swap_remove(0),
+            label: r.labels.swap_remove(0),
             value,
             share: if positive > 0 {
                 crate::reports::round_to(value.max(0) as f64 * 100.0 / positive as f64, 1)
@@ -131,7 +127,7 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     Ok(Pareto {
         measure: query.measure,
         dimension,
-        period_label: whole.period_label,
+        period_label,
         total,
         a_until,
         b_until,
