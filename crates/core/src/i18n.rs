@@ -372,6 +372,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "; fact over the whole period ({who}): {fact}",
     ),
     ("plan_fact.all_rows", "все строки", "all rows"),
+    ("plan_fact.by_team", "по отделам", "by team"),
+    ("col.team", "Отдел", "Team"),
     ("dim.manager", "Менеджер", "Manager"),
     ("dim.team", "Отдел", "Team"),
     ("dim.pipeline", "Воронка", "Pipeline"),

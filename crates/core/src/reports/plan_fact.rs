@@ -29,6 +29,9 @@ pub struct PlanFactPeriod {
     pub working_days: u32,
     pub working_days_elapsed: f64,
     pub rows: Vec<PlanFactRow>,
+    /// Per team (amoCRM's groups), its managers rolled up: their plans and
+    /// facts summed. Empty with one manager selected or no teams.
+    pub teams: Vec<PlanFactRow>,
     pub total: PlanFactRow,
 }
 
@@ -173,6 +176,30 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         .collect();
     rows.sort_by(|a, b| b.fact.cmp(&a.fact).then_with(|| a.manager.cmp(&b.manager)));
 
+    // Teams roll their managers up: the sum of their plans, the sum of their facts.
+    let mut by_team: std::collections::BTreeMap<Id, Vec<&PlanFactRow>> = std::collections::BTreeMap::new();
+    if params.manager.is_none() {
+        for r in &rows {
+            if let Some(team) = r.manager_id.and_then(|m| ctx.ws.users.get(m)).and_then(|u| u.team_id) {
+                by_team.entry(team).or_default().push(r);
+            }
+        }
+    }
+    let mut teams: Vec<PlanFactRow> = by_team
+        .into_iter()
+        .map(|(team, members)| {
+            let name = ctx.ws.teams.get(team).map_or_else(|| format!("#{team}"), |t| t.name.clone());
+            let plan = sum_plans(members.iter().filter_map(|r| row_plan(r, &period)));
+            let whole = members.iter().map(|r| r.fact_whole_period()).sum();
+            let ids: Vec<Option<Id>> = members.iter().map(|r| r.manager_id).collect();
+            row(ctx, None, name, plan, &period, whole, |covers| {
+                let part = facts_over(covers);
+                ids.iter().map(|m| part.get(m).copied().unwrap_or(0)).sum()
+            })
+        })
+        .collect();
+    teams.sort_by(|a, b| b.fact.cmp(&a.fact).then_with(|| a.manager.cmp(&b.manager)));
+
     let row_plans = || rows.iter().filter_map(|r| row_plan(r, &period));
     let total = match params.manager {
         Some(only) => {
@@ -201,6 +228,7 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         working_days,
         working_days_elapsed: elapsed,
         rows,
+        teams,
         total,
     }
 }
@@ -487,6 +515,51 @@ mod tests {
             (october.periods[0].total.plan, october.periods[0].total.percent_done),
             (Some(220_000_000), Some(45.5))
         );
+    }
+
+    #[test]
+    fn teams_roll_their_managers_up() {
+        let mut k = Kit::new();
+        let (anna, boris, vera) = (k.manager("Анна"), k.manager("Борис"), k.manager("Вера"));
+        k.ws.teams.upsert(crate::model::Team {
+            id: 1,
+            name: "Отдел опта".into(),
+        });
+        for (m, team) in [(anna, Some(1)), (boris, Some(1)), (vera, None)] {
+            let mut u = k.ws.users.get(m).unwrap().clone();
+            u.team_id = team;
+            k.ws.users.upsert(u);
+        }
+        k.month_plan(anna, "2026-11", Metric::Revenue, 1_000_000);
+        k.month_plan(boris, "2026-11", Metric::Revenue, 500_000);
+        k.won_deal(anna, 300_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        k.won_deal(boris, 100_000, "2026-11-02T10:00:00Z", "2026-11-11T10:00:00Z");
+        k.won_deal(vera, 70_000, "2026-11-02T10:00:00Z", "2026-11-12T10:00:00Z");
+        let r = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
+        let month = &r.periods[2];
+        assert_eq!(month.teams.len(), 1, "a manager without a team is in no team row");
+        let t = &month.teams[0];
+        assert_eq!(
+            (t.manager.as_str(), t.plan, t.fact, t.percent_done),
+            ("Отдел опта", Some(150_000_000), 40_000_000, Some(26.7))
+        );
+        assert_eq!(month.total.fact, 47_000_000, "the department counts everyone");
+        let tables = crate::reports::tabular::tables(&crate::reports::Report::PlanFact(r.clone()), crate::i18n::Language::Ru, "RUB");
+        assert!(
+            tables.iter().any(|t| t.id == "month-teams" && t.rows.len() == 1),
+            "a table of teams"
+        );
+        // One manager selected: no team rows.
+        let one = k.report_with(
+            crate::reports::ReportId::PlanFact,
+            "2026-11-26T12:00:00Z",
+            ReportParams {
+                manager: Some(anna),
+                ..Default::default()
+            },
+        );
+        let crate::reports::Report::PlanFact(one) = one else { panic!() };
+        assert!(one.periods[2].teams.is_empty());
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
         Report::PlanFact(r) => r
             .periods
             .iter()
-            .map(|p| {
+            .flat_map(|p| {
                 let key = match p.kind {
                     PeriodKind::Day => "period.today",
                     PeriodKind::Week => "period.week",
@@ -166,19 +166,27 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                 };
                 let mut rows: Vec<Vec<Cell>> = p.rows.iter().map(row).collect();
                 rows.push(row(&p.total));
-                Table {
-                    id: match (&p.label, p.kind) {
-                        (Some(_), _) => "period".into(),
-                        (None, PeriodKind::Day) => "today".into(),
-                        (None, PeriodKind::Week) => "week".into(),
-                        (None, _) => "month".into(),
-                    },
-                    title: match &p.label {
-                        Some(label) => format!("{} · {label}", t(lang, "period.asked")),
-                        None => format!("{} · {}", t(lang, key), p.period.key()),
-                    },
-                    columns: [
-                        "col.manager",
+                let id: String = match (&p.label, p.kind) {
+                    (Some(_), _) => "period".into(),
+                    (None, PeriodKind::Day) => "today".into(),
+                    (None, PeriodKind::Week) => "week".into(),
+                    (None, _) => "month".into(),
+                };
+                let title = match &p.label {
+                    Some(label) => format!("{} · {label}", t(lang, "period.asked")),
+                    // "Сегодня · 20.11.2026", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
+                    None => {
+                        let when = match p.kind {
+                            PeriodKind::Day => format_date(lang, p.period.start),
+                            PeriodKind::Week => crate::i18n::format_days(lang, &p.period),
+                            _ => crate::query::span::month_label(lang, p.period.start),
+                        };
+                        format!("{} · {when}", t(lang, key))
+                    }
+                };
+                let columns = |first: &str| -> Vec<String> {
+                    [
+                        first,
                         "col.plan",
                         "col.fact",
                         "col.difference",
@@ -187,7 +195,20 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                     ]
                     .iter()
                     .map(|k| t(lang, k))
-                    .collect(),
+                    .collect()
+                };
+                // Teams (amoCRM groups) rolled up, under the managers' table.
+                let teams = (!p.teams.is_empty()).then(|| Table {
+                    id: format!("{id}-teams"),
+                    title: format!("{title} · {}", t(lang, "plan_fact.by_team")),
+                    columns: columns("col.team"),
+                    rows: p.teams.iter().map(row).collect(),
+                    notes: vec![],
+                });
+                let main = Table {
+                    id,
+                    title,
+                    columns: columns("col.manager"),
                     rows,
                     notes: [format!(
                         "{}: {}",
@@ -197,7 +218,8 @@ pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
                     .into_iter()
                     .chain(partial_plan_notes(p, r.metric, lang, currency))
                     .collect(),
-                }
+                };
+                std::iter::once(main).chain(teams)
             })
             .collect(),
         Report::Leaderboard(r) => {
