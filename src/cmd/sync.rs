@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tsifra_amocrm::SyncMode;
 use tsifra_amocrm::sync::Progress;
 use tsifra_core::Language;
+use tsifra_core::i18n::format_int;
 use tsifra_web::{AppState, system_clock};
 
 use crate::cli::SyncArgs;
@@ -54,23 +55,49 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     }
     let report = result?;
     store.close().await;
-    let secs = report.elapsed_ms as f64 / 1000.0;
-    println!(
-        "{:?} sync{}: {} records stored, {} deletions, {} requests sent in {:.1} s ({:.1} requests/s){}",
-        report.kind,
-        if report.resumed { " (resumed)" } else { "" },
-        report.records,
-        report.deletions,
-        report.requests,
-        secs,
-        report.requests as f64 / secs.max(0.001),
-        if report.skipped > 0 {
-            format!("; {} unreadable records skipped (see the log)", report.skipped)
-        } else {
-            String::new()
-        }
-    );
+    println!("{}", summary(loaded.config.business.language, &report));
     Ok(())
+}
+
+/// The run in one line, in the workspace's language: what kind, what landed, what it cost.
+fn summary(lang: Language, report: &tsifra_amocrm::sync::SyncReport) -> String {
+    let secs = report.elapsed_ms as f64 / 1000.0;
+    let rate = report.requests as f64 / secs.max(0.001);
+    let full = report.kind == tsifra_amocrm::sync::RunKind::Full;
+    match lang {
+        Language::Ru => format!(
+            "{}{}: сохранено записей: {}, удалений: {}, запросов отправлено: {} за {} с ({} в секунду){}",
+            if full {
+                "Полная синхронизация"
+            } else {
+                "Синхронизация изменений"
+            },
+            if report.resumed { " (продолжена)" } else { "" },
+            format_int(lang, report.records as i64),
+            format_int(lang, report.deletions as i64),
+            format_int(lang, report.requests as i64),
+            format!("{secs:.1}").replace('.', ","),
+            format!("{rate:.1}").replace('.', ","),
+            if report.skipped > 0 {
+                format!("; нечитаемых записей пропущено: {} (см. журнал)", report.skipped)
+            } else {
+                String::new()
+            }
+        ),
+        Language::En => format!(
+            "{} sync{}: {} records stored, {} deletions, {} requests sent in {secs:.1} s ({rate:.1} requests/s){}",
+            if full { "Full" } else { "Incremental" },
+            if report.resumed { " (resumed)" } else { "" },
+            report.records,
+            report.deletions,
+            report.requests,
+            if report.skipped > 0 {
+                format!("; {} unreadable records skipped (see the log)", report.skipped)
+            } else {
+                String::new()
+            }
+        ),
+    }
 }
 
 /// Why `tsifra sync` stopped before it began: another process (`tsifra serve`'s

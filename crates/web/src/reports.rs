@@ -209,23 +209,27 @@ pub async fn compute_for(state: &AppState, id: ReportId, query: &ReportQuery, as
     compute_entry(state, id, query, effective_as_of(as_of), as_of.requested.is_none()).await
 }
 
-/// The metric named in a query, if any.
-pub fn parse_metric(text: Option<&str>) -> Result<Option<Metric>, AppError> {
+/// The metric named in a query, if any; an unknown one is refused in `lang`.
+pub fn parse_metric(text: Option<&str>, lang: tsifra_core::Language) -> Result<Option<Metric>, AppError> {
     match text.filter(|m| !m.is_empty()) {
         Some(m) => Ok(Some(Metric::parse(m).ok_or_else(|| {
-            AppError::BadRequest(format!("unknown metric {m:?}; expected revenue, margin, won_deals or calls"))
+            AppError::BadRequest(crate::texts::t_with(lang, "web.error.unknown_metric", &[("value", m)]))
         })?)),
         None => Ok(None),
     }
 }
 
 async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_of: Instant, live: bool) -> Result<Arc<Computed>, AppError> {
-    let metric = parse_metric(query.metric.as_deref())?;
+    let metric = parse_metric(query.metric.as_deref(), state.language())?;
     let sort = query.sort.clone().filter(|s| !s.is_empty());
     if let Some(s) = sort.as_deref()
         && !["amount", "days"].contains(&s)
     {
-        return Err(AppError::BadRequest(format!("unknown sort {s:?}; expected amount or days")));
+        return Err(AppError::BadRequest(crate::texts::t_with(
+            state.language(),
+            "web.error.unknown_sort",
+            &[("value", s)],
+        )));
     }
     let period = query.period.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(String::from);
     if let Some(p) = period.as_deref() {

@@ -445,6 +445,16 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.sync.ok", "успешно", "ok"),
     ("web.sync.failed", "ошибка", "failed"),
     (
+        "web.error.unknown_metric",
+        "неизвестный показатель «{value}»; возможные: revenue, margin, won_deals, calls",
+        "unknown metric \"{value}\"; expected revenue, margin, won_deals or calls",
+    ),
+    (
+        "web.error.unknown_sort",
+        "неизвестная сортировка «{value}»; возможные: amount, days",
+        "unknown sort \"{value}\"; expected amount or days",
+    ),
+    (
         "web.sync.skipped",
         "пропущена: аккаунт в это время синхронизировал другой процесс",
         "skipped: another process was syncing the account",

@@ -85,8 +85,17 @@ async fn unusable_requests_are_clear_4xx_json() {
     let cases = [
         ("/api/reports/forecastt", StatusCode::NOT_FOUND, "forecastt"),
         ("/api/reports/plan-fact?manager=Nobody", StatusCode::BAD_REQUEST, "known managers"),
-        ("/api/reports/plan-fact?metric=profit", StatusCode::BAD_REQUEST, "unknown metric"),
-        ("/api/reports/receivables?sort=size", StatusCode::BAD_REQUEST, "unknown sort"),
+        // In the workspace's language (Russian by default).
+        (
+            "/api/reports/plan-fact?metric=profit",
+            StatusCode::BAD_REQUEST,
+            "неизвестный показатель «profit»",
+        ),
+        (
+            "/api/reports/receivables?sort=size",
+            StatusCode::BAD_REQUEST,
+            "неизвестная сортировка «size»",
+        ),
         ("/api/reports/hygiene?as_of=yesterday", StatusCode::BAD_REQUEST, "yesterday"),
     ];
     for (url, status, needle) in cases {
