@@ -67,7 +67,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     let manager = args
         .manager
         .as_deref()
-        .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {e}"))))
+        .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {}", e.message(lang)))))
         .transpose()?;
     if let Some(period) = args.period.as_deref() {
         reports::funnel::parse_period(period, calendar.local_date(as_of)).map_err(|e| usage(format!("--period: {}", e.message(lang))))?;

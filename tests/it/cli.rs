@@ -168,7 +168,7 @@ fn report_formats_and_bad_arguments() {
     assert!(stderr(&out).contains("--as-of"), "{}", stderr(&out));
     let out = tsifra(dir.path(), &["report", "plan-fact", "--manager", "Никто Никтович"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("known managers"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("известные менеджеры"), "{}", stderr(&out));
     let out = tsifra(&dir.path().join("missing"), &["report", "plan-fact"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no workspace"), "{}", stderr(&out));

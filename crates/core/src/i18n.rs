@@ -217,6 +217,16 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("report.no_manager", "Без ответственного", "No manager"),
     (
+        "manager.not_found",
+        "нет менеджера «{value}»; известные менеджеры: {names}",
+        "no manager \"{value}\"; known managers: {names}",
+    ),
+    (
+        "manager.ambiguous",
+        "«{value}» подходит к нескольким менеджерам ({n}); укажите id",
+        "\"{value}\" matches {n} managers; use the id",
+    ),
+    (
         "rule.open_deal_without_task",
         "Открытая сделка без задачи",
         "Open deal without a task",

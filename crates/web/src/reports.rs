@@ -240,7 +240,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         let ws = state.workspace().await;
         let named = |text: &Option<String>| text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
         let manager = match named(&query.manager) {
-            Some(m) => Some(reports::resolve_manager(&ws, &m).map_err(AppError::BadRequest)?),
+            Some(m) => Some(reports::resolve_manager(&ws, &m).map_err(|e| AppError::BadRequest(e.message(state.language())))?),
             None => None,
         };
         let pipeline = match named(&query.pipeline) {

@@ -155,8 +155,42 @@ pub fn run(id: ReportId, ctx: &Ctx, params: &ReportParams) -> Report {
     }
 }
 
+/// Why `--manager` / `?manager=` names nobody (or several).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ManagerError {
+    /// No such manager; the active ones by name.
+    NotFound {
+        text: String,
+        known: Vec<String>,
+    },
+    Ambiguous {
+        text: String,
+        n: usize,
+    },
+}
+
+impl ManagerError {
+    /// In the workspace's language, naming the managers there are.
+    pub fn message(&self, lang: crate::i18n::Language) -> String {
+        match self {
+            ManagerError::NotFound { text, known } => {
+                crate::i18n::text_with(lang, "manager.not_found", &[("value", text), ("names", &known.join(", "))])
+            }
+            ManagerError::Ambiguous { text, n } => {
+                crate::i18n::text_with(lang, "manager.ambiguous", &[("value", text), ("n", &n.to_string())])
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ManagerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::i18n::Language::En))
+    }
+}
+
 /// Finds a manager by id, exact name or e-mail (case-insensitive, ё = е), for `--manager` and `?manager=`.
-pub fn resolve_manager(ws: &Workspace, text: &str) -> Result<Id, String> {
+pub fn resolve_manager(ws: &Workspace, text: &str) -> Result<Id, ManagerError> {
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().replace('ё', "е");
     let wanted = norm(text);
     if let Ok(id) = wanted.parse::<Id>()
@@ -173,11 +207,17 @@ pub fn resolve_manager(ws: &Workspace, text: &str) -> Result<Id, String> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => {
-            let mut names: Vec<&str> = ws.users.iter().filter(|u| u.active).map(|u| u.name.as_str()).collect();
+            let mut names: Vec<String> = ws.users.iter().filter(|u| u.active).map(|u| u.name.clone()).collect();
             names.sort();
-            Err(format!("no manager {text:?}; known managers: {}", names.join(", ")))
+            Err(ManagerError::NotFound {
+                text: text.to_string(),
+                known: names,
+            })
         }
-        _ => Err(format!("{text:?} matches {} managers; use the id", found.len())),
+        _ => Err(ManagerError::Ambiguous {
+            text: text.to_string(),
+            n: found.len(),
+        }),
     }
 }
 
@@ -233,7 +273,8 @@ mod tests {
         let anna = k.manager("Анна  Сёмина");
         assert_eq!(resolve_manager(&k.ws, "анна семина"), Ok(anna));
         assert_eq!(resolve_manager(&k.ws, &anna.to_string()), Ok(anna));
-        let err = resolve_manager(&k.ws, "Борис").unwrap_err();
+        let err = resolve_manager(&k.ws, "Борис").unwrap_err().message(crate::i18n::Language::Ru);
+        assert!(err.starts_with("нет менеджера «Борис»; известные менеджеры:"), "{err}");
         assert!(err.contains("Анна  Сёмина"), "{err}");
     }
 

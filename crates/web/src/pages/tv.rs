@@ -207,7 +207,10 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
     let manager_id: Option<Id> = if manager.trim().is_empty() {
         None
     } else {
-        Some(tsifra_core::reports::resolve_manager(&*state.workspace().await, manager).map_err(AppError::BadRequest)?)
+        Some(
+            tsifra_core::reports::resolve_manager(&*state.workspace().await, manager)
+                .map_err(|e| AppError::BadRequest(e.message(state.language())))?,
+        )
     };
     let who = match manager_id {
         Some(id) => state.managers().await.into_iter().find(|(m, _)| *m == id).map(|(_, name)| name),

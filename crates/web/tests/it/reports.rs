@@ -84,7 +84,11 @@ async fn unusable_requests_are_clear_4xx_json() {
     let state = AppState::with_clock(config, ws, "/tmp", Arc::new(|| utc(NOW)));
     let cases = [
         ("/api/reports/forecastt", StatusCode::NOT_FOUND, "forecastt"),
-        ("/api/reports/plan-fact?manager=Nobody", StatusCode::BAD_REQUEST, "known managers"),
+        (
+            "/api/reports/plan-fact?manager=Nobody",
+            StatusCode::BAD_REQUEST,
+            "нет менеджера «Nobody»; известные менеджеры:",
+        ),
         // In the workspace's language (Russian by default).
         (
             "/api/reports/plan-fact?metric=profit",
