@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use chrono::DurationRound;
 
-use crate::support::{Killed, tsifra};
+use crate::support::{Killed, http_get, serve, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
@@ -138,22 +138,7 @@ fn webhook_moves_the_board_of_a_running_server() {
     let out = tsifra(dir.path(), &["sync"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("RUST_LOG", "error")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let _server = Killed(child);
-    let addr = loop {
-        let line = lines.next().expect("the server says where it listens").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let (_server, addr) = serve(dir.path(), &[]);
     let won_today = || -> i64 {
         let body = reqwest_get(&format!("http://{addr}/api/reports/plan-fact?metric=won_deals"));
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -238,14 +223,9 @@ fn webhook_moves_the_board_of_a_running_server() {
 }
 
 fn reqwest_get(url: &str) -> String {
-    use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (addr, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET /{path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    http_get(addr, &format!("/{path}"))
 }
 
 fn post_raw(addr: &str, path: &str, body: &str) -> String {

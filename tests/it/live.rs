@@ -1,31 +1,21 @@
 //! A running `tsifra serve` sees what other processes write to its store: a
 //! plan imported from another shell reaches the board without a restart.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Killed, tsifra};
+use crate::support::{http_get, serve, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
-fn get(addr: &str, path: &str) -> String {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
-}
-
 /// The team's plan for the month on the running server's plan-fact board, kopecks.
 fn month_plan(addr: &str) -> Option<i64> {
-    let v: serde_json::Value = serde_json::from_str(&get(addr, "/api/reports/plan-fact")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&http_get(addr, "/api/reports/plan-fact")).unwrap();
     v["periods"][2]["total"]["plan"].as_i64()
 }
 
 /// Working days of the month on the board at `as_of`.
 fn month_working_days(addr: &str, as_of: &str) -> Option<i64> {
-    let v: serde_json::Value = serde_json::from_str(&get(addr, &format!("/api/reports/plan-fact?as_of={as_of}"))).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&http_get(addr, &format!("/api/reports/plan-fact?as_of={as_of}"))).unwrap();
     v["periods"][2]["working_days"].as_i64()
 }
 
@@ -50,23 +40,7 @@ fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--bind", "127.0.0.1:0", "--as-of", AS_OF])
-        .env("RUST_LOG", "error")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let _server = Killed(child);
-    let addr = loop {
-        let line = lines.next().expect("the server says where it listens").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (_server, addr) = serve(dir.path(), &["--as-of", AS_OF]);
     let before = month_plan(&addr);
     assert!(before.is_some(), "the demo has plans");
 

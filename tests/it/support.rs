@@ -33,3 +33,40 @@ impl Drop for Killed {
         let _ = self.0.wait();
     }
 }
+
+/// Starts `tsifra --data-dir DIR serve --bind 127.0.0.1:0 EXTRA...` and returns it with the
+/// address it says it listens on; the rest of what it logs is read and dropped.
+pub fn serve(data_dir: &Path, extra: &[&str]) -> (Killed, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("TSIFRA_DATA_DIR")
+        .env_remove("TSIFRA_CONFIG")
+        .env("RUST_LOG", "error")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let server = Killed(child);
+    let addr = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, addr)
+}
+
+/// The body of `GET path` from the server at `addr` (one plain HTTP/1.1 request).
+pub fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}

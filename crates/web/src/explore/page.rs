@@ -673,15 +673,7 @@ pub async fn download(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let lang = state.language();
-    let ext = match file.as_str() {
-        "explore.csv" => "csv",
-        "explore.xlsx" => "xlsx",
-        _ => {
-            return Err(AppError::NotFound {
-                path: format!("{PATH}/{file}"),
-            });
-        }
-    };
+    let ext = download_ext(&file, "explore", PATH)?;
     let params = Params::from_pairs(&pairs, lang)?;
     let table: Table = ask(&state, &as_of, move |ctx, today| {
         let q = params.question(ctx.ws, ctx.config, today)?;
@@ -689,6 +681,17 @@ pub async fn download(
     })
     .await?;
     file_response(&state, &as_of, table, "explore", ext)
+}
+
+/// The format a board's download asks for: `<stem>.csv` or `<stem>.xlsx`; anything else is not there.
+pub fn download_ext(file: &str, stem: &str, board_path: &str) -> Result<&'static str, AppError> {
+    match file.strip_prefix(stem).and_then(|rest| rest.strip_prefix('.')) {
+        Some("csv") => Ok("csv"),
+        Some("xlsx") => Ok("xlsx"),
+        _ => Err(AppError::NotFound {
+            path: format!("{board_path}/{file}"),
+        }),
+    }
 }
 
 /// A table as a CSV or XLSX attachment named `tsifra-<board>-<day>.<ext>`.

@@ -208,15 +208,7 @@ pub async fn download(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let lang = state.language();
-    let ext = match file.as_str() {
-        "pareto.csv" => "csv",
-        "pareto.xlsx" => "xlsx",
-        _ => {
-            return Err(AppError::NotFound {
-                path: format!("{PATH}/{file}"),
-            });
-        }
-    };
+    let ext = super::page::download_ext(&file, "pareto", PATH)?;
     let params = Params::from_pairs(&pairs, lang)?;
     let currency = state.config().business.currency.clone();
     let table = ask(&state, &as_of, move |ctx, today| {

@@ -360,6 +360,13 @@ async fn pareto_names_the_few_that_make_most() {
     assert_eq!(status, StatusCode::OK);
     let csv = String::from_utf8(csv).unwrap();
     assert_eq!(csv.lines().count(), expected.rows.len() + 1, "a header and a row each");
+    for missing in [
+        "/boards/pareto/pareto.pdf",
+        "/boards/pareto/explore.csv",
+        "/boards/explore/pareto.xlsx",
+    ] {
+        assert_eq!(get_bytes(&state, missing).await.0, StatusCode::NOT_FOUND, "{missing}");
+    }
     // By manager, margin, under a filter: the page and the API agree.
     let json = get(&state, "/api/reports/pareto?measure=margin&by=manager&period=this_year")
         .await
