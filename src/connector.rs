@@ -57,10 +57,16 @@ impl SyncStore for LiveSink {
     /// In the database every process of this data dir (or PostgreSQL) shares:
     /// `tsifra sync` and `tsifra serve` on one account take turns.
     async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> tsifra_amocrm::Result<LeaseTake> {
-        Ok(match self.store.take_lease(name, holder, ttl).await.map_err(store_error)? {
-            tsifra_store::LeaseTake::Taken { quiet_for } => LeaseTake::Taken { quiet_for },
-            tsifra_store::LeaseTake::Held { holder, expires_in } => LeaseTake::Held { holder, expires_in },
-        })
+        self.take_over_lease(name, holder, None, ttl).await
+    }
+
+    async fn take_over_lease(&self, name: &str, holder: &str, dead: Option<&str>, ttl: Duration) -> tsifra_amocrm::Result<LeaseTake> {
+        Ok(
+            match self.store.take_lease_over(name, holder, dead, ttl).await.map_err(store_error)? {
+                tsifra_store::LeaseTake::Taken { quiet_for } => LeaseTake::Taken { quiet_for },
+                tsifra_store::LeaseTake::Held { holder, expires_in } => LeaseTake::Held { holder, expires_in },
+            },
+        )
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> tsifra_amocrm::Result<()> {

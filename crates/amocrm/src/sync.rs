@@ -50,6 +50,19 @@ pub trait SyncStore: Send + Sync {
         async { Ok(LeaseTake::Taken { quiet_for: None }) }
     }
 
+    /// [`SyncStore::take_lease`], also taking it from `dead`, a holder known to
+    /// be gone (a killed process of this machine), without waiting for its expiry.
+    fn take_over_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        dead: Option<&str>,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<LeaseTake>> + Send {
+        let _ = (name, holder, dead, ttl);
+        async { Ok(LeaseTake::Taken { quiet_for: None }) }
+    }
+
     /// Lets go of the lease if `holder` has it, so the next process need not wait for its expiry.
     fn release_lease(&self, name: &str, holder: &str) -> impl Future<Output = Result<()>> + Send {
         let _ = (name, holder);
@@ -78,11 +91,7 @@ pub fn lease_name(base_url: &str) -> String {
 /// run several engines in one process), so a refusal can say who is syncing.
 fn holder_id() -> String {
     static SEQ: AtomicUsize = AtomicUsize::new(0);
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
+    let host = host_name();
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
@@ -92,6 +101,35 @@ fn holder_id() -> String {
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Whether `holder` (as [`holder_id`] writes it) is a process of this machine
+/// that no longer runs: killed (`kill -9`, a crash, the OOM killer) before it
+/// could let go, so waiting for its lease to expire would only delay the next
+/// sync. Only where `/proc` tells (Linux); elsewhere, and for other machines'
+/// holders, the lease expires as usual.
+fn holder_is_dead(holder: &str) -> bool {
+    let Some((pid, rest)) = holder.strip_prefix("pid ").and_then(|h| h.split_once(" on ")) else {
+        return false;
+    };
+    let Some((host, _)) = rest.split_once(", #") else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    host == host_name()
+        && pid != std::process::id()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The dictionary records of `ws` that a refresh may remove (see [`SyncStore::dictionary_ids`]).
@@ -402,7 +440,17 @@ impl<S: SyncStore> SyncEngine<S> {
         let _gate = self.lease_gate.lock().await;
         if self.lease_users.load(Ordering::SeqCst) == 0 {
             let name = lease_name(self.client.base_url());
-            match self.store.take_lease(&name, &self.holder, self.options.lease_ttl).await? {
+            let mut taken = self.store.take_lease(&name, &self.holder, self.options.lease_ttl).await?;
+            if let LeaseTake::Held { holder, .. } = &taken
+                && holder_is_dead(holder)
+            {
+                tracing::info!(holder, "the process that held the sync lease is gone; taking it over");
+                taken = self
+                    .store
+                    .take_over_lease(&name, &self.holder, Some(holder), self.options.lease_ttl)
+                    .await?;
+            }
+            match taken {
                 LeaseTake::Taken { quiet_for } => {
                     if let Some(q) = quiet_for {
                         self.client.wait_for_quiet(q);
@@ -1325,7 +1373,26 @@ fn batch_records(b: &Batch) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::id_fraction;
+    use super::{holder_id, holder_is_dead, host_name, id_fraction};
+
+    #[test]
+    fn a_lease_holder_is_dead_only_when_its_process_on_this_machine_is_gone() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        let host = host_name();
+        assert!(holder_is_dead(&format!("pid {gone} on {host}, #0-1a2b")));
+        // Alive: this process (another engine of it, or itself) and a running child.
+        assert!(!holder_is_dead(&holder_id()));
+        let mut running = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(!holder_is_dead(&format!("pid {} on {host}, #0-1a2b", running.id())));
+        running.kill().unwrap();
+        running.wait().unwrap();
+        // Another machine's process can't be checked from here; nor can a holder written otherwise.
+        assert!(!holder_is_dead(&format!("pid {gone} on {host}-elsewhere, #0-1a2b")));
+        assert!(!holder_is_dead("pid 4242 on elsewhere"));
+        assert!(!holder_is_dead("somebody"));
+    }
 
     #[test]
     fn an_id_ordered_scan_knows_how_far_it_has_got() {

@@ -27,6 +27,12 @@ impl Store {
     /// Takes the lease `name` for `holder` for `ttl`, or renews it when `holder`
     /// has it already. Never waits for another holder: says who has it instead.
     pub async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<LeaseTake, StoreError> {
+        self.take_lease_over(name, holder, None, ttl).await
+    }
+
+    /// [`Store::take_lease`], also taking it from `dead` (a holder the caller
+    /// knows was killed: a process of this machine that is gone) before it expires.
+    pub async fn take_lease_over(&self, name: &str, holder: &str, dead: Option<&str>, ttl: Duration) -> Result<LeaseTake, StoreError> {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4);
         let mut tx = self.pool.begin().await.map_err(self.query_error("starting a lease transaction"))?;
         let now = self.now_ms(&mut tx).await?;
@@ -40,6 +46,7 @@ impl Store {
                  expires_at = excluded.expires_at, \
                  taken_at = CASE WHEN sync_lease.holder = excluded.holder THEN sync_lease.taken_at ELSE excluded.taken_at END \
                  WHERE sync_lease.holder = excluded.holder OR sync_lease.expires_at <= excluded.taken_at \
+                 OR sync_lease.holder = ? \
                  RETURNING previous_holder, previous_expires_at"
             }
             Backend::Postgres => {
@@ -49,6 +56,7 @@ impl Store {
                  expires_at = excluded.expires_at, \
                  taken_at = CASE WHEN sync_lease.holder = excluded.holder THEN sync_lease.taken_at ELSE excluded.taken_at END \
                  WHERE sync_lease.holder = excluded.holder OR sync_lease.expires_at <= excluded.taken_at \
+                 OR sync_lease.holder = $5 \
                  RETURNING previous_holder, previous_expires_at"
             }
         };
@@ -57,6 +65,7 @@ impl Store {
             .bind(holder)
             .bind(now.saturating_add(ttl_ms))
             .bind(now)
+            .bind(dead.unwrap_or(holder))
             .fetch_optional(&mut *tx)
             .await
             .map_err(self.query_error("taking a lease"))?;

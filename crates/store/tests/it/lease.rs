@@ -12,6 +12,7 @@ crate::on_both_backends! {
     one_holder_at_a_time_and_released_leases_change_hands => hand_over;
     an_expired_lease_is_taken_over => expiry;
     racing_takers_get_one_lease => race;
+    a_dead_holders_lease_is_taken_over_at_once => dead_holder;
 }
 
 const NAME: &str = "amocrm https://acme.amocrm.ru";
@@ -92,4 +93,28 @@ async fn race(db: &TestDb) {
     for s in stores {
         s.close().await;
     }
+}
+
+async fn dead_holder(db: &TestDb) {
+    let (a, b, c) = (db.open().await, db.open().await, db.open().await);
+    assert!(matches!(a.take_lease(NAME, "a", LONG).await.unwrap(), LeaseTake::Taken { .. }));
+    // Naming a holder that is not the one in the row takes nothing.
+    assert!(matches!(
+        b.take_lease_over(NAME, "b", Some("z"), LONG).await.unwrap(),
+        LeaseTake::Held { .. }
+    ));
+    // "a" was killed; "b" knows it and takes over without waiting for the expiry,
+    // told to let a rate-limit window pass (a was working until it died).
+    match b.take_lease_over(NAME, "b", Some("a"), LONG).await.unwrap() {
+        LeaseTake::Taken { quiet_for: Some(q) } => assert_eq!(q, Duration::ZERO),
+        other => panic!("b should have taken the dead holder's lease: {other:?}"),
+    }
+    // "b" is alive: naming "a" as dead no longer takes it from "b".
+    match c.take_lease_over(NAME, "c", Some("a"), LONG).await.unwrap() {
+        LeaseTake::Held { holder, .. } => assert_eq!(holder, "b"),
+        other => panic!("c took b's lease: {other:?}"),
+    }
+    a.close().await;
+    b.close().await;
+    c.close().await;
 }
