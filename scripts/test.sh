@@ -16,6 +16,9 @@ if [ -z "${TSIFRA_DATASETS:-}" ] && [ -d ../shared/datasets/maven-crm ]; then
   export TSIFRA_DATASETS
 fi
 
+# Each fuzz target runs this long (seconds); longer on demand, e.g. TSIFRA_FUZZ_SECONDS=600.
+export TSIFRA_FUZZ_SECONDS="${TSIFRA_FUZZ_SECONDS:-30}"
+
 step "formatting"
 cargo fmt --all -- --check
 

@@ -3,45 +3,14 @@
 //! were imported) must give the same month-by-month won figures as the demo.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use tsifra_core::reports::Facts;
 use tsifra_core::{Config, Instant};
 
-use crate::support::{Killed, tsifra};
+use crate::support::{serve_fake, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
-
-/// Serves `demo` from a fake amoCRM (with `extra` flags) and returns its `[amocrm]` snippet.
-fn serve_fake(demo: &Path, extra: &[&str]) -> (Killed, String) {
-    let mut fake = Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(demo)
-        .args(["dev", "fake-amocrm", "--bind", "127.0.0.1:0", "--rate-limit", "0"])
-        .args(extra)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = fake.stdout.take().unwrap();
-    let killed = Killed(fake);
-    let mut snippet = String::new();
-    let mut lines = BufReader::new(stdout).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if line.starts_with("[amocrm]") || !snippet.is_empty() {
-            snippet.push_str(&line);
-            snippet.push('\n');
-            if line.starts_with("long_lived_token") {
-                break;
-            }
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    (killed, snippet)
-}
 
 /// Won deals and revenue per (manager, month in the business zone), as they count now.
 fn won_by_month(dir: &Path, as_of: Instant) -> BTreeMap<(Option<i64>, String), (u32, i64)> {

@@ -70,3 +70,33 @@ pub fn http_get(addr: &str, path: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
 }
+
+/// Serves `demo` from a fake amoCRM (with `extra` flags) and returns its `[amocrm]` snippet.
+pub fn serve_fake(demo: &Path, extra: &[&str]) -> (Killed, String) {
+    let mut fake = std::process::Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(demo)
+        .args(["dev", "fake-amocrm", "--bind", "127.0.0.1:0", "--rate-limit", "0"])
+        .args(extra)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = fake.stdout.take().unwrap();
+    let killed = Killed(fake);
+    use std::io::BufRead;
+    let mut snippet = String::new();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.starts_with("[amocrm]") || !snippet.is_empty() {
+            snippet.push_str(&line);
+            snippet.push('\n');
+            if line.starts_with("long_lived_token") {
+                break;
+            }
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    (killed, snippet)
+}
