@@ -146,7 +146,7 @@ pub struct ServeArgs {
 pub struct ReportArgs {
     /// plan-fact, leaderboard, hygiene, call-priority, receivables, funnel; or explore (any measure by any
     /// slice: --measure, --by, --where, --period, --compare) and pareto (ABC of --by company,
-    /// product or manager)
+    /// product or manager). An option the report does not take is refused, naming those it takes.
     pub id: String,
     /// Compute as of this moment: 2026-11-20T15:00 (business zone), RFC 3339, or a date (its end)
     #[arg(long, value_name = "WHEN")]
@@ -185,7 +185,9 @@ pub struct ReportArgs {
     /// that entered it then), 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
     #[arg(long)]
     pub period: Option<String>,
-    /// explore: compare with the previous period or the same one a year earlier (previous, year_ago)
+    /// explore, plan-fact, leaderboard: compare with the previous period or the same one a year
+    /// earlier (previous, year_ago): the fact then, the change and the change in %, per manager,
+    /// team and in total
     #[arg(long)]
     pub compare: Option<String>,
     /// explore: rows shown before the rest are summed into "others" (default 20)

@@ -15,6 +15,7 @@ use tsifra_core::reports::hygiene::Hygiene;
 use tsifra_core::reports::leaderboard::Leaderboard;
 use tsifra_core::reports::plan_fact::{PlanFact, PlanFactPeriod};
 use tsifra_core::reports::receivables::Receivables;
+use tsifra_core::reports::tabular::{Cell, Table};
 use tsifra_core::reports::{Report, percent};
 use tsifra_core::{Id, Language, Money};
 
@@ -84,7 +85,10 @@ impl ViewCtx<'_> {
 }
 
 /// Headline figures and charts of a computed report. `trend` is the hygiene trend, when known.
-pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+/// A report with charts of its own has its arm here; any other (a report just
+/// registered) gets [`default_figures`] drawn from its tables.
+pub fn report_figures(vc: &ViewCtx, report: &Report, tables: &[Table], trend: Option<&[TrendPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+    #[allow(unreachable_patterns)]
     match report {
         Report::PlanFact(r) => plan_fact(vc, r),
         Report::Leaderboard(r) => leaderboard(vc, r),
@@ -92,7 +96,61 @@ pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]
         Report::CallPriority(r) => call_priority(vc, r),
         Report::Receivables(r) => receivables(vc, r),
         Report::Funnel(r) => funnel(vc, r),
+        _ => default_figures(vc, tables),
     }
+}
+
+/// Figures of a report without charts of its own, from its first table: how many
+/// rows it has, and its first number column as bars labelled by its first text column.
+pub fn default_figures(vc: &ViewCtx, tables: &[Table]) -> (Vec<Kpi>, Vec<Figure>) {
+    let Some(table) = tables.first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let kpis = vec![Kpi::new(
+        "rows",
+        table.title.clone(),
+        format_int(vc.lang, table.rows.len() as i64),
+        table.rows.len(),
+    )];
+    let column = |wanted: fn(&Cell) -> bool| (0..table.columns.len()).find(|&i| table.rows.iter().any(|r| wanted(&r[i])));
+    let label = column(|c| matches!(c, Cell::Text(_) | Cell::Link { .. }));
+    let number = column(|c| matches!(c, Cell::Money(_) | Cell::Int(_)));
+    let (Some(label), Some(number)) = (label, number) else {
+        return (kpis, Vec::new());
+    };
+    let bars: Vec<Bar> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (value, text) = match &row[number] {
+                Cell::Money(m) => (*m, vc.money(*m)),
+                Cell::Int(n) => (*n, format_int(vc.lang, *n)),
+                _ => return None,
+            };
+            let name = match &row[label] {
+                Cell::Text(s) | Cell::Link { text: s, .. } => s.as_str(),
+                _ => "—",
+            };
+            Some(Bar {
+                label: vc.name(name),
+                href: None,
+                value,
+                value_text: text,
+                target: None,
+                tone: Tone::Neutral,
+            })
+        })
+        .take(vc.rows(1))
+        .collect();
+    let title = format!("{} · {}", table.title, table.columns[number]);
+    let figure = Figure {
+        id: "bars",
+        markup: charts::bar_list(&title, &bars),
+        title,
+        wide: true,
+        note: None,
+    };
+    (kpis, vec![figure])
 }
 
 fn period_key(kind: PeriodKind) -> (&'static str, &'static str) {

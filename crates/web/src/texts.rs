@@ -93,6 +93,13 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.filter.team", "Отдел", "Team"),
     ("web.filter.all_teams", "Все отделы", "All teams"),
     ("web.filter.period", "Период", "Period"),
+    (
+        "web.board.plan_fact.default_period",
+        "Сегодня, неделя и месяц",
+        "Today, this week and this month",
+    ),
+    ("web.board.leaderboard.default_period", "Этот месяц", "This month"),
+    ("web.board.funnel.default_period", "Последние 90 дней", "The last 90 days"),
     ("web.nav.owner", "Собственнику", "Owner"),
     ("web.nav.tv", "ТВ", "TV"),
     ("web.unit.thousand", "тыс.", "K"),
@@ -444,16 +451,6 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.sync.last", "Последняя синхронизация", "Last sync"),
     ("web.sync.ok", "успешно", "ok"),
     ("web.sync.failed", "ошибка", "failed"),
-    (
-        "web.error.unknown_metric",
-        "неизвестный показатель «{value}»; возможные: revenue, margin, won_deals, calls",
-        "unknown metric \"{value}\"; expected revenue, margin, won_deals or calls",
-    ),
-    (
-        "web.error.unknown_sort",
-        "неизвестная сортировка «{value}»; возможные: amount, days",
-        "unknown sort \"{value}\"; expected amount or days",
-    ),
     (
         "web.sync.skipped",
         "пропущена: аккаунт в это время синхронизировал другой процесс",

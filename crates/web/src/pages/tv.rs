@@ -253,7 +253,7 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         as_of_requested: as_of.requested.as_deref(),
         manager: manager_id,
     };
-    let (kpis, figures) = report_figures(&vc, &computed.report, trend.as_deref());
+    let (kpis, figures) = report_figures(&vc, &computed.report, &computed.tables(state), trend.as_deref());
     Ok(SlideContent {
         slug,
         title: t(lang, board.title_key).to_string(),
