@@ -460,3 +460,49 @@ async fn a_week_with_a_plan_for_some_days_says_so() {
     assert_eq!(total["plan_covers"]["working_days"], 1);
     assert_eq!(total["plan_covers"]["of_working_days"], 5);
 }
+
+#[tokio::test]
+async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
+    let state = demo_state(Language::Ru);
+    // A custom range from the picker's dates, compared with the month before it.
+    let url = "/boards/leaderboard?metric=revenue&period=custom&from=2026-09-01&to=2026-09-30&compare=previous";
+    let reply = get(&state, url).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let html = &reply.body;
+    assert!(html.contains("<option value=\"custom\" selected>"), "the custom range is picked");
+    assert!(html.contains("name=\"from\" value=\"2026-09-01\"") && html.contains("name=\"to\" value=\"2026-09-30\""));
+    assert!(html.contains("<option value=\"previous\" selected>"), "the comparison is picked");
+    assert!(html.contains("Факт · 02.08.2026–31.08.2026"), "the 30 days before head the compared column");
+    assert!(html.contains("data-table=\"leaderboard-teams\""), "teams are rolled up");
+    // Links and downloads carry the range and the comparison; the CSV has the compared columns.
+    let link = "/boards/leaderboard/leaderboard.csv?metric=revenue&#38;period=2026-09-01..2026-09-30&#38;compare=previous";
+    assert!(html.contains(link), "{}", &html[html.find("leaderboard.csv").unwrap_or(0).saturating_sub(60)..][..200]);
+    let csv = get(&state, &link.replace("&#38;", "&")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains(",Изменение,\"Изменение, %\""), "{}", csv.body);
+    // The API gives the same comparison, per manager and in total.
+    let api = get(&state, "/api/reports/leaderboard?metric=revenue&period=2026-09-01..2026-09-30&compare=previous").await.json();
+    let c = &api["comparison"];
+    assert_eq!(c["label"], "02.08.2026–31.08.2026");
+    let rows = api["rows"].as_array().unwrap();
+    assert_eq!(c["rows"].as_array().unwrap().len(), rows.len());
+    let sum: i64 = rows.iter().map(|r| r["value"].as_i64().unwrap()).sum();
+    assert_eq!(c["total"]["fact"].as_i64(), Some(sum));
+    assert_eq!(c["total"]["change"].as_i64().unwrap(), sum - c["total"]["compared"].as_i64().unwrap());
+    // A named period is picked by name; plan-fact compares it too.
+    let html = get(&state, "/boards/plan-fact?period=last_quarter&compare=year_ago").await.body;
+    assert!(html.contains("<option value=\"last_quarter\" selected>"));
+    assert!(html.contains("Факт · III квартал 2025"), "plan-fact's compared column");
+    // The usual view names what it shows by default.
+    let html = get(&state, "/boards/plan-fact").await.body;
+    assert!(html.contains("<option value=\"\" selected>Сегодня, неделя и месяц</option>"));
+    // A board without a period has no picker; a custom range needs both dates.
+    let html = get(&state, "/boards/hygiene").await.body;
+    assert!(!html.contains("name=\"period\"") && !html.contains("name=\"compare\""));
+    let reply = get(&state, "/boards/funnel?period=custom&from=2026-09-01").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // An option the report does not take is refused, naming those it takes.
+    let reply = get(&state, "/api/reports/receivables?compare=previous").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json()["error"].as_str().unwrap().contains("принимает: manager, sort"));
+}
