@@ -130,17 +130,43 @@ fn an_option_a_report_does_not_take_is_refused_naming_those_it_takes() {
     let out = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF, "--sort", "days"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("--sort: отчёт hygiene не принимает параметр sort; принимает: manager"), "{err}");
+    assert!(
+        err.contains("--sort: отчёт hygiene не принимает параметр sort; принимает: manager"),
+        "{err}"
+    );
     // Plan-fact and the leaderboard compare, as a table and as CSV.
     let out = tsifra(
         dir.path(),
-        &["report", "leaderboard", "--as-of", AS_OF, "--metric", "revenue", "--compare", "previous", "--format", "csv"],
+        &[
+            "report",
+            "leaderboard",
+            "--as-of",
+            AS_OF,
+            "--metric",
+            "revenue",
+            "--compare",
+            "previous",
+            "--format",
+            "csv",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     assert!(csv.contains(",Факт · октябрь 2026,Изменение,\"Изменение, %\"\n"), "{csv}");
     assert!(csv.contains("# Лучший сотрудник месяца · ноябрь 2026 · по отделам"), "{csv}");
-    let out = tsifra(dir.path(), &["report", "plan-fact", "--as-of", AS_OF, "--period", "last_quarter", "--compare", "year_ago"]);
+    let out = tsifra(
+        dir.path(),
+        &[
+            "report",
+            "plan-fact",
+            "--as-of",
+            AS_OF,
+            "--period",
+            "last_quarter",
+            "--compare",
+            "year_ago",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Факт · III квартал 2025"), "{}", text(&out.stdout));
 }

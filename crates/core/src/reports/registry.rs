@@ -110,7 +110,9 @@ macro_rules! reports {
             $($variant),+
         }
 
-        /// A computed report, ready to be shown as tables, JSON or CSV.
+        /// A computed report, ready to be shown as tables, JSON or CSV. Made once
+        /// per request (and kept behind an `Arc`), so variants are not boxed.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, Serialize)]
         #[serde(tag = "report", rename_all = "kebab-case")]
         pub enum Report {

@@ -472,23 +472,38 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     assert!(html.contains("<option value=\"custom\" selected>"), "the custom range is picked");
     assert!(html.contains("name=\"from\" value=\"2026-09-01\"") && html.contains("name=\"to\" value=\"2026-09-30\""));
     assert!(html.contains("<option value=\"previous\" selected>"), "the comparison is picked");
-    assert!(html.contains("Факт · 02.08.2026–31.08.2026"), "the 30 days before head the compared column");
+    assert!(
+        html.contains("Факт · 02.08.2026–31.08.2026"),
+        "the 30 days before head the compared column"
+    );
     assert!(html.contains("data-table=\"leaderboard-teams\""), "teams are rolled up");
     // Links and downloads carry the range and the comparison; the CSV has the compared columns.
     let link = "/boards/leaderboard/leaderboard.csv?metric=revenue&#38;period=2026-09-01..2026-09-30&#38;compare=previous";
-    assert!(html.contains(link), "{}", &html[html.find("leaderboard.csv").unwrap_or(0).saturating_sub(60)..][..200]);
+    assert!(
+        html.contains(link),
+        "{}",
+        &html[html.find("leaderboard.csv").unwrap_or(0).saturating_sub(60)..][..200]
+    );
     let csv = get(&state, &link.replace("&#38;", "&")).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.body.contains(",Изменение,\"Изменение, %\""), "{}", csv.body);
     // The API gives the same comparison, per manager and in total.
-    let api = get(&state, "/api/reports/leaderboard?metric=revenue&period=2026-09-01..2026-09-30&compare=previous").await.json();
+    let api = get(
+        &state,
+        "/api/reports/leaderboard?metric=revenue&period=2026-09-01..2026-09-30&compare=previous",
+    )
+    .await
+    .json();
     let c = &api["comparison"];
     assert_eq!(c["label"], "02.08.2026–31.08.2026");
     let rows = api["rows"].as_array().unwrap();
     assert_eq!(c["rows"].as_array().unwrap().len(), rows.len());
     let sum: i64 = rows.iter().map(|r| r["value"].as_i64().unwrap()).sum();
     assert_eq!(c["total"]["fact"].as_i64(), Some(sum));
-    assert_eq!(c["total"]["change"].as_i64().unwrap(), sum - c["total"]["compared"].as_i64().unwrap());
+    assert_eq!(
+        c["total"]["change"].as_i64().unwrap(),
+        sum - c["total"]["compared"].as_i64().unwrap()
+    );
     // A named period is picked by name; plan-fact compares it too.
     let html = get(&state, "/boards/plan-fact?period=last_quarter&compare=year_ago").await.body;
     assert!(html.contains("<option value=\"last_quarter\" selected>"));
