@@ -10,6 +10,7 @@ use tsifra_core::i18n::{format_date, format_int, format_money};
 use tsifra_core::model::Metric;
 use tsifra_core::model::StageKind;
 use tsifra_core::reports::call_priority::CallPriority;
+use tsifra_core::reports::compare::Comparison;
 use tsifra_core::reports::funnel::Funnel;
 use tsifra_core::reports::hygiene::Hygiene;
 use tsifra_core::reports::leaderboard::Leaderboard;
@@ -217,8 +218,37 @@ pub fn projection_kpi(vc: &ViewCtx, metric: Metric, month: &PlanFactPeriod) -> K
     .tone(Tone::of_pace(total.projection, total.plan))
 }
 
+/// The change against the compared period (`--compare`), in total: "+1,2 млн ₽ к октябрю", its % and the fact then.
+fn compare_kpi(vc: &ViewCtx, metric: Metric, c: &Comparison) -> Kpi {
+    let total = &c.total;
+    let sign = if total.change > 0 { "+" } else { "" };
+    Kpi::new(
+        "compare.change",
+        t_with(vc.lang, "web.kpi.change_on", &[("period", &c.label)]),
+        format!("{sign}{}", vc.value(metric, total.change)),
+        total.change,
+    )
+    .detail(t_with(
+        vc.lang,
+        "web.kpi.change_detail",
+        &[
+            ("percent", &percent_text(vc.lang, total.change_percent)),
+            ("then", &vc.value(metric, total.compared)),
+        ],
+    ))
+    .tone(match total.change.signum() {
+        1 => Tone::Good,
+        -1 => Tone::Bad,
+        _ => Tone::Neutral,
+    })
+}
+
 fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis: Vec<Kpi> = r.periods.iter().map(|p| period_kpi(vc, r.metric, p)).collect();
+    // Comparing: the change of the longest period shown (the month, or the one asked for).
+    if let Some(c) = r.periods.last().and_then(|p| p.comparison.as_ref()) {
+        kpis.push(compare_kpi(vc, r.metric, c));
+    }
     let mut figures = Vec::new();
     if let Some(month) = r.periods.iter().find(|p| p.kind == PeriodKind::Month) {
         kpis.push(projection_kpi(vc, r.metric, month));
@@ -257,9 +287,16 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
 
 fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis = Vec::new();
+    // The month's leader and top three, or the period's when another is asked for.
+    let month = r.month.kind == PeriodKind::Month;
+    let (leader_key, podium_key) = if month {
+        ("web.kpi.leader", "web.fig.podium")
+    } else {
+        ("web.kpi.leader_of_period", "web.fig.podium_of_period")
+    };
     match r.leader() {
         Some(leader) => kpis.push(
-            Kpi::new("leader", vc.t("web.kpi.leader"), vc.name(&leader.manager), leader.value)
+            Kpi::new("leader", vc.t(leader_key), vc.name(&leader.manager), leader.value)
                 .textual()
                 .detail(format!(
                     "{} · {} {}",
@@ -269,7 +306,10 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
                 ))
                 .tone(Tone::Good),
         ),
-        None => kpis.push(Kpi::new("leader", vc.t("web.kpi.leader"), "—", 0).detail(vc.t("web.kpi.no_leader_yet").to_string())),
+        None => kpis.push(Kpi::new("leader", vc.t(leader_key), "—", 0).detail(vc.t("web.kpi.no_leader_yet").to_string())),
+    }
+    if let Some(c) = &r.comparison {
+        kpis.push(compare_kpi(vc, r.metric, c));
     }
     if let Some(w) = &r.last_month_winner {
         kpis.push(
@@ -289,8 +329,8 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let metric_name = t(vc.lang, &format!("metric.{}", r.metric.as_str()));
     let mut figures = vec![Figure {
         id: "podium",
-        title: format!("{} · {metric_name}", vc.t("web.fig.podium")),
-        markup: charts::podium(vc.t("web.fig.podium"), &places, vc.t("web.kpi.no_leader_yet")),
+        title: format!("{} · {metric_name}", vc.t(podium_key)),
+        markup: charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet")),
         wide: false,
         note: None,
     }];

@@ -340,6 +340,10 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
         "{percent} of plan by month end",
     ),
     ("web.kpi.leader", "Лидер месяца", "Leader of the month"),
+    ("web.kpi.change_on", "Изменение к периоду «{period}»", "Change on {period}"),
+    ("web.kpi.leader_of_period", "Лидер периода", "Leader of the period"),
+    ("web.fig.podium_of_period", "Лучшие за период", "The period's top three"),
+    ("web.kpi.change_detail", "{percent} · тогда {then}", "{percent} · then {then}"),
     (
         "web.kpi.no_leader_yet",
         "В этом месяце ещё ни у кого нет результата",
