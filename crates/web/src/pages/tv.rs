@@ -235,8 +235,9 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
     let board = boards::find(slug).ok_or_else(|| AppError::NotFound {
         path: format!("/tv/slide/{slug}"),
     })?;
+    // The TV's manager, for the reports that show one manager's rows.
     let query = ReportQuery {
-        manager: Some(manager.to_string()),
+        manager: board.report.def().takes("manager").then(|| manager.to_string()),
         ..ReportQuery::default()
     };
     let computed = compute_for(state, board.report, &query, as_of).await?;
