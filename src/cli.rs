@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tsifra_core::reports::ReportId;
 
 /// Tsifra: sales analytics for amoCRM/Kommo, Bitrix24 and 1C shops.
 ///
@@ -144,27 +145,20 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// plan-fact, leaderboard, hygiene, call-priority, receivables, funnel; or explore (any measure by any
-    /// slice: --measure, --by, --where, --period, --compare) and pareto (ABC of --by company,
-    /// product or manager)
+    #[arg(help = report_ids_help())]
     pub id: String,
     /// Compute as of this moment: 2026-11-20T15:00 (business zone), RFC 3339, or a date (its end)
     #[arg(long, value_name = "WHEN")]
     pub as_of: Option<String>,
-    /// Only this manager (name as in the CRM, or id)
-    #[arg(long, value_name = "NAME|ID")]
+    #[arg(long, value_name = "NAME|ID", help = param_help("manager", "only this manager (name as in the CRM, or id)"))]
     pub manager: Option<String>,
-    /// What to count where the report counts one: revenue, margin, won_deals, calls
-    #[arg(long)]
+    #[arg(long, help = param_help("metric", "what to count: revenue, margin, won_deals, calls"))]
     pub metric: Option<String>,
-    /// Sort order where offered (receivables: amount or days)
-    #[arg(long)]
+    #[arg(long, help = sort_help())]
     pub sort: Option<String>,
-    /// funnel: only this pipeline (name as in the CRM, or id); default: one funnel per pipeline
-    #[arg(long, value_name = "NAME|ID")]
+    #[arg(long, value_name = "NAME|ID", help = param_help("pipeline", "only this pipeline (name as in the CRM, or id); default: one funnel per pipeline"))]
     pub pipeline: Option<String>,
-    /// funnel: only this team's managers (name as in the CRM, or id)
-    #[arg(long, value_name = "NAME|ID")]
+    #[arg(long, value_name = "NAME|ID", help = param_help("team", "only this team's managers (name as in the CRM, or id)"))]
     pub team: Option<String>,
     /// explore, pareto: what to count: revenue, margin, won_deals, lost_deals, new_deals, win_rate,
     /// average_check, cycle_median, cycle_mean, calls, communications, tasks_done, tasks_overdue
@@ -179,20 +173,45 @@ pub struct ReportArgs {
     /// `pipeline=Горячие продажи|Холодные продажи` (repeat for more filters)
     #[arg(long = "where", value_name = "DIMENSION=VALUE")]
     pub filters: Vec<String>,
-    /// explore, pareto, funnel; plan-fact and leaderboard (instead of today / this week / this
-    /// month): today, yesterday, this_week, last_week, this_month (explore's default), last_month,
-    /// this_quarter, last_quarter, this_year, last_year, last_90_days (the funnel's default: the deals
-    /// that entered it then), 2026-11, 2026-Q4, 2026, or 2026-01-01..2026-03-31
-    #[arg(long)]
+    #[arg(long, help = param_help("period", "today, yesterday, this_week, last_week, this_month, last_month, \
+        this_quarter, last_quarter, this_year, last_year, last_90_days, 2026-11, 2026-Q4, 2026, or \
+        2026-01-01..2026-03-31 (explore and pareto too; defaults: plan-fact today, this week and this \
+        month; leaderboard and explore this month; funnel the last 90 days, the deals that entered it then)"))]
     pub period: Option<String>,
-    /// explore: compare with the previous period or the same one a year earlier (previous, year_ago)
-    #[arg(long)]
+    #[arg(long, help = param_help("compare", "compare with the previous period or the same one a year earlier \
+        (previous, year_ago): the fact then, the change and the change in % (explore too)"))]
     pub compare: Option<String>,
     /// explore: rows shown before the rest are summed into "others" (default 20)
     #[arg(long)]
     pub limit: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// The report ids, from the registry.
+fn report_ids_help() -> String {
+    format!(
+        "{}; or explore (any measure by any slice: --measure, --by, --where, --period, --compare) and \
+         pareto (ABC of --by company, product or manager). An option the report does not take is \
+         refused, naming those it takes",
+        ReportId::names()
+    )
+}
+
+/// A report option's help, naming the reports that take it (from the registry).
+fn param_help(param: &str, what: &str) -> String {
+    let takers: Vec<&str> = ReportId::ALL.iter().filter(|r| r.def().takes(param)).map(|r| r.as_str()).collect();
+    format!("{}: {what}", takers.join(", "))
+}
+
+/// `--sort`: each report's sort keys, the first its default (from the registry).
+fn sort_help() -> String {
+    let per_report: Vec<String> = ReportId::ALL
+        .iter()
+        .filter(|r| !r.def().sorts().is_empty())
+        .map(|r| format!("{}: {} (default {})", r.as_str(), r.def().sorts().join(" or "), r.def().sorts()[0]))
+        .collect();
+    format!("The order of the rows: {}", per_report.join("; "))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

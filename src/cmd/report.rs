@@ -8,8 +8,8 @@ use std::io::Write as _;
 
 use anyhow::{Result, bail};
 use tsifra_core::calendar::fallback_notice;
-use tsifra_core::model::Metric;
-use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams, tabular};
+use tsifra_core::reports::registry::{self, RawParams};
+use tsifra_core::reports::{self, Ctx, Facts, ReportId, tabular};
 
 use crate::cli::{Format, ReportArgs};
 use crate::setup::{self, usage};
@@ -20,6 +20,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         ids.extend(super::explore::IDS);
         ids.join(", ")
     };
+    // Every registered report takes its options through the registry's one check below.
     let analysis = super::explore::IDS.contains(&args.id.as_str());
     let id = match analysis {
         true => None,
@@ -31,19 +32,6 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     let calendar = config.calendar();
     let lang = config.business.language;
     let as_of = setup::parse_as_of(args.as_of.as_deref(), &calendar, lang)?.unwrap_or_else(chrono::Utc::now);
-    let metric = match args.metric.as_deref() {
-        Some(m) => Some(Metric::parse(m).ok_or_else(|| {
-            usage(format!(
-                "--metric: unknown metric {m:?}; expected revenue, margin, won_deals or calls"
-            ))
-        })?),
-        None => None,
-    };
-    if let Some(sort) = args.sort.as_deref()
-        && !["amount", "days"].contains(&sort)
-    {
-        return Err(usage(format!("--sort: expected amount or days, got {sort:?}")));
-    }
     if !data_dir.exists() {
         bail!(
             "no workspace in {}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
@@ -64,24 +52,17 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         return write_out(&out);
     }
     let id = id.expect("a report id unless explore or pareto");
-    let manager = args
-        .manager
-        .as_deref()
-        .map(|m| reports::resolve_manager(&ws, m).map_err(|e| usage(format!("--manager: {}", e.message(lang)))))
-        .transpose()?;
-    if let Some(period) = args.period.as_deref() {
-        reports::funnel::parse_period(period, calendar.local_date(as_of)).map_err(|e| usage(format!("--period: {}", e.message(lang))))?;
-    }
-    let pipeline = args
-        .pipeline
-        .as_deref()
-        .map(|p| reports::funnel::resolve_pipeline(&ws, p).map_err(|e| usage(format!("--pipeline: {e}"))))
-        .transpose()?;
-    let team = args
-        .team
-        .as_deref()
-        .map(|t| reports::funnel::resolve_team(&ws, t).map_err(|e| usage(format!("--team: {e}"))))
-        .transpose()?;
+    let raw = RawParams {
+        manager: args.manager.clone(),
+        metric: args.metric.clone(),
+        sort: args.sort.clone(),
+        period: args.period.clone(),
+        compare: args.compare.clone(),
+        pipeline: args.pipeline.clone(),
+        team: args.team.clone(),
+    };
+    let params = registry::parse_params(id, &raw, &ws, calendar.local_date(as_of), lang)
+        .map_err(|e| usage(format!("--{}: {}", e.param, e.message)))?;
 
     let facts = Facts::build(&ws, &config);
     let ctx = Ctx {
@@ -91,18 +72,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         calendar: &calendar,
         as_of,
     };
-    let report = reports::run(
-        id,
-        &ctx,
-        &ReportParams {
-            manager,
-            sort: args.sort,
-            metric,
-            period: args.period,
-            pipeline,
-            team,
-        },
-    );
+    let report = reports::run(id, &ctx, &params);
     let currency = config.business.currency.as_str();
     let mut out = String::new();
     match args.format {

@@ -8,6 +8,7 @@ mod history;
 mod live;
 mod maven;
 mod plans;
+mod registry;
 mod snapshots;
 mod support;
 mod sync_lease;

@@ -269,16 +269,10 @@ impl std::fmt::Debug for TvConfig {
     }
 }
 
-/// Boards a TV can show: every report, and the owner's summary.
-pub const TV_BOARDS: [&str; 7] = [
-    "plan-fact",
-    "leaderboard",
-    "hygiene",
-    "call-priority",
-    "receivables",
-    "funnel",
-    "owner",
-];
+/// Boards a TV can show: every registered report, and the owner's summary.
+pub fn tv_boards() -> Vec<&'static str> {
+    crate::reports::ReportId::ALL.iter().map(|r| r.as_str()).chain(["owner"]).collect()
+}
 
 /// Reads one TV rotation entry, `board` or `board:seconds` (seconds may have a fraction,
 /// from 0.05 up to a day), as written in `[tv] boards` or the TV link's `boards=`.
@@ -287,8 +281,9 @@ pub fn parse_tv_board(entry: &str) -> Result<(&'static str, Option<f64>), String
         Some((name, seconds)) => (name.trim(), Some(seconds.trim())),
         None => (entry.trim(), None),
     };
-    let Some(board) = TV_BOARDS.iter().copied().find(|b| *b == name) else {
-        return Err(format!("unknown board {name:?}; expected one of {}", TV_BOARDS.join(", ")));
+    let boards = tv_boards();
+    let Some(board) = boards.iter().copied().find(|b| *b == name) else {
+        return Err(format!("unknown board {name:?}; expected one of {}", boards.join(", ")));
     };
     let seconds = match seconds {
         None => None,

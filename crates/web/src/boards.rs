@@ -1,6 +1,9 @@
-//! The boards: one page per report, listed on the home page and in the
-//! navigation bar. A later report adds its entry here (with `available: false`
-//! until its page exists, which the home page shows as "coming soon").
+//! The boards: one page per registered report (`tsifra_core::reports::registry`),
+//! listed on the home page and in the navigation bar, in the registry's order.
+//! A report's board title, short name and description are the web texts
+//! `web.board.{key}`, `web.nav.{key}` and `web.board.{key}.about`.
+
+use std::sync::LazyLock;
 
 use tsifra_core::reports::ReportId;
 
@@ -19,60 +22,35 @@ pub struct Board {
     pub available: bool,
 }
 
-pub const BOARDS: &[Board] = &[
+/// Every registered report's board.
+pub static BOARDS: LazyLock<Vec<Board>> = LazyLock::new(|| ReportId::ALL.iter().map(|&id| board(id)).collect());
+
+fn board(report: ReportId) -> Board {
+    let def = report.def();
+    let key = def.key();
+    // Made once per report for the life of the process.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     Board {
-        slug: "plan-fact",
-        path: "/boards/plan-fact",
-        title_key: "web.board.plan_fact",
-        nav_key: "web.nav.plan_fact",
-        report: ReportId::PlanFact,
+        slug: def.id,
+        path: leak(format!("/boards/{}", def.id)),
+        title_key: leak(format!("web.board.{key}")),
+        nav_key: leak(format!("web.nav.{key}")),
+        report,
         available: true,
-    },
-    Board {
-        slug: "leaderboard",
-        path: "/boards/leaderboard",
-        title_key: "web.board.leaderboard",
-        nav_key: "web.nav.leaderboard",
-        report: ReportId::Leaderboard,
-        available: true,
-    },
-    Board {
-        slug: "hygiene",
-        path: "/boards/hygiene",
-        title_key: "web.board.hygiene",
-        nav_key: "web.nav.hygiene",
-        report: ReportId::Hygiene,
-        available: true,
-    },
-    Board {
-        slug: "call-priority",
-        path: "/boards/call-priority",
-        title_key: "web.board.call_priority",
-        nav_key: "web.nav.call_priority",
-        report: ReportId::CallPriority,
-        available: true,
-    },
-    Board {
-        slug: "receivables",
-        path: "/boards/receivables",
-        title_key: "web.board.receivables",
-        nav_key: "web.nav.receivables",
-        report: ReportId::Receivables,
-        available: true,
-    },
-    Board {
-        slug: "funnel",
-        path: "/boards/funnel",
-        title_key: "web.board.funnel",
-        nav_key: "web.nav.funnel",
-        report: ReportId::Funnel,
-        available: true,
-    },
-];
+    }
+}
 
 /// The available board with this slug.
 pub fn find(slug: &str) -> Option<&'static Board> {
     BOARDS.iter().find(|b| b.slug == slug && b.available)
+}
+
+/// The board of a report.
+pub fn of(report: ReportId) -> &'static Board {
+    BOARDS
+        .iter()
+        .find(|b| b.report == report)
+        .expect("every registered report has a board")
 }
 
 #[cfg(test)]
@@ -83,7 +61,8 @@ mod tests {
     #[test]
     fn boards_have_unique_slugs_paths_and_known_titles() {
         for (i, a) in BOARDS.iter().enumerate() {
-            for key in [a.title_key, a.nav_key] {
+            let about = format!("{}.about", a.title_key);
+            for key in [a.title_key, a.nav_key, &about] {
                 assert!(WEB_TEXTS.iter().any(|(k, _, _)| *k == key), "{}: no text {key}", a.slug);
             }
             assert_eq!(a.path, format!("/boards/{}", a.slug));
@@ -96,9 +75,10 @@ mod tests {
     fn every_report_has_a_board_and_every_board_a_tv_slide() {
         for id in ReportId::ALL {
             assert!(find(id.as_str()).is_some(), "{id:?} has no board");
+            assert_eq!(of(id).report, id);
         }
-        for board in BOARDS {
-            assert!(tsifra_core::config::TV_BOARDS.contains(&board.slug), "{}", board.slug);
+        for board in BOARDS.iter() {
+            assert!(tsifra_core::config::tv_boards().contains(&board.slug), "{}", board.slug);
         }
     }
 }

@@ -10,11 +10,13 @@ use tsifra_core::i18n::{format_date, format_int, format_money};
 use tsifra_core::model::Metric;
 use tsifra_core::model::StageKind;
 use tsifra_core::reports::call_priority::CallPriority;
+use tsifra_core::reports::compare::Comparison;
 use tsifra_core::reports::funnel::Funnel;
 use tsifra_core::reports::hygiene::Hygiene;
 use tsifra_core::reports::leaderboard::Leaderboard;
 use tsifra_core::reports::plan_fact::{PlanFact, PlanFactPeriod};
 use tsifra_core::reports::receivables::Receivables;
+use tsifra_core::reports::tabular::{Cell, Table};
 use tsifra_core::reports::{Report, percent};
 use tsifra_core::{Id, Language, Money};
 
@@ -84,7 +86,10 @@ impl ViewCtx<'_> {
 }
 
 /// Headline figures and charts of a computed report. `trend` is the hygiene trend, when known.
-pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+/// A report with charts of its own has its arm here; any other (a report just
+/// registered) gets [`default_figures`] drawn from its tables.
+pub fn report_figures(vc: &ViewCtx, report: &Report, tables: &[Table], trend: Option<&[TrendPoint]>) -> (Vec<Kpi>, Vec<Figure>) {
+    #[allow(unreachable_patterns)]
     match report {
         Report::PlanFact(r) => plan_fact(vc, r),
         Report::Leaderboard(r) => leaderboard(vc, r),
@@ -92,7 +97,61 @@ pub fn report_figures(vc: &ViewCtx, report: &Report, trend: Option<&[TrendPoint]
         Report::CallPriority(r) => call_priority(vc, r),
         Report::Receivables(r) => receivables(vc, r),
         Report::Funnel(r) => funnel(vc, r),
+        _ => default_figures(vc, tables),
     }
+}
+
+/// Figures of a report without charts of its own, from its first table: how many
+/// rows it has, and its first number column as bars labelled by its first text column.
+pub fn default_figures(vc: &ViewCtx, tables: &[Table]) -> (Vec<Kpi>, Vec<Figure>) {
+    let Some(table) = tables.first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let kpis = vec![Kpi::new(
+        "rows",
+        table.title.clone(),
+        format_int(vc.lang, table.rows.len() as i64),
+        table.rows.len(),
+    )];
+    let column = |wanted: fn(&Cell) -> bool| (0..table.columns.len()).find(|&i| table.rows.iter().any(|r| wanted(&r[i])));
+    let label = column(|c| matches!(c, Cell::Text(_) | Cell::Link { .. }));
+    let number = column(|c| matches!(c, Cell::Money(_) | Cell::Int(_)));
+    let (Some(label), Some(number)) = (label, number) else {
+        return (kpis, Vec::new());
+    };
+    let bars: Vec<Bar> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (value, text) = match &row[number] {
+                Cell::Money(m) => (*m, vc.money(*m)),
+                Cell::Int(n) => (*n, format_int(vc.lang, *n)),
+                _ => return None,
+            };
+            let name = match &row[label] {
+                Cell::Text(s) | Cell::Link { text: s, .. } => s.as_str(),
+                _ => "—",
+            };
+            Some(Bar {
+                label: vc.name(name),
+                href: None,
+                value,
+                value_text: text,
+                target: None,
+                tone: Tone::Neutral,
+            })
+        })
+        .take(vc.rows(1))
+        .collect();
+    let title = format!("{} · {}", table.title, table.columns[number]);
+    let figure = Figure {
+        id: "bars",
+        markup: charts::bar_list(&title, &bars),
+        title,
+        wide: true,
+        note: None,
+    };
+    (kpis, vec![figure])
 }
 
 fn period_key(kind: PeriodKind) -> (&'static str, &'static str) {
@@ -159,8 +218,37 @@ pub fn projection_kpi(vc: &ViewCtx, metric: Metric, month: &PlanFactPeriod) -> K
     .tone(Tone::of_pace(total.projection, total.plan))
 }
 
+/// The change against the compared period (`--compare`), in total: "+1,2 млн ₽ к октябрю", its % and the fact then.
+fn compare_kpi(vc: &ViewCtx, metric: Metric, c: &Comparison) -> Kpi {
+    let total = &c.total;
+    let sign = if total.change > 0 { "+" } else { "" };
+    Kpi::new(
+        "compare.change",
+        t_with(vc.lang, "web.kpi.change_on", &[("period", &c.label)]),
+        format!("{sign}{}", vc.value(metric, total.change)),
+        total.change,
+    )
+    .detail(t_with(
+        vc.lang,
+        "web.kpi.change_detail",
+        &[
+            ("percent", &percent_text(vc.lang, total.change_percent)),
+            ("then", &vc.value(metric, total.compared)),
+        ],
+    ))
+    .tone(match total.change.signum() {
+        1 => Tone::Good,
+        -1 => Tone::Bad,
+        _ => Tone::Neutral,
+    })
+}
+
 fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis: Vec<Kpi> = r.periods.iter().map(|p| period_kpi(vc, r.metric, p)).collect();
+    // Comparing: the change of the longest period shown (the month, or the one asked for).
+    if let Some(c) = r.periods.last().and_then(|p| p.comparison.as_ref()) {
+        kpis.push(compare_kpi(vc, r.metric, c));
+    }
     let mut figures = Vec::new();
     if let Some(month) = r.periods.iter().find(|p| p.kind == PeriodKind::Month) {
         kpis.push(projection_kpi(vc, r.metric, month));
@@ -199,9 +287,16 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
 
 fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let mut kpis = Vec::new();
+    // The month's leader and top three, or the period's when another is asked for.
+    let month = r.month.kind == PeriodKind::Month;
+    let (leader_key, podium_key) = if month {
+        ("web.kpi.leader", "web.fig.podium")
+    } else {
+        ("web.kpi.leader_of_period", "web.fig.podium_of_period")
+    };
     match r.leader() {
         Some(leader) => kpis.push(
-            Kpi::new("leader", vc.t("web.kpi.leader"), vc.name(&leader.manager), leader.value)
+            Kpi::new("leader", vc.t(leader_key), vc.name(&leader.manager), leader.value)
                 .textual()
                 .detail(format!(
                     "{} · {} {}",
@@ -211,7 +306,10 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
                 ))
                 .tone(Tone::Good),
         ),
-        None => kpis.push(Kpi::new("leader", vc.t("web.kpi.leader"), "—", 0).detail(vc.t("web.kpi.no_leader_yet").to_string())),
+        None => kpis.push(Kpi::new("leader", vc.t(leader_key), "—", 0).detail(vc.t("web.kpi.no_leader_yet").to_string())),
+    }
+    if let Some(c) = &r.comparison {
+        kpis.push(compare_kpi(vc, r.metric, c));
     }
     if let Some(w) = &r.last_month_winner {
         kpis.push(
@@ -231,8 +329,8 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
     let metric_name = t(vc.lang, &format!("metric.{}", r.metric.as_str()));
     let mut figures = vec![Figure {
         id: "podium",
-        title: format!("{} · {metric_name}", vc.t("web.fig.podium")),
-        markup: charts::podium(vc.t("web.fig.podium"), &places, vc.t("web.kpi.no_leader_yet")),
+        title: format!("{} · {metric_name}", vc.t(podium_key)),
+        markup: charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet")),
         wide: false,
         note: None,
     }];

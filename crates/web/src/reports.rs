@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DurationRound, TimeDelta};
 use serde::Deserialize;
 use tsifra_core::model::{Id, Metric};
-use tsifra_core::reports::tabular::{self, Table};
+use tsifra_core::query::Compare;
+use tsifra_core::reports::registry::{self, RawParams};
+use tsifra_core::reports::tabular::Table;
 use tsifra_core::reports::{self, Ctx, Facts, Report, ReportId, ReportParams};
 use tsifra_core::{Instant, Workspace};
 
@@ -33,6 +35,23 @@ pub struct ReportQuery {
     pub pipeline: Option<String>,
     /// A team by id or name (funnel).
     pub team: Option<String>,
+    /// What the period is compared with (plan-fact, leaderboard): `previous`, `year_ago`.
+    pub compare: Option<String>,
+}
+
+impl ReportQuery {
+    /// The options as typed, for the registry's one check.
+    pub fn raw(&self) -> RawParams {
+        RawParams {
+            manager: self.manager.clone(),
+            metric: self.metric.clone(),
+            sort: self.sort.clone(),
+            period: self.period.clone(),
+            compare: self.compare.clone(),
+            pipeline: self.pipeline.clone(),
+            team: self.team.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +61,7 @@ struct Key {
     metric: Option<Metric>,
     sort: Option<String>,
     period: Option<String>,
+    compare: Option<Compare>,
     pipeline: Option<Id>,
     team: Option<Id>,
     as_of: Instant,
@@ -64,6 +84,7 @@ impl CacheKey for Key {
                     self.metric,
                     &self.sort,
                     &self.period,
+                    self.compare,
                     self.pipeline,
                     self.team,
                 ) == (
@@ -72,6 +93,7 @@ impl CacheKey for Key {
                     older.metric,
                     &older.sort,
                     &older.period,
+                    older.compare,
                     older.pipeline,
                     older.team,
                 ))
@@ -99,14 +121,7 @@ impl Computed {
 
     /// The instant the report was computed for.
     pub fn report_as_of(&self) -> Instant {
-        match &*self.report {
-            Report::PlanFact(r) => r.as_of,
-            Report::Leaderboard(r) => r.as_of,
-            Report::Hygiene(r) => r.as_of,
-            Report::CallPriority(r) => r.as_of,
-            Report::Receivables(r) => r.as_of,
-            Report::Funnel(r) => r.as_of,
-        }
+        self.report.as_of()
     }
 
     /// The report as JSON, the shape `tsifra report ID --format json` prints.
@@ -148,7 +163,7 @@ impl Computed {
     /// The report's tables (the one shape of pages, CSV and XLSX), titled in the config's language.
     pub fn tables(&self, state: &AppState) -> Arc<Vec<Table>> {
         self.tables
-            .get_or_init(|| Arc::new(tabular::tables(&self.report, state.language(), &state.config().business.currency)))
+            .get_or_init(|| Arc::new(self.report.tables(state.language(), &state.config().business.currency)))
             .clone()
     }
 }
@@ -209,56 +224,30 @@ pub async fn compute_for(state: &AppState, id: ReportId, query: &ReportQuery, as
     compute_entry(state, id, query, effective_as_of(as_of), as_of.requested.is_none()).await
 }
 
-/// The metric named in a query, if any; an unknown one is refused in `lang`.
-pub fn parse_metric(text: Option<&str>, lang: tsifra_core::Language) -> Result<Option<Metric>, AppError> {
-    match text.filter(|m| !m.is_empty()) {
-        Some(m) => Ok(Some(Metric::parse(m).ok_or_else(|| {
-            AppError::BadRequest(crate::texts::t_with(lang, "web.error.unknown_metric", &[("value", m)]))
-        })?)),
-        None => Ok(None),
-    }
-}
-
 async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_of: Instant, live: bool) -> Result<Arc<Computed>, AppError> {
-    let metric = parse_metric(query.metric.as_deref(), state.language())?;
-    let sort = query.sort.clone().filter(|s| !s.is_empty());
-    if let Some(s) = sort.as_deref()
-        && !["amount", "days"].contains(&s)
-    {
-        return Err(AppError::BadRequest(crate::texts::t_with(
-            state.language(),
-            "web.error.unknown_sort",
-            &[("value", s)],
-        )));
-    }
-    let period = query.period.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(String::from);
-    if let Some(p) = period.as_deref() {
-        reports::funnel::parse_period(p, state.calendar().local_date(as_of))
-            .map_err(|e| AppError::BadRequest(e.message(state.language())))?;
-    }
-    let (manager, pipeline, team, version) = {
+    // The registry's one check: the parameters this report takes, their valid values.
+    let (params, version) = {
         let ws = state.workspace().await;
-        let named = |text: &Option<String>| text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from);
-        let manager = match named(&query.manager) {
-            Some(m) => Some(reports::resolve_manager(&ws, &m).map_err(|e| AppError::BadRequest(e.message(state.language())))?),
-            None => None,
-        };
-        let pipeline = match named(&query.pipeline) {
-            Some(p) => Some(reports::funnel::resolve_pipeline(&ws, &p).map_err(AppError::BadRequest)?),
-            None => None,
-        };
-        let team = match named(&query.team) {
-            Some(t) => Some(reports::funnel::resolve_team(&ws, &t).map_err(AppError::BadRequest)?),
-            None => None,
-        };
-        (manager, pipeline, team, ws.version)
+        let today = state.calendar().local_date(as_of);
+        let params = registry::parse_params(id, &query.raw(), &ws, today, state.language()).map_err(|e| AppError::BadRequest(e.message))?;
+        (params, ws.version)
     };
+    let ReportParams {
+        manager,
+        sort,
+        metric,
+        period,
+        compare,
+        pipeline,
+        team,
+    } = params;
     let key = Key {
         id,
         manager,
         metric,
-        sort: sort.clone(),
+        sort,
         period,
+        compare,
         pipeline,
         team,
         as_of,
@@ -276,6 +265,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
         metric,
         ref sort,
         ref period,
+        compare,
         pipeline,
         team,
         as_of,
@@ -309,6 +299,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     sort,
                     metric,
                     period,
+                    compare,
                     pipeline,
                     team,
                 };
@@ -353,11 +344,12 @@ pub struct ApiReportQuery {
     pub period: Option<String>,
     pub pipeline: Option<String>,
     pub team: Option<String>,
+    pub compare: Option<String>,
     /// Keep at most this many items of each top-level list (violations, debtors...).
     pub limit: Option<String>,
 }
 
-/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&pipeline=&team=&limit=`: the report as JSON, the same
+/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&compare=&pipeline=&team=&limit=`: the report as JSON, the same
 /// shape `tsifra report ID --format json` prints. With `limit`, each top-level list keeps
 /// its first `limit` items and `truncated` says how long it was.
 pub async fn api_report(
@@ -383,6 +375,7 @@ pub async fn api_report(
         period: query.period,
         pipeline: query.pipeline,
         team: query.team,
+        compare: query.compare,
     };
     let computed = compute_for(&state, id, &report_query, &as_of).await?;
     // Serialising a big report takes a while: not on the async workers.

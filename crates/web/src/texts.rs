@@ -93,6 +93,13 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.filter.team", "Отдел", "Team"),
     ("web.filter.all_teams", "Все отделы", "All teams"),
     ("web.filter.period", "Период", "Period"),
+    (
+        "web.board.plan_fact.default_period",
+        "Сегодня, неделя и месяц",
+        "Today, this week and this month",
+    ),
+    ("web.board.leaderboard.default_period", "Этот месяц", "This month"),
+    ("web.board.funnel.default_period", "Последние 90 дней", "The last 90 days"),
     ("web.nav.owner", "Собственнику", "Owner"),
     ("web.nav.tv", "ТВ", "TV"),
     ("web.unit.thousand", "тыс.", "K"),
@@ -333,6 +340,10 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
         "{percent} of plan by month end",
     ),
     ("web.kpi.leader", "Лидер месяца", "Leader of the month"),
+    ("web.kpi.change_on", "Изменение к периоду «{period}»", "Change on {period}"),
+    ("web.kpi.leader_of_period", "Лидер периода", "Leader of the period"),
+    ("web.fig.podium_of_period", "Лучшие за период", "The period's top three"),
+    ("web.kpi.change_detail", "{percent} · тогда {then}", "{percent} · then {then}"),
     (
         "web.kpi.no_leader_yet",
         "В этом месяце ещё ни у кого нет результата",
@@ -444,16 +455,6 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.sync.last", "Последняя синхронизация", "Last sync"),
     ("web.sync.ok", "успешно", "ok"),
     ("web.sync.failed", "ошибка", "failed"),
-    (
-        "web.error.unknown_metric",
-        "неизвестный показатель «{value}»; возможные: revenue, margin, won_deals, calls",
-        "unknown metric \"{value}\"; expected revenue, margin, won_deals or calls",
-    ),
-    (
-        "web.error.unknown_sort",
-        "неизвестная сортировка «{value}»; возможные: amount, days",
-        "unknown sort \"{value}\"; expected amount or days",
-    ),
     (
         "web.sync.skipped",
         "пропущена: аккаунт в это время синхронизировал другой процесс",

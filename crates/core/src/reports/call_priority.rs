@@ -255,6 +255,27 @@ fn why(lang: Language, currency: &str, days: u32, r: &CallRow) -> String {
     }
 }
 
+/// The report's registration (see [`super::registry`]).
+pub struct CallPriorityReport;
+
+impl super::ReportKind for CallPriorityReport {
+    type Output = CallPriority;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "call-priority",
+        title_key: "report.call_priority",
+        params: &[super::registry::Param::Manager],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> CallPriority {
+        call_priority(ctx, params)
+    }
+    fn tables(output: &CallPriority, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::call_priority(output, lang, currency)
+    }
+    fn as_of(output: &CallPriority) -> Instant {
+        output.as_of
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

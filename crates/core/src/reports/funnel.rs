@@ -518,6 +518,32 @@ fn pipeline_funnel(ws: &Workspace, lang: Language, st: &Steps, t: Tally) -> Pipe
     }
 }
 
+/// The report's registration (see [`super::registry`]).
+pub struct FunnelReport;
+
+impl super::ReportKind for FunnelReport {
+    type Output = Funnel;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "funnel",
+        title_key: "report.funnel",
+        params: &[
+            super::registry::Param::Manager,
+            super::registry::Param::Period,
+            super::registry::Param::Pipeline,
+            super::registry::Param::Team,
+        ],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> Funnel {
+        funnel(ctx, params)
+    }
+    fn tables(output: &Funnel, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::funnel(output, lang, currency)
+    }
+    fn as_of(output: &Funnel) -> Instant {
+        output.as_of
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -837,6 +837,27 @@ pub fn normalize_company_name(name: &str) -> String {
     words.join(" ")
 }
 
+/// The report's registration (see [`super::registry`]).
+pub struct HygieneReport;
+
+impl super::ReportKind for HygieneReport {
+    type Output = Hygiene;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "hygiene",
+        title_key: "report.hygiene",
+        params: &[super::registry::Param::Manager],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> Hygiene {
+        hygiene(ctx, params)
+    }
+    fn tables(output: &Hygiene, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::hygiene(output, lang, currency)
+    }
+    fn as_of(output: &Hygiene) -> Instant {
+        output.as_of
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

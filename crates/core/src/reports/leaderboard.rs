@@ -34,6 +34,23 @@ pub struct Leaderboard {
     pub last_month_label: String,
     /// The first place of the period before, decided at its end.
     pub last_month_winner: Option<LeaderRow>,
+    /// Per team (amoCRM's groups), its managers rolled up; empty with one manager selected or no teams.
+    pub teams: Vec<LeaderTeamRow>,
+    /// With `--compare`: the period beside the previous one or the one a year before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<super::compare::Comparison>,
+}
+
+/// A team's managers summed: the ranking metric, won deals, revenue.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LeaderTeamRow {
+    pub team_id: Id,
+    pub team: String,
+    pub managers: u32,
+    pub value: i64,
+    pub won_count: u32,
+    pub revenue: i64,
+    pub average_check: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -108,10 +125,12 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
     let last_end = ctx.calendar.start_of_day(last_month.end) - chrono::Duration::nanoseconds(1);
     let (last_rows, _) = rank(ctx, metric, &last_month, last_end.min(ctx.as_of));
     let last_month_winner = last_rows.into_iter().next().filter(LeaderRow::has_result);
-    let rows = match params.manager {
+    let teams = if params.manager.is_none() { teams(ctx, &rows) } else { Vec::new() };
+    let rows: Vec<LeaderRow> = match params.manager {
         Some(m) => rows.into_iter().filter(|r| r.manager_id == m).collect(),
         None => rows,
     };
+    let comparison = params.compare.map(|c| compared(ctx, params, metric, &month, c, &rows, &teams));
     Leaderboard {
         as_of: ctx.as_of,
         metric,
@@ -132,7 +151,74 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
         last_month,
         last_month_label: span.previous().label(lang),
         last_month_winner,
+        teams,
+        comparison,
     }
+}
+
+/// Teams roll their managers up, by the team each is in now; the best first.
+fn teams(ctx: &Ctx, rows: &[LeaderRow]) -> Vec<LeaderTeamRow> {
+    let mut by_team: std::collections::BTreeMap<Id, LeaderTeamRow> = std::collections::BTreeMap::new();
+    for r in rows {
+        let Some(team) = ctx.ws.users.get(r.manager_id).and_then(|u| u.team_id) else {
+            continue;
+        };
+        let t = by_team.entry(team).or_insert_with(|| LeaderTeamRow {
+            team_id: team,
+            team: ctx.ws.teams.get(team).map_or_else(|| format!("#{team}"), |t| t.name.clone()),
+            managers: 0,
+            value: 0,
+            won_count: 0,
+            revenue: 0,
+            average_check: None,
+        });
+        t.managers += 1;
+        t.value += r.value;
+        t.won_count += r.won_count;
+        t.revenue += r.revenue;
+    }
+    let mut teams: Vec<LeaderTeamRow> = by_team
+        .into_values()
+        .map(|t| LeaderTeamRow {
+            average_check: ratio(t.revenue, t.won_count as i64),
+            ..t
+        })
+        .collect();
+    teams.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.team.cmp(&b.team)));
+    teams
+}
+
+/// The ranked period beside the compared one, per manager, team and in total.
+fn compared(
+    ctx: &Ctx,
+    params: &ReportParams,
+    metric: Metric,
+    period: &Period,
+    compare: crate::query::Compare,
+    rows: &[LeaderRow],
+    teams: &[LeaderTeamRow],
+) -> super::compare::Comparison {
+    let current: Vec<super::compare::Current> = rows
+        .iter()
+        .map(|r| super::compare::Current {
+            manager: Some(r.manager_id),
+            name: &r.manager,
+            fact: r.value,
+        })
+        .collect();
+    let team_rows: Vec<(Id, &str, i64)> = teams.iter().map(|t| (t.team_id, t.team.as_str(), t.value)).collect();
+    let total = rows.iter().map(|r| r.value).sum();
+    super::compare::compare(
+        ctx,
+        metric,
+        period,
+        compare,
+        &current,
+        &team_rows,
+        (&ctx.total_label(params), total),
+        params.manager,
+        false,
+    )
 }
 
 /// Ranks managers on `metric` over `period` as of `as_of`; also says whether a default margin was used.
@@ -203,6 +289,32 @@ fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<Lead
         above = Some(row.value);
     }
     (rows, estimated)
+}
+
+/// The report's registration (see [`super::registry`]).
+pub struct LeaderboardReport;
+
+impl super::ReportKind for LeaderboardReport {
+    type Output = Leaderboard;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "leaderboard",
+        title_key: "report.leaderboard",
+        params: &[
+            super::registry::Param::Manager,
+            super::registry::Param::Metric,
+            super::registry::Param::Period,
+            super::registry::Param::Compare,
+        ],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
+        leaderboard(ctx, params)
+    }
+    fn tables(output: &Leaderboard, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::leaderboard(output, lang, currency)
+    }
+    fn as_of(output: &Leaderboard) -> Instant {
+        output.as_of
+    }
 }
 
 #[cfg(test)]

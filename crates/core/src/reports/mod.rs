@@ -3,6 +3,7 @@
 //! workspace version that lets them answer in milliseconds on a million deals.
 
 pub mod call_priority;
+pub mod compare;
 pub mod facts;
 pub mod funnel;
 pub mod history;
@@ -11,15 +12,15 @@ pub mod leaderboard;
 pub mod now;
 pub mod plan_fact;
 pub mod receivables;
+pub mod registry;
 pub mod tabular;
-
-use serde::Serialize;
 
 use crate::calendar::{BusinessCalendar, Instant};
 use crate::config::Config;
 use crate::model::{CrmLinks, Id, Workspace};
 
 pub use facts::Facts;
+pub use registry::{Report, ReportId, ReportKind, run};
 
 /// Everything a report reads: the model, its index, the config and the moment.
 #[derive(Clone, Copy)]
@@ -63,57 +64,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The report ids users type (`tsifra report ID`, `/api/reports/ID`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReportId {
-    PlanFact,
-    Leaderboard,
-    Hygiene,
-    CallPriority,
-    Receivables,
-    Funnel,
-}
-
-impl ReportId {
-    pub const ALL: [ReportId; 6] = [
-        ReportId::PlanFact,
-        ReportId::Leaderboard,
-        ReportId::Hygiene,
-        ReportId::CallPriority,
-        ReportId::Receivables,
-        ReportId::Funnel,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportId::PlanFact => "plan-fact",
-            ReportId::Leaderboard => "leaderboard",
-            ReportId::Hygiene => "hygiene",
-            ReportId::CallPriority => "call-priority",
-            ReportId::Receivables => "receivables",
-            ReportId::Funnel => "funnel",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReportId> {
-        ReportId::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// The report's title key in [`crate::i18n::TEXTS`].
-    pub fn title_key(self) -> &'static str {
-        match self {
-            ReportId::PlanFact => "report.plan_fact",
-            ReportId::Leaderboard => "report.leaderboard",
-            ReportId::Hygiene => "report.hygiene",
-            ReportId::CallPriority => "report.call_priority",
-            ReportId::Receivables => "report.receivables",
-            ReportId::Funnel => "report.funnel",
-        }
-    }
-}
-
-/// Options every report accepts; each report uses what applies to it.
+/// Options every report accepts; each report uses those its [`registry::Definition`] lists.
 #[derive(Clone, Debug, Default)]
 pub struct ReportParams {
     /// Only this manager's rows (by id).
@@ -125,34 +76,12 @@ pub struct ReportParams {
     /// The period a report covers where it takes one (funnel), in the query
     /// layer's words (`last_quarter`, `2026-01-01..2026-03-31`), relative to the as-of day.
     pub period: Option<String>,
+    /// What the period is compared with, where the report compares (plan-fact, leaderboard).
+    pub compare: Option<crate::query::Compare>,
     /// Only this pipeline (funnel).
     pub pipeline: Option<Id>,
     /// Only this team's managers (funnel).
     pub team: Option<Id>,
-}
-
-/// A computed report, ready to be shown as a table, JSON or CSV.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "report", rename_all = "kebab-case")]
-pub enum Report {
-    PlanFact(plan_fact::PlanFact),
-    Leaderboard(leaderboard::Leaderboard),
-    Hygiene(hygiene::Hygiene),
-    CallPriority(call_priority::CallPriority),
-    Receivables(receivables::Receivables),
-    Funnel(funnel::Funnel),
-}
-
-/// Computes a report by id: the one function the CLI, the API and the pages call.
-pub fn run(id: ReportId, ctx: &Ctx, params: &ReportParams) -> Report {
-    match id {
-        ReportId::PlanFact => Report::PlanFact(plan_fact::plan_fact(ctx, params)),
-        ReportId::Leaderboard => Report::Leaderboard(leaderboard::leaderboard(ctx, params)),
-        ReportId::Hygiene => Report::Hygiene(hygiene::hygiene(ctx, params)),
-        ReportId::CallPriority => Report::CallPriority(call_priority::call_priority(ctx, params)),
-        ReportId::Receivables => Report::Receivables(receivables::receivables(ctx, params)),
-        ReportId::Funnel => Report::Funnel(funnel::funnel(ctx, params)),
-    }
 }
 
 /// Why `--manager` / `?manager=` names nobody (or several).
@@ -276,13 +205,5 @@ mod tests {
         let err = resolve_manager(&k.ws, "Борис").unwrap_err().message(crate::i18n::Language::Ru);
         assert!(err.starts_with("нет менеджера «Борис»; известные менеджеры:"), "{err}");
         assert!(err.contains("Анна  Сёмина"), "{err}");
-    }
-
-    #[test]
-    fn report_ids_round_trip() {
-        for id in ReportId::ALL {
-            assert_eq!(ReportId::parse(id.as_str()), Some(id));
-        }
-        assert_eq!(ReportId::parse("nope"), None);
     }
 }

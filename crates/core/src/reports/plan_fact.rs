@@ -33,6 +33,9 @@ pub struct PlanFactPeriod {
     /// facts summed. Empty with one manager selected or no teams.
     pub teams: Vec<PlanFactRow>,
     pub total: PlanFactRow,
+    /// With `--compare`: the period beside the previous one or the one a year before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<super::compare::Comparison>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -97,7 +100,7 @@ pub fn plan_fact(ctx: &Ctx, params: &ReportParams) -> PlanFact {
         .period
         .as_deref()
         .and_then(|p| crate::query::Span::parse(p, ctx.calendar.local_date(ctx.as_of)));
-    let periods = match asked {
+    let mut periods = match asked {
         Some(span) => vec![PlanFactPeriod {
             label: Some(span.label(ctx.config.business.language)),
             ..period_rows(ctx, params, metric, span.to_period())
@@ -107,6 +110,11 @@ pub fn plan_fact(ctx: &Ctx, params: &ReportParams) -> PlanFact {
             .map(|kind| period_rows(ctx, params, metric, ctx.calendar.period_of(kind, ctx.as_of)))
             .collect(),
     };
+    if let Some(c) = params.compare {
+        for p in &mut periods {
+            p.comparison = Some(compared(ctx, params, metric, p, c));
+        }
+    }
     PlanFact {
         as_of: ctx.as_of,
         metric,
@@ -230,7 +238,52 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         rows,
         teams,
         total,
+        comparison: None,
     }
+}
+
+/// A period beside the compared one: each manager's, team's and the total's
+/// fact over the whole period (also where a plan covers only some of it).
+fn compared(ctx: &Ctx, params: &ReportParams, metric: Metric, p: &PlanFactPeriod, c: crate::query::Compare) -> super::compare::Comparison {
+    let current: Vec<super::compare::Current> = p
+        .rows
+        .iter()
+        .map(|r| super::compare::Current {
+            manager: r.manager_id,
+            name: &r.manager,
+            fact: r.fact_whole_period(),
+        })
+        .collect();
+    let mut teams: std::collections::BTreeMap<Id, i64> = std::collections::BTreeMap::new();
+    if params.manager.is_none() {
+        for r in &p.rows {
+            if let Some(team) = r.manager_id.and_then(|m| ctx.ws.users.get(m)).and_then(|u| u.team_id) {
+                *teams.entry(team).or_default() += r.fact_whole_period();
+            }
+        }
+    }
+    let names: Vec<(Id, String, i64)> = teams
+        .into_iter()
+        .map(|(team, fact)| {
+            (
+                team,
+                ctx.ws.teams.get(team).map_or_else(|| format!("#{team}"), |t| t.name.clone()),
+                fact,
+            )
+        })
+        .collect();
+    let team_rows: Vec<(Id, &str, i64)> = names.iter().map(|(id, name, fact)| (*id, name.as_str(), *fact)).collect();
+    super::compare::compare(
+        ctx,
+        metric,
+        &p.period,
+        c,
+        &current,
+        &team_rows,
+        (&p.total.manager, p.total.fact_whole_period()),
+        params.manager,
+        true,
+    )
 }
 
 /// The plan a row was compared with.
@@ -348,6 +401,32 @@ pub fn plan_for(plans: &[Plan], cal: &BusinessCalendar, manager: Option<Id>, met
 /// Of plans for one target from several files, the one in force ([`Plan::outranks`]).
 fn in_force<'a>(candidates: impl Iterator<Item = &'a Plan>) -> Option<&'a Plan> {
     candidates.reduce(|best, p| if p.outranks(best) { p } else { best })
+}
+
+/// The report's registration (see [`super::registry`]).
+pub struct PlanFactReport;
+
+impl super::ReportKind for PlanFactReport {
+    type Output = PlanFact;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "plan-fact",
+        title_key: "report.plan_fact",
+        params: &[
+            super::registry::Param::Manager,
+            super::registry::Param::Metric,
+            super::registry::Param::Period,
+            super::registry::Param::Compare,
+        ],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> PlanFact {
+        plan_fact(ctx, params)
+    }
+    fn tables(output: &PlanFact, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::plan_fact(output, lang, currency)
+    }
+    fn as_of(output: &PlanFact) -> Instant {
+        output.as_of
+    }
 }
 
 #[cfg(test)]

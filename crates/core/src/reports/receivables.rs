@@ -286,6 +286,27 @@ fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: Na
     })
 }
 
+/// The report's registration (see [`super::registry`]).
+pub struct ReceivablesReport;
+
+impl super::ReportKind for ReceivablesReport {
+    type Output = Receivables;
+    const DEF: super::registry::Definition = super::registry::Definition {
+        id: "receivables",
+        title_key: "report.receivables",
+        params: &[super::registry::Param::Manager, super::registry::Param::Sort(&["amount", "days"])],
+    };
+    fn run(ctx: &Ctx, params: &ReportParams) -> Receivables {
+        receivables(ctx, params)
+    }
+    fn tables(output: &Receivables, lang: crate::i18n::Language, currency: &str) -> Vec<super::tabular::Table> {
+        super::tabular::receivables(output, lang, currency)
+    }
+    fn as_of(output: &Receivables) -> Instant {
+        output.as_of
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Report;
-use super::plan_fact::PlanFactRow;
+use super::plan_fact::{PlanFact, PlanFactRow};
 use crate::calendar::{BusinessCalendar, Instant, PeriodKind};
 use crate::i18n::{Language, format_date, format_int, format_money, format_percent, text};
 use crate::model::Metric;
@@ -143,301 +143,386 @@ fn partial_plan_notes(p: &super::plan_fact::PlanFactPeriod, metric: Metric, lang
 }
 
 /// The report as tables, titled and headed in `lang`.
+/// The report as tables, titled and headed in `lang`: each report's own, through its registration.
 pub fn tables(report: &Report, lang: Language, currency: &str) -> Vec<Table> {
-    match report {
-        Report::PlanFact(r) => r
-            .periods
-            .iter()
-            .flat_map(|p| {
-                let key = match p.kind {
-                    PeriodKind::Day => "period.today",
-                    PeriodKind::Week => "period.week",
-                    _ => "period.month",
-                };
-                let row = |r: &PlanFactRow| {
-                    vec![
-                        Cell::Text(r.manager.clone()),
-                        Cell::opt(r.plan.map(|v| Cell::money_or_count(r_metric(report), v))),
-                        Cell::money_or_count(r_metric(report), r.fact),
-                        Cell::opt(r.difference.map(|v| Cell::money_or_count(r_metric(report), v))),
-                        Cell::opt(r.percent_done.map(Cell::Percent)),
-                        Cell::opt(r.projection.map(|v| Cell::money_or_count(r_metric(report), v))),
-                    ]
-                };
-                let mut rows: Vec<Vec<Cell>> = p.rows.iter().map(row).collect();
-                rows.push(row(&p.total));
-                let id: String = match (&p.label, p.kind) {
-                    (Some(_), _) => "period".into(),
-                    (None, PeriodKind::Day) => "today".into(),
-                    (None, PeriodKind::Week) => "week".into(),
-                    (None, _) => "month".into(),
-                };
-                let title = match &p.label {
-                    Some(label) => format!("{} · {label}", t(lang, "period.asked")),
-                    // "Сегодня · 20.11.2026", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
-                    None => {
-                        let when = match p.kind {
-                            PeriodKind::Day => format_date(lang, p.period.start),
-                            PeriodKind::Week => crate::i18n::format_days(lang, &p.period),
-                            _ => crate::query::span::month_label(lang, p.period.start),
-                        };
-                        format!("{} · {when}", t(lang, key))
-                    }
-                };
-                let columns = |first: &str| -> Vec<String> {
-                    [
-                        first,
-                        "col.plan",
-                        "col.fact",
-                        "col.difference",
-                        "col.percent_done",
-                        "col.projection",
-                    ]
-                    .iter()
-                    .map(|k| t(lang, k))
-                    .collect()
-                };
-                // Teams (amoCRM groups) rolled up, under the managers' table.
-                let teams = (!p.teams.is_empty()).then(|| Table {
-                    id: format!("{id}-teams"),
-                    title: format!("{title} · {}", t(lang, "plan_fact.by_team")),
-                    columns: columns("col.team"),
-                    rows: p.teams.iter().map(row).collect(),
-                    notes: vec![],
-                });
-                let main = Table {
-                    id,
-                    title,
-                    columns: columns("col.manager"),
-                    rows,
-                    notes: [format!(
-                        "{}: {}",
-                        t(lang, "col.metric"),
-                        t(lang, &format!("metric.{}", r.metric.as_str()))
-                    )]
-                    .into_iter()
-                    .chain(partial_plan_notes(p, r.metric, lang, currency))
-                    .collect(),
-                };
-                std::iter::once(main).chain(teams)
-            })
-            .collect(),
-        Report::Leaderboard(r) => {
-            let m = r.metric;
-            let rows = r
-                .rows
-                .iter()
-                .map(|row| {
-                    vec![
-                        Cell::Int(row.place as i64),
-                        Cell::Text(row.manager.clone()),
-                        Cell::money_or_count(m, row.value),
-                        Cell::Int(row.won_count as i64),
-                        Cell::opt(row.average_check.map(Cell::Money)),
-                        Cell::opt(row.gap_to_next_place.map(|g| Cell::money_or_count(m, g))),
-                    ]
-                })
-                .collect();
-            let mut notes = vec![format!("{}: {}", t(lang, "col.metric"), t(lang, &format!("metric.{}", m.as_str())))];
-            if let Some(w) = &r.last_month_winner {
-                notes.push(format!("{} ({}): {}", t(lang, r.last_winner_key()), r.last_month_label, w.manager));
-            }
-            if r.default_margin_used {
-                notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
-            }
-            notes.extend(r.margin_field_problem.clone());
-            vec![Table {
-                id: "leaderboard".into(),
-                title: format!("{} · {}", t(lang, "report.leaderboard"), r.period_label),
-                columns: ["col.place", "col.manager", "col.value", "col.won", "col.average_check", "col.gap"]
-                    .iter()
-                    .map(|k| t(lang, k))
-                    .collect(),
-                rows,
-                notes,
-            }]
-        }
-        Report::Hygiene(r) => {
-            let enabled: Vec<_> = r.rules.iter().filter(|s| s.enabled).collect();
-            let mut columns = vec![t(lang, "col.manager")];
-            columns.extend(enabled.iter().map(|s| s.title.clone()));
-            columns.extend([t(lang, "col.total"), t(lang, "col.score")]);
-            let row = |m: &super::hygiene::ManagerHygiene| {
-                let mut cells = vec![Cell::Text(m.manager.clone())];
-                cells.extend(
-                    enabled
-                        .iter()
-                        .map(|s| Cell::Int(m.counts.get(&s.rule).copied().unwrap_or(0) as i64)),
-                );
-                cells.push(Cell::Int(m.violations as i64));
-                cells.push(Cell::opt(m.score.map(Cell::Percent)));
+    report.tables(lang, currency)
+}
+
+/// Plan-fact: a table per period (today, this week, this month, or the one asked for), with its teams' below.
+pub fn plan_fact(r: &PlanFact, lang: Language, currency: &str) -> Vec<Table> {
+    let metric = r.metric;
+    r.periods
+        .iter()
+        .flat_map(|p| {
+            let key = match p.kind {
+                PeriodKind::Day => "period.today",
+                PeriodKind::Week => "period.week",
+                _ => "period.month",
+            };
+            let row = |r: &PlanFactRow, compared: Option<&super::compare::ComparedRow>| {
+                let mut cells = vec![
+                    Cell::Text(r.manager.clone()),
+                    Cell::opt(r.plan.map(|v| Cell::money_or_count(metric, v))),
+                    Cell::money_or_count(metric, r.fact),
+                    Cell::opt(r.difference.map(|v| Cell::money_or_count(metric, v))),
+                    Cell::opt(r.percent_done.map(Cell::Percent)),
+                    Cell::opt(r.projection.map(|v| Cell::money_or_count(metric, v))),
+                ];
+                // Comparing: the compared period's fact, the change and the change in %.
+                if p.comparison.is_some() {
+                    cells.extend(compared_cells(compared, metric));
+                }
                 cells
             };
-            let mut rows: Vec<Vec<Cell>> = r.managers.iter().map(row).collect();
-            rows.push(row(&r.team));
-            let notes = r
-                .rules
-                .iter()
-                .filter_map(|s| s.note.as_ref().map(|n| format!("{}: {n}", s.title)))
-                .collect();
-            let violations = r
-                .violations
-                .iter()
-                .map(|v| {
-                    vec![
-                        Cell::Text(text(lang, &v.rule.title_key()).to_string()),
-                        Cell::link(v.name.clone(), v.url.as_ref().map(|u| u.to_string())),
-                        Cell::Text(v.manager.clone()),
-                        Cell::Int(v.open_days),
-                        Cell::opt(v.detail.clone().map(Cell::Text)),
-                    ]
-                })
-                .collect();
-            vec![
-                Table {
-                    id: "managers".into(),
-                    title: t(lang, "report.hygiene"),
-                    columns,
-                    rows,
-                    notes,
-                },
-                Table {
-                    id: "violations".into(),
-                    title: t(lang, "hygiene.violations"),
-                    columns: ["col.rule", "col.record", "col.manager", "col.days_open", "col.detail"]
-                        .iter()
-                        .map(|k| t(lang, k))
-                        .collect(),
-                    rows: violations,
-                    notes: vec![],
-                },
-            ]
-        }
-        Report::CallPriority(r) => {
-            let rows = r
-                .managers
-                .iter()
-                .flat_map(|m| {
-                    m.companies.iter().map(move |c| {
-                        vec![
-                            Cell::Text(m.manager.clone()),
-                            Cell::Int(c.rank as i64),
-                            Cell::link(c.company.clone(), c.company_url.clone()),
-                            Cell::Int(c.deals_recent as i64),
-                            Cell::Int(c.comms_recent as i64),
-                            Cell::opt(c.last_contact.map(Cell::Instant)),
-                            Cell::Money(c.past_revenue),
-                            Cell::Text(c.why.clone()),
-                        ]
-                    })
-                })
-                .collect();
-            vec![Table {
-                id: "call-priority".into(),
-                title: t(lang, "report.call_priority"),
-                columns: [
-                    "col.manager",
-                    "col.place",
-                    "col.company",
-                    "col.deals_recent",
-                    "col.comms_recent",
-                    "col.last_contact",
-                    "col.revenue",
-                    "col.why",
+            let cmp = p.comparison.as_ref();
+            let mut rows: Vec<Vec<Cell>> = p.rows.iter().map(|r| row(r, cmp.and_then(|c| c.row(r.manager_id)))).collect();
+            rows.push(row(&p.total, cmp.map(|c| &c.total)));
+            let id: String = match (&p.label, p.kind) {
+                (Some(_), _) => "period".into(),
+                (None, PeriodKind::Day) => "today".into(),
+                (None, PeriodKind::Week) => "week".into(),
+                (None, _) => "month".into(),
+            };
+            let title = match &p.label {
+                Some(label) => format!("{} · {label}", t(lang, "period.asked")),
+                // "Сегодня · 20.11.2026", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
+                None => {
+                    let when = match p.kind {
+                        PeriodKind::Day => format_date(lang, p.period.start),
+                        PeriodKind::Week => crate::i18n::format_days(lang, &p.period),
+                        _ => crate::query::span::month_label(lang, p.period.start),
+                    };
+                    format!("{} · {when}", t(lang, key))
+                }
+            };
+            let columns = |first: &str| -> Vec<String> {
+                let mut columns: Vec<String> = [
+                    first,
+                    "col.plan",
+                    "col.fact",
+                    "col.difference",
+                    "col.percent_done",
+                    "col.projection",
                 ]
                 .iter()
                 .map(|k| t(lang, k))
-                .collect(),
-                rows,
-                notes: vec![],
-            }]
-        }
-        Report::Receivables(r) => {
-            let payment_rows = |list: &[super::receivables::PaymentRow]| {
-                list.iter()
-                    .map(|p| {
-                        vec![
-                            Cell::link(p.company.clone(), p.deal_url.clone()),
-                            Cell::Text(p.manager.clone()),
-                            Cell::Money(p.outstanding),
-                            Cell::opt(p.due_date.map(Cell::Date)),
-                            if p.due_date.is_some() {
-                                Cell::Int(p.days_overdue.max(0))
-                            } else {
-                                Cell::Empty
-                            },
-                        ]
-                    })
-                    .collect::<Vec<_>>()
+                .collect();
+                columns.extend(cmp.into_iter().flat_map(|c| c.columns(lang)));
+                columns
             };
-            let payment_columns: Vec<String> = ["col.company", "col.manager", "col.outstanding", "col.due_date", "col.days_overdue"]
+            // Teams (amoCRM groups) rolled up, under the managers' table.
+            let teams = (!p.teams.is_empty()).then(|| Table {
+                id: format!("{id}-teams"),
+                title: format!("{title} · {}", t(lang, "plan_fact.by_team")),
+                columns: columns("col.team"),
+                rows: p.teams.iter().map(|r| row(r, cmp.and_then(|c| c.team_named(&r.manager)))).collect(),
+                notes: vec![],
+            });
+            let main = Table {
+                id,
+                title,
+                columns: columns("col.manager"),
+                rows,
+                notes: [format!(
+                    "{}: {}",
+                    t(lang, "col.metric"),
+                    t(lang, &format!("metric.{}", r.metric.as_str()))
+                )]
+                .into_iter()
+                .chain(partial_plan_notes(p, r.metric, lang, currency))
+                .collect(),
+            };
+            std::iter::once(main).chain(teams)
+        })
+        .collect()
+}
+
+/// The leaderboard's ranking, and its teams' below; comparing, the compared
+/// period's value and the change beside each row, and a total row.
+pub fn leaderboard(r: &super::leaderboard::Leaderboard, lang: Language, _currency: &str) -> Vec<Table> {
+    let m = r.metric;
+    let cmp = r.comparison.as_ref();
+    let compared = |c: Option<&super::compare::ComparedRow>| -> Vec<Cell> {
+        match cmp {
+            Some(_) => compared_cells(c, m).to_vec(),
+            None => Vec::new(),
+        }
+    };
+    let mut rows: Vec<Vec<Cell>> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![
+                Cell::Int(row.place as i64),
+                Cell::Text(row.manager.clone()),
+                Cell::money_or_count(m, row.value),
+                Cell::Int(row.won_count as i64),
+                Cell::opt(row.average_check.map(Cell::Money)),
+                Cell::opt(row.gap_to_next_place.map(|g| Cell::money_or_count(m, g))),
+            ];
+            cells.extend(compared(cmp.and_then(|c| c.row(Some(row.manager_id)))));
+            cells
+        })
+        .collect();
+    if let Some(c) = cmp {
+        let won: u32 = r.rows.iter().map(|x| x.won_count).sum();
+        let revenue: i64 = r.rows.iter().map(|x| x.revenue).sum();
+        let mut total = vec![
+            Cell::Empty,
+            Cell::Text(c.total.name.clone()),
+            Cell::money_or_count(m, c.total.fact),
+            Cell::Int(won as i64),
+            Cell::opt(super::ratio(revenue, won as i64).map(Cell::Money)),
+            Cell::Empty,
+        ];
+        total.extend(compared(Some(&c.total)));
+        rows.push(total);
+    }
+    let extra_columns: Vec<String> = cmp.into_iter().flat_map(|c| c.columns(lang)).collect();
+    let mut notes = vec![format!("{}: {}", t(lang, "col.metric"), t(lang, &format!("metric.{}", m.as_str())))];
+    if let Some(w) = &r.last_month_winner {
+        notes.push(format!("{} ({}): {}", t(lang, r.last_winner_key()), r.last_month_label, w.manager));
+    }
+    if r.default_margin_used {
+        notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
+    }
+    notes.extend(r.margin_field_problem.clone());
+    let title = format!("{} · {}", t(lang, "report.leaderboard"), r.period_label);
+    let mut tables = vec![Table {
+        id: "leaderboard".into(),
+        title: title.clone(),
+        columns: ["col.place", "col.manager", "col.value", "col.won", "col.average_check", "col.gap"]
+            .iter()
+            .map(|k| t(lang, k))
+            .chain(extra_columns.iter().cloned())
+            .collect(),
+        rows,
+        notes,
+    }];
+    // Teams (amoCRM groups) rolled up, under the managers' table.
+    if !r.teams.is_empty() {
+        tables.push(Table {
+            id: "leaderboard-teams".into(),
+            title: format!("{title} · {}", t(lang, "plan_fact.by_team")),
+            columns: ["col.place", "col.team", "col.managers", "col.value", "col.won", "col.average_check"]
                 .iter()
                 .map(|k| t(lang, k))
-                .collect();
-            vec![
-                Table {
-                    id: "debtors".into(),
-                    title: t(lang, "receivables.debtors"),
-                    columns: ["col.company", "col.manager", "col.owed", "col.days_overdue_max", "col.count"]
-                        .iter()
-                        .map(|k| t(lang, k))
-                        .collect(),
-                    rows: r
-                        .companies
-                        .iter()
-                        .map(|d| {
-                            vec![
-                                Cell::link(d.label(), d.url().map(String::from)),
-                                Cell::Text(d.manager.clone()),
-                                Cell::Money(d.owed),
-                                Cell::Int(d.max_days_overdue),
-                                Cell::Int(d.count as i64),
-                            ]
-                        })
-                        .collect(),
-                    notes: vec![format!(
-                        "{}: {}",
-                        t(lang, "receivables.total"),
-                        format_money(lang, currency, Money(r.total_overdue))
-                    )],
-                },
-                Table {
-                    id: "aging".into(),
-                    title: t(lang, "receivables.aging"),
-                    columns: ["col.days_overdue", "col.outstanding", "col.count"]
-                        .iter()
-                        .map(|k| t(lang, k))
-                        .collect(),
-                    rows: r
-                        .buckets
-                        .iter()
-                        .map(|b| vec![Cell::Text(b.label.into()), Cell::Money(b.amount), Cell::Int(b.count as i64)])
-                        .collect(),
-                    notes: vec![],
-                },
-                Table {
-                    id: "due-soon".into(),
-                    title: t(lang, "receivables.due_soon"),
-                    columns: payment_columns.clone(),
-                    rows: payment_rows(&r.due_soon),
-                    notes: vec![],
-                },
-                Table {
-                    id: "no-due-date".into(),
-                    title: t(lang, "receivables.no_due_date"),
-                    columns: payment_columns,
-                    rows: payment_rows(&r.without_due_date),
-                    notes: vec![],
-                },
-            ]
-        }
-        Report::Funnel(r) => funnel_tables(r, lang),
+                .chain(extra_columns.iter().cloned())
+                .collect(),
+            rows: r
+                .teams
+                .iter()
+                .enumerate()
+                .map(|(i, team)| {
+                    let mut cells = vec![
+                        Cell::Int(i as i64 + 1),
+                        Cell::Text(team.team.clone()),
+                        Cell::Int(team.managers as i64),
+                        Cell::money_or_count(m, team.value),
+                        Cell::Int(team.won_count as i64),
+                        Cell::opt(team.average_check.map(Cell::Money)),
+                    ];
+                    cells.extend(compared(cmp.and_then(|c| c.team(team.team_id))));
+                    cells
+                })
+                .collect(),
+            notes: vec![],
+        });
     }
+    tables
+}
+
+/// The compared period's fact, the change and the change in % (empty cells for a row the comparison lacks).
+fn compared_cells(row: Option<&super::compare::ComparedRow>, metric: Metric) -> [Cell; 3] {
+    match row {
+        Some(r) => r.cells(metric),
+        None => [Cell::Empty, Cell::Empty, Cell::Empty],
+    }
+}
+
+/// Hygiene: counts per manager and rule, then every violation.
+pub fn hygiene(r: &super::hygiene::Hygiene, lang: Language, _currency: &str) -> Vec<Table> {
+    let enabled: Vec<_> = r.rules.iter().filter(|s| s.enabled).collect();
+    let mut columns = vec![t(lang, "col.manager")];
+    columns.extend(enabled.iter().map(|s| s.title.clone()));
+    columns.extend([t(lang, "col.total"), t(lang, "col.score")]);
+    let row = |m: &super::hygiene::ManagerHygiene| {
+        let mut cells = vec![Cell::Text(m.manager.clone())];
+        cells.extend(
+            enabled
+                .iter()
+                .map(|s| Cell::Int(m.counts.get(&s.rule).copied().unwrap_or(0) as i64)),
+        );
+        cells.push(Cell::Int(m.violations as i64));
+        cells.push(Cell::opt(m.score.map(Cell::Percent)));
+        cells
+    };
+    let mut rows: Vec<Vec<Cell>> = r.managers.iter().map(row).collect();
+    rows.push(row(&r.team));
+    let notes = r
+        .rules
+        .iter()
+        .filter_map(|s| s.note.as_ref().map(|n| format!("{}: {n}", s.title)))
+        .collect();
+    let violations = r
+        .violations
+        .iter()
+        .map(|v| {
+            vec![
+                Cell::Text(text(lang, &v.rule.title_key()).to_string()),
+                Cell::link(v.name.clone(), v.url.as_ref().map(|u| u.to_string())),
+                Cell::Text(v.manager.clone()),
+                Cell::Int(v.open_days),
+                Cell::opt(v.detail.clone().map(Cell::Text)),
+            ]
+        })
+        .collect();
+    vec![
+        Table {
+            id: "managers".into(),
+            title: t(lang, "report.hygiene"),
+            columns,
+            rows,
+            notes,
+        },
+        Table {
+            id: "violations".into(),
+            title: t(lang, "hygiene.violations"),
+            columns: ["col.rule", "col.record", "col.manager", "col.days_open", "col.detail"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect(),
+            rows: violations,
+            notes: vec![],
+        },
+    ]
+}
+
+/// Whom to call: every manager's companies in order.
+pub fn call_priority(r: &super::call_priority::CallPriority, lang: Language, _currency: &str) -> Vec<Table> {
+    let rows = r
+        .managers
+        .iter()
+        .flat_map(|m| {
+            m.companies.iter().map(move |c| {
+                vec![
+                    Cell::Text(m.manager.clone()),
+                    Cell::Int(c.rank as i64),
+                    Cell::link(c.company.clone(), c.company_url.clone()),
+                    Cell::Int(c.deals_recent as i64),
+                    Cell::Int(c.comms_recent as i64),
+                    Cell::opt(c.last_contact.map(Cell::Instant)),
+                    Cell::Money(c.past_revenue),
+                    Cell::Text(c.why.clone()),
+                ]
+            })
+        })
+        .collect();
+    vec![Table {
+        id: "call-priority".into(),
+        title: t(lang, "report.call_priority"),
+        columns: [
+            "col.manager",
+            "col.place",
+            "col.company",
+            "col.deals_recent",
+            "col.comms_recent",
+            "col.last_contact",
+            "col.revenue",
+            "col.why",
+        ]
+        .iter()
+        .map(|k| t(lang, k))
+        .collect(),
+        rows,
+        notes: vec![],
+    }]
+}
+
+/// Receivables: debtors, aging, what falls due soon and payments without a due date.
+pub fn receivables(r: &super::receivables::Receivables, lang: Language, currency: &str) -> Vec<Table> {
+    let payment_rows = |list: &[super::receivables::PaymentRow]| {
+        list.iter()
+            .map(|p| {
+                vec![
+                    Cell::link(p.company.clone(), p.deal_url.clone()),
+                    Cell::Text(p.manager.clone()),
+                    Cell::Money(p.outstanding),
+                    Cell::opt(p.due_date.map(Cell::Date)),
+                    if p.due_date.is_some() {
+                        Cell::Int(p.days_overdue.max(0))
+                    } else {
+                        Cell::Empty
+                    },
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
+    let payment_columns: Vec<String> = ["col.company", "col.manager", "col.outstanding", "col.due_date", "col.days_overdue"]
+        .iter()
+        .map(|k| t(lang, k))
+        .collect();
+    vec![
+        Table {
+            id: "debtors".into(),
+            title: t(lang, "receivables.debtors"),
+            columns: ["col.company", "col.manager", "col.owed", "col.days_overdue_max", "col.count"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect(),
+            rows: r
+                .companies
+                .iter()
+                .map(|d| {
+                    vec![
+                        Cell::link(d.label(), d.url().map(String::from)),
+                        Cell::Text(d.manager.clone()),
+                        Cell::Money(d.owed),
+                        Cell::Int(d.max_days_overdue),
+                        Cell::Int(d.count as i64),
+                    ]
+                })
+                .collect(),
+            notes: vec![format!(
+                "{}: {}",
+                t(lang, "receivables.total"),
+                format_money(lang, currency, Money(r.total_overdue))
+            )],
+        },
+        Table {
+            id: "aging".into(),
+            title: t(lang, "receivables.aging"),
+            columns: ["col.days_overdue", "col.outstanding", "col.count"]
+                .iter()
+                .map(|k| t(lang, k))
+                .collect(),
+            rows: r
+                .buckets
+                .iter()
+                .map(|b| vec![Cell::Text(b.label.into()), Cell::Money(b.amount), Cell::Int(b.count as i64)])
+                .collect(),
+            notes: vec![],
+        },
+        Table {
+            id: "due-soon".into(),
+            title: t(lang, "receivables.due_soon"),
+            columns: payment_columns.clone(),
+            rows: payment_rows(&r.due_soon),
+            notes: vec![],
+        },
+        Table {
+            id: "no-due-date".into(),
+            title: t(lang, "receivables.no_due_date"),
+            columns: payment_columns,
+            rows: payment_rows(&r.without_due_date),
+            notes: vec![],
+        },
+    ]
 }
 
 /// The funnel's tables: every pipeline's steps in one table, then outcomes,
 /// losses by stage and by reason, and hand-overs, each with a pipeline column.
-fn funnel_tables(r: &super::funnel::Funnel, lang: Language) -> Vec<Table> {
+pub fn funnel(r: &super::funnel::Funnel, lang: Language, _currency: &str) -> Vec<Table> {
     let columns = |keys: &[&str]| keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>();
     let pct = |p: Option<f64>| Cell::opt(p.map(Cell::Percent));
     let dec = |d: Option<f64>| Cell::opt(d.map(Cell::Decimal));
@@ -570,14 +655,6 @@ fn funnel_tables(r: &super::funnel::Funnel, lang: Language) -> Vec<Table> {
             notes: vec![t(lang, "funnel.hand_over_note")],
         },
     ]
-}
-
-fn r_metric(report: &Report) -> Metric {
-    match report {
-        Report::PlanFact(r) => r.metric,
-        Report::Leaderboard(r) => r.metric,
-        _ => Metric::Revenue,
-    }
 }
 
 /// A table as CSV (RFC 4180 quoting), raw values, header row first.

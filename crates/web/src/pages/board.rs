@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use tsifra_core::reports::registry::Definition;
 use tsifra_core::reports::{Report, ReportId, resolve_manager};
 use tsifra_core::{Id, Language};
 
@@ -22,14 +23,20 @@ use crate::texts::t;
 use crate::trend::{TrendPoint, hygiene_trend};
 use crate::view::{Figure, Kpi, TableView, href, table_view};
 
-/// The options of a board page; all optional.
+/// The options of a board page; all optional. Which a board shows and accepts
+/// is its report's definition's (`tsifra_core::reports::registry`).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct BoardQuery {
     pub manager: Option<String>,
     pub metric: Option<String>,
     pub sort: Option<String>,
-    /// The funnel's period, pipeline and team.
+    /// A named period (`last_month`), a range (`2026-09-01..2026-09-30`), or
+    /// `custom` with `from` and `to` (the picker's own dates).
     pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `previous` or `year_ago`.
+    pub compare: Option<String>,
     pub pipeline: Option<String>,
     pub team: Option<String>,
     /// Which page of rows the long tables show, from 1.
@@ -37,15 +44,34 @@ pub struct BoardQuery {
 }
 
 impl BoardQuery {
-    pub fn report_query(&self) -> ReportQuery {
-        ReportQuery {
+    /// The report's options; the picker's own dates become a range. A custom
+    /// period missing a date is refused in `lang`.
+    pub fn report_query(&self, lang: Language) -> Result<ReportQuery, AppError> {
+        Ok(ReportQuery {
             manager: self.manager.clone(),
             metric: self.metric.clone(),
             sort: self.sort.clone(),
-            period: self.period.clone(),
+            period: self.period(lang)?,
+            compare: self.compare.clone(),
             pipeline: self.pipeline.clone(),
             team: self.team.clone(),
+        })
+    }
+
+    /// The period as the report reads it: the picker's dates count when it says
+    /// "custom" (or names none); a named period picked while the dates are still filled in wins.
+    fn period(&self, lang: Language) -> Result<Option<String>, AppError> {
+        let some = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let period = some(&self.period);
+        let custom = period.as_deref() == Some("custom");
+        if custom || period.is_none() {
+            return match (some(&self.from), some(&self.to)) {
+                (Some(from), Some(to)) => Ok(Some(format!("{from}..{to}"))),
+                (None, None) if !custom => Ok(None),
+                _ => Err(AppError::BadRequest(t(lang, "web.explore.both_dates").to_string())),
+            };
         }
+        Ok(period)
     }
 
     fn option(value: &Option<String>) -> &str {
@@ -82,7 +108,13 @@ pub struct BoardPage {
     /// the period as typed (`None` for reports that take none).
     pub pipelines: Vec<Choice>,
     pub teams: Vec<Choice>,
-    pub period: Option<String>,
+    /// The period picker (empty for reports that take no period): named
+    /// periods and "custom", with the custom range's dates.
+    pub periods: Vec<Choice>,
+    pub from: String,
+    pub to: String,
+    /// The comparison choices (empty for reports that compare nothing).
+    pub compares: Vec<Choice>,
     pub kpis: Vec<Kpi>,
     pub figures: Vec<Figure>,
     pub tables: Vec<TableView>,
@@ -111,12 +143,14 @@ pub async fn board(
         path: format!("/boards/{slug}"),
     })?;
     let page = parse_page(query.page.as_deref())?;
+    let report_query = query.report_query(state.language())?;
     let what = format!(
-        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
         query.manager(),
         query.metric.as_deref().unwrap_or(""),
         query.sort.as_deref().unwrap_or(""),
-        BoardQuery::option(&query.period),
+        report_query.period.as_deref().unwrap_or(""),
+        BoardQuery::option(&query.compare),
         BoardQuery::option(&query.pipeline),
         BoardQuery::option(&query.team),
     );
@@ -149,13 +183,12 @@ pub async fn manager_choices(state: &AppState, text: &str) -> (Option<Id>, Vec<C
 }
 
 async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_of: &AsOf, page: usize) -> Result<String, AppError> {
-    let computed = compute_for(state, board.report, &query.report_query(), as_of).await?;
+    let report_query = query.report_query(state.language())?;
+    let computed = compute_for(state, board.report, &report_query, as_of).await?;
     let (manager, managers) = manager_choices(state, query.manager()).await;
-    let (pipelines, teams) = if board.report == ReportId::Funnel {
-        funnel_choices(state, query).await
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let def = board.report.def();
+    let (pipelines, teams) = funnel_choices(state, query, def.takes("pipeline"), def.takes("team")).await;
+    let today = state.calendar().local_date(effective_as_of(as_of));
     let trend = if board.report == ReportId::Hygiene {
         Some(page_trend(state, as_of, &computed, manager).await?)
     } else {
@@ -177,18 +210,24 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             as_of_requested: as_of.requested.as_deref(),
             manager,
         };
-        let (kpis, figures) = report_figures(&vc, &computed.report, trend.as_deref());
+        let report_tables = computed.tables(&state);
+        let (kpis, figures) = report_figures(&vc, &computed.report, &report_tables, trend.as_deref());
         let options = [
             ("as_of", requested),
             ("manager", query.manager()),
             ("metric", query.metric.as_deref().unwrap_or("")),
             ("sort", query.sort.as_deref().unwrap_or("")),
-            ("period", BoardQuery::option(&query.period)),
+            ("period", report_query.period.as_deref().unwrap_or("")),
+            ("compare", BoardQuery::option(&query.compare)),
             ("pipeline", BoardQuery::option(&query.pipeline)),
             ("team", BoardQuery::option(&query.team)),
         ];
-        let tables = computed
-            .tables(&state)
+        let (periods, from, to) = if def.takes("period") {
+            period_choices(lang, def, report_query.period.as_deref(), today)
+        } else {
+            (Vec::new(), String::new(), String::new())
+        };
+        let tables = report_tables
             .iter()
             .map(|table| {
                 table_view(
@@ -214,11 +253,14 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             stamp: stamp(lang, calendar, computed.report_as_of()),
             as_of_requested: as_of.requested.clone(),
             managers,
-            metrics: metric_choices(lang, board.report, query.metric.as_deref()),
-            sorts: sort_choices(lang, board.report, query.sort.as_deref()),
+            metrics: metric_choices(lang, def, query.metric.as_deref()),
+            sorts: sort_choices(lang, def, query.sort.as_deref()),
             pipelines,
             teams,
-            period: (board.report == ReportId::Funnel).then(|| BoardQuery::option(&query.period).to_string()),
+            periods,
+            from,
+            to,
+            compares: compare_choices(lang, def, query.compare.as_deref()),
             kpis,
             figures,
             tables,
@@ -241,8 +283,11 @@ pub async fn page_trend(state: &AppState, as_of: &AsOf, viewed: &Computed, manag
     }
 }
 
-/// The funnel's pipeline and team choices, the one asked for selected.
-async fn funnel_choices(state: &AppState, query: &BoardQuery) -> (Vec<Choice>, Vec<Choice>) {
+/// The pipeline and team choices of a report that takes them, the one asked for selected.
+async fn funnel_choices(state: &AppState, query: &BoardQuery, pipelines: bool, teams: bool) -> (Vec<Choice>, Vec<Choice>) {
+    if !pipelines && !teams {
+        return (Vec::new(), Vec::new());
+    }
     let lang = state.language();
     let ws = state.workspace().await;
     let picked = |text: &Option<String>, resolve: fn(&tsifra_core::Workspace, &str) -> Result<Id, String>| {
@@ -264,13 +309,17 @@ async fn funnel_choices(state: &AppState, query: &BoardQuery) -> (Vec<Choice>, V
         }));
         out
     };
-    let pipelines = choices(
-        "web.filter.all_pipelines",
-        pipeline,
-        ws.pipelines.iter().map(|p| (p.sort, p.id, p.name.clone())).collect(),
-    );
+    let pipelines = if !pipelines {
+        Vec::new()
+    } else {
+        choices(
+            "web.filter.all_pipelines",
+            pipeline,
+            ws.pipelines.iter().map(|p| (p.sort, p.id, p.name.clone())).collect(),
+        )
+    };
     // Without teams in the CRM there is nothing to choose.
-    let teams = if ws.teams.is_empty() {
+    let teams = if !teams || ws.teams.is_empty() {
         Vec::new()
     } else {
         choices(
@@ -283,8 +332,8 @@ async fn funnel_choices(state: &AppState, query: &BoardQuery) -> (Vec<Choice>, V
 }
 
 /// The metric choices of the reports that count one.
-fn metric_choices(lang: Language, report: ReportId, current: Option<&str>) -> Vec<Choice> {
-    if !matches!(report, ReportId::PlanFact | ReportId::Leaderboard) {
+fn metric_choices(lang: Language, def: &Definition, current: Option<&str>) -> Vec<Choice> {
+    if !def.takes("metric") {
         return Vec::new();
     }
     let mut choices = vec![Choice {
@@ -300,16 +349,94 @@ fn metric_choices(lang: Language, report: ReportId, current: Option<&str>) -> Ve
     choices
 }
 
-fn sort_choices(lang: Language, report: ReportId, current: Option<&str>) -> Vec<Choice> {
-    if report != ReportId::Receivables {
-        return Vec::new();
-    }
-    [("amount", "web.filter.sort_amount"), ("days", "web.filter.sort_days")]
+/// The sort keys the report offers, labelled `web.filter.sort_{key}`; the first is the default.
+fn sort_choices(lang: Language, def: &Definition, current: Option<&str>) -> Vec<Choice> {
+    let sorts = def.sorts();
+    let current = current.filter(|c| !c.is_empty()).or(sorts.first().copied());
+    sorts
         .iter()
-        .map(|(value, key)| Choice {
+        .map(|value| Choice {
             value: value.to_string(),
-            label: t(lang, key).to_string(),
-            selected: current.unwrap_or("amount") == *value,
+            label: t(lang, &format!("web.filter.sort_{value}")).to_string(),
+            selected: current == Some(*value),
         })
         .collect()
+}
+
+/// The named periods of the picker, in order.
+pub const PERIODS: [&str; 11] = [
+    "today",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "last_30_days",
+    "last_90_days",
+];
+
+/// The period picker: the report's default (`web.board.{key}.default_period`), the named periods, one typed in the
+/// URL that is neither (`2026-Q3`), and "custom" with its dates filled in.
+fn period_choices(lang: Language, def: &Definition, current: Option<&str>, today: chrono::NaiveDate) -> (Vec<Choice>, String, String) {
+    let current = current.unwrap_or("");
+    let range = current.contains("..");
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: t(lang, &format!("web.board.{}.default_period", def.key())).to_string(),
+        selected: current.is_empty(),
+    }];
+    choices.extend(PERIODS.iter().map(|p| Choice {
+        value: p.to_string(),
+        label: t(lang, &format!("web.explore.period.{p}")).to_string(),
+        selected: *p == current,
+    }));
+    let span = tsifra_core::query::Span::parse(current, today);
+    if !current.is_empty() && !range && !PERIODS.contains(&current) {
+        choices.push(Choice {
+            value: current.to_string(),
+            label: span.map_or_else(|| current.to_string(), |s| s.label(lang)),
+            selected: true,
+        });
+    }
+    choices.push(Choice {
+        value: "custom".into(),
+        label: t(lang, "web.explore.period.custom").to_string(),
+        selected: range,
+    });
+    let (from, to) = match span.filter(|_| range) {
+        Some(s) => (s.start.format("%Y-%m-%d").to_string(), s.last_day().format("%Y-%m-%d").to_string()),
+        None => (String::new(), String::new()),
+    };
+    (choices, from, to)
+}
+
+/// No comparison, the previous period, the same period a year earlier.
+fn compare_choices(lang: Language, def: &Definition, current: Option<&str>) -> Vec<Choice> {
+    if !def.takes("compare") {
+        return Vec::new();
+    }
+    let current = current.and_then(tsifra_core::query::Compare::parse);
+    [
+        ("", "web.explore.compare.none", None),
+        (
+            "previous",
+            "web.explore.compare.previous",
+            Some(tsifra_core::query::Compare::Previous),
+        ),
+        (
+            "year_ago",
+            "web.explore.compare.year_ago",
+            Some(tsifra_core::query::Compare::YearAgo),
+        ),
+    ]
+    .into_iter()
+    .map(|(value, key, compare)| Choice {
+        value: value.to_string(),
+        label: t(lang, key).to_string(),
+        selected: current == compare,
+    })
+    .collect()
 }

@@ -32,7 +32,7 @@ pub async fn table_file(
     if !["csv", "xlsx"].contains(&ext) {
         return Err(not_found());
     }
-    let computed = compute_for(&state, board.report, &query.report_query(), &as_of).await?;
+    let computed = compute_for(&state, board.report, &query.report_query(state.language())?, &as_of).await?;
     let tables = computed.tables(&state);
     let table = tables.iter().find(|t| t.id == table_id).ok_or_else(not_found)?.clone();
     let name = file_name(&state, board, Some(table_id), &computed, ext);
@@ -55,7 +55,7 @@ pub async fn table_file(
 
 /// `GET /boards/{slug}.xlsx`: every table of the report, a sheet each.
 pub async fn workbook(state: AppState, board: &'static Board, as_of: AsOf, query: BoardQuery) -> Result<Response, AppError> {
-    let computed = compute_for(&state, board.report, &query.report_query(), &as_of).await?;
+    let computed = compute_for(&state, board.report, &query.report_query(state.language())?, &as_of).await?;
     let name = file_name(&state, board, None, &computed, "xlsx");
     let tables = computed.tables(&state);
     let body = tokio::task::spawn_blocking(move || xlsx(&tables, &state))

@@ -235,8 +235,9 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
     let board = boards::find(slug).ok_or_else(|| AppError::NotFound {
         path: format!("/tv/slide/{slug}"),
     })?;
+    // The TV's manager, for the reports that show one manager's rows.
     let query = ReportQuery {
-        manager: Some(manager.to_string()),
+        manager: board.report.def().takes("manager").then(|| manager.to_string()),
         ..ReportQuery::default()
     };
     let computed = compute_for(state, board.report, &query, as_of).await?;
@@ -253,7 +254,7 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         as_of_requested: as_of.requested.as_deref(),
         manager: manager_id,
     };
-    let (kpis, figures) = report_figures(&vc, &computed.report, trend.as_deref());
+    let (kpis, figures) = report_figures(&vc, &computed.report, &computed.tables(state), trend.as_deref());
     Ok(SlideContent {
         slug,
         title: t(lang, board.title_key).to_string(),

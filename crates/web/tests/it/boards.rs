@@ -12,7 +12,7 @@ use crate::support::{demo_state, get, kpi_value, table_html};
 async fn every_board_renders_in_both_languages_with_navigation_and_its_charts() {
     for (lang, marker) in [(Language::Ru, "Весь отдел"), (Language::En, "Whole team")] {
         let state = demo_state(lang);
-        for board in BOARDS {
+        for board in BOARDS.iter() {
             let reply = get(&state, board.path).await;
             assert_eq!(reply.status, StatusCode::OK, "{}: {}", board.path, reply.body);
             reply.assert_html();
@@ -22,7 +22,7 @@ async fn every_board_renders_in_both_languages_with_navigation_and_its_charts() 
                 "{}: the navigation marks the current board",
                 board.path
             );
-            for other in BOARDS {
+            for other in BOARDS.iter() {
                 assert!(
                     html.contains(&format!("href=\"{}\"", other.path)),
                     "{} links {}",
@@ -143,7 +143,10 @@ async fn the_funnel_takes_a_period_a_pipeline_and_a_team() {
         html.contains(&format!("<option value=\"{id}\" selected>")),
         "the pipeline is selected"
     );
-    assert!(html.contains("name=\"period\" value=\"2026-10\""), "the period is kept");
+    assert!(
+        html.contains("<option value=\"2026-10\" selected>октябрь 2026</option>"),
+        "the period is kept"
+    );
     assert!(
         html.contains(&format!("href=\"/boards/funnel/stages.csv?period=2026-10&#38;pipeline={id}\"")),
         "downloads carry the choice: {}",
@@ -169,7 +172,7 @@ async fn the_funnel_takes_a_period_a_pipeline_and_a_team() {
 async fn the_manager_filter_narrows_every_board_and_is_remembered_in_links() {
     let state = demo_state(Language::Ru);
     let (id, name) = state.managers().await.into_iter().next().unwrap();
-    for board in BOARDS {
+    for board in BOARDS.iter() {
         let reply = get(&state, &format!("{}?manager={id}", board.path)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", board.path);
         let html = &reply.body;
@@ -198,7 +201,7 @@ async fn the_manager_filter_narrows_every_board_and_is_remembered_in_links() {
 #[tokio::test]
 async fn as_of_is_honoured_and_carried_on() {
     let state = demo_state(Language::Ru);
-    for board in BOARDS {
+    for board in BOARDS.iter() {
         let reply = get(&state, &format!("{}?as_of=2026-11-01", board.path)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", board.path);
         let html = &reply.body;
@@ -282,7 +285,7 @@ async fn every_table_downloads_as_csv_equal_to_the_cli_and_as_xlsx() {
         calendar: &calendar,
         as_of: crate::support::utc(crate::support::NOW),
     };
-    for board in BOARDS {
+    for board in BOARDS.iter() {
         let report = tsifra_core::reports::run(board.report, &ctx, &Default::default());
         for table in tsifra_core::reports::tabular::tables(&report, Language::Ru, "RUB") {
             let csv = get(&state, &format!("{}/{}.csv", board.path, table.id)).await;
@@ -399,7 +402,7 @@ async fn the_hygiene_trend_takes_stored_tallies_and_recounts_the_rest() {
 async fn warming_up_makes_every_board_without_errors() {
     let state = demo_state(Language::Ru);
     tsifra_web::warm_up(state.clone()).await;
-    for board in BOARDS {
+    for board in BOARDS.iter() {
         assert_eq!(get(&state, board.path).await.status, StatusCode::OK);
     }
 }
@@ -456,4 +459,65 @@ async fn a_week_with_a_plan_for_some_days_says_so() {
     let total = &json["periods"][1]["total"];
     assert_eq!(total["plan_covers"]["working_days"], 1);
     assert_eq!(total["plan_covers"]["of_working_days"], 5);
+}
+
+#[tokio::test]
+async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
+    let state = demo_state(Language::Ru);
+    // A custom range from the picker's dates, compared with the month before it.
+    let url = "/boards/leaderboard?metric=revenue&period=custom&from=2026-09-01&to=2026-09-30&compare=previous";
+    let reply = get(&state, url).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let html = &reply.body;
+    assert!(html.contains("<option value=\"custom\" selected>"), "the custom range is picked");
+    assert!(html.contains("name=\"from\" value=\"2026-09-01\"") && html.contains("name=\"to\" value=\"2026-09-30\""));
+    assert!(html.contains("<option value=\"previous\" selected>"), "the comparison is picked");
+    assert!(
+        html.contains("Факт · 02.08.2026–31.08.2026"),
+        "the 30 days before head the compared column"
+    );
+    assert!(html.contains("data-table=\"leaderboard-teams\""), "teams are rolled up");
+    // Links and downloads carry the range and the comparison; the CSV has the compared columns.
+    let link = "/boards/leaderboard/leaderboard.csv?metric=revenue&#38;period=2026-09-01..2026-09-30&#38;compare=previous";
+    assert!(
+        html.contains(link),
+        "{}",
+        &html[html.find("leaderboard.csv").unwrap_or(0).saturating_sub(60)..][..200]
+    );
+    let csv = get(&state, &link.replace("&#38;", "&")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains(",Изменение,\"Изменение, %\""), "{}", csv.body);
+    // The API gives the same comparison, per manager and in total.
+    let api = get(
+        &state,
+        "/api/reports/leaderboard?metric=revenue&period=2026-09-01..2026-09-30&compare=previous",
+    )
+    .await
+    .json();
+    let c = &api["comparison"];
+    assert_eq!(c["label"], "02.08.2026–31.08.2026");
+    let rows = api["rows"].as_array().unwrap();
+    assert_eq!(c["rows"].as_array().unwrap().len(), rows.len());
+    let sum: i64 = rows.iter().map(|r| r["value"].as_i64().unwrap()).sum();
+    assert_eq!(c["total"]["fact"].as_i64(), Some(sum));
+    assert_eq!(
+        c["total"]["change"].as_i64().unwrap(),
+        sum - c["total"]["compared"].as_i64().unwrap()
+    );
+    // A named period is picked by name; plan-fact compares it too.
+    let html = get(&state, "/boards/plan-fact?period=last_quarter&compare=year_ago").await.body;
+    assert!(html.contains("<option value=\"last_quarter\" selected>"));
+    assert!(html.contains("Факт · III квартал 2025"), "plan-fact's compared column");
+    // The usual view names what it shows by default.
+    let html = get(&state, "/boards/plan-fact").await.body;
+    assert!(html.contains("<option value=\"\" selected>Сегодня, неделя и месяц</option>"));
+    // A board without a period has no picker; a custom range needs both dates.
+    let html = get(&state, "/boards/hygiene").await.body;
+    assert!(!html.contains("name=\"period\"") && !html.contains("name=\"compare\""));
+    let reply = get(&state, "/boards/funnel?period=custom&from=2026-09-01").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // An option the report does not take is refused, naming those it takes.
+    let reply = get(&state, "/api/reports/receivables?compare=previous").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json()["error"].as_str().unwrap().contains("принимает: manager, sort"));
 }

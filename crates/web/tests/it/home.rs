@@ -51,7 +51,7 @@ async fn home_in_english_formats_numbers_and_dates_the_english_way() {
 async fn boards_are_listed_and_unavailable_ones_are_not_links() {
     for lang in [Language::Ru, Language::En] {
         let html = get(&state(lang, small_workspace()), "/").await.body;
-        for board in BOARDS {
+        for board in BOARDS.iter() {
             let title = tsifra_web::texts::t(lang, board.title_key);
             assert!(html.contains(title), "{title} missing");
             assert_eq!(
