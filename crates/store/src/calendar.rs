@@ -58,6 +58,7 @@ impl Store {
     /// Stores imported years in one transaction, each replacing whatever was
     /// stored for its year; on any error nothing changes.
     pub async fn import_calendars(&self, years: &[ImportedYear], imported_at: Instant) -> Result<(), StoreError> {
+        self.writable()?;
         let mut tx = self.pool.begin().await.map_err(self.query_error("starting a transaction"))?;
         for year in years {
             let doing = || format!("storing the {} calendar", year.year);

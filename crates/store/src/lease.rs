@@ -27,6 +27,7 @@ impl Store {
     /// Takes the lease `name` for `holder` for `ttl`, or renews it when `holder`
     /// has it already. Never waits for another holder: says who has it instead.
     pub async fn take_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<LeaseTake, StoreError> {
+        self.writable()?;
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4);
         let mut tx = self.pool.begin().await.map_err(self.query_error("starting a lease transaction"))?;
         let now = self.now_ms(&mut tx).await?;
@@ -90,6 +91,7 @@ impl Store {
     /// Lets go of the lease if `holder` has it: it expires now, so the next
     /// taker need not wait for the expiry and knows when the account went quiet.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.writable()?;
         let mut tx = self.pool.begin().await.map_err(self.query_error("starting a lease transaction"))?;
         let now = self.now_ms(&mut tx).await?;
         let sql = match self.backend {

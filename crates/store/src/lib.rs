@@ -47,6 +47,8 @@ pub struct Store {
     location: Location,
     /// The database file when it is one: loads read it directly (see sqlite_read).
     sqlite_file: Option<PathBuf>,
+    /// Opened by [`Store::open_read_only`]: every write is refused up front.
+    read_only: bool,
 }
 
 /// Shows where the store is, never the pool's connection options (which hold the URL).
@@ -65,6 +67,19 @@ impl Store {
     /// A file or database that is not Tsifra's is reported and left untouched.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         open::open(url).await
+    }
+
+    /// Opens an existing SQLite database for reading only, writing nothing at
+    /// all (no write-ahead-log index, no migrations): what `tsifra serve` falls
+    /// back on when the read-write open fails because the disk is full, so
+    /// the last data stored is still served. Writes return [`StoreError::ReadOnly`].
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        open::open_read_only(url).await
+    }
+
+    /// Whether this store was opened by [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The default store URL for a data directory: `DATA_DIR/tsifra.db`.
@@ -130,6 +145,16 @@ impl Store {
     /// also folds the write-ahead log back into the database file.
     pub async fn close(self) {
         self.pool.close().await;
+    }
+
+    /// Refuses a write on a store opened read-only, before any statement runs.
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                location: self.location.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn query_error(&self, doing: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
