@@ -254,7 +254,8 @@ async fn connect(url: &str, backend: Backend, in_memory: bool) -> Result<AnyPool
         })
         .after_release(move |conn, _meta| {
             Box::pin(async move {
-                if !sqlite {
+                // An in-memory database lives only as long as its one connection: kept whatever happens.
+                if !sqlite || in_memory {
                     return Ok(true);
                 }
                 // A write that fails with "database or disk is full" may make
