@@ -74,7 +74,9 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
     let connector_config = config.clone();
     let state = AppState::with_clock(config, ws, data_dir, clock);
     state.set_read_only(store.is_read_only());
-    if !store.is_read_only() {
+    if store.is_read_only() {
+        crate::jobs::spawn_reopen_when_room(state.clone(), store.clone());
+    } else {
         crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
     }
     crate::jobs::spawn_store_watch(state.clone(), store.clone(), connector_config.clone());

@@ -83,7 +83,7 @@ pub enum StoreError {
     /// The store was opened read-only (the disk was full at start); nothing was written.
     #[error(
         "the database {location} is open read-only because its disk was full when Tsifra started; \
-         free some space and restart Tsifra to write again"
+         free some space, and it is opened for writing again within seconds"
     )]
     ReadOnly { location: Location },
 

@@ -101,6 +101,7 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
         location,
         sqlite_file,
         read_only: false,
+        reopen: None,
     };
     let result = prepare(&store, target).await;
     if let Err(e) = result {
@@ -112,6 +113,7 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
 
 pub(crate) async fn open_read_only(url: &str) -> Result<Store, StoreError> {
     install_default_drivers();
+    let reopen_url = url.to_string();
     let location = Location::from_url(url);
     let open_error = |message: String| StoreError::Open {
         location: location.clone(),
@@ -170,6 +172,11 @@ pub(crate) async fn open_read_only(url: &str) -> Result<Store, StoreError> {
         // The fast load path opens the file its own way; this one must go through the pool.
         sqlite_file: None,
         read_only: true,
+        reopen: Some(std::sync::Arc::new(crate::Reopen {
+            url: reopen_url,
+            writable: std::sync::OnceLock::new(),
+            trying: tokio::sync::Mutex::new(()),
+        })),
     };
     // Nothing can be migrated: a schema this version does not know is refused.
     let applied: Result<Vec<i64>, sqlx::Error> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
@@ -199,6 +206,29 @@ pub(crate) async fn open_read_only(url: &str) -> Result<Store, StoreError> {
             ))
         }
     }
+}
+
+/// The database file a SQLite URL names, if it names one.
+pub(crate) fn sqlite_file_of(url: &str) -> Option<PathBuf> {
+    if backend_of(url) != Some(Backend::Sqlite) || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url).ok().map(|o| o.get_filename().to_path_buf())
+}
+
+/// Whether the disk under `file` has room to write again: a megabyte written
+/// (and removed) beside it, enough for SQLite's log index and a few pages.
+pub(crate) fn room_for_writing(file: &Path) -> bool {
+    use std::io::Write;
+    let mut probe = file.as_os_str().to_owned();
+    probe.push(".room-check");
+    let probe = PathBuf::from(probe);
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&vec![0u8; 1 << 20])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.is_ok()
 }
 
 /// A `sqlite://` URL for a file path: sqlx percent-decodes the path, so the

@@ -120,7 +120,8 @@ async fn writes_resume_without_restart_once_the_full_disk_has_room() {
 /// Starting on a full disk: the read-write open fails (SQLite cannot size
 /// the log index), and the read-only open serves what was stored, both
 /// after a clean shutdown (empty log) and after a crash (commits still in
-/// the log), and refuses writes with a message saying what to do.
+/// the log), and refuses writes with a message saying what to do; once
+/// there is room, the same store (and its clones) writes again.
 #[tokio::test]
 async fn a_full_disk_at_start_is_read_only_with_the_last_data() {
     let Some(disk) = TinyDisk::mount("4m") else { return };
@@ -148,7 +149,8 @@ async fn a_full_disk_at_start_is_read_only_with_the_last_data() {
     assert!(std::fs::metadata(crashed.join("tsifra.db-wal")).unwrap().len() > 0);
     let _ = std::fs::remove_file(crashed.join("tsifra.db-shm"));
 
-    let _filler = disk.fill();
+    let filler = disk.fill();
+    let mut read_only = Vec::new();
     for (dir, deals, version) in [(&clean, ws.deals.len(), 1), (&crashed, ws.deals.len() + 3, 2)] {
         let url = Store::sqlite_url_for(dir);
         let err = Store::open(&url).await.unwrap_err();
@@ -163,6 +165,26 @@ async fn a_full_disk_at_start_is_read_only_with_the_last_data() {
         let err = store.write_batch(&batch).await.unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
         assert!(err.to_string().contains("free some space"), "{err}");
+        assert!(!store.reopen_writable().await.unwrap(), "no room yet: nothing is tried");
+        assert_eq!(store.version().await.unwrap(), version, "and reading goes on");
+        read_only.push((store, version));
+    }
+
+    // Room again: each store becomes writable in place, and so does every clone of it
+    // (the server's connector, jobs and store watch hold clones).
+    std::fs::remove_file(&filler).unwrap();
+    for (store, version) in read_only {
+        let clone = store.clone();
+        assert!(store.reopen_writable().await.unwrap());
+        assert!(!clone.is_read_only());
+        let (batch, checkpoints) = webhook_batch(7, 2);
+        assert_eq!(clone.write_batch_with_checkpoints(&batch, &checkpoints).await.unwrap(), version + 1);
+        assert_eq!(store.version().await.unwrap(), version + 1);
+        assert_eq!(store.checkpoint("amocrm.events.cursor").await.unwrap().as_deref(), Some("7"));
+        store
+            .take_lease("amocrm", "server", std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
         store.close().await;
     }
 }
