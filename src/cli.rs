@@ -232,6 +232,8 @@ pub enum ImportCommand {
     /// other rows are months. A bad
     /// cell imports nothing and every problem is listed. Re-importing the same file replaces its
     /// plans in one step; where files overlap, the plan imported last is in force (see `tsifra plans`).
+    /// A CSV is read as it streams in, with a progress bar on a terminal; a file with no plans
+    /// is refused unless --allow-empty.
     Plans(PlansArgs),
 }
 
@@ -256,6 +258,10 @@ pub struct PlansArgs {
     /// A published Google Sheets CSV link (File > Share > Publish to web > CSV) instead of a file
     #[arg(long)]
     pub url: Option<String>,
+    /// Import a file with no plans (a header only), taking out every plan it brought before;
+    /// without this such a file is refused (on a terminal, you are asked)
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -50,6 +50,38 @@ pub fn spawn_hygiene_job(state: AppState, store: Store) {
     });
 }
 
+/// How often a server that started on a full disk (its store read-only) looks for room to write again.
+pub const ROOM_CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// For a server serving a read-only store (the disk was full at start): every
+/// [`ROOM_CHECK_EVERY`], once the disk has room, reopens the store for writing
+/// (every clone of it, the connector's too, writes from then on), serves what
+/// it holds now, drops the pages' warning and starts the hygiene job.
+pub fn spawn_reopen_when_room(state: AppState, store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(ROOM_CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.reopen_writable().await {
+                Ok(false) => continue,
+                Ok(true) => break,
+                Err(e) => tracing::warn!(error = %e, "the disk has room again, but the store cannot be opened for writing yet"),
+            }
+        }
+        state.set_read_only(false);
+        match store.load().await {
+            // A new workspace version: every cached page is made again, without the warning.
+            Ok(ws) => {
+                state.replace_workspace(ws).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not reload the store after it became writable"),
+        }
+        tracing::info!("the disk has room again: the store is writable, syncs, webhooks and imports are stored");
+        spawn_hygiene_job(state, store);
+    });
+}
+
 /// How often the store's data version is read to notice other processes' writes.
 pub const STORE_WATCH_EVERY: Duration = Duration::from_secs(2);
 

@@ -72,9 +72,19 @@ pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
 pub fn ensure_data_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;
     let probe = dir.join(".tsifra-write-check");
-    fs::write(&probe, b"ok").with_context(|| format!("the data dir {} is not writable", dir.display()))?;
+    let written = fs::write(&probe, b"ok");
     let _ = fs::remove_file(probe);
-    Ok(())
+    written.with_context(|| format!("the data dir {} is not writable", dir.display()))
+}
+
+/// Whether an error comes down to a full disk: the OS's "no space left", or
+/// the store's own verdict ([`tsifra_store::StoreError::is_disk_full`]).
+pub fn is_disk_full(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull)
+            || c.downcast_ref::<tsifra_store::StoreError>().is_some_and(|s| s.is_disk_full())
+    })
 }
 
 pub fn store_url(config: &Config, data_dir: &Path) -> String {

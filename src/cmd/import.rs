@@ -2,9 +2,13 @@
 //! into the store, replacing that file's earlier plans in one transaction and
 //! saying what changed among the plans in force.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use tsifra_core::Language;
+use tsifra_core::i18n::format_int;
 use tsifra_core::model::Batch;
 use tsifra_import::plans::{PlanSource, parse_plans};
 
@@ -14,17 +18,16 @@ use crate::setup;
 
 pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> Result<()> {
     let ImportCommand::Plans(args) = cmd;
-    let (origin, bytes) = match (&args.file, &args.url) {
+    // The file name is the plan set's identity: importing plans.xlsx again replaces what plans.xlsx brought.
+    let (origin, input) = match (&args.file, &args.url) {
         (Some(file), _) => {
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            // The file name is the plan set's identity: importing plans.xlsx again replaces what plans.xlsx brought.
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file.display().to_string());
-            (name, bytes)
+            (name, Input::open(file)?)
         }
-        (None, Some(url)) => (url.clone(), fetch(url).await?),
+        (None, Some(url)) => (url.clone(), Input::Bytes(fetch(url).await?)),
         (None, None) => unreachable!("clap requires FILE or --url"),
     };
     if !data_dir.exists() {
@@ -37,7 +40,21 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;
     let lang = loaded.config.business.language;
-    let mut plans = parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users, lang)?;
+    let mut plans = match input {
+        Input::Bytes(bytes) => parse_plans(&origin, PlanSource::detect(&origin, &bytes), &ws.users, lang)?,
+        Input::Csv(file, len) => {
+            let bar = reading_bar(lang, &origin, len);
+            let parsed = parse_plans(&origin, PlanSource::CsvReader(Box::new(bar.wrap_read(file))), &ws.users, lang);
+            bar.finish_and_clear();
+            parsed?
+        }
+    };
+    if plans.is_empty() && !args.allow_empty {
+        let stored = ws.plans.iter().filter(|p| p.origin == origin).count();
+        if !confirm_empty(lang, &origin, stored)? {
+            return Err(setup::usage(empty_refused(lang, &origin, stored)));
+        }
+    }
     let imported_at = plans::import_time(&ws.plans, chrono::Utc::now());
     for p in &mut plans {
         p.imported_at = Some(imported_at);
@@ -53,6 +70,90 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
     store.close().await;
     println!("{}", summary.message(lang, &origin));
     Ok(())
+}
+
+/// The plan file as it will be read: a CSV file streamed from disk, or a
+/// workbook (or a download) in memory.
+enum Input {
+    Csv(std::fs::File, u64),
+    Bytes(Vec<u8>),
+}
+
+impl Input {
+    fn open(path: &Path) -> Result<Input> {
+        use std::io::Read;
+        let cannot = || format!("cannot read {}", path.display());
+        let mut file = std::fs::File::open(path).with_context(cannot)?;
+        let len = file.metadata().with_context(cannot)?.len();
+        let mut magic = Vec::with_capacity(4);
+        (&mut file).take(4).read_to_end(&mut magic).with_context(cannot)?;
+        let name = path.to_string_lossy();
+        if matches!(PlanSource::detect(&name, &magic), PlanSource::Spreadsheet(_)) {
+            return Ok(Input::Bytes(std::fs::read(path).with_context(cannot)?));
+        }
+        use std::io::Seek;
+        file.rewind().with_context(cannot)?;
+        Ok(Input::Csv(file, len))
+    }
+}
+
+/// A bar over the file's bytes, on a terminal only (hidden when stderr is a
+/// file or a pipe, so scripts and logs get the result line alone).
+fn reading_bar(lang: Language, origin: &str, len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    let template = match lang {
+        Language::Ru => "{msg} {wide_bar} {bytes}/{total_bytes}, осталось {eta}",
+        Language::En => "{msg} {wide_bar} {bytes}/{total_bytes}, {eta} left",
+    };
+    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar.set_message(origin.to_string());
+    bar
+}
+
+/// A file with no plans would take out every plan it brought before: on a
+/// terminal the user is asked; elsewhere the import stops (see `--allow-empty`).
+fn confirm_empty(lang: Language, origin: &str, stored: usize) -> Result<bool> {
+    use std::io::{BufRead, Write};
+    if stored == 0 || !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Ok(false);
+    }
+    let n = format_int(lang, stored as i64);
+    let question = match lang {
+        Language::Ru => format!("{origin}: в файле нет ни одного плана. Убрать {n} планов, загруженных из него раньше? [д/Н] "),
+        Language::En => format!("{origin}: the file holds no plans. Take out the {n} plans it brought before? [y/N] "),
+    };
+    eprint!("{question}");
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "д" | "да" | "y" | "yes"))
+}
+
+fn empty_refused(lang: Language, origin: &str, stored: usize) -> String {
+    let n = format_int(lang, stored as i64);
+    match (lang, stored) {
+        (Language::Ru, 0) => format!(
+            "{origin}: в файле нет ни одного плана (только заголовок); ничего не загружено. \
+             Если файл и должен быть пустым, повторите с --allow-empty"
+        ),
+        (Language::Ru, _) => format!(
+            "{origin}: в файле нет ни одного плана (только заголовок); ничего не изменено. \
+             Импорт пустого файла убрал бы {n} планов, загруженных из него раньше: \
+             если это и нужно, повторите с --allow-empty (или: tsifra plans remove {origin})"
+        ),
+        (Language::En, 0) => format!(
+            "{origin}: the file holds no plans (a header only); nothing imported. \
+             If it is meant to be empty, run again with --allow-empty"
+        ),
+        (Language::En, _) => format!(
+            "{origin}: the file holds no plans (a header only); nothing changed. \
+             Importing it would take out the {n} plans it brought before: \
+             if that is what you want, run again with --allow-empty (or: tsifra plans remove {origin})"
+        ),
+    }
 }
 
 async fn fetch(url: &str) -> Result<Vec<u8>> {

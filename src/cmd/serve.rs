@@ -11,10 +11,36 @@ use crate::cli::ServeArgs;
 use crate::setup::{self, Loaded};
 
 pub async fn run(args: ServeArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    setup::ensure_data_dir(data_dir)?;
+    if let Err(e) = setup::ensure_data_dir(data_dir) {
+        // A full disk still lets the last stored data be served (below); anything else stops here.
+        if !setup::is_disk_full(&e) {
+            return Err(e);
+        }
+    }
     let loaded = setup::load_config(config, data_dir)?;
-    let store = setup::open_store(&loaded.config, data_dir).await?;
+    let store = open_or_read_only(&loaded.config, data_dir).await?;
     serve_store(store, loaded, data_dir, &args).await
+}
+
+/// The store read-write; or, when its disk is too full to open it so, the
+/// last stored data read-only with a warning (on every page, in
+/// `/api/health`, in the log) rather than no server at all.
+async fn open_or_read_only(config: &tsifra_core::Config, data_dir: &Path) -> Result<Store> {
+    let url = setup::store_url(config, data_dir);
+    match Store::open(&url).await {
+        Ok(store) => Ok(store),
+        Err(e) if e.is_disk_full() => match Store::open_read_only(&url).await {
+            Ok(store) => {
+                tracing::warn!(error = %e, "{}", tsifra_core::i18n::text(config.business.language, "store.read_only"));
+                Ok(store)
+            }
+            Err(read_only) => {
+                tracing::warn!(error = %read_only, "the database cannot be opened read-only either");
+                Err(e.into())
+            }
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &ServeArgs) -> Result<()> {
@@ -47,7 +73,12 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
     let webhook_secret = config.amocrm.webhook_secret.clone();
     let connector_config = config.clone();
     let state = AppState::with_clock(config, ws, data_dir, clock);
-    crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
+    state.set_read_only(store.is_read_only());
+    if store.is_read_only() {
+        crate::jobs::spawn_reopen_when_room(state.clone(), store.clone());
+    } else {
+        crate::jobs::spawn_hygiene_job(state.clone(), store.clone());
+    }
     crate::jobs::spawn_store_watch(state.clone(), store.clone(), connector_config.clone());
     // Renders every board after start and each minute's live reports before the minute turns.
     tokio::spawn(tsifra_web::keep_warm(state.clone()));

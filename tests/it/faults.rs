@@ -19,7 +19,7 @@ use rand::rngs::Xoshiro256PlusPlus as Rng;
 use rand::{RngExt, SeedableRng};
 use tsifra_core::Workspace;
 
-use crate::support::{serve_fake, tsifra};
+use crate::support::{TinyDisk, serve_fake, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
@@ -356,36 +356,6 @@ fn a_sync_killed_or_cut_off_at_random_points_loses_and_corrupts_nothing() {
     assert_same(&synced(faulty.path()), &want, &format!("seed {seed}, after {log:?}"));
 }
 
-/// Mounts a tmpfs of `size` at `dir` (root only); `None` where mounting is not allowed.
-fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
-    let ok = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tsifra-test"])
-        .arg(dir)
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then(|| Mounted(dir.to_path_buf()))
-}
-
-struct Mounted(std::path::PathBuf);
-
-impl Mounted {
-    fn resize(&self, size: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(status.success(), "remount {}", self.0.display());
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn a_sync_on_a_full_disk_fails_cleanly_and_completes_once_there_is_room() {
     let account = account("300");
@@ -399,23 +369,21 @@ fn a_sync_on_a_full_disk_fails_cleanly_and_completes_once_there_is_room() {
         .map(|m| m.len())
         .sum();
 
-    let dir = tempfile::tempdir().unwrap();
     // Room for about half the data: the first load runs out of it part way.
-    let Some(disk) = tmpfs(dir.path(), &format!("{}k", db_size / 2 / 1024)) else {
-        eprintln!("skipped: mounting a small tmpfs needs root");
+    let Some(disk) = TinyDisk::mount(&format!("{}k", db_size / 2 / 1024)) else {
         return;
     };
-    std::fs::write(dir.path().join("tsifra.toml"), &account.snippet).unwrap();
-    let (ok, err) = finish(sync_process(dir.path()), "full disk");
+    let dir = disk.path();
+    std::fs::write(dir.join("tsifra.toml"), &account.snippet).unwrap();
+    let (ok, err) = finish(sync_process(dir), "full disk");
     assert!(!ok, "a sync that cannot fit fails");
     assert!(!err.trim().is_empty(), "and says why");
-    assert_usable(dir.path(), "full disk");
+    assert_usable(dir, "full disk");
 
     disk.resize(&format!("{}k", db_size * 4 / 1024 + 4096));
-    let (ok, err) = finish(sync_process(dir.path()), "after freeing room");
+    let (ok, err) = finish(sync_process(dir), "after freeing room");
     assert!(ok, "with room again the sync completes: {err}");
-    assert_same(&synced(dir.path()), &want, "after the disk had been full");
-    drop(disk);
+    assert_same(&synced(dir), &want, "after the disk had been full");
 }
 
 fn plans(dir: &Path) -> Vec<String> {

@@ -4,6 +4,7 @@ mod amocrm;
 mod calendar;
 mod cli;
 mod faults;
+mod full_disk;
 mod history;
 mod live;
 mod maven;

@@ -126,3 +126,61 @@ fn help_tells_how_plans_are_loaded_and_unloaded() {
         "{import}"
     );
 }
+
+/// A file that lost its rows (a header only) does not silently take out the
+/// plans it brought before: refused, in Russian, naming the file, exit
+/// non-zero, nothing stored changes; `--allow-empty` does it on purpose. A
+/// period with an impossible year is refused the same way.
+#[test]
+fn a_header_only_file_is_refused_without_allow_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&tsifra(
+        d,
+        &["demo", "--no-serve", "--deals", "200", "--seed", "7", "--as-of", AS_OF],
+    ));
+    let demo = month_plans(d);
+    let file = d.join("отдел.csv");
+    std::fs::write(&file, "manager,period,metric,target\nteam,2026-11,revenue,7654321\n").unwrap();
+    ok(&tsifra(d, &["import", "plans", file.to_str().unwrap()]));
+    let before = month_plans(d);
+    assert_eq!(before.1, Some(765_432_100));
+
+    std::fs::write(&file, "manager,period,metric,target\n").unwrap();
+    let out = tsifra(d, &["import", "plans", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("отдел.csv: в файле нет ни одного плана") && err.contains("убрал бы 1 планов") && err.contains("--allow-empty"),
+        "{err}"
+    );
+    assert_eq!(month_plans(d), before, "nothing stored changed");
+
+    for bad in ["0000-01", "-2026-11"] {
+        std::fs::write(&file, format!("manager,period,metric,target\nteam,{bad},revenue,1\n")).unwrap();
+        let out = tsifra(d, &["import", "plans", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("отдел.csv") && err.contains("строка 2, столбец «period»") && err.contains(bad),
+            "{err}"
+        );
+        assert_eq!(month_plans(d), before, "nothing stored changed");
+    }
+
+    std::fs::write(&file, "manager,period,metric,target\n").unwrap();
+    let out = ok(&tsifra(d, &["import", "plans", "--allow-empty", file.to_str().unwrap()]));
+    assert!(out.contains("отдел.csv"), "{out}");
+    assert_eq!(
+        month_plans(d),
+        demo,
+        "the file's plan is taken out on purpose: the demo's is in force again"
+    );
+
+    // A header-only file that replaces nothing is refused too: it is almost surely a mistake.
+    let other = d.join("пусто.csv");
+    std::fs::write(&other, "менеджер;период;показатель;план\n").unwrap();
+    let out = tsifra(d, &["import", "plans", other.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("пусто.csv: в файле нет ни одного плана"));
+}

@@ -100,3 +100,63 @@ pub fn serve_fake(demo: &Path, extra: &[&str]) -> (Killed, String) {
     std::thread::spawn(move || lines.for_each(drop));
     (killed, snippet)
 }
+
+/// A tmpfs of the given size mounted on a temp dir (unmounted on drop): a real
+/// disk that fills up. `None`, with a note, where mounting is not permitted (not root).
+pub struct TinyDisk {
+    dir: tempfile::TempDir,
+}
+
+impl TinyDisk {
+    pub fn mount(size: &str) -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output();
+        match mounted {
+            Ok(out) if out.status.success() => Some(TinyDisk { dir }),
+            Ok(out) => {
+                eprintln!(
+                    "note: cannot mount a tmpfs ({}); skipping this full-disk test (it needs root)",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("note: cannot run mount ({e}); skipping this full-disk test");
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills what is left of the disk with one file; removing it makes room again.
+    /// Gives the disk a new size in place (the files on it stay).
+    pub fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(self.dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "remount {} to {size}", self.dir.path().display());
+    }
+
+    pub fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("filler");
+        let block = vec![0u8; 4096];
+        while file.write_all(&block).is_ok() {}
+        path
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
+}

@@ -152,6 +152,15 @@ pub fn text(lang: Language, key: &str) -> &'static str {
 /// (key, Russian, English).
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("app.tagline", "аналитика отдела продаж", "sales analytics"),
+    (
+        "store.read_only",
+        "Диск с базой данных заполнен: Tsifra показывает последние сохранённые данные только для чтения. \
+         Синхронизация, вебхуки и импорт сейчас не сохраняются. Освободите место на диске: \
+         через несколько секунд после этого Tsifra сама начнёт сохранять снова.",
+        "The database's disk is full: Tsifra shows the last stored data, read-only. \
+         Syncs, webhooks and imports are not being stored. Free some disk space: \
+         within seconds of that Tsifra stores again by itself.",
+    ),
     ("entity.user", "Менеджеры", "Managers"),
     ("entity.team", "Отделы", "Teams"),
     ("entity.pipeline", "Воронки", "Pipelines"),

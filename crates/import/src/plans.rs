@@ -5,7 +5,10 @@
 //! read by what the other rows use; the team's own plan uses the manager "team"
 //! (or «отдел», «Итого»). Any bad cell rejects the whole file, so nothing half-lands.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
@@ -55,6 +58,9 @@ impl fmt::Display for PlanImportError {
 /// The raw plan file: CSV text or an XLSX (or XLS/ODS) workbook's bytes.
 pub enum PlanSource<'a> {
     Csv(&'a [u8]),
+    /// CSV read as it arrives (a file, wrapped in a progress bar by the caller):
+    /// a file of any size is read once, row by row, and never held whole.
+    CsvReader(Box<dyn Read + 'a>),
     Spreadsheet(&'a [u8]),
 }
 
@@ -129,12 +135,13 @@ impl Cell {
     }
 }
 
-/// The rows of a file, and the sheet's own number of the first one (a sheet
-/// whose table starts lower down keeps its row numbers in messages).
-struct Rows {
-    rows: Vec<Vec<Cell>>,
-    first_row: usize,
-}
+/// The rows of a file, one at a time, each with the sheet's own row number (a
+/// sheet whose table starts lower down keeps its row numbers in messages); an
+/// error ends the file.
+type Rows<'a> = Box<dyn Iterator<Item = Result<(usize, Vec<Cell>), String>> + 'a>;
+
+/// Plan years outside this are typing slips (`0000-01`, `-2026-11`, `20226-11`), not plans.
+const PLAN_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 /// A period cell before the other rows are consulted: spelt out, or a bare date
 /// that may be a day or stand for the month (or week, quarter) it starts.
@@ -158,19 +165,23 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>, lang: 
         }],
         lang,
     };
-    let Rows { rows, first_row } = match source {
-        PlanSource::Csv(bytes) => read_csv(bytes, lang).map_err(fail)?,
+    let mut rows: Rows = match source {
+        PlanSource::Csv(bytes) => read_csv(Box::new(bytes), lang).map_err(fail)?,
+        PlanSource::CsvReader(reader) => read_csv(reader, lang).map_err(fail)?,
         PlanSource::Spreadsheet(bytes) => read_sheet(bytes, lang).map_err(fail)?,
     };
-    let Some((header, body)) = rows.split_first() else {
-        let expected = expected_header(lang);
-        return Err(fail(say(
-            lang,
-            format!("файл пуст; {expected}"),
-            format!("the file is empty; {expected}"),
-        )));
+    let (header_row, header_cells) = match rows.next() {
+        Some(row) => row.map_err(fail)?,
+        None => {
+            let expected = expected_header(lang);
+            return Err(fail(say(
+                lang,
+                format!("файл пуст; {expected}"),
+                format!("the file is empty; {expected}"),
+            )));
+        }
     };
-    let header: Vec<String> = header.iter().map(Cell::shown).collect();
+    let header: Vec<String> = header_cells.iter().map(Cell::shown).collect();
     let mut index = [None; 4];
     for (slot, (_, names)) in index.iter_mut().zip(COLUMNS) {
         *slot = header
@@ -178,15 +189,21 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>, lang: 
             .position(|h| names.contains(&h.trim_start_matches('\u{feff}').trim().to_lowercase().as_str()));
     }
     let mut problems = Problems::default();
-    let ctx = Ctx { origin, users, lang };
+    let ctx = Ctx {
+        origin,
+        managers: Managers::of(users),
+        lang,
+    };
     let plans = match index {
         [Some(manager), Some(period), Some(metric), Some(target)] => {
             let columns = [manager, period, metric, target];
-            long_layout(&ctx, &header, body, first_row, columns, &mut problems)
+            long_layout(&ctx, &header, rows, columns, &mut problems)
         }
         // Wide only when some header names a period: else the long layout's message says what is missing.
-        [Some(manager), None, metric, _] if wide_columns(&header, manager, metric).any(|(i, _)| parse_period(&rows[0][i]).is_some()) => {
-            wide_layout(&ctx, &rows, first_row, manager, metric, &mut problems)
+        [Some(manager), None, metric, _]
+            if wide_columns(&header, manager, metric).any(|(i, _)| parse_period(&header_cells[i]).is_some()) =>
+        {
+            wide_layout(&ctx, (header_row, &header_cells), rows, manager, metric, &mut problems)
         }
         _ => {
             let missing: Vec<&str> = COLUMNS
@@ -203,49 +220,80 @@ pub fn parse_plans(origin: &str, source: PlanSource, users: &Table<User>, lang: 
             )));
         }
     };
-    // The same plan twice in one file is a mistake the head of sales wants to hear about.
-    for (i, (row, column, p)) in plans.iter().enumerate() {
-        if let Some((first, _, _)) = plans[..i].iter().find(|(_, _, q)| q.same_target_as(p)) {
-            problems.push(
+    let plans = match plans {
+        Ok(plans) => plans,
+        Err(message) => return Err(fail(message)),
+    };
+    // The same plan twice in one file is a mistake the head of sales wants to
+    // hear about. Sorting the plans' positions by (key, row) puts each repeat
+    // right after the first row with its key: n log n time, four bytes a plan.
+    let key = |i: u32| {
+        let (row, _, p) = &plans[i as usize];
+        (p.manager_id, p.period.start, p.period.end, p.metric, *row)
+    };
+    let mut order: Vec<u32> = (0..plans.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| key(i));
+    let mut first: Option<(u32, usize)> = None;
+    for &i in &order {
+        let (row, column, p) = &plans[i as usize];
+        match first {
+            Some((f, first_row)) if plans[f as usize].2.same_target_as(p) => problems.push(
                 *row,
                 column,
                 say(
                     lang,
-                    format!("повторяет строку {first} (тот же менеджер, период и показатель)"),
-                    format!("repeats row {first} (same manager, period and metric)"),
+                    format!("повторяет строку {first_row} (тот же менеджер, период и показатель)"),
+                    format!("repeats row {first_row} (same manager, period and metric)"),
                 ),
-            );
+            ),
+            _ => first = Some((i, *row)),
         }
     }
-    if problems.0.is_empty() {
+    let problems = problems.into_first();
+    if problems.is_empty() {
         Ok(plans.into_iter().map(|(_, _, p)| p).collect())
     } else {
         Err(PlanImportError {
             file: origin.to_string(),
-            problems: problems.0,
+            problems,
             lang,
         })
     }
 }
 
-/// Problems so far, the first [`MAX_PROBLEMS`] of them.
+/// Problems so far: the first [`MAX_PROBLEMS`] in the file's order (by row;
+/// within a row, as found), whatever order the rows were judged in, in
+/// bounded memory however many rows are wrong.
 #[derive(Default)]
 struct Problems(Vec<Problem>);
 
 impl Problems {
     fn push(&mut self, row: usize, column: &str, message: String) {
-        if self.0.len() < MAX_PROBLEMS {
-            self.0.push(Problem {
-                row,
-                column: column.to_string(),
-                message,
-            });
+        self.0.push(Problem {
+            row,
+            column: column.to_string(),
+            message,
+        });
+        if self.0.len() >= 4 * MAX_PROBLEMS {
+            self.keep_first();
         }
+    }
+
+    fn keep_first(&mut self) {
+        // Stable: a row's problems keep the order they were found in.
+        self.0.sort_by_key(|p| p.row);
+        self.0.truncate(MAX_PROBLEMS);
+    }
+
+    fn into_first(mut self) -> Vec<Problem> {
+        self.keep_first();
+        self.0
     }
 }
 
 /// A parsed plan with its row and the column a repeat of it is reported at.
-type Found = (usize, String, Plan);
+/// The column's name is shared by all the plans of a column, not copied into each.
+type Found = (usize, Rc<str>, Plan);
 
 fn plan(origin: &str, manager_id: Option<i64>, period: Period, metric: Metric, target: i64) -> Plan {
     Plan {
@@ -262,7 +310,7 @@ fn plan(origin: &str, manager_id: Option<i64>, period: Period, metric: Metric, t
 /// What every row is read against: the file, the CRM's users, the user's language.
 struct Ctx<'a> {
     origin: &'a str,
-    users: &'a Table<User>,
+    managers: Managers,
     lang: Language,
 }
 
@@ -279,68 +327,105 @@ impl Ctx<'_> {
     }
 }
 
-/// One row per plan: `manager, period, metric, target`.
-fn long_layout(
-    ctx: &Ctx,
-    header: &[String],
-    body: &[Vec<Cell>],
-    first_row: usize,
-    index: [usize; 4],
-    problems: &mut Problems,
-) -> Vec<Found> {
+/// One row per plan: `manager, period, metric, target`, read as the rows
+/// come. A bare date in the period column waits for the end of the file,
+/// whose other rows decide whether it is that day or the month it starts.
+fn long_layout(ctx: &Ctx, header: &[String], rows: Rows, index: [usize; 4], problems: &mut Problems) -> Result<Vec<Found>, String> {
     let empty = Cell::Text(String::new());
-    let cell = |row: &'_ [Cell], i: usize| row.get(index[i]).unwrap_or(&empty).clone();
     // Problems name the column as the file's header does.
-    let name = |i: usize| header[index[i]].trim_start_matches('\u{feff}').trim().to_string();
-    let rows: Vec<(usize, &Vec<Cell>)> = body
+    let names: Vec<Rc<str>> = index
         .iter()
-        .enumerate()
-        .map(|(n, row)| (first_row + n + 1, row))
-        .filter(|(_, row)| !row.iter().all(Cell::is_empty))
+        .map(|&i| Rc::from(header[i].trim_start_matches('\u{feff}').trim()))
         .collect();
-    let periods: Vec<Option<PeriodCell>> = rows.iter().map(|(_, row)| parse_period(&cell(row, 1))).collect();
-    let reading = DateReading::of(&periods);
-
-    let mut plans = Vec::new();
-    for ((row_no, row), period_cell) in rows.iter().zip(&periods) {
-        let row_no = *row_no;
-        let manager = find_manager(&cell(row, 0).shown(), ctx.users, ctx.lang)
-            .map_err(|e| problems.push(row_no, &name(0), e))
+    let mut reading = DateReadingBuilder::default();
+    let mut plans: Vec<Found> = Vec::new();
+    // (row, its bare date, the index of its plan when the rest of the row was good)
+    let mut waiting: Vec<(usize, NaiveDate, Option<usize>)> = Vec::new();
+    for row in rows {
+        let (row_no, row) = row?;
+        if row.iter().all(Cell::is_empty) {
+            continue;
+        }
+        let cell = |i: usize| row.get(index[i]).unwrap_or(&empty);
+        let manager = ctx
+            .managers
+            .find(&cell(0).shown(), ctx.lang)
+            .map_err(|e| problems.push(row_no, &names[0], e))
             .ok();
-        let period = match period_cell {
-            Some(p) => reading
-                .resolve(*p, Across::Rows, ctx.lang)
-                .map_err(|e| problems.push(row_no, &name(1), e))
-                .ok(),
-            None => {
-                let text = cell(row, 1).shown();
-                problems.push(
-                    row_no,
-                    &name(1),
-                    ctx.say(
-                        format!(
-                            "нужен период, например 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 или 2026-Q4, а здесь {text:?}"
-                        ),
-                        format!("expected a period such as 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 or 2026-Q4, got {text:?}"),
+        let period_cell = parse_period(cell(1));
+        if let Some(p) = &period_cell {
+            reading.see(p);
+        } else {
+            let text = cell(1).shown();
+            problems.push(
+                row_no,
+                &names[1],
+                ctx.say(
+                    format!(
+                        "нужен период, например 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 или 2026-Q4 (год от {} до {}), а здесь {text:?}",
+                        PLAN_YEARS.start(),
+                        PLAN_YEARS.end()
                     ),
-                );
-                None
-            }
-        };
-        let metric_text = cell(row, 2).shown();
+                    format!(
+                        "expected a period such as 2026-11, 12.2026, декабрь 2026, 2026-W48, 2026-11-26 or 2026-Q4 (a year from {} to {}), got {text:?}",
+                        PLAN_YEARS.start(),
+                        PLAN_YEARS.end()
+                    ),
+                ),
+            );
+        }
+        let metric_text = cell(2).shown();
         let metric = parse_metric(&metric_text);
         if metric.is_none() {
-            problems.push(row_no, &name(2), ctx.bad_metric(&metric_text));
+            problems.push(row_no, &names[2], ctx.bad_metric(&metric_text));
         }
-        let target = metric.map(|m| parse_target(m, &cell(row, 3), ctx.lang));
+        let target = metric.map(|m| parse_target(m, cell(3), ctx.lang));
         if let Some(Err(e)) = &target {
-            problems.push(row_no, &name(3), e.clone());
+            problems.push(row_no, &names[3], e.clone());
         }
-        if let (Some(manager_id), Some(period), Some(metric), Some(Ok(target))) = (manager, period, metric, target) {
-            plans.push((row_no, name(0), plan(ctx.origin, manager_id, period, metric, target)));
+        let (Some(manager_id), Some(metric), Some(Ok(target))) = (manager, metric, target) else {
+            if let Some(PeriodCell::Date(d)) = period_cell {
+                waiting.push((row_no, d, None));
+            }
+            continue;
+        };
+        match period_cell {
+            Some(PeriodCell::Known(period)) => plans.push((row_no, names[0].clone(), plan(ctx.origin, manager_id, period, metric, target))),
+            Some(PeriodCell::Date(d)) => {
+                // A stand-in period until the file's end says what the date means.
+                waiting.push((row_no, d, Some(plans.len())));
+                let period = Period::containing(PeriodKind::Day, d);
+                plans.push((row_no, names[0].clone(), plan(ctx.origin, manager_id, period, metric, target)));
+            }
+            None => {}
         }
     }
-    plans
+    if waiting.is_empty() {
+        return Ok(plans);
+    }
+    let reading = reading.finish();
+    let mut unresolved = Vec::new();
+    for (row_no, date, at) in waiting {
+        match reading.resolve(PeriodCell::Date(date), Across::Rows, ctx.lang) {
+            Ok(period) => {
+                if let Some(at) = at {
+                    plans[at].2.period = period;
+                }
+            }
+            Err(e) => {
+                problems.push(row_no, &names[1], e);
+                unresolved.extend(at);
+            }
+        }
+    }
+    if !unresolved.is_empty() {
+        let mut i = 0;
+        plans.retain(|_| {
+            i += 1;
+            unresolved.binary_search(&(i - 1)).is_err()
+        });
+    }
+    Ok(plans)
 }
 
 /// The header cells that name periods in the wide layout: all but the manager,
@@ -355,17 +440,16 @@ fn wide_columns(header: &[String], manager: usize, metric: Option<usize>) -> imp
 /// An empty cell is a period without a plan.
 fn wide_layout(
     ctx: &Ctx,
-    rows: &[Vec<Cell>],
-    first_row: usize,
+    (header_row, header): (usize, &[Cell]),
+    rows: Rows,
     manager: usize,
     metric: Option<usize>,
     problems: &mut Problems,
-) -> Vec<Found> {
-    let shown: Vec<String> = rows[0].iter().map(Cell::shown).collect();
+) -> Result<Vec<Found>, String> {
+    let shown: Vec<String> = header.iter().map(Cell::shown).collect();
     let columns: Vec<(usize, String)> = wide_columns(&shown, manager, metric).map(|(i, h)| (i, h.clone())).collect();
-    let header_cells: Vec<Option<PeriodCell>> = columns.iter().map(|(i, _)| parse_period(&rows[0][*i])).collect();
+    let header_cells: Vec<Option<PeriodCell>> = columns.iter().map(|(i, _)| parse_period(&header[*i])).collect();
     let reading = DateReading::of(&header_cells);
-    let header_row = first_row;
     let mut periods = Vec::new();
     for ((i, name), cell) in columns.iter().zip(&header_cells) {
         let period = match cell {
@@ -385,18 +469,20 @@ fn wide_layout(
                 None
             }
         };
-        periods.push((*i, name.as_str(), period));
+        periods.push((*i, Rc::<str>::from(name.as_str()), period));
     }
 
     let empty = Cell::Text(String::new());
     let mut plans = Vec::new();
-    for (n, row) in rows.iter().enumerate().skip(1) {
-        let row_no = first_row + n;
+    for row in rows {
+        let (row_no, row) = row?;
         if row.iter().all(Cell::is_empty) {
             continue;
         }
         let cell = |i: usize| row.get(i).unwrap_or(&empty);
-        let manager_id = find_manager(&cell(manager).shown(), ctx.users, ctx.lang)
+        let manager_id = ctx
+            .managers
+            .find(&cell(manager).shown(), ctx.lang)
             .map_err(|e| problems.push(row_no, &shown[manager], e))
             .ok();
         let metric = match metric {
@@ -410,7 +496,8 @@ fn wide_layout(
                 m
             }
         };
-        for &(i, name, period) in &periods {
+        for (i, name, period) in &periods {
+            let (i, period) = (*i, *period);
             if cell(i).is_empty() {
                 continue;
             }
@@ -419,13 +506,13 @@ fn wide_layout(
                 Err(e) => problems.push(row_no, name, e),
                 Ok(target) => {
                     if let (Some(manager_id), Some(period)) = (manager_id, period) {
-                        plans.push((row_no, name.to_string(), plan(ctx.origin, manager_id, period, metric, target)));
+                        plans.push((row_no, name.clone(), plan(ctx.origin, manager_id, period, metric, target)));
                     }
                 }
             }
         }
     }
-    plans
+    Ok(plans)
 }
 
 /// How the bare dates of a period column (or header) are read: as the kinds of
@@ -445,30 +532,60 @@ enum Across {
     Columns,
 }
 
-impl DateReading {
-    fn of(cells: &[Option<PeriodCell>]) -> DateReading {
-        let mut kinds: Vec<PeriodKind> = Vec::new();
-        let mut dates: Vec<NaiveDate> = Vec::new();
-        for cell in cells.iter().flatten() {
-            match cell {
-                PeriodCell::Known(p) if !kinds.contains(&p.kind) => kinds.push(p.kind),
-                PeriodCell::Known(_) => {}
-                PeriodCell::Date(d) => dates.push(*d),
+/// What the period cells seen so far say about reading bare dates, in constant
+/// memory: the kinds written out, and of the dates whether all are 1sts and
+/// whether they span more than one month.
+#[derive(Default)]
+struct DateReadingBuilder {
+    kinds: Vec<PeriodKind>,
+    all_firsts: bool,
+    first_month: Option<(i32, u32)>,
+    several_months: bool,
+}
+
+impl DateReadingBuilder {
+    fn see(&mut self, cell: &PeriodCell) {
+        match cell {
+            PeriodCell::Known(p) if !self.kinds.contains(&p.kind) => self.kinds.push(p.kind),
+            PeriodCell::Known(_) => {}
+            PeriodCell::Date(d) => {
+                let month = (d.year(), d.month());
+                match self.first_month {
+                    None => {
+                        self.first_month = Some(month);
+                        self.all_firsts = d.day() == 1;
+                    }
+                    Some(first) => {
+                        self.all_firsts &= d.day() == 1;
+                        self.several_months |= first != month;
+                    }
+                }
             }
         }
-        if !kinds.is_empty() || dates.is_empty() {
-            return DateReading { kinds };
+    }
+
+    fn finish(self) -> DateReading {
+        if !self.kinds.is_empty() || self.first_month.is_none() {
+            return DateReading { kinds: self.kinds };
         }
-        let firsts = dates.iter().all(|d| d.day() == 1);
-        let months: std::collections::BTreeSet<(i32, u32)> = dates.iter().map(|d| (d.year(), d.month())).collect();
-        let kinds = if !firsts {
+        let kinds = if !self.all_firsts {
             vec![PeriodKind::Day]
-        } else if months.len() > 1 {
+        } else if self.several_months {
             vec![PeriodKind::Month]
         } else {
             Vec::new()
         };
         DateReading { kinds }
+    }
+}
+
+impl DateReading {
+    fn of(cells: &[Option<PeriodCell>]) -> DateReading {
+        let mut builder = DateReadingBuilder::default();
+        for cell in cells.iter().flatten() {
+            builder.see(cell);
+        }
+        builder.finish()
     }
 
     /// The period a cell stands for.
@@ -581,13 +698,18 @@ const MONTH_NAMES: [&[&str]; 12] = [
 ];
 
 fn parse_period(cell: &Cell) -> Option<PeriodCell> {
-    match cell {
+    let found = match cell {
         Cell::Date(d) => Some(PeriodCell::Date(*d)),
         Cell::Month(d) => Some(PeriodCell::Known(Period::containing(PeriodKind::Month, *d))),
         // 12.2026 typed where the decimal point is a dot arrives as a number.
         Cell::Number(n) => parse_period_text(&n.to_string()),
         Cell::Text(t) => parse_period_text(t),
-    }
+    }?;
+    let start = match found {
+        PeriodCell::Known(p) => p.start,
+        PeriodCell::Date(d) => d,
+    };
+    PLAN_YEARS.contains(&start.year()).then_some(found)
 }
 
 /// `2026-12` and the other keys, `12.2026`, `декабрь 2026`, `Dec 2026`; `01.12.2026` is a bare date.
@@ -628,38 +750,56 @@ fn parse_period_text(text: &str) -> Option<PeriodCell> {
     }
 }
 
-fn read_csv(bytes: &[u8], lang: Language) -> Result<Rows, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        say(
-            lang,
-            format!("это не текст в UTF-8 (байт {at}); сохраните CSV в кодировке UTF-8"),
-            format!("not UTF-8 text (byte {at}); save the CSV as UTF-8"),
-        )
-    })?;
-    // Excel in Russian locales writes ';'-separated CSV.
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
+/// The CSV's rows as they are read, in constant memory. The delimiter is
+/// judged from the first line: Excel in Russian locales writes `;`.
+fn read_csv<'a>(reader: Box<dyn Read + 'a>, lang: Language) -> Result<Rows<'a>, String> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let start = reader
+        .fill_buf()
+        .map_err(|e| say(lang, format!("файл не читается: {e}"), format!("cannot read the file: {e}")))?;
+    let first_line = start.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let count = |c: u8| first_line.iter().filter(|&&b| b == c).count();
+    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+    let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let rows = reader
-        .records()
-        .map(|r| {
-            r.map(|rec| rec.iter().map(|c| Cell::Text(c.to_string())).collect())
-                .map_err(|e| say(lang, format!("файл не читается как CSV: {e}"), format!("not valid CSV: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Rows { rows, first_row: 1 })
+        .from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let mut row_no = 0;
+    let mut failed = false;
+    Ok(Box::new(std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        row_no += 1;
+        let row = match csv.read_byte_record(&mut record) {
+            Ok(false) => return None,
+            Ok(true) => record
+                .iter()
+                .map(|field| match std::str::from_utf8(field) {
+                    Ok(text) => Ok(Cell::Text(text.to_string())),
+                    Err(e) => {
+                        let at = record.position().map_or(0, |p| p.byte()) as usize + e.valid_up_to();
+                        Err(say(
+                            lang,
+                            format!("строка {row_no} — не текст в UTF-8 (около байта {at}); сохраните CSV в кодировке UTF-8"),
+                            format!("row {row_no} is not UTF-8 text (near byte {at}); save the CSV as UTF-8"),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<Cell>, String>>()
+                .map(|cells| (row_no, cells)),
+            Err(e) => Err(say(lang, format!("файл не читается как CSV: {e}"), format!("not valid CSV: {e}"))),
+        };
+        failed = row.is_err();
+        Some(row)
+    })))
 }
 
-fn read_sheet(bytes: &[u8], lang: Language) -> Result<Rows, String> {
+/// The first sheet's rows. A workbook is read whole (it is compressed, and
+/// its cells may sit anywhere in the file), then handed out row by row.
+fn read_sheet<'a>(bytes: &[u8], lang: Language) -> Result<Rows<'a>, String> {
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
         say(
             lang,
@@ -687,11 +827,13 @@ fn read_sheet(bytes: &[u8], lang: Language) -> Result<Rows, String> {
             .and_then(|style| style.number_format.as_ref())
             .is_some_and(|f| shows_month_not_day(&f.format_code))
     };
-    let rows = range
+    let first_row = top as usize + 1;
+    let rows: Vec<(usize, Vec<Cell>)> = range
         .rows()
         .enumerate()
         .map(|(r, row)| {
-            row.iter()
+            let cells = row
+                .iter()
                 .enumerate()
                 .map(|(c, cell)| match cell {
                     Data::DateTime(dt) if dt.is_datetime() && month_only(r, c) => dt
@@ -711,13 +853,11 @@ fn read_sheet(bytes: &[u8], lang: Language) -> Result<Rows, String> {
                         .map_or_else(|_| Cell::Text(s.clone()), Cell::Date),
                     other => Cell::Text(other.to_string()),
                 })
-                .collect()
+                .collect();
+            (first_row + r, cells)
         })
         .collect();
-    Ok(Rows {
-        rows,
-        first_row: top as usize + 1,
-    })
+    Ok(Box::new(rows.into_iter().map(Ok)))
 }
 
 /// Whether an Excel number format shows a month and year but no day (`mmm.yy`,
@@ -748,40 +888,56 @@ fn normalize(name: &str) -> String {
         .replace('ё', "е")
 }
 
-/// `Ok(None)` is the team's own plan.
-fn find_manager(text: &str, users: &Table<User>, lang: Language) -> Result<Option<i64>, String> {
-    let wanted = normalize(text);
-    if wanted.is_empty() {
-        return Err(say(
-            lang,
-            "пусто; нужно имя менеджера как в CRM или «отдел»".into(),
-            "empty; expected a manager's name as in the CRM, or \"team\"".into(),
-        ));
+/// The CRM's users by what a plan file may call them: name (spaces and case
+/// and ё as typed do not matter), e-mail, id. Built once per file, so each
+/// row is a lookup, not a pass over every user.
+struct Managers {
+    by_key: HashMap<String, Vec<i64>>,
+}
+
+impl Managers {
+    fn of(users: &Table<User>) -> Managers {
+        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        for u in users.iter() {
+            let mut keys = vec![normalize(&u.name), u.id.to_string()];
+            keys.extend(u.email.as_deref().map(str::to_lowercase));
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                by_key.entry(key).or_default().push(u.id);
+            }
+        }
+        Managers { by_key }
     }
-    // A wide sheet's bottom row «Итого» is the department's own plan.
-    if ["team", "отдел", "команда", "все", "*", "итого", "всего", "total"].contains(&wanted.as_str()) {
-        return Ok(None);
-    }
-    let matches: Vec<&User> = users
-        .iter()
-        .filter(|u| {
-            normalize(&u.name) == wanted
-                || u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&wanted))
-                || u.id.to_string() == wanted
-        })
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(Some(one.id)),
-        [] => Err(say(
-            lang,
-            format!("неизвестный менеджер {text:?}; нужно имя, e-mail или id пользователя CRM, или «отдел»"),
-            format!("unknown manager {text:?}; expected a name, e-mail or id of a CRM user, or \"team\""),
-        )),
-        many => Err(say(
-            lang,
-            format!("{text:?} подходит нескольким пользователям ({}); укажите e-mail или id", many.len()),
-            format!("{text:?} matches {} users; use the e-mail or id instead", many.len()),
-        )),
+
+    /// `Ok(None)` is the team's own plan.
+    fn find(&self, text: &str, lang: Language) -> Result<Option<i64>, String> {
+        let wanted = normalize(text);
+        if wanted.is_empty() {
+            return Err(say(
+                lang,
+                "пусто; нужно имя менеджера как в CRM или «отдел»".into(),
+                "empty; expected a manager's name as in the CRM, or \"team\"".into(),
+            ));
+        }
+        // A wide sheet's bottom row «Итого» is the department's own plan.
+        if ["team", "отдел", "команда", "все", "*", "итого", "всего", "total"].contains(&wanted.as_str()) {
+            return Ok(None);
+        }
+        let matches = self.by_key.get(&wanted).map_or(&[][..], Vec::as_slice);
+        match matches {
+            [one] => Ok(Some(*one)),
+            [] => Err(say(
+                lang,
+                format!("неизвестный менеджер {text:?}; нужно имя, e-mail или id пользователя CRM, или «отдел»"),
+                format!("unknown manager {text:?}; expected a name, e-mail or id of a CRM user, or \"team\""),
+            )),
+            many => Err(say(
+                lang,
+                format!("{text:?} подходит нескольким пользователям ({}); укажите e-mail или id", many.len()),
+                format!("{text:?} matches {} users; use the e-mail or id instead", many.len()),
+            )),
+        }
     }
 }
 
@@ -911,6 +1067,112 @@ mod tests {
         let csv = "manager,period,metric,target\nАнна Смирнова,2026-11,revenue,1\nanna@example.ru,2026-11,revenue,2\n";
         let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("row 3, column \"manager\": repeats row 2"), "{err}");
+    }
+
+    /// Managers × metrics × days: `n` distinct plans, one per row.
+    fn long_file(n: usize) -> String {
+        let managers = ["Анна Смирнова", "борис ёлкин", "vera@example.ru", "team"];
+        let metrics = ["revenue", "margin", "won_deals", "calls"];
+        let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let mut csv = String::from("manager,period,metric,target\n");
+        for i in 0..n {
+            let day = first + chrono::Days::new((i / 16) as u64);
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                managers[i % 4],
+                day.format("%Y-%m-%d"),
+                metrics[(i / 4) % 4],
+                i + 1
+            ));
+        }
+        csv
+    }
+
+    #[test]
+    fn a_repeat_far_down_the_file_names_both_rows() {
+        let mut csv = long_file(20_000);
+        // Row 7 (the header is row 1) is plan number 5; repeat it as the last row.
+        let repeated = csv.lines().nth(6).unwrap().to_string();
+        csv.push_str(&repeated.replace(",6\n", ",7"));
+        csv.push('\n');
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].row, 20_002);
+        assert!(
+            err.to_string().contains("строка 20002, столбец «manager»: повторяет строку 7"),
+            "{err}"
+        );
+        // Without the repeat every row is a plan.
+        let plans = parse_plans("p.csv", PlanSource::Csv(long_file(20_000).as_bytes()), &users(), Language::Ru).unwrap();
+        assert_eq!(plans.len(), 20_000);
+    }
+
+    #[test]
+    fn years_no_plan_can_have_are_refused() {
+        for period in [
+            "0000-01",
+            "-2026-11",
+            "0000-W01",
+            "-2026-Q4",
+            "20226-11",
+            "0000-01-01",
+            "01.01.0001",
+            "12.1899",
+            "-2026-11-01",
+        ] {
+            let csv = format!("manager,period,metric,target\nАнна Смирнова,2026-11,revenue,1\nВера Ким,{period},revenue,1\n");
+            let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru)
+                .expect_err(&format!("{period} is not a plan period"));
+            assert_eq!(
+                err.problems.iter().map(|p| (p.row, p.column.as_str())).collect::<Vec<_>>(),
+                vec![(3, "period")],
+                "{period}: {err}"
+            );
+            assert!(err.to_string().contains(&format!("а здесь {period:?}")), "{err}");
+            assert!(err.to_string().contains("год от 1990 до 2100"), "{err}");
+        }
+        // The wide layout's headers too.
+        let csv = "Менеджер,0000-01,2027-02\nАнна Смирнова,1,2\n";
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
+        assert_eq!(err.problems[0].column, "0000-01", "{err}");
+    }
+
+    #[test]
+    fn a_streamed_file_reads_as_the_same_bytes_do() {
+        let csv = format!("{}\nВера Ким;01.12.2026;выручка;5\n", long_file(3_000).replace(',', ";"));
+        let csv = csv.replacen("\n\n", "\n", 1);
+        let whole = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru).unwrap();
+        let streamed = parse_plans(
+            "p.csv",
+            PlanSource::CsvReader(Box::new(std::io::Cursor::new(csv.clone().into_bytes()))),
+            &users(),
+            Language::Ru,
+        )
+        .unwrap();
+        assert_eq!(whole, streamed);
+        assert_eq!(whole.len(), 3_001);
+        // The bare date among days is that day, decided after the whole file was read.
+        assert_eq!(whole[3_000].period.key(), "2026-12-01");
+        // Bytes that are not UTF-8 far into the file: the row is named.
+        let mut bad = long_file(2_000).into_bytes();
+        let at = bad.len() - 3;
+        bad[at] = 0xff;
+        let err = parse_plans("p.csv", PlanSource::CsvReader(Box::new(&bad[..])), &users(), Language::Ru).unwrap_err();
+        assert!(err.to_string().contains("строка 2001 — не текст в UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn the_first_problems_are_listed_in_the_files_order() {
+        let mut csv = String::from("manager,period,metric,target\n");
+        for i in 0..500 {
+            // Every row is wrong twice: an unknown manager and a bare date nothing can place.
+            csv.push_str(&format!("Никто {i},01.12.2026,revenue,1\n"));
+        }
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::En).unwrap_err();
+        assert_eq!(err.problems.len(), MAX_PROBLEMS);
+        let got: Vec<(usize, &str)> = err.problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+        let expected: Vec<(usize, &str)> = (2..12).flat_map(|row| [(row, "manager"), (row, "period")]).collect();
+        assert_eq!(got, expected);
     }
 
     #[test]

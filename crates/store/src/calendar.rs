@@ -13,14 +13,15 @@ use crate::{Store, StoreError};
 impl Store {
     /// Every imported calendar year, by year, its days by date.
     pub async fn imported_calendars(&self) -> Result<Vec<ImportedYear>, StoreError> {
+        let this = self.current();
         let years: Vec<(i64, String)> = sqlx::query_as("SELECT year, source FROM calendar_years ORDER BY year")
-            .fetch_all(&self.pool)
+            .fetch_all(&this.pool)
             .await
-            .map_err(self.query_error("reading imported calendars"))?;
+            .map_err(this.query_error("reading imported calendars"))?;
         let days: Vec<(String, i64, String, String)> = sqlx::query_as("SELECT day, year, kind, moved_from FROM calendar_days ORDER BY day")
-            .fetch_all(&self.pool)
+            .fetch_all(&this.pool)
             .await
-            .map_err(self.query_error("reading imported calendar days"))?;
+            .map_err(this.query_error("reading imported calendar days"))?;
         let mut by_year: BTreeMap<i64, ImportedYear> = years
             .into_iter()
             .map(|(year, source)| {
@@ -36,7 +37,7 @@ impl Store {
             .collect();
         for (day, year, kind, moved_from) in days {
             let bad = |reason: String| StoreError::Decode {
-                location: self.location.clone(),
+                location: this.location.clone(),
                 table: "calendar_days",
                 id: day.clone(),
                 reason,
@@ -58,7 +59,9 @@ impl Store {
     /// Stores imported years in one transaction, each replacing whatever was
     /// stored for its year; on any error nothing changes.
     pub async fn import_calendars(&self, years: &[ImportedYear], imported_at: Instant) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(self.query_error("starting a transaction"))?;
+        let this = self.current();
+        this.writable()?;
+        let mut tx = this.pool.begin().await.map_err(this.query_error("starting a transaction"))?;
         for year in years {
             let doing = || format!("storing the {} calendar", year.year);
             // Days go first, explicitly: the cascade needs SQLite's foreign_keys pragma.
@@ -66,19 +69,19 @@ impl Store {
                 .bind(i64::from(year.year))
                 .execute(&mut *tx)
                 .await
-                .map_err(self.query_error(doing()))?;
+                .map_err(this.query_error(doing()))?;
             sqlx::query("DELETE FROM calendar_years WHERE year = $1")
                 .bind(i64::from(year.year))
                 .execute(&mut *tx)
                 .await
-                .map_err(self.query_error(doing()))?;
+                .map_err(this.query_error(doing()))?;
             sqlx::query("INSERT INTO calendar_years (year, source, imported_at) VALUES ($1, $2, $3)")
                 .bind(i64::from(year.year))
                 .bind(&year.source)
                 .bind(instant_to_db(imported_at))
                 .execute(&mut *tx)
                 .await
-                .map_err(self.query_error(doing()))?;
+                .map_err(this.query_error(doing()))?;
             // A year has a few dozen special days: a statement each is plenty.
             for day in &year.days {
                 sqlx::query("INSERT INTO calendar_days (day, year, kind, moved_from) VALUES ($1, $2, $3, $4)")
@@ -88,10 +91,10 @@ impl Store {
                     .bind(day.moved_from.map(date_to_db).unwrap_or_default())
                     .execute(&mut *tx)
                     .await
-                    .map_err(self.query_error(doing()))?;
+                    .map_err(this.query_error(doing()))?;
             }
         }
-        tx.commit().await.map_err(self.query_error("committing imported calendars"))?;
+        tx.commit().await.map_err(this.query_error("committing imported calendars"))?;
         Ok(())
     }
 }

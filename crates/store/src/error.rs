@@ -44,6 +44,11 @@ pub enum StoreError {
     #[error("cannot open the database {location}: {message}")]
     Open { location: Location, message: String },
 
+    /// SQLite could not write at all while opening (its log index, the log):
+    /// usually a full disk. [`Store::open_read_only`](crate::Store::open_read_only) may still read it.
+    #[error("cannot write to the database {location} ({message}); is its disk full?")]
+    Unwritable { location: Location, message: String },
+
     #[error(
         "cannot bring the database {location} to this version's schema: {message}. \
          If a newer Tsifra wrote it, run that version or restore a backup"
@@ -75,9 +80,48 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The store was opened read-only (the disk was full at start); nothing was written.
+    #[error(
+        "the database {location} is open read-only because its disk was full when Tsifra started; \
+         free some space, and it is opened for writing again within seconds"
+    )]
+    ReadOnly { location: Location },
+
     /// The batch contradicts itself; nothing was written.
     #[error("the batch was not written: {0}")]
     InvalidBatch(String),
+}
+
+impl StoreError {
+    /// The database could not write because its disk (or PostgreSQL's) is full:
+    /// SQLite's SQLITE_FULL, PostgreSQL's `disk_full` (53100). Nothing of the
+    /// write was stored; the same write can succeed once there is room.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Query { source, .. } => is_disk_full(source),
+            StoreError::Unwritable { .. } => true,
+            StoreError::Read { message, .. } | StoreError::Open { message, .. } | StoreError::Migrate { message, .. } => {
+                message.contains(SQLITE_FULL_MESSAGE) || message.contains("No space left on device")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// SQLite's text for SQLITE_FULL, as its messages (and sqlx's) carry it.
+const SQLITE_FULL_MESSAGE: &str = "database or disk is full";
+
+pub(crate) fn is_disk_full(error: &sqlx::Error) -> bool {
+    const SQLITE_FULL: i64 = 13;
+    const POSTGRES_DISK_FULL: &str = "53100";
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
+    match db.code() {
+        Some(code) if code == POSTGRES_DISK_FULL => true,
+        Some(code) => code.parse::<i64>().is_ok_and(|c| c & 0xff == SQLITE_FULL),
+        None => db.message().contains(SQLITE_FULL_MESSAGE),
+    }
 }
 
 /// Replaces the password in `scheme://user:password@host/...` and in a

@@ -33,12 +33,14 @@ impl Store {
     /// [`Store::take_lease`], also taking it from `dead` (a holder the caller
     /// knows was killed: a process of this machine that is gone) before it expires.
     pub async fn take_lease_over(&self, name: &str, holder: &str, dead: Option<&str>, ttl: Duration) -> Result<LeaseTake, StoreError> {
+        let this = self.current();
+        this.writable()?;
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4);
-        let mut tx = self.pool.begin().await.map_err(self.query_error("starting a lease transaction"))?;
-        let now = self.now_ms(&mut tx).await?;
+        let mut tx = this.pool.begin().await.map_err(this.query_error("starting a lease transaction"))?;
+        let now = this.now_ms(&mut tx).await?;
         // SET reads the old row on both dialects, so the previous holder and its
         // expiry survive the hand-over for the new holder to see.
-        let upsert = match self.backend {
+        let upsert = match this.backend {
             Backend::Sqlite => {
                 "INSERT INTO sync_lease (name, holder, expires_at, taken_at) VALUES (?, ?, ?, ?) \
                  ON CONFLICT (name) DO UPDATE SET previous_holder = sync_lease.holder, \
@@ -68,7 +70,7 @@ impl Store {
             .bind(dead.unwrap_or(holder))
             .fetch_optional(&mut *tx)
             .await
-            .map_err(self.query_error("taking a lease"))?;
+            .map_err(this.query_error("taking a lease"))?;
         let outcome = match taken {
             Some((previous, previous_expiry)) => LeaseTake::Taken {
                 quiet_for: match (previous, previous_expiry) {
@@ -77,7 +79,7 @@ impl Store {
                 },
             },
             None => {
-                let sql = match self.backend {
+                let sql = match this.backend {
                     Backend::Sqlite => "SELECT holder, expires_at FROM sync_lease WHERE name = ?",
                     Backend::Postgres => "SELECT holder, expires_at FROM sync_lease WHERE name = $1",
                 };
@@ -85,23 +87,25 @@ impl Store {
                     .bind(name)
                     .fetch_one(&mut *tx)
                     .await
-                    .map_err(self.query_error("reading a lease"))?;
+                    .map_err(this.query_error("reading a lease"))?;
                 LeaseTake::Held {
                     holder: other,
                     expires_in: ms(until - now),
                 }
             }
         };
-        tx.commit().await.map_err(self.query_error("committing a lease"))?;
+        tx.commit().await.map_err(this.query_error("committing a lease"))?;
         Ok(outcome)
     }
 
     /// Lets go of the lease if `holder` has it: it expires now, so the next
     /// taker need not wait for the expiry and knows when the account went quiet.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(self.query_error("starting a lease transaction"))?;
-        let now = self.now_ms(&mut tx).await?;
-        let sql = match self.backend {
+        let this = self.current();
+        this.writable()?;
+        let mut tx = this.pool.begin().await.map_err(this.query_error("starting a lease transaction"))?;
+        let now = this.now_ms(&mut tx).await?;
+        let sql = match this.backend {
             Backend::Sqlite => {
                 "UPDATE sync_lease SET expires_at = CASE WHEN expires_at < ? THEN expires_at ELSE ? END \
                  WHERE name = ? AND holder = ?"
@@ -118,8 +122,8 @@ impl Store {
             .bind(holder)
             .execute(&mut *tx)
             .await
-            .map_err(self.query_error("releasing a lease"))?;
-        tx.commit().await.map_err(self.query_error("committing a lease"))?;
+            .map_err(this.query_error("releasing a lease"))?;
+        tx.commit().await.map_err(this.query_error("committing a lease"))?;
         Ok(())
     }
 

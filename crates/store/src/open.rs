@@ -35,15 +35,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = 
                               PRAGMA journal_size_limit = 67108864;";
 
 pub(crate) fn sqlite_url_for(data_dir: &Path) -> String {
-    // sqlx percent-decodes the path, so the characters that would end or
-    // escape it must be encoded.
-    let path = data_dir
-        .join("tsifra.db")
-        .to_string_lossy()
-        .replace('%', "%25")
-        .replace('?', "%3F")
-        .replace('#', "%23");
-    format!("sqlite://{path}?mode=rwc")
+    format!("{}?mode=rwc", sqlite_url_for_file(&data_dir.join("tsifra.db")))
 }
 
 fn backend_of(url: &str) -> Option<Backend> {
@@ -76,6 +68,10 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
             path: location.to_string(),
             reason,
         },
+        (Backend::Sqlite, None) if sqlite_cannot_write(&e) => StoreError::Unwritable {
+            location: location.clone(),
+            message: e.to_string(),
+        },
         _ => StoreError::Open {
             location: location.clone(),
             message: scrub(e.to_string(), url),
@@ -104,6 +100,8 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
         backend,
         location,
         sqlite_file,
+        read_only: false,
+        reopen: None,
     };
     let result = prepare(&store, target).await;
     if let Err(e) = result {
@@ -111,6 +109,133 @@ pub(crate) async fn open(url: &str) -> Result<Store, StoreError> {
         return Err(e);
     }
     Ok(store)
+}
+
+pub(crate) async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+    install_default_drivers();
+    let reopen_url = url.to_string();
+    let location = Location::from_url(url);
+    let open_error = |message: String| StoreError::Open {
+        location: location.clone(),
+        message,
+    };
+    if backend_of(url) != Some(Backend::Sqlite) || url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(open_error("only a SQLite file can be opened read-only".into()));
+    }
+    let options = SqliteConnectOptions::from_str(url).map_err(|e| open_error(e.to_string()))?;
+    let path = options.get_filename().to_path_buf();
+    if !path.is_file() {
+        return Err(open_error(format!("there is no database file at {}", path.display())));
+    }
+    // Reading a WAL database normally maps its index (the -shm file), which
+    // must be written, and on a full disk cannot be. With an empty log the
+    // database file alone is the whole truth: read it as immutable (no locks,
+    // no index). A log with commits in it (the last run did not close the
+    // store) is read in SQLite's exclusive locking mode, which keeps the
+    // index in memory; SQLite allows that mode only on a read-write handle,
+    // so the file is opened so, and Tsifra's writes are refused before any
+    // statement runs (SQLite may still fold the log into the file on close,
+    // if there is room by then).
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    let log_is_empty = std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
+    let file_url = sqlite_url_for_file(&path);
+    let url = if log_is_empty {
+        format!("{file_url}?mode=ro&immutable=true")
+    } else {
+        format!("{file_url}?mode=rw")
+    };
+    let pool = AnyPoolOptions::new()
+        // One connection: in exclusive locking mode it holds the lock for its life.
+        .max_connections(1)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if !log_is_empty {
+                    sqlx::raw_sql("PRAGMA locking_mode = EXCLUSIVE").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|e| match sqlite_damage(&e) {
+            Some(reason) => StoreError::Corrupt {
+                path: location.to_string(),
+                reason,
+            },
+            None => open_error(e.to_string()),
+        })?;
+    let store = Store {
+        pool,
+        backend: Backend::Sqlite,
+        location,
+        // The fast load path opens the file its own way; this one must go through the pool.
+        sqlite_file: None,
+        read_only: true,
+        reopen: Some(std::sync::Arc::new(crate::Reopen {
+            url: reopen_url,
+            writable: std::sync::OnceLock::new(),
+            trying: tokio::sync::Mutex::new(()),
+        })),
+    };
+    // Nothing can be migrated: a schema this version does not know is refused.
+    let applied: Result<Vec<i64>, sqlx::Error> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(&store.pool)
+        .await;
+    let shipped: Vec<i64> = SQLITE_MIGRATIONS.iter().map(|m| m.version).collect();
+    match applied {
+        Ok(applied) if applied == shipped => Ok(store),
+        Ok(applied) => {
+            store.pool.close().await;
+            Err(StoreError::Migrate {
+                location: store.location.clone(),
+                message: format!(
+                    "it is at schema version {}, this Tsifra needs {}, and it cannot be brought there read-only",
+                    applied.last().copied().unwrap_or(0),
+                    shipped.last().copied().unwrap_or(0)
+                ),
+            })
+        }
+        Err(e) => {
+            store.pool.close().await;
+            Err(classify_error(
+                Backend::Sqlite,
+                &store.location,
+                "reading the schema version".into(),
+                e,
+            ))
+        }
+    }
+}
+
+/// The database file a SQLite URL names, if it names one.
+pub(crate) fn sqlite_file_of(url: &str) -> Option<PathBuf> {
+    if backend_of(url) != Some(Backend::Sqlite) || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url).ok().map(|o| o.get_filename().to_path_buf())
+}
+
+/// Whether the disk under `file` has room to write again: a megabyte written
+/// (and removed) beside it, enough for SQLite's log index and a few pages.
+pub(crate) fn room_for_writing(file: &Path) -> bool {
+    use std::io::Write;
+    let mut probe = file.as_os_str().to_owned();
+    probe.push(".room-check");
+    let probe = PathBuf::from(probe);
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&vec![0u8; 1 << 20])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.is_ok()
+}
+
+/// A `sqlite://` URL for a file path: sqlx percent-decodes the path, so the
+/// characters that would end or escape it must be encoded.
+fn sqlite_url_for_file(path: &Path) -> String {
+    let path = path.to_string_lossy().replace('%', "%25").replace('?', "%3F").replace('#', "%23");
+    format!("sqlite://{path}")
 }
 
 async fn prepare(store: &Store, target: Option<SqliteTarget>) -> Result<(), StoreError> {
@@ -155,6 +280,30 @@ async fn connect(url: &str, backend: Backend, in_memory: bool) -> Result<AnyPool
                     sqlx::raw_sql(SQLITE_PRAGMAS).execute(&mut *conn).await?;
                 }
                 Ok(())
+            })
+        })
+        .after_release(move |conn, _meta| {
+            Box::pin(async move {
+                // An in-memory database lives only as long as its one connection: kept whatever happens.
+                if !sqlite || in_memory {
+                    return Ok(true);
+                }
+                // A write that fails with "database or disk is full" may make
+                // SQLite roll the whole transaction back by itself; sqlx's
+                // ROLLBACK then fails and sqlx still counts the transaction as
+                // open, so the connection's next BEGIN becomes a SAVEPOINT and
+                // its next failure a ROLLBACK TO, which leaves a real
+                // transaction open on an old snapshot: every later write on
+                // the connection fails with "database is locked" (517,
+                // SQLITE_BUSY_SNAPSHOT) until a restart. Such a connection is
+                // closed instead of being reused; the pool opens a fresh one.
+                // The ping lets the rollback a dropped transaction queued run first.
+                conn.ping().await?;
+                let clean = !conn.is_in_transaction();
+                if !clean {
+                    tracing::warn!("a database connection was left inside a failed transaction: closed it");
+                }
+                Ok(clean)
             })
         })
         .connect(url)
@@ -238,6 +387,10 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
     };
     let (tables, application) = inspect.await.map_err(|e| match sqlite_damage(&e) {
         Some(reason) => corrupt(reason),
+        None if sqlite_cannot_write(&e) => StoreError::Unwritable {
+            location: location.clone(),
+            message: e.to_string(),
+        },
         None => open_error(e.to_string()),
     })?;
     judge_tables(&tables, application.as_deref(), foreign).map(|()| SqliteTarget::File(path.clone()))
@@ -311,6 +464,12 @@ fn migrate_error(store: &Store, error: MigrateError) -> StoreError {
                     reason,
                 };
             }
+            if store.backend == Backend::Sqlite && sqlite_cannot_write(e) {
+                return StoreError::Unwritable {
+                    location: store.location.clone(),
+                    message: e.to_string(),
+                };
+            }
             error.to_string()
         }
         _ => error.to_string(),
@@ -328,6 +487,21 @@ fn sqlite_damage(error: &sqlx::Error) -> Option<String> {
     let db = error.as_database_error()?;
     let code: i64 = db.code()?.parse().ok()?;
     matches!(code & 0xff, SQLITE_CORRUPT | SQLITE_NOTADB).then(|| db.message().to_string())
+}
+
+/// SQLite could not write while opening: the disk is full (SQLITE_FULL), or an
+/// I/O error writing or sizing a file (the log index cannot grow on a full disk).
+fn sqlite_cannot_write(error: &sqlx::Error) -> bool {
+    const SQLITE_IOERR: i64 = 10;
+    const SQLITE_FULL: i64 = 13;
+    let Some(code) = error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .and_then(|c| c.parse::<i64>().ok())
+    else {
+        return false;
+    };
+    matches!(code & 0xff, SQLITE_IOERR | SQLITE_FULL)
 }
 
 /// Wraps a failed statement; SQLite damage found mid-way gets its own error.

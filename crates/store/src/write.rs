@@ -19,6 +19,7 @@ const MAX_BINDS: usize = 32_000;
 
 /// Returns the store's data version after the batch (see [`Store::version`]).
 pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(String, String)]) -> Result<u64, StoreError> {
+    store.writable()?;
     validate(batch)?;
     let mut tx = store.pool.begin().await.map_err(store.query_error("starting a transaction"))?;
     let conn: &mut AnyConnection = &mut tx;

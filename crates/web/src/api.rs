@@ -24,6 +24,12 @@ pub struct Health {
     pub deals: usize,
     /// RFC 3339, UTC.
     pub as_of: String,
+    /// True while the store is open read-only (its disk was full at start):
+    /// the data is served, nothing new is stored.
+    pub read_only: bool,
+    /// Why, in the workspace's language, when something needs an operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<&'static str>,
 }
 
 /// `GET /api/workspace`.
@@ -62,6 +68,8 @@ pub async fn health(State(state): State<AppState>, as_of: AsOf) -> Json<Health> 
         workspace_version,
         deals,
         as_of: json_instant(as_of.at),
+        read_only: state.is_read_only(),
+        warning: state.store_warning(),
     })
 }
 

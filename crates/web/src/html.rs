@@ -23,6 +23,8 @@ pub struct Layout {
     pub nav: Vec<NavLink>,
     /// The installable web app's head (manifest, icons, service worker): the owner's board.
     pub app: bool,
+    /// A warning above every page's content: the store is read-only (a full disk).
+    pub warning: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,7 +73,14 @@ impl Layout {
             title: title.into(),
             nav,
             app: false,
+            warning: None,
         }
+    }
+
+    /// The layout with the server's standing warning, if any (see [`AppState::store_warning`]).
+    pub fn warned(mut self, state: &crate::state::AppState) -> Layout {
+        self.warning = state.store_warning();
+        self
     }
 
     /// A word in the page's language (see [`crate::texts`]).

@@ -44,6 +44,9 @@ struct Inner {
     /// further on was written by another process (an import, a second server),
     /// and the server's store watch (`tsifra serve`) loads it.
     store_version: std::sync::atomic::AtomicU64,
+    /// The store could be opened for reading only (its disk was full at
+    /// start): every page says so, and nothing this process does is stored.
+    read_only: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
                 summary: std::sync::Mutex::new(None),
                 sync: std::sync::OnceLock::new(),
                 store_version,
+                read_only: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -189,6 +193,21 @@ impl AppState {
         workspace.version = workspace.version.max(ws.version + 1);
         *ws = workspace;
         ws.version
+    }
+
+    /// Serves a store opened read-only (a full disk at start): pages carry [`AppState::store_warning`].
+    pub fn set_read_only(&self, read_only: bool) {
+        self.inner.read_only.store(read_only, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The warning every page shows while the store is read-only, in the workspace's language.
+    pub fn store_warning(&self) -> Option<&'static str> {
+        self.is_read_only()
+            .then(|| tsifra_core::i18n::text(self.language(), "store.read_only"))
     }
 
     /// The store's data version the served workspace reflects.

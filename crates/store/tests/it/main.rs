@@ -8,6 +8,7 @@ mod calendar;
 mod common;
 mod concurrency;
 mod foreign;
+mod full_disk;
 mod lease;
 mod plans;
 mod roundtrip;

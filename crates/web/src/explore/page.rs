@@ -164,8 +164,10 @@ async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String
     let currency = state.config().business.currency.clone();
     let stamp = stamp(lang, &state.calendar(), effective_as_of(as_of));
     let requested = as_of.requested.clone();
+    let warning = state.store_warning();
     ask(state, as_of, move |ctx, today| {
-        let page = build(ctx, today, &params, &currency, stamp, requested)?;
+        let mut page = build(ctx, today, &params, &currency, stamp, requested)?;
+        page.layout.warning = warning;
         Ok(page.render()?)
     })
     .await

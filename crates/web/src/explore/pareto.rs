@@ -161,7 +161,8 @@ async fn render(state: &AppState, as_of: &AsOf, params: Params) -> Result<String
                 t(lang, "web.board.pareto"),
                 PATH,
                 &[("as_of", requested.as_deref().unwrap_or(""))],
-            ),
+            )
+            .warned(&st),
             stamp,
             as_of_requested: requested,
             form: form(PATH, &params, &q, ctx.ws, ctx.config, lang, true),

@@ -279,7 +279,8 @@ pub async fn page(
             t(lang, "web.explore.records_title"),
             super::page::PATH,
             &[("as_of", params.as_of.as_deref().unwrap_or(""))],
-        ),
+        )
+        .warned(&state),
         heading,
         value: value_text(lang, &currency, recs.measure.unit(), recs.value),
         chips,

@@ -248,7 +248,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             .collect();
         let carry = [("as_of", requested), ("manager", query.manager())];
         let page = BoardPage {
-            layout: Layout::page(lang, t(lang, board.title_key), board.path, &carry),
+            layout: Layout::page(lang, t(lang, board.title_key), board.path, &carry).warned(&state),
             path: board.path,
             stamp: stamp(lang, calendar, computed.report_as_of()),
             as_of_requested: as_of.requested.clone(),

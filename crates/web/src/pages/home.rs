@@ -81,7 +81,7 @@ impl HomePage {
             }),
         );
         HomePage {
-            layout: Layout::page(lang, t(lang, "web.title.home"), "/", &[("as_of", requested)]),
+            layout: Layout::page(lang, t(lang, "web.title.home"), "/", &[("as_of", requested)]).warned(state),
             account: summary.account.clone(),
             data_dir: state.data_dir().display().to_string(),
             time_zone: calendar.tz().name().to_string(),

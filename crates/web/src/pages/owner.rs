@@ -63,6 +63,7 @@ async fn render(state: &AppState, query: &OwnerQuery, as_of: &AsOf) -> Result<St
         &[("as_of", requested), ("manager", manager)],
     );
     layout.app = true;
+    let layout = layout.warned(state);
     Ok(OwnerPage {
         layout,
         stamp,

@@ -144,3 +144,35 @@ async fn a_year_on_the_labour_code_fallback_is_warned_about_until_imported() {
     let html = get(&state, "/?as_of=2027-01-15").await.body;
     assert!(!html.contains("calendar-notice"), "{html}");
 }
+
+/// A store opened read-only (a full disk at start): every kind of page says so,
+/// in the workspace's language, and so does the health check.
+#[tokio::test]
+async fn a_read_only_store_is_announced_on_every_page() {
+    for (lang, words) in [
+        (Language::Ru, "Диск с базой данных заполнен"),
+        (Language::En, "disk is full: Tsifra shows the last stored data"),
+    ] {
+        let state = crate::support::demo_state(lang);
+        assert!(!get(&state, "/").await.body.contains("store-warning"));
+        state.set_read_only(true);
+        for page in [
+            "/",
+            "/boards/plan-fact",
+            "/boards/hygiene",
+            "/owner",
+            "/boards/explore?measure=revenue&by=manager",
+            "/boards/pareto?by=company",
+        ] {
+            let reply = get(&state, page).await;
+            assert_eq!(reply.status, StatusCode::OK, "{page}");
+            assert!(
+                reply.body.contains("id=\"store-warning\"") && reply.body.contains(words),
+                "{page} in {lang:?}"
+            );
+        }
+        let health = get(&state, "/api/health").await.json();
+        assert_eq!(health["read_only"], true);
+        assert!(health["warning"].as_str().unwrap().contains(words));
+    }
+}
