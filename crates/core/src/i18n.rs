@@ -66,8 +66,8 @@ pub fn currency_symbol(currency: &str) -> &str {
 
 /// Money in whole units, rounded half away from zero: "1 234 567 ₽" / "₽1,234,567".
 pub fn format_money(lang: Language, currency: &str, amount: Money) -> String {
-    let minor = amount.minor();
-    let major = if minor >= 0 { (minor + 50) / 100 } else { (minor - 50) / 100 };
+    let minor = amount.minor() as i128; // ±50 must not overflow at i64's ends
+    let major = (if minor >= 0 { (minor + 50) / 100 } else { (minor - 50) / 100 }) as i64;
     let symbol = currency_symbol(currency);
     match lang {
         Language::Ru => format!("{}{NBSP}{symbol}", format_int(lang, major)),
