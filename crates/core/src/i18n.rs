@@ -134,6 +134,20 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
     }
 }
 
+/// Text from the CRM or a file made safe for a terminal or a log line: control
+/// characters (escape sequences that could move the cursor, recolour or retitle
+/// the terminal, line breaks inside a cell) become spaces.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Words shown to users, by key. Every key has both languages (a test checks).
 pub fn text(lang: Language, key: &str) -> &'static str {
     // Reports look texts up per row: a map, not a scan of the table.
@@ -152,6 +166,22 @@ pub fn text(lang: Language, key: &str) -> &'static str {
 /// (key, Russian, English).
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("app.tagline", "аналитика отдела продаж", "sales analytics"),
+    (
+        "bad_value.message",
+        "{record}, поле «{field}»: {value} — {problem}, считается незаполненным",
+        "{record}, field \"{field}\": {value} — {problem}, counted as missing",
+    ),
+    ("bad_value.deal", "Сделка «{name}» (#{id})", "Deal \"{name}\" (#{id})"),
+    ("bad_value.company", "Компания «{name}» (#{id})", "Company \"{name}\" (#{id})"),
+    ("bad_value.contact", "Контакт «{name}» (#{id})", "Contact \"{name}\" (#{id})"),
+    ("bad_value.record", "Запись «{name}» (#{id})", "Record \"{name}\" (#{id})"),
+    (
+        "bad_value.too_large",
+        "больше любой суммы (предел 92 233 720 368 547 758)",
+        "larger than any amount (the limit is 92,233,720,368,547,758)",
+    ),
+    ("bad_value.not_an_amount", "не сумма", "not an amount"),
+    ("bad_value.price", "Бюджет", "Budget"),
     ("entity.user", "Менеджеры", "Managers"),
     ("entity.team", "Отделы", "Teams"),
     ("entity.pipeline", "Воронки", "Pipelines"),
@@ -552,6 +582,48 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(
+            printable("ООО \u{1b}[2J\u{1b}]0;pwned\u{7}Ромашка\r\n"),
+            "ООО  [2J ]0;pwned Ромашка  "
+        );
+        assert!(matches!(printable("Анна Смирнова"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn money_at_the_ends_of_the_range() {
+        assert_eq!(
+            format_money(Language::Ru, "RUB", Money(i64::MAX)),
+            "92\u{a0}233\u{a0}720\u{a0}368\u{a0}547\u{a0}758\u{a0}₽"
+        );
+        assert_eq!(format_money(Language::En, "USD", Money(i64::MIN)), "-$92,233,720,368,547,758");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_its_record_and_field() {
+        use crate::model::{BadValue, BadValueProblem, EntityKind};
+        let bad = BadValue::new(
+            EntityKind::Deal,
+            123,
+            "Поставка\u{1b}[31m",
+            "Бюджет",
+            "1000000000000000000000000000",
+            BadValueProblem::TooLarge,
+        );
+        assert_eq!(
+            bad.message(Language::Ru),
+            "Сделка «Поставка [31m» (#123), поле «Бюджет»: 1000000000000000000000000000 — больше любой суммы \
+             (предел 92 233 720 368 547 758), считается незаполненным"
+        );
+        assert!(
+            bad.message(Language::En)
+                .starts_with("Deal \"Поставка [31m\" (#123), field \"Бюджет\"")
+        );
+        let long = BadValue::new(EntityKind::Company, 1, "x", "f", &"9".repeat(100), BadValueProblem::TooLarge);
+        assert_eq!(long.value.chars().count(), BadValue::VALUE_CHARS + 1, "cut, with an ellipsis");
+    }
 
     #[test]
     fn money_in_both_languages() {

@@ -1029,6 +1029,78 @@ impl CrmLinks {
     }
 }
 
+/// A value from the CRM that Tsifra cannot use (an amount larger than any sum
+/// of money can be, text where an amount belongs): counted as missing, and said
+/// with its record and field so someone can correct it in the CRM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadValue {
+    pub entity: EntityKind,
+    pub id: Id,
+    /// The record's name (a deal's title, a company's name), as the CRM has it.
+    pub record: String,
+    /// The field's name ("Бюджет" for a deal's price).
+    pub field: String,
+    /// The value as it came, cut to a readable length.
+    pub value: String,
+    pub problem: BadValueProblem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadValueProblem {
+    /// Larger than ±92 233 720 368 547 758 (i64 kopecks).
+    TooLarge,
+    NotAnAmount,
+}
+
+impl BadValue {
+    /// Longest value kept, in characters: enough to recognise it, not a page of it.
+    pub const VALUE_CHARS: usize = 40;
+
+    pub fn new(entity: EntityKind, id: Id, record: &str, field: &str, value: &str, problem: BadValueProblem) -> BadValue {
+        let clip = |s: &str, n: usize| match s.char_indices().nth(n) {
+            Some((at, _)) => format!("{}…", &s[..at]),
+            None => s.to_string(),
+        };
+        BadValue {
+            entity,
+            id,
+            record: clip(record.trim(), 80),
+            field: field.trim().to_string(),
+            value: clip(value.trim(), Self::VALUE_CHARS),
+            problem,
+        }
+    }
+
+    /// "Сделка «Поставка» (#123), поле «Бюджет»: 1e27 — больше любой суммы, считается незаполненным".
+    pub fn message(&self, lang: crate::Language) -> String {
+        use crate::i18n::{printable, text, text_with};
+        let kind = match self.entity {
+            EntityKind::Deal => "bad_value.deal",
+            EntityKind::Company => "bad_value.company",
+            EntityKind::Contact => "bad_value.contact",
+            _ => "bad_value.record",
+        };
+        let problem = match self.problem {
+            BadValueProblem::TooLarge => "bad_value.too_large",
+            BadValueProblem::NotAnAmount => "bad_value.not_an_amount",
+        };
+        text_with(
+            lang,
+            "bad_value.message",
+            &[
+                (
+                    "record",
+                    &text_with(lang, kind, &[("name", &printable(&self.record)), ("id", &self.id.to_string())]),
+                ),
+                ("field", &printable(&self.field)),
+                ("value", &printable(&self.value)),
+                ("problem", text(lang, problem)),
+            ],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
