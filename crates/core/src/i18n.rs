@@ -608,7 +608,7 @@ mod tests {
             EntityKind::Deal,
             123,
             "Поставка\u{1b}[31m",
-            "Бюджет",
+            None,
             "1000000000000000000000000000",
             BadValueProblem::TooLarge,
         );
@@ -619,9 +619,9 @@ mod tests {
         );
         assert!(
             bad.message(Language::En)
-                .starts_with("Deal \"Поставка [31m\" (#123), field \"Бюджет\"")
+                .starts_with("Deal \"Поставка [31m\" (#123), field \"Budget\"")
         );
-        let long = BadValue::new(EntityKind::Company, 1, "x", "f", &"9".repeat(100), BadValueProblem::TooLarge);
+        let long = BadValue::new(EntityKind::Company, 1, "x", Some("f"), &"9".repeat(100), BadValueProblem::TooLarge);
         assert_eq!(long.value.chars().count(), BadValue::VALUE_CHARS + 1, "cut, with an ellipsis");
     }
 

@@ -1038,8 +1038,8 @@ pub struct BadValue {
     pub id: Id,
     /// The record's name (a deal's title, a company's name), as the CRM has it.
     pub record: String,
-    /// The field's name ("Бюджет" for a deal's price).
-    pub field: String,
+    /// The custom field's name; `None` for the deal's own budget (amoCRM's price).
+    pub field: Option<String>,
     /// The value as it came, cut to a readable length.
     pub value: String,
     pub problem: BadValueProblem,
@@ -1057,7 +1057,7 @@ impl BadValue {
     /// Longest value kept, in characters: enough to recognise it, not a page of it.
     pub const VALUE_CHARS: usize = 40;
 
-    pub fn new(entity: EntityKind, id: Id, record: &str, field: &str, value: &str, problem: BadValueProblem) -> BadValue {
+    pub fn new(entity: EntityKind, id: Id, record: &str, field: Option<&str>, value: &str, problem: BadValueProblem) -> BadValue {
         let clip = |s: &str, n: usize| match s.char_indices().nth(n) {
             Some((at, _)) => format!("{}…", &s[..at]),
             None => s.to_string(),
@@ -1066,7 +1066,7 @@ impl BadValue {
             entity,
             id,
             record: clip(record.trim(), 80),
-            field: field.trim().to_string(),
+            field: field.map(|f| f.trim().to_string()),
             value: clip(value.trim(), Self::VALUE_CHARS),
             problem,
         }
@@ -1093,7 +1093,7 @@ impl BadValue {
                     "record",
                     &text_with(lang, kind, &[("name", &printable(&self.record)), ("id", &self.id.to_string())]),
                 ),
-                ("field", &printable(&self.field)),
+                ("field", &printable(self.field.as_deref().unwrap_or(text(lang, "bad_value.price")))),
                 ("value", &printable(&self.value)),
                 ("problem", text(lang, problem)),
             ],
