@@ -55,7 +55,11 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     }
     let report = result?;
     store.close().await;
-    println!("{}", summary(loaded.config.business.language, &report));
+    let lang = loaded.config.business.language;
+    println!("{}", summary(lang, &report));
+    for line in tsifra_core::model::bad_value_lines(lang, &report.bad_values, report.bad_value_count) {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -49,6 +49,9 @@ pub enum Error {
     LeaseLost(String),
     #[error("{0}")]
     Config(String),
+    /// A bug: the run panicked. What it stored stays stored, and the next run resumes from its checkpoints.
+    #[error("the sync stopped on an internal error ({0}); what it had stored is kept and the next run resumes from there")]
+    Internal(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -181,6 +181,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "larger than any amount (the limit is 92,233,720,368,547,758)",
     ),
     ("bad_value.not_an_amount", "не сумма", "not an amount"),
+    (
+        "bad_value.header",
+        "Значений, которые нельзя использовать: {n}. Они считаются незаполненными; исправьте их в CRM:",
+        "Values that cannot be used: {n}. They count as missing; correct them in the CRM:",
+    ),
+    ("bad_value.more", "…и ещё {n} (см. журнал)", "…and {n} more (see the log)"),
     ("bad_value.price", "Бюджет", "Budget"),
     ("entity.user", "Менеджеры", "Managers"),
     ("entity.team", "Отделы", "Teams"),

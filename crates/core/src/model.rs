@@ -1053,6 +1053,22 @@ pub enum BadValueProblem {
     NotAnAmount,
 }
 
+/// The lines that tell a user about a run's bad values: a header, the values
+/// kept (`shown`), and how many more there were. Empty when there were none.
+pub fn bad_value_lines(lang: crate::Language, shown: &[BadValue], count: u64) -> Vec<String> {
+    use crate::i18n::{format_int, text_with};
+    if count == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec![text_with(lang, "bad_value.header", &[("n", &format_int(lang, count as i64))])];
+    lines.extend(shown.iter().map(|b| b.message(lang)));
+    let more = count.saturating_sub(shown.len() as u64);
+    if more > 0 {
+        lines.push(text_with(lang, "bad_value.more", &[("n", &format_int(lang, more as i64))]));
+    }
+    lines
+}
+
 impl BadValue {
     /// Longest value kept, in characters: enough to recognise it, not a page of it.
     pub const VALUE_CHARS: usize = 40;
