@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -171,11 +171,10 @@ impl Connector {
 
     /// Incremental runs on the cron schedule and a full reconcile nightly, in the business zone.
     pub fn spawn_schedule(&self, config: &Config) -> Result<()> {
-        let cron: croner::Cron = config
+        let cron = config
             .amocrm
-            .sync_every
-            .parse()
-            .with_context(|| format!("amocrm.sync_every: {:?}", config.amocrm.sync_every))?;
+            .sync_schedule()
+            .map_err(|e| anyhow::anyhow!("amocrm.sync_every: {:?}: {e}", config.amocrm.sync_every))?;
         let tz = config.calendar().tz();
         let me = self.clone();
         tokio::spawn(async move {
