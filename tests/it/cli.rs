@@ -77,6 +77,54 @@ fn broken_config_names_file_line_and_key() {
     assert!(stderr(&out).contains("server.bind"), "{}", stderr(&out));
 }
 
+/// What `config check` passes, `serve` starts with: a schedule out of range and
+/// an address with a space are refused there, and an override's error names
+/// its variable rather than the file.
+#[test]
+fn config_check_refuses_what_serve_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let amocrm = |extra: &str| format!("[amocrm]\nlong_lived_token = \"t\"\n{extra}\n");
+    for (config, key) in [
+        (
+            amocrm("base_url = \"https://acme.amocrm.ru\"\nsync_every = \"99 99 99 99 99\""),
+            "amocrm.sync_every",
+        ),
+        (amocrm("base_url = \"https://my company.amocrm.ru\""), "amocrm.base_url"),
+    ] {
+        std::fs::write(dir.path().join("tsifra.toml"), &config).unwrap();
+        let out = tsifra(dir.path(), &["config", "check"]);
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", stdout(&out));
+        assert!(stderr(&out).contains(key), "{}", stderr(&out));
+    }
+    std::fs::write(dir.path().join("tsifra.toml"), "[server]\nbind = \"127.0.0.1:8080\"\n").unwrap();
+    let out = crate::support::tsifra_with(dir.path(), &["config", "check"], &[("TSIFRA_SERVER__BIND", "garbage")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("TSIFRA_SERVER__BIND") && err.contains("server.bind"), "{err}");
+    assert!(!err.contains("tsifra.toml"), "not the file's fault: {err}");
+}
+
+/// The config (which may hold the amoCRM token) and the database (the CRM's
+/// clients and deals) are created readable by their owner only, like the token file.
+#[cfg(unix)]
+#[test]
+fn the_config_and_the_database_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["tsifra.toml", "tsifra.db", "tsifra.db-wal", "tsifra.db-shm"] {
+        let path = dir.path().join(name);
+        if name.ends_with("-wal") || name.ends_with("-shm") {
+            if !path.exists() {
+                continue; // checkpointed and removed at close
+            }
+        }
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
+}
+
 #[test]
 fn config_sample_is_valid_config() {
     let dir = tempfile::tempdir().unwrap();
