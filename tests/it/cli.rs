@@ -125,6 +125,62 @@ fn the_config_and_the_database_are_created_owner_only() {
     }
 }
 
+/// A manager's and a company's names from the CRM carry terminal escape
+/// sequences (clear the screen, retitle the window, ring the bell): no report
+/// format lets them reach the terminal.
+#[test]
+fn names_from_the_crm_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
+            .await
+            .unwrap();
+        let ws = store.load().await.unwrap();
+        let mut users: Vec<_> = ws.users.iter().cloned().collect();
+        for u in &mut users {
+            u.name = format!("\u{1b}[2J\u{1b}]0;pwned\u{7}{}\r", u.name);
+        }
+        let mut companies: Vec<_> = ws.companies.iter().cloned().collect();
+        for c in &mut companies {
+            c.name = format!("{}\u{1b}[31m\u{9b}1A", c.name);
+        }
+        let batch = tsifra_core::model::Batch {
+            users,
+            companies,
+            ..Default::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        store.close().await;
+    });
+    for (id, format) in [
+        ("plan-fact", "table"),
+        ("leaderboard", "csv"),
+        ("call-priority", "table"),
+        ("call-priority", "csv"),
+        ("receivables", "json"),
+    ] {
+        let out = tsifra(dir.path(), &["report", id, "--as-of", AS_OF, "--format", format]);
+        assert!(out.status.success(), "{id}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("pwned") || id == "receivables",
+            "{id} {format}: the names are there: {text}"
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{id} {format}: a control character reached the terminal"
+        );
+    }
+    let out = tsifra(
+        dir.path(),
+        &["report", "explore", "--measure", "revenue", "--by", "company", "--as-of", AS_OF],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).chars().any(|c| c.is_control() && c != '\n'));
+}
+
 #[test]
 fn config_sample_is_valid_config() {
     let dir = tempfile::tempdir().unwrap();

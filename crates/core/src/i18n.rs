@@ -148,6 +148,22 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A whole text for a terminal (a table, a CSV stream, a list): line breaks and
+/// tabs stay, every other control character (ESC, BEL, CR, C1 codes) becomes a
+/// space, so no name from the CRM can move the cursor, clear the screen or
+/// rewrite what was printed before it.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().any(unsafe_char) {
+        text.chars()
+            .map(|c| if unsafe_char(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Words shown to users, by key. Every key has both languages (a test checks).
 pub fn text(lang: Language, key: &str) -> &'static str {
     // Reports look texts up per row: a map, not a scan of the table.
@@ -596,6 +612,10 @@ mod tests {
             "ООО  [2J ]0;pwned Ромашка  "
         );
         assert!(matches!(printable("Анна Смирнова"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a,\"Ро\u{1b}[1Aмашка\r\n\u{9b}31m\"\nb\tc\n"),
+            "a,\"Ро [1Aмашка \n 31m\"\nb\tc\n"
+        );
     }
 
     #[test]
