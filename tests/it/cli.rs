@@ -115,10 +115,8 @@ fn the_config_and_the_database_are_created_owner_only() {
     assert!(out.status.success(), "{}", stderr(&out));
     for name in ["tsifra.toml", "tsifra.db", "tsifra.db-wal", "tsifra.db-shm"] {
         let path = dir.path().join(name);
-        if name.ends_with("-wal") || name.ends_with("-shm") {
-            if !path.exists() {
-                continue; // checkpointed and removed at close
-            }
+        if (name.ends_with("-wal") || name.ends_with("-shm")) && !path.exists() {
+            continue; // checkpointed and removed at close
         }
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name}: {mode:o}");

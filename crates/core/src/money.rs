@@ -37,7 +37,7 @@ impl Money {
 
     /// Whole currency units (roubles), for generated and hand-written data.
     pub const fn from_major(major: i64) -> Self {
-        Money(major * 100)
+        Money(major.saturating_mul(100))
     }
 
     pub const fn minor(self) -> i64 {
