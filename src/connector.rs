@@ -124,19 +124,7 @@ impl Connector {
     /// instead of leaving the status "running" for ever (every later run would
     /// join the dead one) and ending the schedule's loop.
     async fn finish(&self, work: impl Future<Output = Result<SyncReport, AmoError>> + Send + 'static) -> Result<SyncReport, AmoError> {
-        let result = match tokio::spawn(work).await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => {
-                let payload = e.into_panic();
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".to_string());
-                Err(AmoError::Internal(message))
-            }
-            Err(e) => Err(AmoError::Internal(e.to_string())),
-        };
+        let result = tokio::spawn(work).await.unwrap_or_else(|e| Err(e.into()));
         let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
         s.running = false;
         s.last_finished = Some(chrono::Utc::now());
