@@ -276,17 +276,9 @@ pub fn amount(v: &Value) -> Result<Option<Money>, BadValueProblem> {
         Some(d) => Money::from_decimal(d).map(Some).ok_or(BadValueProblem::TooLarge),
         // A JSON number Decimal cannot hold (past 7.9·10²⁸) is still a number.
         None if v.is_number() => Err(BadValueProblem::TooLarge),
-        None if de::value_to_string(v).is_some_and(|s| looks_numeric(&s)) => Err(BadValueProblem::TooLarge),
+        None if de::value_to_string(v).is_some_and(|s| tsifra_core::money::looks_numeric(&s)) => Err(BadValueProblem::TooLarge),
         None => Err(BadValueProblem::NotAnAmount),
     }
-}
-
-/// Digits with the signs, separators and exponent a number can be written with.
-fn looks_numeric(s: &str) -> bool {
-    let s = s.trim();
-    s.chars().any(|c| c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ',' | 'e' | 'E' | ' ' | '\u{a0}' | '\u{202f}'))
 }
 
 /// The first filled value of a field.

@@ -95,6 +95,17 @@ impl Money {
     }
 }
 
+/// Digits with the signs, separators and exponent a number is written with: a
+/// number, however large, that [`Money::parse`] may still refuse as too large
+/// (so the message can say "too large" rather than "not an amount").
+pub fn looks_numeric(text: &str) -> bool {
+    let text = text.trim();
+    text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ',' | 'e' | 'E' | ' ' | '_' | '\u{a0}' | '\u{202f}'))
+}
+
 /// An i128 intermediate clamped into i64.
 pub fn saturate(value: i128) -> i64 {
     value.clamp(i64::MIN as i128, i64::MAX as i128) as i64
@@ -176,6 +187,8 @@ mod tests {
         assert_eq!(Money::parse("1000000000000000000000000000"), None);
         assert_eq!(Money::parse("92233720368547758.07"), Some(Money(i64::MAX)));
         assert_eq!(Money::parse("92233720368547758.08"), None);
+        assert!(looks_numeric("1 000 000 000 000 000 000 000,5") && looks_numeric("1e30") && looks_numeric("-7"));
+        assert!(!looks_numeric("много") && !looks_numeric("") && !looks_numeric("e"));
     }
 
     #[test]

@@ -796,15 +796,6 @@ fn parse_metric(text: &str) -> Option<Metric> {
     })
 }
 
-/// Digits with separators, a sign or an exponent: a number, however large.
-fn looks_like_a_number(text: &str) -> bool {
-    let text = text.trim();
-    text.chars().any(|c| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | ',' | 'e' | 'E' | ' ' | '\u{a0}' | '\u{202f}'))
-}
-
 /// A target as typed: `1500000`, `1 500 000 ₽`, `1 500 000,50 руб.` (spaces or
 /// no-break spaces between thousands), or a number cell.
 fn parse_target(metric: Metric, cell: &Cell, lang: Language) -> Result<i64, String> {
@@ -828,7 +819,7 @@ fn parse_target(metric: Metric, cell: &Cell, lang: Language) -> Result<i64, Stri
                 format!("нужна сумма не меньше нуля, а здесь {text:?}"),
                 format!("expected an amount of zero or more, got {text:?}"),
             )),
-            None if looks_like_a_number(&amount) => Err(say(
+            None if tsifra_core::money::looks_numeric(&amount) => Err(say(
                 lang,
                 format!("сумма {text:?} больше любой возможной (не больше 92 233 720 368 547 758,07)"),
                 format!("the amount {text:?} is larger than any possible one (at most 92,233,720,368,547,758.07)"),
