@@ -59,7 +59,8 @@ pub enum Command {
     #[command(subcommand)]
     Calendar(CalendarCommand),
     /// Pull the CRM's data: a first full load (a bar and the time left per list), then incremental
-    /// runs; a killed run resumes where it stopped.
+    /// runs; a killed run resumes where it stopped. Values no sum of money can hold are stored as
+    /// not filled and listed at the end with their record and field.
     Sync(SyncArgs),
     /// Connect amoCRM / Kommo and inspect the account.
     #[command(subcommand)]
@@ -300,7 +301,8 @@ pub struct CalendarShowArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Read the config and say what is wrong with it, or that it is fine.
+    /// Read the config (and TSIFRA_SECTION__KEY overrides) and say what is wrong with it, or that
+    /// it is fine: what passes here, `serve` starts with (the sync schedule, the amoCRM address).
     Check,
     /// Print a commented sample config with every key at its default.
     Sample,

@@ -3,11 +3,12 @@
 //! loaded workspace so boards see it at once), the schedule `serve` runs, and
 //! the webhook and "sync now" routes.
 
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -119,7 +120,17 @@ impl Connector {
 
     /// The run itself, after [`Connector::begin`], and its outcome in the status.
     async fn run_begun(&self, mode: SyncMode) -> Result<SyncReport, AmoError> {
-        let result = self.engine.run(mode, &tsifra_amocrm::sync::no_progress).await;
+        let engine = self.engine.clone();
+        self.finish(async move { engine.run(mode, &tsifra_amocrm::sync::no_progress).await })
+            .await
+    }
+
+    /// Runs `work` (a run begun with [`Connector::begin`]) as a task of its own, so
+    /// that a panic in it ends as a failed run with its message in the status,
+    /// instead of leaving the status "running" for ever (every later run would
+    /// join the dead one) and ending the schedule's loop.
+    async fn finish(&self, work: impl Future<Output = Result<SyncReport, AmoError>> + Send + 'static) -> Result<SyncReport, AmoError> {
+        let result = tokio::spawn(work).await.unwrap_or_else(|e| Err(e.into()));
         let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
         s.running = false;
         s.last_finished = Some(chrono::Utc::now());
@@ -127,6 +138,8 @@ impl Connector {
             Ok(r) => {
                 s.last_outcome = Some("ok".into());
                 s.last_records = r.records;
+                s.bad_values = r.bad_values.clone();
+                s.bad_value_count = r.bad_value_count;
                 tracing::info!(
                     records = r.records,
                     deletions = r.deletions,
@@ -152,11 +165,10 @@ impl Connector {
 
     /// Incremental runs on the cron schedule and a full reconcile nightly, in the business zone.
     pub fn spawn_schedule(&self, config: &Config) -> Result<()> {
-        let cron: croner::Cron = config
+        let cron = config
             .amocrm
-            .sync_every
-            .parse()
-            .with_context(|| format!("amocrm.sync_every: {:?}", config.amocrm.sync_every))?;
+            .sync_schedule()
+            .map_err(|e| anyhow::anyhow!("amocrm.sync_every: {:?}: {e}", config.amocrm.sync_every))?;
         let tz = config.calendar().tz();
         let me = self.clone();
         tokio::spawn(async move {
@@ -334,6 +346,53 @@ mod tests {
         // Once the other process lets go, the next tick runs.
         other.release_lease(&name, "pid 4242 on elsewhere").await.unwrap();
         connector.run(SyncMode::Auto).await.unwrap();
+        assert_eq!(connector.status().last_outcome.as_deref(), Some("ok"));
+        crm.shutdown().await;
+    }
+
+    /// A bug that panics in the middle of a run (here in the progress callback,
+    /// with the account's lease and the run lock held) ends as a failed run with
+    /// its message on the home page; the next run is not joined to the dead one,
+    /// takes the lease again and completes.
+    #[tokio::test]
+    async fn a_run_that_panics_is_a_failed_run_and_the_next_one_runs() {
+        let crm = fake::start(tsifra_core::model::Workspace::default(), FakeOptions::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.amocrm.base_url = crm.base_url();
+        config.amocrm.long_lived_token = crm.options().long_lived_token.clone().unwrap().into();
+        let store = crate::setup::open_store(&config, dir.path()).await.unwrap();
+        let ws = store.load().await.unwrap();
+        let state = AppState::with_clock(config.clone(), ws, dir.path(), tsifra_web::system_clock());
+        let connector = Connector {
+            engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
+            status: Default::default(),
+            webhook_secret: Default::default(),
+        };
+        fn explode(_: &tsifra_amocrm::sync::Progress) {
+            panic!("a bug met mid-run");
+        }
+
+        assert!(connector.begin());
+        let engine = connector.engine.clone();
+        let err = connector
+            .finish(async move { engine.run(SyncMode::Auto, &explode).await })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AmoError::Internal(_)), "{err}");
+        let status = connector.status();
+        assert!(!status.running, "not running for ever: {status:?}");
+        assert!(status.last_finished.is_some());
+        let outcome = status.last_outcome.expect("an outcome");
+        assert!(outcome.contains("a bug met mid-run"), "{outcome}");
+        let panel = tsifra_web::sync::SyncPanel::new(tsifra_core::Language::Ru, &config.calendar(), &connector.status());
+        assert_eq!(panel.state, "error");
+        assert!(panel.error.unwrap().contains("a bug met mid-run"));
+
+        let report = connector.run(SyncMode::Auto).await.expect("the next run runs");
+        assert!(report.records > 0, "{report:?}");
         assert_eq!(connector.status().last_outcome.as_deref(), Some("ok"));
         crm.shutdown().await;
     }

@@ -30,7 +30,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cmd::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors quote names and cells from the CRM and from files.
+            eprintln!("error: {}", tsifra_core::i18n::terminal_safe(&format!("{e:#}")));
             ExitCode::from(setup::exit_code(&e))
         }
     }

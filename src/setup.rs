@@ -87,6 +87,19 @@ pub fn is_disk_full(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Writes a new file readable by its owner only (0600 on Unix), as the token
+/// file is: `tsifra.toml` may hold the amoCRM token and the database password.
+pub fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
 pub fn store_url(config: &Config, data_dir: &Path) -> String {
     if config.store.url.is_empty() {
         Store::sqlite_url_for(data_dir)

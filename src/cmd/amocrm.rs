@@ -64,7 +64,13 @@ pub async fn run(cmd: AmocrmCommand, data_dir: &Path, config: Option<&Path>) -> 
             let fields = list_fields(&client).await?;
             println!("{:<10}  {:<8}  {:<14}  name", "id", "entity", "type");
             for f in fields {
-                println!("{:<10}  {:<8}  {:<14}  {}", f.def.id, f.def.entity.as_str(), f.amo_type, f.def.name);
+                println!(
+                    "{:<10}  {:<8}  {:<14}  {}",
+                    f.def.id,
+                    f.def.entity.as_str(),
+                    tsifra_core::i18n::printable(&f.amo_type),
+                    tsifra_core::i18n::printable(&f.def.name)
+                );
             }
             println!("\nMap business meanings onto these in [fields] of tsifra.toml, by id or exact name, e.g. margin = \"Маржа\".");
         }

@@ -91,5 +91,6 @@ pub fn names_in(ws: &tsifra_core::Workspace, config: &Config, lang: Language) ->
 /// Prints to stdout; a reader that went away (`| head`) is not an error.
 fn print_out(text: &str) {
     let mut stdout = std::io::stdout().lock();
+    let text = tsifra_core::i18n::terminal_safe(text);
     let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }

@@ -21,7 +21,7 @@ pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     setup::ensure_data_dir(data_dir)?;
     let config_file = data_dir.join("tsifra.toml");
     if config.is_none() && !config_file.exists() {
-        fs::write(&config_file, demo_config()).with_context(|| format!("cannot write {}", config_file.display()))?;
+        setup::write_private(&config_file, &demo_config())?;
     }
     let loaded = setup::load_config(config, data_dir)?;
     let calendar = loaded.config.calendar();

@@ -68,7 +68,7 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
         })
         .await?;
     store.close().await;
-    println!("{}", summary.message(lang, &origin));
+    println!("{}", tsifra_core::i18n::printable(&summary.message(lang, &origin)));
     Ok(())
 }
 

@@ -24,7 +24,7 @@ pub async fn run(cmd: PlansCommand, data_dir: &Path, config: Option<&Path>) -> R
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;
     match cmd {
-        PlansCommand::List => print!("{}", list(&ws.plans, &config)),
+        PlansCommand::List => print!("{}", tsifra_core::i18n::terminal_safe(&list(&ws.plans, &config))),
         PlansCommand::Remove { file } => {
             let origin = origin_of(&file, &ws.plans)?;
             let mine = ws.plans.iter().filter(|p| p.origin == origin).count();
@@ -40,7 +40,7 @@ pub async fn run(cmd: PlansCommand, data_dir: &Path, config: Option<&Path>) -> R
                 })
                 .await
                 .with_context(|| format!("removing the plans of {origin}"))?;
-            println!("{}", removed_message(lang, &origin, mine, restored));
+            println!("{}", tsifra_core::i18n::printable(&removed_message(lang, &origin, mine, restored)));
         }
     }
     store.close().await;

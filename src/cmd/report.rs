@@ -109,6 +109,8 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
 
 /// Writes to stdout; a reader that stops early (`| head`) is not an error.
 pub fn write_out(out: &str) -> Result<()> {
+    // Names from the CRM reach a terminal here: no escape sequence gets through.
+    let out = tsifra_core::i18n::terminal_safe(out);
     match std::io::stdout().lock().write_all(out.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),

@@ -47,7 +47,13 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         shown.set_message(progress_line(p, phase.1.elapsed(), phase.2));
     };
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
-    let result = engine.run(mode, &progress).await;
+    // A task of its own: a bug that panics mid-run is an error that says so
+    // (exit 1, what was stored stays), not an abort.
+    let run = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(mode, &progress).await }
+    });
+    let result = run.await.unwrap_or_else(|e| Err(e.into()));
     bar.finish_and_clear();
     if let Err(tsifra_amocrm::Error::LeaseHeld { holder, expires_in_s }) = &result {
         // Nothing was requested; the other process's run is reading the account.
@@ -55,7 +61,11 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     }
     let report = result?;
     store.close().await;
-    println!("{}", summary(loaded.config.business.language, &report));
+    let lang = loaded.config.business.language;
+    println!("{}", summary(lang, &report));
+    for line in tsifra_core::model::bad_value_lines(lang, &report.bad_values, report.bad_value_count) {
+        println!("{line}");
+    }
     Ok(())
 }
 

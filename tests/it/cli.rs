@@ -77,6 +77,108 @@ fn broken_config_names_file_line_and_key() {
     assert!(stderr(&out).contains("server.bind"), "{}", stderr(&out));
 }
 
+/// What `config check` passes, `serve` starts with: a schedule out of range and
+/// an address with a space are refused there, and an override's error names
+/// its variable rather than the file.
+#[test]
+fn config_check_refuses_what_serve_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let amocrm = |extra: &str| format!("[amocrm]\nlong_lived_token = \"t\"\n{extra}\n");
+    for (config, key) in [
+        (
+            amocrm("base_url = \"https://acme.amocrm.ru\"\nsync_every = \"99 99 99 99 99\""),
+            "amocrm.sync_every",
+        ),
+        (amocrm("base_url = \"https://my company.amocrm.ru\""), "amocrm.base_url"),
+    ] {
+        std::fs::write(dir.path().join("tsifra.toml"), &config).unwrap();
+        let out = tsifra(dir.path(), &["config", "check"]);
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", stdout(&out));
+        assert!(stderr(&out).contains(key), "{}", stderr(&out));
+    }
+    std::fs::write(dir.path().join("tsifra.toml"), "[server]\nbind = \"127.0.0.1:8080\"\n").unwrap();
+    let out = crate::support::tsifra_with(dir.path(), &["config", "check"], &[("TSIFRA_SERVER__BIND", "garbage")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("TSIFRA_SERVER__BIND") && err.contains("server.bind"), "{err}");
+    assert!(!err.contains("tsifra.toml"), "not the file's fault: {err}");
+}
+
+/// The config (which may hold the amoCRM token) and the database (the CRM's
+/// clients and deals) are created readable by their owner only, like the token file.
+#[cfg(unix)]
+#[test]
+fn the_config_and_the_database_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "10"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["tsifra.toml", "tsifra.db", "tsifra.db-wal", "tsifra.db-shm"] {
+        let path = dir.path().join(name);
+        if (name.ends_with("-wal") || name.ends_with("-shm")) && !path.exists() {
+            continue; // checkpointed and removed at close
+        }
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
+}
+
+/// A manager's and a company's names from the CRM carry terminal escape
+/// sequences (clear the screen, retitle the window, ring the bell): no report
+/// format lets them reach the terminal.
+#[test]
+fn names_from_the_crm_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
+            .await
+            .unwrap();
+        let ws = store.load().await.unwrap();
+        let mut users: Vec<_> = ws.users.iter().cloned().collect();
+        for u in &mut users {
+            u.name = format!("\u{1b}[2J\u{1b}]0;pwned\u{7}{}\r", u.name);
+        }
+        let mut companies: Vec<_> = ws.companies.iter().cloned().collect();
+        for c in &mut companies {
+            c.name = format!("{}\u{1b}[31m\u{9b}1A", c.name);
+        }
+        let batch = tsifra_core::model::Batch {
+            users,
+            companies,
+            ..Default::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        store.close().await;
+    });
+    for (id, format) in [
+        ("plan-fact", "table"),
+        ("leaderboard", "csv"),
+        ("call-priority", "table"),
+        ("call-priority", "csv"),
+        ("receivables", "json"),
+    ] {
+        let out = tsifra(dir.path(), &["report", id, "--as-of", AS_OF, "--format", format]);
+        assert!(out.status.success(), "{id}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("pwned") || id == "receivables",
+            "{id} {format}: the names are there: {text}"
+        );
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{id} {format}: a control character reached the terminal"
+        );
+    }
+    let out = tsifra(
+        dir.path(),
+        &["report", "explore", "--measure", "revenue", "--by", "company", "--as-of", AS_OF],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).chars().any(|c| c.is_control() && c != '\n'));
+}
+
 #[test]
 fn config_sample_is_valid_config() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,7 @@
 //! The `tsifra` binary as a user runs it: real processes, a real SQLite file.
 
 mod amocrm;
+mod bad_values;
 mod calendar;
 mod cli;
 mod faults;

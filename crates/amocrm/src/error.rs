@@ -49,6 +49,25 @@ pub enum Error {
     LeaseLost(String),
     #[error("{0}")]
     Config(String),
+    /// A bug: the run panicked. What it stored stays stored, and the next run resumes from its checkpoints.
+    #[error("the sync stopped on an internal error ({0}); what it had stored is kept and the next run resumes from there")]
+    Internal(String),
+}
+
+/// A run spawned as a task of its own that panicked (or was cancelled): its message as [`Error::Internal`].
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Error {
+        if !e.is_panic() {
+            return Error::Internal(e.to_string());
+        }
+        let payload = e.into_panic();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        Error::Internal(message)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -125,6 +125,8 @@ struct Crm {
     stage_events: bool,
     /// Deletion and restore events recorded by [`FakeAmocrm::delete`] (on top of the ones derived from `ws`).
     extra_events: Vec<Value>,
+    /// Budgets sent as given instead of the deal's amount: what no `Money` can hold.
+    raw_prices: HashMap<Id, Value>,
     generation: u64,
     events_cache: Option<(u64, Arc<Vec<Value>>)>,
     access: HashMap<String, i64>,
@@ -174,6 +176,7 @@ pub async fn start(ws: Workspace, options: FakeOptions) -> std::io::Result<FakeA
             ws,
             stage_events: options.stage_events,
             extra_events: Vec::new(),
+            raw_prices: HashMap::new(),
             generation: 0,
             events_cache: None,
             access: HashMap::new(),
@@ -246,6 +249,14 @@ impl FakeAmocrm {
     pub fn mutate(&self, f: impl FnOnce(&mut Workspace)) {
         let mut crm = self.crm();
         f(&mut crm.ws);
+        crm.generation += 1;
+    }
+
+    /// Sends `price` as the deal's budget from now on, whatever its amount: a
+    /// value such as 10^27 or `"1e30"` that amoCRM's JSON can carry and no sum of money can.
+    pub fn set_raw_price(&self, deal: Id, price: Value) {
+        let mut crm = self.crm();
+        crm.raw_prices.insert(deal, price);
         crm.generation += 1;
     }
 
@@ -723,7 +734,7 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
             crm.ws
                 .deals
                 .get(id.parse().unwrap_or(-1))
-                .map(|d| lead_json(d, &crm.ws, &query.with(), quirks)),
+                .map(|d| crm.lead_json(d, &query.with(), quirks)),
         ),
         ["contacts", id] => by_id(
             crm.ws
@@ -907,7 +918,7 @@ fn list_parties(crm: &Crm, shared: &Shared, entity: &str, query: &Query) -> Resp
         rows[r]
             .iter()
             .map(|&(_, _, i)| match entity {
-                "leads" => lead_json(&crm.ws.deals.as_slice()[i], &crm.ws, &with, quirks),
+                "leads" => crm.lead_json(&crm.ws.deals.as_slice()[i], &with, quirks),
                 "contacts" => contact_json(&crm.ws.contacts.as_slice()[i], &crm.ws, quirks),
                 _ => company_json(&crm.ws.companies.as_slice()[i], &crm.ws, quirks),
             })
@@ -1110,6 +1121,16 @@ fn identity_field(ws: &Workspace, kind: EntityKind, ft: FieldType, fallback: Id)
         .find(|d| d.entity == kind && d.field_type == ft)
         .map(|d| d.id)
         .unwrap_or(fallback)
+}
+
+impl Crm {
+    fn lead_json(&self, d: &Deal, with: &[String], quirks: bool) -> Value {
+        let mut lead = lead_json(d, &self.ws, with, quirks);
+        if let Some(price) = self.raw_prices.get(&d.id) {
+            lead["price"] = price.clone();
+        }
+        lead
+    }
 }
 
 fn lead_json(d: &Deal, ws: &Workspace, with: &[String], quirks: bool) -> Value {

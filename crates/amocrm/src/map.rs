@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 use serde_json::Value;
 use tsifra_core::config::FieldMapping;
 use tsifra_core::model::{
-    AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS, Account, Activity, ActivityKind, Company, Contact, Deal, EntityKind, EntityRef, FieldDef,
-    FieldType, FieldValue, Id, LossReason, Payment, Pipeline, ResponsibleChange, Source, Stage, StageKind, StageMove, Task, TaskKind, Team,
-    User,
+    AMOCRM_LOST_STATUS, AMOCRM_WON_STATUS, Account, Activity, ActivityKind, BadValue, BadValueProblem, Company, Contact, Deal, EntityKind,
+    EntityRef, FieldDef, FieldType, FieldValue, Id, LossReason, Payment, Pipeline, ResponsibleChange, Source, Stage, StageKind, StageMove,
+    Task, TaskKind, Team, User,
 };
 use tsifra_core::{Instant, Money};
 
@@ -260,12 +260,40 @@ pub fn date_of(ts: i64, tz: Tz) -> NaiveDate {
     }
 }
 
-/// Types one field's values by the field's type. `None` when nothing usable is filled.
+/// An amount as amoCRM sends it (a price, a money or number field's value):
+/// `Ok(None)` when blank, `Ok(Some)` when usable, and the problem when it is
+/// there but no amount of money can hold it (10^27, `"1e30"`) or it is no number.
+pub fn amount(v: &Value) -> Result<Option<Money>, BadValueProblem> {
+    let blank = match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    };
+    if blank {
+        return Ok(None);
+    }
+    match de::value_to_decimal(v) {
+        Some(d) => Money::from_decimal(d).map(Some).ok_or(BadValueProblem::TooLarge),
+        // A JSON number Decimal cannot hold (past 7.9·10²⁸) is still a number.
+        None if v.is_number() => Err(BadValueProblem::TooLarge),
+        None if de::value_to_string(v).is_some_and(|s| tsifra_core::money::looks_numeric(&s)) => Err(BadValueProblem::TooLarge),
+        None => Err(BadValueProblem::NotAnAmount),
+    }
+}
+
+/// The first filled value of a field.
+fn first_value(fv: &wire::FieldValues) -> Option<&Value> {
+    fv.values.iter().map(|i| &i.value).find(|v| !v.is_null())
+}
+
+/// Types one field's values by the field's type. `None` when nothing usable is
+/// filled: a number or amount beyond any sum of money counts as not filled
+/// ([`bad_values`] says which).
 pub fn field_value(ft: FieldType, fv: &wire::FieldValues, tz: Tz) -> Option<FieldValue> {
-    let first = fv.values.iter().map(|i| &i.value).find(|v| !v.is_null());
+    let first = first_value(fv);
     let value = match ft {
-        FieldType::Number => FieldValue::Number(de::value_to_decimal(first?)?),
-        FieldType::Money => FieldValue::Money(Money::from_decimal(de::value_to_decimal(first?)?)?),
+        FieldType::Number => FieldValue::Number(de::value_to_decimal(first?).filter(|d| Money::from_decimal(*d).is_some())?),
+        FieldType::Money => FieldValue::Money(amount(first?).ok()??),
         FieldType::Date => FieldValue::Date(date_of(de::value_to_i64(first?)?, tz)),
         FieldType::DateTime => FieldValue::Instant(instant(de::value_to_i64(first?)?)),
         FieldType::Checkbox => FieldValue::Bool(de::value_to_bool(first?)?),
@@ -411,7 +439,7 @@ pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> De
         }],
     };
     let responsible_changes = existing.map(|d| d.responsible_changes.clone()).unwrap_or_default();
-    let amount = l.price.and_then(Money::from_decimal).unwrap_or(Money::ZERO);
+    let amount = l.price.as_ref().and_then(|p| amount(p).ok().flatten()).unwrap_or(Money::ZERO);
     Deal {
         id: l.id,
         name: l.name.clone(),
@@ -432,6 +460,46 @@ pub fn map_lead(l: &wire::Lead, ctx: &MapContext, existing: Option<&Deal>) -> De
         responsible_changes,
         source: Source::Amocrm,
     }
+}
+
+/// The values of a record that cannot be used (see [`amount`]): its price and its
+/// money and number fields. Mapping counts them as missing; the sync reports them.
+pub fn bad_values(
+    entity: EntityKind,
+    id: Id,
+    name: &str,
+    price: Option<&Value>,
+    fields: &[wire::FieldValues],
+    ctx: &MapContext,
+) -> Vec<BadValue> {
+    let mut out = Vec::new();
+    let mut check = |field: Option<&str>, v: &Value| {
+        if let Err(problem) = amount(v) {
+            let shown = de::value_to_string(v).unwrap_or_else(|| v.to_string());
+            out.push(BadValue::new(entity, id, name, field, &shown, problem));
+        }
+    };
+    if let Some(p) = price {
+        check(None, p);
+    }
+    for fv in fields {
+        let (ft, _, field) = value_type(fv, ctx);
+        if matches!(ft, FieldType::Money | FieldType::Number)
+            && let Some(v) = first_value(fv)
+        {
+            check(Some(&field), v);
+        }
+    }
+    out
+}
+
+pub fn lead_bad_values(l: &wire::Lead, ctx: &MapContext) -> Vec<BadValue> {
+    bad_values(EntityKind::Deal, l.id, &l.name, l.price.as_ref(), &l.custom_fields_values, ctx)
+}
+
+/// A contact's or (with `EntityKind::Company`) a company's unusable values.
+pub fn party_bad_values(kind: EntityKind, c: &wire::Contact, ctx: &MapContext) -> Vec<BadValue> {
+    bad_values(kind, c.id, &c.name, None, &c.custom_fields_values, ctx)
 }
 
 /// amoCRM's entity type names (plural in tasks and URLs, singular in events) -> ours.

@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use tokio::sync::Mutex as AsyncMutex;
 use tsifra_core::config::FieldMapping;
-use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef, Id, LossReason, Pipeline, ResponsibleChange, Team};
+use tsifra_core::model::{
+    Activity, BadValue, Batch, Deal, EntityKind, EntityRef, FieldDef, Id, LossReason, Pipeline, ResponsibleChange, Team,
+};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -259,6 +261,11 @@ pub struct SyncReport {
     pub elapsed_ms: u64,
     /// Records that did not parse and were skipped (see the log).
     pub skipped: u64,
+    /// Values that could not be used (an amount beyond any sum of money), each
+    /// with its record and field: stored as not filled. At most
+    /// [`BAD_VALUES_KEPT`]; `bad_value_count` counts them all.
+    pub bad_values: Vec<BadValue>,
+    pub bad_value_count: u64,
     /// The account lacks API filtering: incremental lists were scanned newest-first instead.
     pub filter_fallback: bool,
 }
@@ -269,6 +276,9 @@ pub struct WebhookReport {
     pub upserted: u64,
     pub deleted: u64,
 }
+
+/// Bad values a run keeps to show; the rest are counted (and logged).
+pub const BAD_VALUES_KEPT: usize = 100;
 
 pub const KEY_RUN: &str = "amocrm.run";
 pub const KEY_WATERMARK: &str = "amocrm.watermark";
@@ -362,6 +372,8 @@ struct Run<'a> {
     landed: Landed,
     deletions: u64,
     skipped: u64,
+    bad_values: Vec<BadValue>,
+    bad_value_count: u64,
     filter_fallback: bool,
     /// Notes read in this run, so call events do not fetch them again.
     seen_notes: HashSet<Id>,
@@ -552,6 +564,8 @@ impl<S: SyncStore> SyncEngine<S> {
             landed: Landed::default(),
             deletions: 0,
             skipped: 0,
+            bad_values: Vec::new(),
+            bad_value_count: 0,
             filter_fallback: false,
             seen_notes: HashSet::new(),
         };
@@ -602,6 +616,8 @@ impl<S: SyncStore> SyncEngine<S> {
             requests: self.client.requests_sent() - requests_before,
             elapsed_ms: started_at.elapsed().as_millis() as u64,
             skipped: run.skipped,
+            bad_values: run.bad_values,
+            bad_value_count: run.bad_value_count,
             filter_fallback: run.filter_fallback,
         };
         tracing::info!(?report, "amoCRM sync finished");
@@ -724,6 +740,8 @@ impl<S: SyncStore> SyncEngine<S> {
             landed: Landed::default(),
             deletions: 0,
             skipped: 0,
+            bad_values: Vec::new(),
+            bad_value_count: 0,
             filter_fallback: false,
             seen_notes: HashSet::new(),
         };
@@ -854,6 +872,9 @@ impl<S: SyncStore> SyncEngine<S> {
                     run.filter_fallback = true;
                 }
                 run.skipped += p.skipped as u64;
+                for item in &p.items {
+                    run.note_bad_values(item.bad_values(phase, &dict.ctx));
+                }
                 run.landed.note(&batch);
                 done += p.items.len() as u64;
                 let first = *first_id.get_or_insert_with(|| p.items.first().map_or(0, Listed::id));
@@ -1093,6 +1114,7 @@ impl<S: SyncStore> SyncEngine<S> {
                     None => batch.deletions.push((kind, id)),
                     Some(lead) => {
                         let stored = self.store.deals(&[id]).await?.into_iter().next();
+                        map::lead_bad_values(&lead, &dict.ctx).iter().for_each(log_bad_value);
                         let mut deal = map::map_lead(&lead, &dict.ctx, stored.as_ref());
                         let query = vec![
                             q("filter[entity][]", "lead"),
@@ -1121,8 +1143,13 @@ impl<S: SyncStore> SyncEngine<S> {
                 let found: Option<wire::Contact> = self.client.one(&format!("/api/v4/{path}/{id}"), &[]).await?;
                 match found.filter(|c| !c.is_deleted) {
                     None => batch.deletions.push((kind, id)),
-                    Some(c) if kind == EntityKind::Contact => batch.contacts.push(map::map_contact(&c, &dict.ctx)),
-                    Some(c) => batch.companies.push(map::map_company(&c, &dict.ctx)),
+                    Some(c) => {
+                        map::party_bad_values(kind, &c, &dict.ctx).iter().for_each(log_bad_value);
+                        match kind {
+                            EntityKind::Contact => batch.contacts.push(map::map_contact(&c, &dict.ctx)),
+                            _ => batch.companies.push(map::map_company(&c, &dict.ctx)),
+                        }
+                    }
                 }
             }
             EntityKind::Task => {
@@ -1197,6 +1224,8 @@ impl Drop for LeaseUser<'_> {
 trait Listed: serde::de::DeserializeOwned + Send + 'static {
     fn id(&self) -> Id;
     fn updated_at(&self) -> Option<i64>;
+    /// Its values that cannot be used, read from the list `phase`.
+    fn bad_values(&self, phase: &str, ctx: &MapContext) -> Vec<BadValue>;
 }
 
 impl Listed for wire::Lead {
@@ -1205,6 +1234,9 @@ impl Listed for wire::Lead {
     }
     fn updated_at(&self) -> Option<i64> {
         self.updated_at
+    }
+    fn bad_values(&self, _: &str, ctx: &MapContext) -> Vec<BadValue> {
+        map::lead_bad_values(self, ctx)
     }
 }
 
@@ -1215,6 +1247,38 @@ impl Listed for wire::Contact {
     fn updated_at(&self) -> Option<i64> {
         self.updated_at
     }
+    fn bad_values(&self, phase: &str, ctx: &MapContext) -> Vec<BadValue> {
+        let kind = if phase == "companies" {
+            EntityKind::Company
+        } else {
+            EntityKind::Contact
+        };
+        map::party_bad_values(kind, self, ctx)
+    }
+}
+
+impl Run<'_> {
+    /// Logs each bad value with its record and field, and keeps the first for the report.
+    fn note_bad_values(&mut self, found: Vec<BadValue>) {
+        for bad in found {
+            log_bad_value(&bad);
+            self.bad_value_count += 1;
+            if self.bad_values.len() < BAD_VALUES_KEPT {
+                self.bad_values.push(bad);
+            }
+        }
+    }
+}
+
+fn log_bad_value(bad: &BadValue) {
+    tracing::warn!(
+        entity = bad.entity.as_str(),
+        id = bad.id,
+        field = bad.field.as_deref().unwrap_or("price"),
+        value = %tsifra_core::i18n::printable(&bad.value),
+        problem = ?bad.problem,
+        "amoCRM sent a value Tsifra cannot use; it counts as not filled"
+    );
 }
 
 /// Requests allowed in flight ahead of the page being committed.

@@ -3,7 +3,6 @@
 //! Every field but `id` is optional, unknown fields are ignored, and the
 //! documented quirks go through the lenient helpers in [`crate::de`].
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -307,9 +306,10 @@ pub struct Lead {
     pub id: i64,
     #[serde(default, deserialize_with = "de::string")]
     pub name: String,
-    /// Budget in whole currency units.
-    #[serde(default, deserialize_with = "de::opt_decimal")]
-    pub price: Option<Decimal>,
+    /// Budget in whole currency units, as sent: a number or a numeric string,
+    /// read by [`crate::map::amount`] so an unusable one can be reported.
+    #[serde(default)]
+    pub price: Option<serde_json::Value>,
     #[serde(default, deserialize_with = "de::opt_ref")]
     pub responsible_user_id: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_i64")]

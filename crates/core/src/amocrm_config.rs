@@ -84,7 +84,11 @@ impl AmocrmConfig {
             return Ok(());
         }
         let base = self.base();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
+        let parsed = url::Url::parse(base).ok().filter(|u| u.host_str().is_some());
+        if !(base.starts_with("https://") || base.starts_with("http://"))
+            || base.chars().any(|c| c.is_whitespace() || c.is_control())
+            || parsed.is_none()
+        {
             return Err(format!(
                 "amocrm.base_url: expected the account address such as \"https://mycompany.amocrm.ru\", got {base:?}"
             ));
@@ -103,9 +107,11 @@ impl AmocrmConfig {
         {
             return Err("amocrm: set either long_lived_token, or client_id, client_secret and redirect_uri for OAuth2".into());
         }
-        if self.sync_every.split_whitespace().count() != 5 {
+        // Parsed as `serve` parses it, so what passes here runs there.
+        if let Err(e) = self.sync_schedule() {
             return Err(format!(
-                "amocrm.sync_every: expected a cron expression of 5 fields such as \"*/10 * * * *\", got {:?}",
+                "amocrm.sync_every: expected a cron expression of 5 fields such as \"*/10 * * * *\" \
+                 (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7), got {:?}: {e}",
                 self.sync_every
             ));
         }
@@ -116,6 +122,14 @@ impl AmocrmConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `sync_every` as a schedule: five fields, each in its range.
+    pub fn sync_schedule(&self) -> Result<croner::Cron, String> {
+        if self.sync_every.split_whitespace().count() != 5 {
+            return Err("not 5 fields".into());
+        }
+        self.sync_every.parse::<croner::Cron>().map_err(|e| e.to_string())
     }
 
     /// The nightly reconcile time, if one is set and valid.
@@ -151,6 +165,36 @@ mod tests {
         c.validate().unwrap();
         let debug = format!("{c:?}");
         assert!(!debug.contains("tok-123") && !debug.contains("hook\""), "{debug}");
+    }
+
+    /// What `config check` passes, `serve` can run: a cron out of range and an
+    /// address with a space used to pass here and fail at start.
+    #[test]
+    fn a_schedule_out_of_range_and_an_address_with_a_space_are_refused() {
+        let with = |line: &str| {
+            parse(&format!(
+                "[amocrm]\nbase_url = \"https://acme.amocrm.ru\"\nlong_lived_token = \"t\"\n{line}\n"
+            ))
+        };
+        let err = with("sync_every = \"99 99 99 99 99\"").validate().unwrap_err();
+        assert!(err.starts_with("amocrm.sync_every:") && err.contains("99 99 99 99 99"), "{err}");
+        assert!(with("sync_every = \"*/10 * * * *\"").validate().is_ok());
+        assert!(with("sync_every = \"0 9-18 * * 1-5\"").validate().is_ok());
+        assert!(
+            with("sync_every = \"0 0 31 2 *\"").sync_schedule().is_ok(),
+            "never due is still a schedule"
+        );
+        assert!(with("sync_every = \"* * * * * *\"").validate().is_err(), "six fields");
+        for bad in [
+            "https://my company.amocrm.ru",
+            "https://acme.amocrm.ru/\tx",
+            "https://",
+            "https://:80",
+        ] {
+            let c = parse(&format!("[amocrm]\nbase_url = {bad:?}\nlong_lived_token = \"t\"\n"));
+            let err = c.validate().unwrap_err();
+            assert!(err.starts_with("amocrm.base_url:"), "{bad}: {err}");
+        }
     }
 
     #[test]

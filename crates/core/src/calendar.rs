@@ -591,7 +591,7 @@ impl BusinessCalendar {
     pub fn prorate(&self, target: i64, whole: &Period, part: &Period) -> i64 {
         let Some(overlap) = part.intersect(whole) else { return 0 };
         let (num, den) = self.share(whole, &overlap);
-        (target as i128 * num as i128 / den as i128) as i64
+        crate::money::saturate(target as i128 * num as i128 / den as i128)
     }
 
     /// Splits `target` over the consecutive `parts` of `whole` by working days,
@@ -605,8 +605,8 @@ impl BusinessCalendar {
                 let Some(overlap) = part.intersect(whole) else { return 0 };
                 let (num, den) = self.share(whole, &overlap);
                 cumulative_num += num;
-                let upto = (target as i128 * cumulative_num as i128 / den as i128) as i64;
-                let value = upto - assigned;
+                let upto = crate::money::saturate(target as i128 * cumulative_num as i128 / den as i128);
+                let value = upto.saturating_sub(assigned);
                 assigned = upto;
                 value
             })

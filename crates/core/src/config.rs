@@ -322,26 +322,32 @@ impl Config {
             file: file.to_string(),
             message: one_line(&e),
         })?;
-        let mut overridden = false;
-        for (var, value) in env {
-            let Some(path) = var.strip_prefix(ENV_PREFIX) else { continue };
-            if !path.contains("__") {
-                continue; // TSIFRA_DATA_DIR and friends are flags, not config keys.
-            }
+        // Each override is applied and checked on its own, in name order, so an
+        // error names the variable that caused it, never the file.
+        let mut overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(var, _)| var.strip_prefix(ENV_PREFIX).is_some_and(|path| path.contains("__")))
+            .collect(); // TSIFRA_DATA_DIR and friends are flags, not config keys.
+        overrides.sort();
+        let mut config = from_file;
+        let mut set_by: Vec<(String, String)> = Vec::new();
+        for (var, value) in overrides {
+            let path = &var[ENV_PREFIX.len()..];
             let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
-            set_path(&mut table, &keys, parse_env_value(&value)).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
-            overridden = true;
-        }
-        let config = if overridden {
+            let env_error = |message: String| ConfigError::Env { var: var.clone(), message };
+            set_path(&mut table, &keys, parse_env_value(&value)).map_err(env_error)?;
             let merged = toml::to_string(&table).expect("a table serialises");
-            toml::from_str(&merged).map_err(|e| ConfigError::Env {
-                var: "TSIFRA_*__*".into(),
-                message: one_line(&e),
-            })?
-        } else {
-            from_file
-        };
-        config.validate(file)?;
+            config = toml::from_str(&merged).map_err(|e| env_error(format!("key `{}`: {}", keys.join("."), one_line(&e))))?;
+            set_by.push((keys.join("."), var.clone()));
+        }
+        config.validate(file).map_err(|e| match e {
+            // A bad value that came from the environment is the variable's fault.
+            ConfigError::Invalid { key, message, .. } if let Some((_, var)) = set_by.iter().find(|(k, _)| *k == key) => ConfigError::Env {
+                var: var.clone(),
+                message: format!("key `{key}`: {message}"),
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -552,6 +558,37 @@ mod tests {
         assert_eq!(c.business.language, Language::En);
         let err = Config::parse("f.toml", "", vec![("TSIFRA_SERVER__PORT".to_string(), "1".to_string())]).unwrap_err();
         assert!(matches!(err, ConfigError::Env { .. }) && err.to_string().contains("port"), "{err}");
+    }
+
+    /// A bad override is blamed on its variable, by name, never on the file.
+    #[test]
+    fn an_overrides_error_names_the_variable() {
+        let env = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let file = "[server]\nbind = \"127.0.0.1:1\"\n";
+        let err = Config::parse("f.toml", file, env(&[("TSIFRA_SERVER__BIND", "garbage")])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, ConfigError::Env { var, .. } if var == "TSIFRA_SERVER__BIND"),
+            "{err:?}"
+        );
+        assert!(
+            text.contains("server.bind") && text.contains("garbage") && !text.contains("f.toml"),
+            "{text}"
+        );
+        let err = Config::parse(
+            "f.toml",
+            "",
+            env(&[("TSIFRA_BUSINESS__LANGUAGE", "en"), ("TSIFRA_TV__SECONDS", "abc")]),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Env { var, .. } if var == "TSIFRA_TV__SECONDS"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("tv.seconds"), "{err}");
+        // The same bad value in the file is the file's.
+        let err = Config::parse("f.toml", "[server]\nbind = \"garbage\"\n", env(&[])).unwrap_err();
+        assert!(matches!(&err, ConfigError::Invalid { file, .. } if file == "f.toml"), "{err:?}");
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub fn currency_symbol(currency: &str) -> &str {
 
 /// Money in whole units, rounded half away from zero: "1 234 567 ₽" / "₽1,234,567".
 pub fn format_money(lang: Language, currency: &str, amount: Money) -> String {
-    let minor = amount.minor();
-    let major = if minor >= 0 { (minor + 50) / 100 } else { (minor - 50) / 100 };
+    let minor = amount.minor() as i128; // ±50 must not overflow at i64's ends
+    let major = (if minor >= 0 { (minor + 50) / 100 } else { (minor - 50) / 100 }) as i64;
     let symbol = currency_symbol(currency);
     match lang {
         Language::Ru => format!("{}{NBSP}{symbol}", format_int(lang, major)),
@@ -134,6 +134,36 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
     }
 }
 
+/// Text from the CRM or a file made safe for a terminal or a log line: control
+/// characters (escape sequences that could move the cursor, recolour or retitle
+/// the terminal, line breaks inside a cell) become spaces.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+/// A whole text for a terminal (a table, a CSV stream, a list): line breaks and
+/// tabs stay, every other control character (ESC, BEL, CR, C1 codes) becomes a
+/// space, so no name from the CRM can move the cursor, clear the screen or
+/// rewrite what was printed before it.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().any(unsafe_char) {
+        text.chars()
+            .map(|c| if unsafe_char(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Words shown to users, by key. Every key has both languages (a test checks).
 pub fn text(lang: Language, key: &str) -> &'static str {
     // Reports look texts up per row: a map, not a scan of the table.
@@ -161,6 +191,28 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
          Syncs, webhooks and imports are not being stored. Free some disk space: \
          within seconds of that Tsifra stores again by itself.",
     ),
+    (
+        "bad_value.message",
+        "{record}, поле «{field}»: {value} — {problem}, считается незаполненным",
+        "{record}, field \"{field}\": {value} — {problem}, counted as missing",
+    ),
+    ("bad_value.deal", "Сделка «{name}» (#{id})", "Deal \"{name}\" (#{id})"),
+    ("bad_value.company", "Компания «{name}» (#{id})", "Company \"{name}\" (#{id})"),
+    ("bad_value.contact", "Контакт «{name}» (#{id})", "Contact \"{name}\" (#{id})"),
+    ("bad_value.record", "Запись «{name}» (#{id})", "Record \"{name}\" (#{id})"),
+    (
+        "bad_value.too_large",
+        "больше любой суммы (предел 92 233 720 368 547 758)",
+        "larger than any amount (the limit is 92,233,720,368,547,758)",
+    ),
+    ("bad_value.not_an_amount", "не сумма", "not an amount"),
+    (
+        "bad_value.header",
+        "Значений, которые нельзя использовать: {n}. Они считаются незаполненными; исправьте их в CRM:",
+        "Values that cannot be used: {n}. They count as missing; correct them in the CRM:",
+    ),
+    ("bad_value.more", "…и ещё {n} (см. журнал)", "…and {n} more (see the log)"),
+    ("bad_value.price", "Бюджет", "Budget"),
     ("entity.user", "Менеджеры", "Managers"),
     ("entity.team", "Отделы", "Teams"),
     ("entity.pipeline", "Воронки", "Pipelines"),
@@ -577,6 +629,52 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(
+            printable("ООО \u{1b}[2J\u{1b}]0;pwned\u{7}Ромашка\r\n"),
+            "ООО  [2J ]0;pwned Ромашка  "
+        );
+        assert!(matches!(printable("Анна Смирнова"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a,\"Ро\u{1b}[1Aмашка\r\n\u{9b}31m\"\nb\tc\n"),
+            "a,\"Ро [1Aмашка \n 31m\"\nb\tc\n"
+        );
+    }
+
+    #[test]
+    fn money_at_the_ends_of_the_range() {
+        assert_eq!(
+            format_money(Language::Ru, "RUB", Money(i64::MAX)),
+            "92\u{a0}233\u{a0}720\u{a0}368\u{a0}547\u{a0}758\u{a0}₽"
+        );
+        assert_eq!(format_money(Language::En, "USD", Money(i64::MIN)), "-$92,233,720,368,547,758");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_its_record_and_field() {
+        use crate::model::{BadValue, BadValueProblem, EntityKind};
+        let bad = BadValue::new(
+            EntityKind::Deal,
+            123,
+            "Поставка\u{1b}[31m",
+            None,
+            "1000000000000000000000000000",
+            BadValueProblem::TooLarge,
+        );
+        assert_eq!(
+            bad.message(Language::Ru),
+            "Сделка «Поставка [31m» (#123), поле «Бюджет»: 1000000000000000000000000000 — больше любой суммы \
+             (предел 92 233 720 368 547 758), считается незаполненным"
+        );
+        assert!(
+            bad.message(Language::En)
+                .starts_with("Deal \"Поставка [31m\" (#123), field \"Budget\"")
+        );
+        let long = BadValue::new(EntityKind::Company, 1, "x", Some("f"), &"9".repeat(100), BadValueProblem::TooLarge);
+        assert_eq!(long.value.chars().count(), BadValue::VALUE_CHARS + 1, "cut, with an ellipsis");
+    }
 
     #[test]
     fn money_in_both_languages() {

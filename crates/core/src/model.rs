@@ -1029,6 +1029,94 @@ impl CrmLinks {
     }
 }
 
+/// A value from the CRM that Tsifra cannot use (an amount larger than any sum
+/// of money can be, text where an amount belongs): counted as missing, and said
+/// with its record and field so someone can correct it in the CRM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadValue {
+    pub entity: EntityKind,
+    pub id: Id,
+    /// The record's name (a deal's title, a company's name), as the CRM has it.
+    pub record: String,
+    /// The custom field's name; `None` for the deal's own budget (amoCRM's price).
+    pub field: Option<String>,
+    /// The value as it came, cut to a readable length.
+    pub value: String,
+    pub problem: BadValueProblem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadValueProblem {
+    /// Larger than ±92 233 720 368 547 758 (i64 kopecks).
+    TooLarge,
+    NotAnAmount,
+}
+
+/// The lines that tell a user about a run's bad values: a header, the values
+/// kept (`shown`), and how many more there were. Empty when there were none.
+pub fn bad_value_lines(lang: crate::Language, shown: &[BadValue], count: u64) -> Vec<String> {
+    use crate::i18n::{format_int, text_with};
+    if count == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec![text_with(lang, "bad_value.header", &[("n", &format_int(lang, count as i64))])];
+    lines.extend(shown.iter().map(|b| b.message(lang)));
+    let more = count.saturating_sub(shown.len() as u64);
+    if more > 0 {
+        lines.push(text_with(lang, "bad_value.more", &[("n", &format_int(lang, more as i64))]));
+    }
+    lines
+}
+
+impl BadValue {
+    /// Longest value kept, in characters: enough to recognise it, not a page of it.
+    pub const VALUE_CHARS: usize = 40;
+
+    pub fn new(entity: EntityKind, id: Id, record: &str, field: Option<&str>, value: &str, problem: BadValueProblem) -> BadValue {
+        let clip = |s: &str, n: usize| match s.char_indices().nth(n) {
+            Some((at, _)) => format!("{}…", &s[..at]),
+            None => s.to_string(),
+        };
+        BadValue {
+            entity,
+            id,
+            record: clip(record.trim(), 80),
+            field: field.map(|f| f.trim().to_string()),
+            value: clip(value.trim(), Self::VALUE_CHARS),
+            problem,
+        }
+    }
+
+    /// "Сделка «Поставка» (#123), поле «Бюджет»: 1e27 — больше любой суммы, считается незаполненным".
+    pub fn message(&self, lang: crate::Language) -> String {
+        use crate::i18n::{printable, text, text_with};
+        let kind = match self.entity {
+            EntityKind::Deal => "bad_value.deal",
+            EntityKind::Company => "bad_value.company",
+            EntityKind::Contact => "bad_value.contact",
+            _ => "bad_value.record",
+        };
+        let problem = match self.problem {
+            BadValueProblem::TooLarge => "bad_value.too_large",
+            BadValueProblem::NotAnAmount => "bad_value.not_an_amount",
+        };
+        text_with(
+            lang,
+            "bad_value.message",
+            &[
+                (
+                    "record",
+                    &text_with(lang, kind, &[("name", &printable(&self.record)), ("id", &self.id.to_string())]),
+                ),
+                ("field", &printable(self.field.as_deref().unwrap_or(text(lang, "bad_value.price")))),
+                ("value", &printable(&self.value)),
+                ("problem", text(lang, problem)),
+            ],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

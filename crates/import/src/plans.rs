@@ -975,6 +975,11 @@ fn parse_target(metric: Metric, cell: &Cell, lang: Language) -> Result<i64, Stri
                 format!("нужна сумма не меньше нуля, а здесь {text:?}"),
                 format!("expected an amount of zero or more, got {text:?}"),
             )),
+            None if tsifra_core::money::looks_numeric(&amount) => Err(say(
+                lang,
+                format!("сумма {text:?} больше любой возможной (не больше 92 233 720 368 547 758,07)"),
+                format!("the amount {text:?} is larger than any possible one (at most 92,233,720,368,547,758.07)"),
+            )),
             None => Err(say(
                 lang,
                 format!("нужна сумма, например 1500000, 1 500 000 ₽ или 1 500 000,50, а здесь {text:?}"),
@@ -1060,6 +1065,22 @@ mod tests {
         assert!(err.to_string().contains("empty"), "{err}");
         let err = parse_plans("p.csv", PlanSource::Csv(b"\xff\xfe"), &users(), Language::En).unwrap_err();
         assert!(err.to_string().contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn a_target_larger_than_any_amount_is_named_and_the_largest_one_kept() {
+        let csv = "manager,period,metric,target\n\
+                   Анна Смирнова,2026-11,revenue,92233720368547758.07\n\
+                   team,2026-11,revenue,1 000 000 000 000 000 000 000 000 000 ₽\n";
+        let err = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("p.csv") && text.contains("строка 3, столбец «target»: сумма") && text.contains("больше любой возможной"),
+            "{text}"
+        );
+        let csv = "manager,period,metric,target\nАнна Смирнова,2026-11,revenue,92233720368547758.07\n";
+        let plans = parse_plans("p.csv", PlanSource::Csv(csv.as_bytes()), &users(), Language::Ru).unwrap();
+        assert_eq!(plans[0].target, i64::MAX);
     }
 
     #[test]

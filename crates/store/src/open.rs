@@ -310,7 +310,21 @@ async fn connect(url: &str, backend: Backend, in_memory: bool) -> Result<AnyPool
         .await
 }
 
-/// Decides, without writing a byte, whether the SQLite file at the URL's path
+/// A new empty file readable and writable by its owner only (0600 on Unix).
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process made it a moment ago: theirs stands.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Decides, without writing a byte other than an empty new file, whether the SQLite file at the URL's path
 /// may be opened read-write: it must be missing, empty, or a Tsifra database.
 async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget, StoreError> {
     let open_error = |message: String| StoreError::Open {
@@ -336,6 +350,11 @@ async fn sqlite_preflight(url: &str, location: &Location) -> Result<SqliteTarget
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| open_error(format!("cannot create the directory {}: {e}", dir.display())))?;
+            }
+            // Created empty here, owner-only (it holds the CRM's clients and deals);
+            // SQLite gives its -wal and -shm files the same mode.
+            if url.contains("mode=rwc") {
+                create_private(&path).map_err(|e| open_error(format!("cannot create {shown}: {e}")))?;
             }
             return Ok(SqliteTarget::File(path));
         }

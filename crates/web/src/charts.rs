@@ -34,7 +34,7 @@ impl Tone {
             (Some(p), Some(plan)) if plan > 0 => {
                 if p >= plan {
                     Tone::Good
-                } else if p * 10 >= plan * 8 {
+                } else if p as i128 * 10 >= plan as i128 * 8 {
                     Tone::Warn
                 } else {
                     Tone::Bad
@@ -363,6 +363,13 @@ pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pace_of_a_plan_at_the_end_of_the_range() {
+        assert_eq!(Tone::of_pace(Some(i64::MAX), Some(i64::MAX)), Tone::Good);
+        assert_eq!(Tone::of_pace(Some(i64::MAX / 10 * 9), Some(i64::MAX)), Tone::Warn);
+        assert_eq!(Tone::of_pace(Some(1), Some(i64::MAX)), Tone::Bad);
+    }
 
     fn bar(label: &str, value: i64, target: Option<i64>) -> Bar {
         Bar {

@@ -504,7 +504,7 @@ fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
 
 fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
     let over_90 = r.buckets.iter().find(|b| b.to_days.is_none());
-    let due_soon: i64 = r.due_soon.iter().map(|p| p.outstanding).sum();
+    let due_soon = tsifra_core::money::sum_minor(r.due_soon.iter().map(|p| p.outstanding));
     let mut kpis = vec![
         overdue_kpi(vc, r),
         Kpi::new(

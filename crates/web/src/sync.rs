@@ -21,6 +21,10 @@ pub struct SyncStatus {
     /// "ok" or the error, in words a user can act on (never a token).
     pub last_outcome: Option<String>,
     pub last_records: u64,
+    /// The last run's values that could not be used (counted as not filled),
+    /// the first of them with record and field, and how many there were in all.
+    pub bad_values: Vec<tsifra_core::model::BadValue>,
+    pub bad_value_count: u64,
 }
 
 /// A connector the server can show and start.
@@ -38,16 +42,26 @@ pub struct SyncPanel {
     pub line: String,
     /// The error's words, shown under the line.
     pub error: Option<String>,
+    /// The last run's unusable values, one line each (a header first), for
+    /// whoever can correct them in the CRM.
+    pub bad_values: Vec<String>,
 }
 
 impl SyncPanel {
     pub fn new(lang: Language, calendar: &BusinessCalendar, s: &SyncStatus) -> SyncPanel {
+        let mut panel = SyncPanel::outcome(lang, calendar, s);
+        panel.bad_values = tsifra_core::model::bad_value_lines(lang, &s.bad_values, s.bad_value_count);
+        panel
+    }
+
+    fn outcome(lang: Language, calendar: &BusinessCalendar, s: &SyncStatus) -> SyncPanel {
         let when = |at: Option<Instant>| at.map(|at| format_local_datetime(lang, calendar, at)).unwrap_or_default();
         if s.running {
             return SyncPanel {
                 state: "running",
                 line: format!("{} {}", t(lang, "web.sync.running"), when(s.last_started)),
                 error: None,
+                bad_values: Vec::new(),
             };
         }
         match (s.last_finished, s.last_outcome.as_deref()) {
@@ -55,6 +69,7 @@ impl SyncPanel {
                 state: "never",
                 line: t(lang, "web.sync.never").to_string(),
                 error: None,
+                bad_values: Vec::new(),
             },
             (Some(at), Some("ok")) => SyncPanel {
                 state: "ok",
@@ -67,17 +82,20 @@ impl SyncPanel {
                     tsifra_core::i18n::format_int(lang, s.last_records as i64)
                 ),
                 error: None,
+                bad_values: Vec::new(),
             },
             // Another process (a `tsifra sync`, another server) held the account: not a failure.
             (Some(at), Some(outcome)) if outcome.starts_with("skipped") => SyncPanel {
                 state: "skipped",
                 line: format!("{} {} · {}", t(lang, "web.sync.last"), when(Some(at)), t(lang, "web.sync.skipped")),
                 error: None,
+                bad_values: Vec::new(),
             },
             (Some(at), Some(error)) => SyncPanel {
                 state: "error",
                 line: format!("{} {} · {}", t(lang, "web.sync.last"), when(Some(at)), t(lang, "web.sync.failed")),
                 error: Some(error.to_string()),
+                bad_values: Vec::new(),
             },
         }
     }

@@ -374,3 +374,62 @@ async fn a_resumed_full_load_continues_the_share_where_it_stopped() {
     assert_eq!(*shares.last().unwrap(), 1.0, "{shares:?}");
     assert_same(&store.workspace(), &ws);
 }
+
+/// A budget of 10^27 roubles and a money field of 10^27: no sum of money can hold
+/// them. The sync completes, stores them as not filled, and names each with its
+/// record and field; the rest of the account lands as usual.
+#[tokio::test]
+async fn amounts_beyond_any_sum_are_reported_and_counted_as_missing() {
+    use tsifra_core::model::{BadValueProblem, FieldValue};
+    let mut ws = workspace(30);
+    let ids: Vec<i64> = ws.deals.iter().map(|d| d.id).take(3).collect();
+    let (margin_deal, price_deal, text_deal) = (ids[0], ids[1], ids[2]);
+    let mut d = ws.deals.get(margin_deal).unwrap().clone();
+    d.fields.retain(|(id, _)| *id != 7001);
+    d.fields.push((
+        7001,
+        FieldValue::Number(rust_decimal::Decimal::from_i128_with_scale(10i128.pow(27), 0)),
+    ));
+    ws.deals.upsert(d);
+    let fake = fake_unlimited(ws.clone()).await;
+    fake.set_raw_price(price_deal, serde_json::json!(1e27));
+    fake.set_raw_price(text_deal, serde_json::json!("много"));
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 500), store.clone(), 25);
+
+    let report = engine.run(SyncMode::Auto, &no_progress).await.expect("the sync completes");
+
+    let found: Vec<(i64, Option<&str>, &str, BadValueProblem)> = report
+        .bad_values
+        .iter()
+        .map(|b| (b.id, b.field.as_deref(), b.value.as_str(), b.problem))
+        .collect();
+    assert_eq!(report.bad_value_count, 3, "{found:?}");
+    assert!(
+        found.contains(&(
+            margin_deal,
+            Some("Маржа"),
+            "1000000000000000000000000000",
+            BadValueProblem::TooLarge
+        )),
+        "{found:?}"
+    );
+    assert!(found.contains(&(price_deal, None, "1e+27", BadValueProblem::TooLarge)), "{found:?}");
+    assert!(
+        found.contains(&(text_deal, None, "много", BadValueProblem::NotAnAmount)),
+        "{found:?}"
+    );
+    let synced = store.workspace();
+    assert_eq!(synced.deals.len(), ws.deals.len(), "every deal landed");
+    let margin = synced.deals.get(margin_deal).unwrap();
+    assert!(
+        tsifra_core::model::field_value(&margin.fields, 7001).is_none(),
+        "not filled: {:?}",
+        margin.fields
+    );
+    assert_eq!(synced.deals.get(price_deal).unwrap().amount, tsifra_core::Money::ZERO);
+    assert_eq!(synced.deals.get(text_deal).unwrap().amount, tsifra_core::Money::ZERO);
+    // An ordinary deal is untouched.
+    let other = ws.deals.iter().nth(5).unwrap();
+    assert_eq!(synced.deals.get(other.id).unwrap().amount, other.amount);
+}

@@ -313,7 +313,7 @@ impl Acc {
 
     /// The part's figure without its record (a time series needs no drill-down).
     fn add_figure(&mut self, p: &Part) {
-        self.sum += p.sum;
+        self.sum = self.sum.saturating_add(p.sum);
         self.count += 1;
         self.won += p.won as i64;
         self.lost += p.lost as i64;
@@ -321,7 +321,7 @@ impl Acc {
     }
 
     fn merge(&mut self, other: &Acc) {
-        self.sum += other.sum;
+        self.sum = self.sum.saturating_add(other.sum);
         self.count += other.count;
         self.won += other.won;
         self.lost += other.lost;
@@ -639,7 +639,7 @@ fn row(measure: Measure, keys: Vec<Key>, labels: Vec<String>, acc: Acc, compared
         None
     };
     let change = match (value, compare_value) {
-        (Some(Value::Int(a)), Some(Value::Int(b))) => Some(Value::Int(a - b)),
+        (Some(Value::Int(a)), Some(Value::Int(b))) => Some(Value::Int(a.saturating_sub(b))),
         (Some(a), Some(b)) => Some(Value::Dec(((a.as_f64() - b.as_f64()) * 10.0).round() / 10.0)),
         _ => None,
     };

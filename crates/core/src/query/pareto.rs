@@ -3,6 +3,7 @@
 //! (A up to 80 %, B the next 15 %, C the rest, by default) and the headline in
 //! words: "31 компания из 140 даёт 80 % выручки".
 
+use crate::money::sum_minor;
 use serde::Serialize;
 
 use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, QueryError, Unit, Value, answer_with};
@@ -77,15 +78,15 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     let total = value_of(whole.total.value);
     let period_label = whole.period_label;
     let (ranked, unset): (Vec<super::Row>, Vec<super::Row>) = whole.rows.into_iter().partition(|r| r.keys[0] != Key::None);
-    let not_set: i64 = unset.iter().map(|r| value_of(r.value)).sum();
-    let positive: i64 = ranked.iter().map(|r| value_of(r.value).max(0)).sum();
+    let not_set = sum_minor(unset.iter().map(|r| value_of(r.value)));
+    let positive = sum_minor(ranked.iter().map(|r| value_of(r.value).max(0)));
     let (a_until, b_until) = (a_percent.min(100), (a_percent + b_percent).min(100));
     let mut running = 0i64;
     let mut previous_share = 0.0;
     let mut rows = Vec::new();
     for mut r in ranked {
         let value = value_of(r.value);
-        running += value.max(0);
+        running = running.saturating_add(value.max(0));
         let cumulative = if positive > 0 {
             running as f64 * 100.0 / positive as f64
         } else {
@@ -117,7 +118,8 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
         });
     }
     let a_count = rows.iter().filter(|r| r.class == Class::A).count();
-    let a_share = rows.iter().filter(|r| r.class == Class::A).map(|r| r.value).sum::<i64>();
+    let a_share = rows.iter().filter(|r| r.class == Class::A).map(|r| r.value);
+    let a_share = sum_minor(a_share);
     let a_share = if positive > 0 {
         crate::reports::round_to(a_share as f64 * 100.0 / positive as f64, 1)
     } else {

@@ -97,7 +97,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
                 continue;
             }
             let mut deals_recent = 0;
-            let mut past_revenue = 0;
+            let mut past_revenue = 0i64;
             let mut in_play = false;
             let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
             let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -110,7 +110,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
                     deals_recent += 1;
                 }
                 match ctx.ws.stage_kind(pipeline, stage) {
-                    StageKind::Won => past_revenue += deal.amount.minor(),
+                    StageKind::Won => past_revenue = past_revenue.saturating_add(deal.amount.minor()),
                     StageKind::Open => {
                         in_play = true;
                         has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));

@@ -230,7 +230,7 @@ fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<Lead
         let Some(m) = e.manager_id else { continue };
         let t = tallies.entry(m).or_default();
         t.won_count += 1;
-        t.revenue += e.amount.minor();
+        t.revenue = t.revenue.saturating_add(e.amount.minor());
         estimated |= e.margin_estimated;
         let add = match metric {
             Metric::Revenue => e.amount.minor(),
@@ -239,7 +239,7 @@ fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<Lead
             Metric::Calls => 0,
         };
         if add != 0 {
-            t.value += add;
+            t.value = t.value.saturating_add(add);
             t.reached_at = Some(e.at);
         }
     }
@@ -285,7 +285,7 @@ fn rank(ctx: &Ctx, metric: Metric, period: &Period, as_of: Instant) -> (Vec<Lead
     let mut above: Option<i64> = None;
     for (i, row) in rows.iter_mut().enumerate() {
         row.place = i as u32 + 1;
-        row.gap_to_next_place = above.map(|v| v - row.value);
+        row.gap_to_next_place = above.map(|v| v.saturating_sub(row.value));
         above = Some(row.value);
     }
     (rows, estimated)

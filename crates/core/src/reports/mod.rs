@@ -183,6 +183,9 @@ pub(crate) mod testkit;
 mod live_equals_scan;
 
 #[cfg(test)]
+mod extreme_values;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -148,13 +148,13 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
     for (row, company) in ws.companies.iter().enumerate() {
         let Some(manager) = company.responsible_id else { continue };
         let company_deals = parts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
-        let mut won_revenue = 0;
+        let mut won_revenue = 0i64;
         let mut in_play = false;
         let mut call_task = cfg.exclude_with_call_task && open_call_task(EntityRef::Company(company.id));
         for &d in company_deals {
             let deal = &deals[d as usize];
             match ws.stage_kind(deal.pipeline_id, deal.stage_id) {
-                StageKind::Won => won_revenue += deal.amount.minor(),
+                StageKind::Won => won_revenue = deal.amount.minor().saturating_add(won_revenue),
                 StageKind::Open => {
                     in_play = true;
                     call_task |= cfg.exclude_with_call_task && open_call_task(EntityRef::Deal(deal.id));

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{Ctx, ReportParams, percent};
 use crate::calendar::{BusinessCalendar, Instant, Period, PeriodKind};
 use crate::model::{Id, Metric, Plan};
+use crate::money::sum_minor;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PlanFact {
@@ -141,7 +142,8 @@ pub fn facts_in(ctx: &Ctx, metric: Metric, period: &Period) -> HashMap<Option<Id
                     Metric::Margin => e.margin.minor(),
                     _ => 1,
                 };
-                *by_manager.entry(e.manager_id).or_default() += value;
+                let fact = by_manager.entry(e.manager_id).or_default();
+                *fact = fact.saturating_add(value);
             }
         }
     }
@@ -198,11 +200,11 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         .map(|(team, members)| {
             let name = ctx.ws.teams.get(team).map_or_else(|| format!("#{team}"), |t| t.name.clone());
             let plan = sum_plans(members.iter().filter_map(|r| row_plan(r, &period)));
-            let whole = members.iter().map(|r| r.fact_whole_period()).sum();
+            let whole = sum_minor(members.iter().map(|r| r.fact_whole_period()));
             let ids: Vec<Option<Id>> = members.iter().map(|r| r.manager_id).collect();
             row(ctx, None, name, plan, &period, whole, |covers| {
                 let part = facts_over(covers);
-                ids.iter().map(|m| part.get(m).copied().unwrap_or(0)).sum()
+                sum_minor(ids.iter().map(|m| part.get(m).copied().unwrap_or(0)))
             })
         })
         .collect();
@@ -211,7 +213,7 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
     let row_plans = || rows.iter().filter_map(|r| row_plan(r, &period));
     let total = match params.manager {
         Some(only) => {
-            let whole = rows.iter().map(PlanFactRow::fact_whole_period).sum();
+            let whole = sum_minor(rows.iter().map(PlanFactRow::fact_whole_period));
             row(
                 ctx,
                 None,
@@ -224,9 +226,15 @@ fn period_rows(ctx: &Ctx, params: &ReportParams, metric: Metric, period: Period)
         }
         None => {
             let plan = plan_for(&ctx.ws.plans, cal, None, metric, &period).or_else(|| sum_plans(row_plans()));
-            row(ctx, None, ctx.total_label(params), plan, &period, facts.values().sum(), |covers| {
-                facts_over(covers).values().sum()
-            })
+            row(
+                ctx,
+                None,
+                ctx.total_label(params),
+                plan,
+                &period,
+                sum_minor(facts.values().copied()),
+                |covers| sum_minor(facts_over(covers).values().copied()),
+            )
         }
     };
     PlanFactPeriod {
@@ -298,7 +306,7 @@ fn row_plan(r: &PlanFactRow, period: &Period) -> Option<PlanFor> {
 /// The team's plan as the sum of the managers': covering every day any of them covers.
 fn sum_plans(plans: impl Iterator<Item = PlanFor>) -> Option<PlanFor> {
     plans.reduce(|a, b| PlanFor {
-        target: a.target + b.target,
+        target: a.target.saturating_add(b.target),
         derived: a.derived || b.derived,
         covers: Period {
             start: a.covers.start.min(b.covers.start),
@@ -346,7 +354,7 @@ fn row(
             fact_whole_period: whole_fact,
         }),
         fact,
-        difference: plan.map(|p| fact - p.target),
+        difference: plan.map(|p| fact.saturating_sub(p.target)),
         percent_done: plan.and_then(|p| percent(fact, p.target)),
         projection,
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
 use crate::model::{EntityRef, Id, Payment};
+use crate::money::sum_minor;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Receivables {
@@ -152,7 +153,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
             .iter_mut()
             .find(|b| row.days_overdue >= b.from_days && b.to_days.is_none_or(|t| row.days_overdue <= t))
         {
-            b.amount += row.outstanding;
+            b.amount = b.amount.saturating_add(row.outstanding);
             b.count += 1;
         }
         let key = match (row.company_id, row.deal_id) {
@@ -185,7 +186,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
             max_days_overdue: 0,
             count: 0,
         });
-        d.owed += row.outstanding;
+        d.owed = d.owed.saturating_add(row.outstanding);
         d.max_days_overdue = d.max_days_overdue.max(row.days_overdue);
         d.count += 1;
     }
@@ -238,7 +239,7 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
         today,
         sort: if by_days { "days" } else { "amount" },
         unit: ctx.money_unit(),
-        total_overdue: overdue.iter().map(|r| r.outstanding).sum(),
+        total_overdue: sum_minor(overdue.iter().map(|r| r.outstanding)),
         companies,
         buckets,
         overdue,
@@ -257,7 +258,7 @@ fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: Na
     } else {
         p.amount_paid.minor()
     };
-    let outstanding = p.amount_due.minor() - paid;
+    let outstanding = p.amount_due.minor().saturating_sub(paid);
     if outstanding <= 0 {
         return None;
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Report;
 use super::plan_fact::{PlanFact, PlanFactRow};
 use crate::calendar::{BusinessCalendar, Instant, PeriodKind};
-use crate::i18n::{Language, format_date, format_int, format_money, format_percent, text};
+use crate::i18n::{Language, format_date, format_int, format_money, format_percent, printable, text};
 use crate::model::Metric;
 use crate::money::Money;
 
@@ -675,12 +675,13 @@ pub fn to_csv(table: &Table, cal: &BusinessCalendar) -> String {
     out
 }
 
-/// A table as aligned text for a terminal.
+/// A table as aligned text for a terminal. Control characters in names from
+/// the CRM (escape sequences, line breaks) become spaces: one row, one line.
 pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar) -> String {
     let cells: Vec<Vec<String>> = table
         .rows
         .iter()
-        .map(|r| r.iter().map(|c| c.display(lang, currency, cal)).collect())
+        .map(|r| r.iter().map(|c| printable(&c.display(lang, currency, cal)).into_owned()).collect())
         .collect();
     let width = |s: &str| s.chars().count();
     let mut widths: Vec<usize> = table.columns.iter().map(|c| width(c)).collect();
@@ -702,7 +703,7 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let v: String = v.chars().take(60).collect();
+                let v: String = printable(v).chars().take(60).collect();
                 let pad = " ".repeat(widths[i].saturating_sub(width(&v)));
                 if numeric[i] { format!("{pad}{v}") } else { format!("{v}{pad}") }
             })
@@ -711,7 +712,7 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
             .trim_end()
             .to_string()
     };
-    let mut out = format!("{}\n", table.title);
+    let mut out = format!("{}\n", printable(&table.title));
     out.push_str(&line(&table.columns));
     out.push('\n');
     out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
@@ -721,7 +722,7 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
         out.push('\n');
     }
     for note in &table.notes {
-        out.push_str(&format!("  {note}\n"));
+        out.push_str(&format!("  {}\n", printable(note)));
     }
     out
 }

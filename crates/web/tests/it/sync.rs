@@ -76,6 +76,7 @@ async fn the_home_page_shows_the_last_sync_in_the_business_zone() {
         last_finished: Some(utc("2026-11-20T09:15:00Z")),
         last_outcome: Some("ok".into()),
         last_records: 12_345,
+        ..SyncStatus::default()
     };
     let (s, html) = panel(&get(&ru, "/").await.body);
     assert_eq!(s, "ok");
@@ -177,6 +178,7 @@ async fn a_skipped_run_is_said_as_such() {
         last_finished: Some(utc("2026-11-20T09:14:01Z")),
         last_outcome: Some("skipped: the account's lease is held by pid 4242 on host".into()),
         last_records: 0,
+        ..SyncStatus::default()
     };
     let ru = state(Language::Ru, Some(stub.clone()));
     let (s, html) = panel(&get(&ru, "/").await.body);
@@ -186,4 +188,56 @@ async fn a_skipped_run_is_said_as_such() {
         "{html}"
     );
     assert!(!html.contains("lease"), "no English inside the Russian page: {html}");
+}
+
+/// The last run's unusable values are listed under the panel, each with its
+/// record and field, with how many more there were; escape sequences from the
+/// CRM are not passed on.
+#[tokio::test]
+async fn values_the_last_run_could_not_use_are_listed_with_record_and_field() {
+    use tsifra_core::model::{BadValue, BadValueProblem, EntityKind};
+    let stub = Arc::new(Stub::default());
+    *stub.status.lock().unwrap() = SyncStatus {
+        last_started: Some(utc("2026-11-20T09:14:00Z")),
+        last_finished: Some(utc("2026-11-20T09:15:00Z")),
+        last_outcome: Some("ok".into()),
+        last_records: 40,
+        bad_values: vec![
+            BadValue::new(
+                EntityKind::Deal,
+                40001,
+                "Поставка\u{1b}[2J",
+                None,
+                "1e+27",
+                BadValueProblem::TooLarge,
+            ),
+            BadValue::new(
+                EntityKind::Company,
+                7,
+                "ООО Ромашка",
+                Some("Выручка за год"),
+                "много",
+                BadValueProblem::NotAnAmount,
+            ),
+        ],
+        bad_value_count: 5,
+        ..SyncStatus::default()
+    };
+    let ru = state(Language::Ru, Some(stub.clone()));
+    let (s, html) = panel(&get(&ru, "/").await.body);
+    assert_eq!(s, "ok");
+    assert!(html.contains("Значений, которые нельзя использовать: 5"), "{html}");
+    assert!(
+        html.contains("Сделка «Поставка [2J» (#40001), поле «Бюджет»: 1e+27 — больше любой суммы"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Компания «ООО Ромашка» (#7), поле «Выручка за год»: много — не сумма"),
+        "{html}"
+    );
+    assert!(html.contains("…и ещё 3"), "{html}");
+    assert!(!html.contains('\u{1b}'));
+    let json = get(&ru, "/api/sync").await.json();
+    assert_eq!(json["bad_value_count"], 5);
+    assert_eq!(json["bad_values"][0]["id"], 40001);
 }
