@@ -799,7 +799,20 @@ fn read_csv<'a>(reader: Box<dyn Read + 'a>, lang: Language) -> Result<Rows<'a>, 
 
 /// The first sheet's rows. A workbook is read whole (it is compressed, and
 /// its cells may sit anywhere in the file), then handed out row by row.
+/// Reads the first sheet. The XLSX reader is a large parser of untrusted
+/// ZIP and XML; a panic in it (fuzzing found an overflowing cell reference)
+/// is a file that cannot be read, not a crash of the server or the command.
 fn read_sheet<'a>(bytes: &[u8], lang: Language) -> Result<Rows<'a>, String> {
+    std::panic::catch_unwind(|| read_sheet_unguarded(bytes, lang)).unwrap_or_else(|_| {
+        Err(say(
+            lang,
+            "файл не читается как таблица: он повреждён".into(),
+            "not a readable spreadsheet: the file is damaged".into(),
+        ))
+    })
+}
+
+fn read_sheet_unguarded<'a>(bytes: &[u8], lang: Language) -> Result<Rows<'a>, String> {
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
         say(
             lang,
