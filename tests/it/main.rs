@@ -3,6 +3,7 @@
 mod amocrm;
 mod calendar;
 mod cli;
+mod flood;
 mod history;
 mod live;
 mod maven;
