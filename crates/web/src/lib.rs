@@ -23,6 +23,7 @@ pub mod assets;
 pub mod boards;
 pub mod cache;
 pub mod charts;
+pub mod downloads;
 pub mod error;
 pub mod explore;
 pub mod figures;
