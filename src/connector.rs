@@ -227,7 +227,9 @@ impl Connector {
         tokio::spawn(async move {
             loop {
                 me.webhooks.wake.notified().await;
-                let Some((payload, overflowed)) = me.webhooks.take() else { continue };
+                let Some((payload, overflowed)) = me.webhooks.take() else {
+                    continue;
+                };
                 if !payload.changes.is_empty() {
                     match me.engine.apply_webhook(&payload).await {
                         Ok(_) => {}
@@ -267,7 +269,11 @@ async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body
         Err(e) => {
             tracing::warn!(error = %e, "amoCRM webhook body not read");
             let too_large = std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit"));
-            return if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+            return if too_large {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
         }
     };
     match webhook::parse(&body) {

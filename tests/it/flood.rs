@@ -44,10 +44,7 @@ fn serve_limited(data_dir: &Path, env: &[(&str, &str)]) -> (Killed, String) {
 
 /// Lets this test process hold `n` sockets of its own (its limit may be 1,024 too).
 fn allow_open_files(n: u64) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: plain calls on a valid, initialised struct.
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);

@@ -1144,7 +1144,9 @@ impl<S: SyncStore> SyncEngine<S> {
             for chunk in ids.remove(&kind).unwrap_or_default().chunks(REREAD_BATCH) {
                 let mut batch = Batch::default();
                 if kind == EntityKind::Task {
-                    let found = self.fetch_by_ids::<wire::Task>(path, chunk, &[], filtered, |t| t.id, |_| true).await?;
+                    let found = self
+                        .fetch_by_ids::<wire::Task>(path, chunk, &[], filtered, |t| t.id, |_| true)
+                        .await?;
                     for &id in chunk {
                         match found.get(&id) {
                             Some(t) => batch.tasks.push(map::map_task(t, &dict.ctx)),

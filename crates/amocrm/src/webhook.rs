@@ -430,7 +430,11 @@ mod tests {
         let mut changes = Vec::new();
         for round in 0..2 {
             for id in 1..=40_000 {
-                let action = if round == 1 && id % 10 == 0 { Action::Delete } else { Action::Update };
+                let action = if round == 1 && id % 10 == 0 {
+                    Action::Delete
+                } else {
+                    Action::Update
+                };
                 changes.push(Change {
                     kind: EntityKind::Deal,
                     id,
@@ -451,7 +455,12 @@ mod tests {
         };
         let unique = payload.unique_targets();
         assert_eq!(unique.len(), 40_001);
-        assert!(unique[..40_000].iter().zip(1..).all(|(c, id)| c.id == id && c.kind == EntityKind::Deal));
+        assert!(
+            unique[..40_000]
+                .iter()
+                .zip(1..)
+                .all(|(c, id)| c.id == id && c.kind == EntityKind::Deal)
+        );
         assert_eq!(unique[9].action, Action::Delete);
         assert_eq!(unique[10].action, Action::Update);
         assert_eq!((unique[40_000].kind, unique[40_000].id), (EntityKind::Company, 7));
@@ -464,7 +473,10 @@ mod tests {
         let p = |body: &str| parse(body.as_bytes()).unwrap();
         assert_eq!(backlog.push(p("leads[update][0][id]=1&leads[update][1][id]=2")), 0);
         // The same deal again takes no room; a third fits, a fourth does not.
-        assert_eq!(backlog.push(p("leads[delete][0][id]=1&leads[update][0][id]=3&leads[update][1][id]=4")), 1);
+        assert_eq!(
+            backlog.push(p("leads[delete][0][id]=1&leads[update][0][id]=3&leads[update][1][id]=4")),
+            1
+        );
         assert_eq!(backlog.len(), 3);
         let (payload, overflowed) = backlog.take().unwrap();
         assert!(overflowed);

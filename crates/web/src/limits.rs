@@ -162,10 +162,14 @@ pub async fn run(
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,
-            Err(e) if matches!(
-                e.kind(),
-                std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionRefused
-            ) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionRefused
+                ) =>
+            {
+                continue;
+            }
             Err(e) => {
                 // Out of file descriptors (the cap set above the process's limit) or
                 // the like: wait for connections to close rather than spin.
@@ -175,7 +179,10 @@ pub async fn run(
             }
         };
         let Some((id, conn)) = conns.admit() else {
-            tracing::warn!(max = limits.max_connections, "connection refused: every open connection is answering a request");
+            tracing::warn!(
+                max = limits.max_connections,
+                "connection refused: every open connection is answering a request"
+            );
             drop(stream);
             continue;
         };

@@ -700,7 +700,13 @@ pub fn download_ext(file: &str, stem: &str, board_path: &str) -> Result<&'static
 }
 
 /// A table as the bytes of a CSV or XLSX file named `tsifra-<board>-<day>.<ext>`, made off the async threads.
-pub async fn file_bytes(state: AppState, as_of: AsOf, table: Table, board: &'static str, ext: &'static str) -> Result<(Vec<u8>, String), AppError> {
+pub async fn file_bytes(
+    state: AppState,
+    as_of: AsOf,
+    table: Table,
+    board: &'static str,
+    ext: &'static str,
+) -> Result<(Vec<u8>, String), AppError> {
     tokio::task::spawn_blocking(move || {
         let day = state.calendar().local_date(effective_as_of(&as_of)).format("%Y-%m-%d");
         let name = format!("tsifra-{board}-{day}.{ext}");
