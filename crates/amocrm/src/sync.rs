@@ -23,7 +23,7 @@ use tsifra_core::model::{Activity, Batch, Deal, EntityKind, EntityRef, FieldDef,
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::map::{self, EventEffect, MapContext, StatusChange};
-use crate::webhook::{Action, Payload};
+use crate::webhook::{Action, Change, Payload};
 use crate::wire;
 
 /// Where synced data lands. The real store implements this so that `commit`
@@ -1120,18 +1120,26 @@ impl<S: SyncStore> SyncEngine<S> {
         }
         // Requests go out with no lock held; each batch of 250 is then committed
         // under the write lock alone, so a sync's pages interleave with a long re-read.
-        for chunk in notes.chunks(REREAD_BATCH) {
-            let mut batch = Batch::default();
-            for change in chunk {
-                let parent = change.parent.expect("notes have a parent");
-                match self.read_note(parent, change.id).await? {
-                    Some(a) => batch.activities.push(a),
-                    None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
-                    None => {}
-                }
+        let mut by_parent: HashMap<EntityKind, Vec<Change>> = HashMap::new();
+        for change in notes {
+            if let Some(parent) = change.parent {
+                by_parent.entry(parent.kind()).or_default().push(change);
             }
-            let _w = self.write_lock.lock().await;
-            self.land_reread(batch, &dict, &mut report).await?;
+        }
+        for (kind, notes) in by_parent {
+            for chunk in notes.chunks(REREAD_BATCH) {
+                let found = self.notes_by_ids(kind, chunk).await?;
+                let mut batch = Batch::default();
+                for change in chunk {
+                    match found.get(&change.id) {
+                        Some(a) => batch.activities.push(a.clone()),
+                        None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
+                        None => {}
+                    }
+                }
+                let _w = self.write_lock.lock().await;
+                self.land_reread(batch, &dict, &mut report).await?;
+            }
         }
         for kind in [EntityKind::Company, EntityKind::Contact, EntityKind::Task] {
             let path = match kind {
@@ -1237,6 +1245,33 @@ impl<S: SyncStore> SyncEngine<S> {
             let record: Option<T> = self.client.one(&format!("{path}/{id}"), extra).await?;
             if let Some(r) = record.filter(|r| live(r)) {
                 found.insert(id, r);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The activities of the notes `changes` name (all on entities of `kind`, at most
+    /// [`REREAD_BATCH`]): one `filter[id][]` request on the kind's notes, or, where the
+    /// account ignored the filter, one request per note on its entity.
+    async fn notes_by_ids(&self, kind: EntityKind, changes: &[Change]) -> Result<HashMap<Id, Activity>> {
+        let mut found = HashMap::new();
+        let Some(path) = map::entity_path(kind) else {
+            return Ok(found);
+        };
+        let wanted: HashSet<Id> = changes.iter().map(|c| c.id).collect();
+        let mut query: Vec<(String, String)> = changes.iter().map(|c| q("filter[id][]", c.id)).collect();
+        query.extend([q("limit", REREAD_BATCH), q("page", 1)]);
+        let page = self.client.page::<wire::Note>(&format!("/api/v4/{path}/notes"), &query).await?;
+        if !page.has_next && page.items.iter().all(|n| wanted.contains(&n.id)) {
+            found.extend(page.items.iter().filter_map(|n| map::map_note(n, kind).map(|a| (n.id, a))));
+            return Ok(found);
+        }
+        tracing::warn!(path, "amoCRM ignored filter[id] on notes; re-reading one note per request");
+        for change in changes {
+            if let Some(parent) = change.parent
+                && let Some(a) = self.read_note(parent, change.id).await?
+            {
+                found.insert(change.id, a);
             }
         }
         Ok(found)

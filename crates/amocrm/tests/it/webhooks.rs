@@ -178,8 +178,32 @@ async fn a_webhook_naming_40000_deals_is_reread_250_ids_a_request() {
         items.push((EntityKind::Deal, "update", d.id));
         items.push((EntityKind::Deal, "status", d.id));
     }
-    let payload = webhook::parse(webhook::form_body("test", &items).as_bytes()).unwrap();
+    let mut payload = webhook::parse(webhook::form_body("test", &items).as_bytes()).unwrap();
     assert_eq!(payload.unique_targets().len(), 40_000);
+    // And notes: calls on deals, re-read in one request on the deals' notes.
+    let calls: Vec<_> = ws
+        .activities
+        .iter()
+        .filter(|a| a.kind.is_call() && matches!(a.entity, Some(EntityRef::Deal(_))))
+        .take(5)
+        .cloned()
+        .collect();
+    assert_eq!(calls.len(), 5);
+    for a in &calls {
+        payload.changes.push(Change {
+            kind: EntityKind::Activity,
+            id: a.id,
+            action: Action::Note,
+            parent: a.entity,
+        });
+    }
+    // Gone from the store, so only the re-read can bring them back.
+    let forget = tsifra_core::model::Batch {
+        deletions: calls.iter().map(|a| (EntityKind::Activity, a.id)).collect(),
+        ..Default::default()
+    };
+    tsifra_amocrm::SyncStore::commit(&*store, &forget, &[]).await.unwrap();
+    assert!(store.workspace().activities.get(calls[0].id).is_none());
     let before = fake.stats();
 
     let report = engine.apply_webhook(&payload).await.unwrap();
@@ -204,4 +228,8 @@ async fn a_webhook_naming_40000_deals_is_reread_250_ids_a_request() {
         assert_eq!(synced.deals.get(*id), crm.deals.get(*id), "deal {id}");
     }
     assert_eq!(synced.deals.get(moved[0]).unwrap().history.last().unwrap().at, when);
+    assert_eq!(asked("/api/v4/leads/notes"), 1, "{:?}", stats.by_path);
+    for a in &calls {
+        assert_eq!(synced.activities.get(a.id), Some(a), "note {}", a.id);
+    }
 }
