@@ -1132,7 +1132,7 @@ impl<S: SyncStore> SyncEngine<S> {
                 let mut batch = Batch::default();
                 for change in chunk {
                     match found.get(&change.id) {
-                        Some(a) => batch.activities.push(a.clone()),
+                        Some(a) => batch.activities.push(*a),
                         None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
                         None => {}
                     }
