@@ -40,7 +40,9 @@ pub struct Cli {
 pub enum Command {
     /// Generate the demo sales department (if absent) and serve it.
     Demo(DemoArgs),
-    /// Serve the pages, the API and webhooks on the data dir's workspace.
+    /// Serve the pages, the API and webhooks on the data dir's workspace, within the limits of
+    /// [server] (header and request timeouts, open connections, body size, downloads built at
+    /// once, the webhook backlog; README: Operating Tsifra → Limits).
     Serve(ServeArgs),
     /// Compute a report and print it as a table, JSON or CSV.
     Report(Box<ReportArgs>),

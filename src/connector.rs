@@ -96,6 +96,41 @@ pub struct Connector {
     pub engine: Arc<Engine>,
     pub status: Arc<Mutex<SyncStatus>>,
     pub webhook_secret: tsifra_core::secret::Secret,
+    pub webhooks: Arc<WebhookQueue>,
+}
+
+/// What webhooks named and nobody has re-read yet, bounded by `[server]
+/// webhook_backlog`, and one worker's wake-up: a burst of webhooks is one
+/// re-read of everything they name, never a task per webhook.
+pub struct WebhookQueue {
+    backlog: Mutex<webhook::Backlog>,
+    wake: tokio::sync::Notify,
+}
+
+impl WebhookQueue {
+    pub fn new(capacity: usize) -> WebhookQueue {
+        WebhookQueue {
+            backlog: Mutex::new(webhook::Backlog::new(capacity)),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Queues a webhook's changes for the worker; how many were dropped for want of room.
+    pub fn push(&self, payload: webhook::Payload) -> usize {
+        let dropped = self.backlog.lock().unwrap_or_else(|p| p.into_inner()).push(payload);
+        self.wake.notify_one();
+        dropped
+    }
+
+    fn take(&self) -> Option<(webhook::Payload, bool)> {
+        self.backlog.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl Default for WebhookQueue {
+    fn default() -> WebhookQueue {
+        WebhookQueue::new(tsifra_core::config::ServerConfig::default().webhook_backlog)
+    }
 }
 
 impl Connector {
@@ -203,6 +238,36 @@ impl Connector {
         Ok(())
     }
 
+    /// Re-reads what webhooks queued, one batch at a time; when the backlog
+    /// overflowed, an incremental run reads what was dropped.
+    pub fn spawn_webhook_worker(&self) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                me.webhooks.wake.notified().await;
+                let Some((payload, overflowed)) = me.webhooks.take() else {
+                    continue;
+                };
+                if !payload.changes.is_empty() {
+                    match me.engine.apply_webhook(&payload).await {
+                        Ok(_) => {}
+                        // Skipped rather than queued: the change is inside the next
+                        // incremental run's window, which reaches back past the other
+                        // process's run, so only its freshness waits.
+                        Err(e @ AmoError::LeaseHeld { .. }) => {
+                            tracing::info!(reason = %e, "amoCRM webhook re-read skipped: another process holds the account's lease; the next sync reads the change")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "applying an amoCRM webhook failed"),
+                    }
+                }
+                if overflowed {
+                    tracing::warn!("the webhook backlog ([server] webhook_backlog) overflowed: an incremental sync reads the rest");
+                    let _ = me.run(SyncMode::Auto).await;
+                }
+            }
+        });
+    }
+
     /// `POST /hooks/amocrm/{secret}`: amoCRM's webhooks. (The status and "sync now"
     /// are the web crate's `/api/sync` and `/sync`, through [`SyncControl`].)
     pub fn routes(&self) -> Router {
@@ -210,10 +275,25 @@ impl Connector {
     }
 }
 
-async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body: axum::body::Bytes) -> StatusCode {
+/// The body is taken unread, so a wrong secret is refused before a byte of it
+/// arrives (a slow body to a guessed URL holds nothing); the server's body
+/// limit and deadlines (`[server]`) bound reading the right one.
+async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body: axum::body::Body) -> StatusCode {
     if c.webhook_secret.is_empty() || !c.webhook_secret.matches(&secret) {
         return StatusCode::NOT_FOUND;
     }
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!(error = %e, "amoCRM webhook body not read");
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit"));
+            return if too_large {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+        }
+    };
     match webhook::parse(&body) {
         Err(e) => {
             // The body may hold client data: log its size, not its content.
@@ -221,19 +301,11 @@ async fn hook(State(c): State<Connector>, UrlPath(secret): UrlPath<String>, body
             StatusCode::BAD_REQUEST
         }
         Ok(payload) => {
-            // amoCRM waits 2 s at most: answer now, re-read the entities after.
-            tokio::spawn(async move {
-                match c.engine.apply_webhook(&payload).await {
-                    Ok(_) => {}
-                    // Skipped rather than queued: the change is inside the next
-                    // incremental run's window, which reaches back past the other
-                    // process's run, so only its freshness waits.
-                    Err(e @ AmoError::LeaseHeld { .. }) => {
-                        tracing::info!(reason = %e, "amoCRM webhook re-read skipped: another process holds the account's lease; the next sync reads the change")
-                    }
-                    Err(e) => tracing::warn!(error = %e, "applying an amoCRM webhook failed"),
-                }
-            });
+            // amoCRM waits 2 s at most: answer now, the worker re-reads after.
+            let dropped = c.webhooks.push(payload);
+            if dropped > 0 {
+                tracing::warn!(dropped, "webhook backlog full; the next sync reads these changes");
+            }
             StatusCode::OK
         }
     }
@@ -282,6 +354,7 @@ mod tests {
             engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
             status: Default::default(),
             webhook_secret: Default::default(),
+            webhooks: Default::default(),
         };
         assert_eq!(connector.status(), SyncStatus::default());
 
@@ -328,6 +401,7 @@ mod tests {
             engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
             status: Default::default(),
             webhook_secret: Default::default(),
+            webhooks: Default::default(),
         };
 
         let err = connector.run(SyncMode::Auto).await.unwrap_err();
@@ -370,6 +444,7 @@ mod tests {
             engine: engine(&config, dir.path(), store, state).unwrap().expect("configured"),
             status: Default::default(),
             webhook_secret: Default::default(),
+            webhooks: Default::default(),
         };
         fn explode(_: &tsifra_amocrm::sync::Progress) {
             panic!("a bug met mid-run");

@@ -69,6 +69,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         None => system_clock(),
     };
     let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.clone());
+    let limits = tsifra_web::Limits::from_config(&config.server);
     let amocrm_enabled = config.amocrm.is_enabled();
     let webhook_secret = config.amocrm.webhook_secret.clone();
     let connector_config = config.clone();
@@ -89,8 +90,10 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
             engine,
             status: Default::default(),
             webhook_secret,
+            webhooks: Arc::new(crate::connector::WebhookQueue::new(connector_config.server.webhook_backlog)),
         };
         connector.spawn_schedule(&connector_config)?;
+        connector.spawn_webhook_worker();
         router = router.merge(connector.routes());
         state.set_sync(Arc::new(connector));
     }
@@ -99,7 +102,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     eprintln!("Tsifra is serving http://{addr}/  (Ctrl-C to stop)");
-    tsifra_web::serve_router(listener, router, tsifra_web::shutdown_signal()).await?;
+    tsifra_web::serve_router(listener, router, &limits, tsifra_web::shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

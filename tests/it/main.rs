@@ -5,6 +5,7 @@ mod bad_values;
 mod calendar;
 mod cli;
 mod faults;
+mod flood;
 mod full_disk;
 mod history;
 mod live;

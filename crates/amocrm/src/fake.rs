@@ -118,6 +118,10 @@ pub struct FakeStats {
     /// Most requests accepted within any one second.
     pub max_per_second: u64,
     pub refreshes: u64,
+    /// API requests by path (`/api/v4/leads`), so a test can count the re-reads of a kind.
+    pub by_path: std::collections::BTreeMap<String, u64>,
+    /// The most ids one request named in `filter[id]` (amoCRM pages by 250).
+    pub most_ids_filtered: usize,
 }
 
 struct Crm {
@@ -620,6 +624,9 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, hea
         return problem(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed", "the fake is read-only");
     }
     let mut crm = shared.crm.lock().unwrap_or_else(|e| e.into_inner());
+    *crm.stats.by_path.entry(path.clone()).or_default() += 1;
+    let ids = query.list("filter[id]").len();
+    crm.stats.most_ids_filtered = crm.stats.most_ids_filtered.max(ids);
     route(&mut crm, &shared, &path, &query)
 }
 
@@ -709,7 +716,7 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
         [entity @ ("leads" | "contacts" | "companies"), "notes"] => {
             let kind = crate::map::entity_kind(entity).unwrap_or(EntityKind::Deal);
             let types = query.list("filter[note_type]");
-            let ids: Vec<Id> = query.list("filter[id]").iter().filter_map(|s| s.parse().ok()).collect();
+            let ids: HashSet<Id> = query.list("filter[id]").iter().filter_map(|s| s.parse().ok()).collect();
             let mut notes: Vec<Value> = notes_of(&crm.ws, kind)
                 .into_iter()
                 .filter(|(n, _)| types.is_empty() || types.iter().any(|t| t == n.get("note_type").and_then(Value::as_str).unwrap_or("")))
@@ -750,6 +757,10 @@ fn route(crm: &mut Crm, shared: &Shared, path: &str, query: &Query) -> Response 
         ),
         ["tasks"] => {
             let mut tasks: Vec<&Task> = crm.ws.tasks.iter().collect();
+            let ids: HashSet<Id> = query.list("filter[id]").iter().filter_map(|s| s.parse().ok()).collect();
+            if !ids.is_empty() {
+                tasks.retain(|t| ids.contains(&t.id));
+            }
             if let Some(from) = query.num("filter[updated_at][from]") {
                 let to = query.num("filter[updated_at][to]").unwrap_or(i64::MAX);
                 tasks.retain(|t| (from..=to).contains(&task_updated(t).timestamp()));
@@ -895,7 +906,7 @@ fn list_parties(crm: &Crm, shared: &Shared, entity: &str, query: &Query) -> Resp
             let to = query.num("filter[updated_at][to]").unwrap_or(i64::MAX);
             rows.retain(|r| r.0 >= from && r.0 <= to);
         }
-        let ids: Vec<Id> = query.list("filter[id]").iter().filter_map(|s| s.parse().ok()).collect();
+        let ids: HashSet<Id> = query.list("filter[id]").iter().filter_map(|s| s.parse().ok()).collect();
         if !ids.is_empty() {
             rows.retain(|r| ids.contains(&r.1));
         }

@@ -25,7 +25,7 @@ use tsifra_core::model::{
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::map::{self, EventEffect, MapContext, StatusChange};
-use crate::webhook::{Action, Payload};
+use crate::webhook::{Action, Change, Payload};
 use crate::wire;
 
 /// Where synced data lands. The real store implements this so that `commit`
@@ -279,6 +279,10 @@ pub struct WebhookReport {
 
 /// Bad values a run keeps to show; the rest are counted (and logged).
 pub const BAD_VALUES_KEPT: usize = 100;
+/// Records a webhook re-read asks for in one request (amoCRM's page limit) and commits at once.
+pub const REREAD_BATCH: usize = 250;
+/// Deals one events request may name in `filter[entity_id][]` (amoCRM allows 10).
+const EVENT_IDS: usize = 10;
 
 pub const KEY_RUN: &str = "amocrm.run";
 pub const KEY_WATERMARK: &str = "amocrm.watermark";
@@ -1176,27 +1180,217 @@ impl<S: SyncStore> SyncEngine<S> {
 
     async fn apply_webhook_leased(&self, payload: &Payload) -> Result<WebhookReport> {
         let dict = self.current_dictionaries().await?;
-        let mut batch = Batch::default();
-        let _w = self.write_lock.lock().await;
+        let mut report = WebhookReport::default();
+        let mut notes = Vec::new();
+        let mut ids: HashMap<EntityKind, Vec<Id>> = HashMap::new();
         for change in payload.unique_targets() {
             match (change.kind, change.parent) {
-                (EntityKind::Activity, Some(parent)) => match self.read_note(parent, change.id).await? {
-                    Some(a) => batch.activities.push(a),
-                    None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
-                    None => {}
-                },
-                (kind, _) => self.reread(&mut batch, &dict, kind, change.id).await?,
+                (EntityKind::Activity, Some(_)) => notes.push(change),
+                (kind @ (EntityKind::Deal | EntityKind::Contact | EntityKind::Company | EntityKind::Task), _) => {
+                    ids.entry(kind).or_default().push(change.id)
+                }
+                _ => {}
             }
         }
+        // Requests go out with no lock held; each batch of 250 is then committed
+        // under the write lock alone, so a sync's pages interleave with a long re-read.
+        let mut by_parent: HashMap<EntityKind, Vec<Change>> = HashMap::new();
+        for change in notes {
+            if let Some(parent) = change.parent {
+                by_parent.entry(parent.kind()).or_default().push(change);
+            }
+        }
+        for (kind, notes) in by_parent {
+            for chunk in notes.chunks(REREAD_BATCH) {
+                let found = self.notes_by_ids(kind, chunk).await?;
+                let mut batch = Batch::default();
+                for change in chunk {
+                    match found.get(&change.id) {
+                        Some(a) => batch.activities.push(*a),
+                        None if change.action == Action::Delete => batch.deletions.push((EntityKind::Activity, change.id)),
+                        None => {}
+                    }
+                }
+                let _w = self.write_lock.lock().await;
+                self.land_reread(batch, &dict, &mut report).await?;
+            }
+        }
+        for kind in [EntityKind::Company, EntityKind::Contact, EntityKind::Task] {
+            let path = match kind {
+                EntityKind::Company => "/api/v4/companies",
+                EntityKind::Contact => "/api/v4/contacts",
+                _ => "/api/v4/tasks",
+            };
+            // Tasks have a documented filter[id]; contacts and companies only with the filter package.
+            let filtered = kind == EntityKind::Task || dict.filter_enabled;
+            for chunk in ids.remove(&kind).unwrap_or_default().chunks(REREAD_BATCH) {
+                let mut batch = Batch::default();
+                if kind == EntityKind::Task {
+                    let found = self
+                        .fetch_by_ids::<wire::Task>(path, chunk, &[], filtered, |t| t.id, |_| true)
+                        .await?;
+                    for &id in chunk {
+                        match found.get(&id) {
+                            Some(t) => batch.tasks.push(map::map_task(t, &dict.ctx)),
+                            None => batch.deletions.push((kind, id)),
+                        }
+                    }
+                } else {
+                    let found = self
+                        .fetch_by_ids::<wire::Contact>(path, chunk, &[], filtered, |c| c.id, |c| !c.is_deleted)
+                        .await?;
+                    for &id in chunk {
+                        match found.get(&id) {
+                            Some(c) if kind == EntityKind::Contact => batch.contacts.push(map::map_contact(c, &dict.ctx)),
+                            Some(c) => batch.companies.push(map::map_company(c, &dict.ctx)),
+                            None => batch.deletions.push((kind, id)),
+                        }
+                    }
+                }
+                let _w = self.write_lock.lock().await;
+                self.land_reread(batch, &dict, &mut report).await?;
+            }
+        }
+        let deals = ids.remove(&EntityKind::Deal).unwrap_or_default();
+        if !deals.is_empty() {
+            let (changes, handovers) = self.histories(&deals).await?;
+            let with = [q("with", "contacts,loss_reason,source")];
+            for chunk in deals.chunks(REREAD_BATCH) {
+                let found = self
+                    .fetch_by_ids::<wire::Lead>("/api/v4/leads", chunk, &with, dict.filter_enabled, |l| l.id, |l| !l.is_deleted)
+                    .await?;
+                let _w = self.write_lock.lock().await;
+                let stored: HashMap<Id, Deal> = self.store.deals(chunk).await?.into_iter().map(|d| (d.id, d)).collect();
+                let mut batch = Batch::default();
+                for &id in chunk {
+                    match found.get(&id) {
+                        None => batch.deletions.push((EntityKind::Deal, id)),
+                        Some(lead) => {
+                            let mut deal = map::map_lead(lead, &dict.ctx, stored.get(&id));
+                            map::merge_history(&mut deal, changes.get(&id).map_or(&[], Vec::as_slice));
+                            map::merge_responsible(&mut deal, handovers.get(&id).map_or(&[], Vec::as_slice));
+                            batch.deals.push(deal);
+                        }
+                    }
+                }
+                self.land_reread(batch, &dict, &mut report).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Commits one batch of a webhook re-read and counts it. Call with `write_lock` held.
+    async fn land_reread(&self, batch: Batch, dict: &Dictionaries, report: &mut WebhookReport) -> Result<()> {
         let batch = with_payments(batch, &dict.ctx);
-        let report = WebhookReport {
-            upserted: batch_records(&batch),
-            deleted: batch.deletions.len() as u64,
-        };
+        report.upserted += batch_records(&batch);
+        report.deleted += batch.deletions.len() as u64;
         if !batch.is_empty() {
             self.store.commit(&batch, &[]).await?;
         }
-        Ok(report)
+        Ok(())
+    }
+
+    /// The records of `ids` (at most [`REREAD_BATCH`]) that exist and are `live`,
+    /// by id: one `filter[id][]` request when `filtered`, else (or when the account
+    /// ignored the filter: a record not asked for, or a next page) one request per id.
+    async fn fetch_by_ids<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        ids: &[Id],
+        extra: &[(String, String)],
+        filtered: bool,
+        id_of: impl Fn(&T) -> Id,
+        live: impl Fn(&T) -> bool,
+    ) -> Result<HashMap<Id, T>> {
+        debug_assert!(ids.len() <= REREAD_BATCH);
+        let wanted: HashSet<Id> = ids.iter().copied().collect();
+        if filtered {
+            let mut query = extra.to_vec();
+            query.extend(ids.iter().map(|id| q("filter[id][]", id)));
+            query.extend([q("limit", REREAD_BATCH), q("page", 1)]);
+            let page = self.client.page::<T>(path, &query).await?;
+            if !page.has_next && page.items.iter().all(|r| wanted.contains(&id_of(r))) {
+                return Ok(page.items.into_iter().filter(|r| live(r)).map(|r| (id_of(&r), r)).collect());
+            }
+            tracing::warn!(path, "amoCRM ignored filter[id]; re-reading one record per request");
+        }
+        let mut found = HashMap::new();
+        for &id in ids {
+            let record: Option<T> = self.client.one(&format!("{path}/{id}"), extra).await?;
+            if let Some(r) = record.filter(|r| live(r)) {
+                found.insert(id, r);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The activities of the notes `changes` name (all on entities of `kind`, at most
+    /// [`REREAD_BATCH`]): one `filter[id][]` request on the kind's notes, or, where the
+    /// account ignored the filter, one request per note on its entity.
+    async fn notes_by_ids(&self, kind: EntityKind, changes: &[Change]) -> Result<HashMap<Id, Activity>> {
+        let mut found = HashMap::new();
+        let Some(path) = map::entity_path(kind) else {
+            return Ok(found);
+        };
+        let wanted: HashSet<Id> = changes.iter().map(|c| c.id).collect();
+        let mut query: Vec<(String, String)> = changes.iter().map(|c| q("filter[id][]", c.id)).collect();
+        query.extend([q("limit", REREAD_BATCH), q("page", 1)]);
+        let page = self.client.page::<wire::Note>(&format!("/api/v4/{path}/notes"), &query).await?;
+        if !page.has_next && page.items.iter().all(|n| wanted.contains(&n.id)) {
+            found.extend(page.items.iter().filter_map(|n| map::map_note(n, kind).map(|a| (n.id, a))));
+            return Ok(found);
+        }
+        tracing::warn!(path, "amoCRM ignored filter[id] on notes; re-reading one note per request");
+        for change in changes {
+            if let Some(parent) = change.parent
+                && let Some(a) = self.read_note(parent, change.id).await?
+            {
+                found.insert(change.id, a);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The stage moves and handovers of `deals` not yet in their stored history:
+    /// for a handful, their own events (`filter[entity_id][]`, 10 ids a request);
+    /// for more, once a sync has finished, the account's feed since its watermark
+    /// (minus the overlap), which the stored histories reach up to, in pages of 100.
+    async fn histories(&self, deals: &[Id]) -> Result<(HashMap<Id, Vec<StatusChange>>, HashMap<Id, Vec<ResponsibleChange>>)> {
+        let types = [
+            q("filter[entity][]", "lead"),
+            q("filter[type][]", "lead_status_changed"),
+            q("filter[type][]", "entity_responsible_changed"),
+        ];
+        let watermark = self.store.checkpoint(KEY_WATERMARK).await?.and_then(|w| w.parse::<i64>().ok());
+        let mut events: Vec<wire::Event> = Vec::new();
+        match watermark {
+            Some(w) if deals.len() > EVENT_IDS => {
+                let mut query = types.to_vec();
+                query.push(q("filter[created_at][from]", w - self.options.overlap.as_secs() as i64));
+                query.push(q("filter[created_at][to]", chrono::Utc::now().timestamp() + OPEN_END_S));
+                events = self.all_pages("/api/v4/events", &query, 100).await?;
+            }
+            _ => {
+                for chunk in deals.chunks(EVENT_IDS) {
+                    let mut query = types.to_vec();
+                    query.extend(chunk.iter().map(|id| q("filter[entity_id][]", id)));
+                    events.extend(self.all_pages::<wire::Event>("/api/v4/events", &query, 100).await?);
+                }
+            }
+        }
+        let wanted: HashSet<Id> = deals.iter().copied().collect();
+        let mut changes: HashMap<Id, Vec<StatusChange>> = HashMap::new();
+        let mut handovers: HashMap<Id, Vec<ResponsibleChange>> = HashMap::new();
+        for e in &events {
+            match map::map_event(e) {
+                EventEffect::StatusChange(c) if wanted.contains(&c.deal_id) => changes.entry(c.deal_id).or_default().push(c),
+                EventEffect::ResponsibleChange { deal_id, change } if wanted.contains(&deal_id) => {
+                    handovers.entry(deal_id).or_default().push(change)
+                }
+                _ => {}
+            }
+        }
+        Ok((changes, handovers))
     }
 
     /// The account's custom fields of leads, contacts and companies (for `tsifra amocrm fields`).

@@ -62,17 +62,93 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// Changes with duplicates (same entity, several actions) collapsed; a deletion wins
-    /// over other actions only when it is the last one in the body.
+    /// Changes with duplicates (same entity, several actions) collapsed, in the
+    /// order each entity first appears; a deletion wins over other actions only
+    /// when it is the last one in the body. Linear: a bulk edit names tens of
+    /// thousands of entities.
     pub fn unique_targets(&self) -> Vec<Change> {
         let mut out: Vec<Change> = Vec::new();
+        let mut at: HashMap<(EntityKind, Id), usize> = HashMap::with_capacity(self.changes.len());
         for c in &self.changes {
-            match out.iter_mut().find(|o| o.kind == c.kind && o.id == c.id) {
-                Some(o) => *o = c.clone(),
-                None => out.push(c.clone()),
-            }
+            merge(&mut out, &mut at, c.clone());
         }
         out
+    }
+}
+
+/// Puts `c` in `out` once per entity: a later action replaces an earlier one in place.
+fn merge(out: &mut Vec<Change>, at: &mut HashMap<(EntityKind, Id), usize>, c: Change) -> bool {
+    match at.entry((c.kind, c.id)) {
+        std::collections::hash_map::Entry::Occupied(e) => {
+            out[*e.get()] = c;
+            false
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(out.len());
+            out.push(c);
+            true
+        }
+    }
+}
+
+/// Entities named by webhooks and not re-read yet, merged across webhooks (one
+/// entry per entity, its latest action) and bounded: past `capacity` entities
+/// more are dropped and [`Backlog::take`] says so, for the next sync to read them.
+/// A burst of webhooks thus costs one re-read of what they name, not one each.
+#[derive(Debug)]
+pub struct Backlog {
+    capacity: usize,
+    changes: Vec<Change>,
+    at: HashMap<(EntityKind, Id), usize>,
+    overflowed: bool,
+}
+
+impl Backlog {
+    pub fn new(capacity: usize) -> Backlog {
+        Backlog {
+            capacity: capacity.max(1),
+            changes: Vec::new(),
+            at: HashMap::new(),
+            overflowed: false,
+        }
+    }
+
+    /// Adds a webhook's changes; returns how many were dropped for want of room.
+    pub fn push(&mut self, payload: Payload) -> usize {
+        let mut dropped = 0;
+        for c in payload.changes {
+            if self.changes.len() >= self.capacity && !self.at.contains_key(&(c.kind, c.id)) {
+                dropped += 1;
+                continue;
+            }
+            merge(&mut self.changes, &mut self.at, c);
+        }
+        if dropped > 0 {
+            self.overflowed = true;
+        }
+        dropped
+    }
+
+    /// Everything waiting, as one payload, and whether some was dropped since
+    /// the last take; `None` when nothing waits.
+    pub fn take(&mut self) -> Option<(Payload, bool)> {
+        if self.changes.is_empty() && !self.overflowed {
+            return None;
+        }
+        self.at.clear();
+        let payload = Payload {
+            changes: std::mem::take(&mut self.changes),
+            ..Payload::default()
+        };
+        Some((payload, std::mem::take(&mut self.overflowed)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
     }
 }
 
@@ -345,6 +421,70 @@ mod tests {
             parent: Some(EntityRef::Deal(7))
         }));
         assert!(p.changes.iter().any(|c| c.kind == EntityKind::Task && c.id == 3));
+    }
+
+    /// A bulk edit: 40,000 deals, each named twice (an update, then a deletion for
+    /// every tenth). One entry each, in first-seen order, with the last action.
+    #[test]
+    fn duplicates_collapse_to_the_last_action_in_first_seen_order() {
+        let mut changes = Vec::new();
+        for round in 0..2 {
+            for id in 1..=40_000 {
+                let action = if round == 1 && id % 10 == 0 {
+                    Action::Delete
+                } else {
+                    Action::Update
+                };
+                changes.push(Change {
+                    kind: EntityKind::Deal,
+                    id,
+                    action,
+                    parent: None,
+                });
+            }
+        }
+        changes.push(Change {
+            kind: EntityKind::Company,
+            id: 7,
+            action: Action::Add,
+            parent: None,
+        });
+        let payload = Payload {
+            changes,
+            ..Payload::default()
+        };
+        let unique = payload.unique_targets();
+        assert_eq!(unique.len(), 40_001);
+        assert!(
+            unique[..40_000]
+                .iter()
+                .zip(1..)
+                .all(|(c, id)| c.id == id && c.kind == EntityKind::Deal)
+        );
+        assert_eq!(unique[9].action, Action::Delete);
+        assert_eq!(unique[10].action, Action::Update);
+        assert_eq!((unique[40_000].kind, unique[40_000].id), (EntityKind::Company, 7));
+    }
+
+    #[test]
+    fn the_backlog_merges_webhooks_and_drops_past_its_capacity() {
+        let mut backlog = Backlog::new(3);
+        assert_eq!(backlog.take(), None);
+        let p = |body: &str| parse(body.as_bytes()).unwrap();
+        assert_eq!(backlog.push(p("leads[update][0][id]=1&leads[update][1][id]=2")), 0);
+        // The same deal again takes no room; a third fits, a fourth does not.
+        assert_eq!(
+            backlog.push(p("leads[delete][0][id]=1&leads[update][0][id]=3&leads[update][1][id]=4")),
+            1
+        );
+        assert_eq!(backlog.len(), 3);
+        let (payload, overflowed) = backlog.take().unwrap();
+        assert!(overflowed);
+        let got: Vec<_> = payload.changes.iter().map(|c| (c.id, c.action.clone())).collect();
+        assert_eq!(got, vec![(1, Action::Delete), (2, Action::Update), (3, Action::Update)]);
+        assert!(backlog.is_empty());
+        assert_eq!(backlog.take(), None, "taken, and the overflow told once");
+        assert_eq!(backlog.push(p("leads[update][0][id]=4")), 0, "room again");
     }
 
     #[test]

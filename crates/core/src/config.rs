@@ -81,13 +81,53 @@ impl Default for CalendarConfig {
 pub struct ServerConfig {
     /// Address and port the web server listens on.
     pub bind: String,
+    // Limits that keep the server answering under a flood (README: Operating Tsifra → Limits).
+    /// Seconds a client has to send a request's headers (and between parts of its body).
+    pub header_timeout_seconds: u64,
+    /// Seconds a request may take from its headers to the answer, body included.
+    pub request_timeout_seconds: u64,
+    /// Connections held open at once; past it the oldest idle one (or one still
+    /// sending its headers) is closed to make room, else the new one is refused.
+    pub max_connections: usize,
+    /// The largest request body in kilobytes (amoCRM's webhooks are the only big ones).
+    pub max_body_kb: usize,
+    /// Downloads (CSV, XLSX) built at once; concurrent requests for the same file share one build.
+    pub download_builds: usize,
+    /// Entities named by webhooks waiting to be re-read; past it the rest is left to the next sync.
+    pub webhook_backlog: usize,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: "127.0.0.1:8080".into(),
+            header_timeout_seconds: 10,
+            request_timeout_seconds: 60,
+            max_connections: 512,
+            max_body_kb: 8192,
+            download_builds: 2,
+            webhook_backlog: 100_000,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The limits' own checks, kept apart from the rest of validation.
+    fn validate_limits(&self) -> Result<(), (&'static str, String)> {
+        let positive = [
+            ("server.header_timeout_seconds", self.header_timeout_seconds as usize),
+            ("server.request_timeout_seconds", self.request_timeout_seconds as usize),
+            ("server.max_connections", self.max_connections),
+            ("server.max_body_kb", self.max_body_kb),
+            ("server.download_builds", self.download_builds),
+            ("server.webhook_backlog", self.webhook_backlog),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "expected a number above 0".into()));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -374,6 +414,7 @@ impl Config {
                 ),
             ));
         }
+        self.server.validate_limits().map_err(|(key, m)| invalid(key, m))?;
         let url = &self.store.url;
         if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(invalid(

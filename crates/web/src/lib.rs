@@ -23,10 +23,12 @@ pub mod assets;
 pub mod boards;
 pub mod cache;
 pub mod charts;
+pub mod downloads;
 pub mod error;
 pub mod explore;
 pub mod figures;
 pub mod html;
+pub mod limits;
 pub mod pagecache;
 pub mod pages;
 pub mod reports;
@@ -53,6 +55,7 @@ use tracing::Level;
 
 pub use asof::{AsOf, AsOfError, parse_as_of};
 pub use error::AppError;
+pub use limits::Limits;
 pub use state::{AppState, Clock, system_clock};
 pub use sync::{SyncControl, SyncStatus};
 pub use warm::{keep_warm, warm_up};
@@ -113,8 +116,9 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then lets
-/// open requests finish for up to [`SHUTDOWN_GRACE`] and returns.
+/// Serves `app(state)` on `listener` within the config's `[server]` limits
+/// until `shutdown` resolves, then lets open requests finish for up to
+/// [`SHUTDOWN_GRACE`] and returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -123,42 +127,26 @@ pub async fn serve(
     // The boards are made in the background while the server already answers,
     // and each minute's live reports just before the minute turns.
     tokio::spawn(keep_warm(state.clone()));
-    serve_router(listener, app(state), shutdown).await
+    let limits = Limits::from_config(&state.config().server);
+    serve_router(listener, app(state), &limits, shutdown).await
 }
 
 /// [`serve`] for a router the caller extended (the binary merges in the
-/// connector's webhook and sync routes, which this crate does not know).
+/// connector's webhook and sync routes, which this crate does not know):
+/// every route gets the request deadline and body limit of `limits`, every
+/// connection the header timeout and the connection cap (see [`limits`]).
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     router: Router,
+    limits: &Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving");
     }
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        let _ = stopping_tx.send(());
-    };
-    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
     // A client holding a request open (a stalled upload, a TV's long poll) must
-    // not keep the process alive forever after Ctrl-C.
-    let deadline = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = server => result,
-        () = deadline => {
-            tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still open after the grace period; stopping anyway");
-            Ok(())
-        }
-    }
+    // not keep the process alive forever after Ctrl-C: past the grace period it is cut.
+    limits::run(listener, limits::layered(router, limits), limits, shutdown, SHUTDOWN_GRACE).await
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM on unix (what `systemctl stop` and `docker stop` send).

@@ -37,6 +37,8 @@ struct Inner {
     trend: crate::trend::TrendCache,
     /// The query layer's fact tables, per workspace version (the explore and Pareto boards).
     layers: crate::explore::LayerCache,
+    /// CSV and XLSX files, built once per request wave and at most `[server] download_builds` at once.
+    downloads: crate::downloads::Downloads,
     summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
     /// The CRM connector, set once at start when one is configured.
     sync: std::sync::OnceLock<Arc<dyn crate::sync::SyncControl>>,
@@ -59,6 +61,7 @@ impl AppState {
     pub fn with_clock(config: Config, workspace: Workspace, data_dir: impl Into<PathBuf>, clock: Clock) -> AppState {
         let calendar = config.calendar();
         let store_version = std::sync::atomic::AtomicU64::new(workspace.version);
+        let downloads = crate::downloads::Downloads::new(config.server.download_builds);
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -70,6 +73,7 @@ impl AppState {
                 pages: crate::pagecache::PageCache::new(crate::pagecache::MAX_PAGES),
                 trend: crate::trend::TrendCache::new(4),
                 layers: crate::explore::LayerCache::default(),
+                downloads,
                 summary: std::sync::Mutex::new(None),
                 sync: std::sync::OnceLock::new(),
                 store_version,
@@ -122,6 +126,11 @@ impl AppState {
     /// Rendered pages, kept per as-of minute and workspace version.
     pub(crate) fn pages(&self) -> &crate::pagecache::PageCache {
         &self.inner.pages
+    }
+
+    /// Built downloads and the builds going on (see [`crate::downloads`]).
+    pub fn downloads(&self) -> &crate::downloads::Downloads {
+        &self.inner.downloads
     }
 
     /// The hygiene trend's past days, kept per workspace version.

@@ -153,3 +153,83 @@ async fn webhook_change_is_visible_within_2_seconds() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 }
+
+/// A bulk edit in amoCRM: one webhook naming 40,000 deals (the account's 300,
+/// each twice, and 39,700 it no longer has). They are re-read 250 ids a request
+/// (`filter[id][]`), their new stage moves from the events feed since the last
+/// sync, and land as the CRM has them.
+#[tokio::test]
+async fn a_webhook_naming_40000_deals_is_reread_250_ids_a_request() {
+    let ws = workspace(300);
+    let fake = fake_unlimited(ws.clone()).await;
+    let store = Arc::new(MemoryStore::new());
+    let engine = engine(client(&fake.base_url(), long_lived(&fake), 1000), store.clone(), 250);
+    engine.run(SyncMode::Auto, &no_progress).await.unwrap();
+
+    let when = now();
+    let mut moved = Vec::new();
+    fake.mutate(|w| moved = move_deals(w, 300, when));
+    assert!(moved.len() > 100, "{}", moved.len());
+    let mut items: Vec<(EntityKind, &str, i64)> = Vec::new();
+    for id in 1..=39_700 {
+        items.push((EntityKind::Deal, "update", 1_000_000 + id));
+    }
+    for d in ws.deals.iter() {
+        items.push((EntityKind::Deal, "update", d.id));
+        items.push((EntityKind::Deal, "status", d.id));
+    }
+    let mut payload = webhook::parse(webhook::form_body("test", &items).as_bytes()).unwrap();
+    assert_eq!(payload.unique_targets().len(), 40_000);
+    // And notes: calls on deals, re-read in one request on the deals' notes.
+    let calls: Vec<_> = ws
+        .activities
+        .iter()
+        .filter(|a| a.kind.is_call() && matches!(a.entity, Some(EntityRef::Deal(_))))
+        .take(5)
+        .cloned()
+        .collect();
+    assert_eq!(calls.len(), 5);
+    for a in &calls {
+        payload.changes.push(Change {
+            kind: EntityKind::Activity,
+            id: a.id,
+            action: Action::Note,
+            parent: a.entity,
+        });
+    }
+    // Gone from the store, so only the re-read can bring them back.
+    let forget = tsifra_core::model::Batch {
+        deletions: calls.iter().map(|a| (EntityKind::Activity, a.id)).collect(),
+        ..Default::default()
+    };
+    tsifra_amocrm::SyncStore::commit(&*store, &forget, &[]).await.unwrap();
+    assert!(store.workspace().activities.get(calls[0].id).is_none());
+    let before = fake.stats();
+
+    let report = engine.apply_webhook(&payload).await.unwrap();
+
+    let stats = fake.stats();
+    let asked = |path: &str| stats.by_path.get(path).copied().unwrap_or(0) - before.by_path.get(path).copied().unwrap_or(0);
+    assert_eq!(asked("/api/v4/leads"), 40_000 / 250, "{:?}", stats.by_path);
+    assert_eq!(stats.most_ids_filtered, 250);
+    let single: u64 = stats
+        .by_path
+        .iter()
+        .filter(|(p, _)| p.starts_with("/api/v4/leads/") && p[14..].chars().all(|c| c.is_ascii_digit()))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(single, 0, "no deal read one by one: {:?}", stats.by_path);
+    // The stage moves since the last sync: a few pages of 100, not 4,000 requests of 10 deals.
+    assert!(asked("/api/v4/events") <= 10, "{:?}", stats.by_path);
+    assert_eq!(report.deleted, 39_700);
+    let synced = store.workspace();
+    let crm = fake.workspace();
+    for id in &moved {
+        assert_eq!(synced.deals.get(*id), crm.deals.get(*id), "deal {id}");
+    }
+    assert_eq!(synced.deals.get(moved[0]).unwrap().history.last().unwrap().at, when);
+    assert_eq!(asked("/api/v4/leads/notes"), 1, "{:?}", stats.by_path);
+    for a in &calls {
+        assert_eq!(synced.activities.get(a.id), Some(a), "note {}", a.id);
+    }
+}

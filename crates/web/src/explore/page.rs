@@ -671,18 +671,23 @@ fn other_board(params: &Params, measure: Measure, lang: Language, pareto: bool) 
 pub async fn download(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    uri: axum::http::Uri,
     as_of: AsOf,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let lang = state.language();
     let ext = download_ext(&file, "explore", PATH)?;
     let params = Params::from_pairs(&pairs, lang)?;
-    let table: Table = ask(&state, &as_of, move |ctx, today| {
-        let q = params.question(ctx.ws, ctx.config, today)?;
-        Ok(answer_table(&answer(ctx, &q), lang))
+    let (st, at) = (state.clone(), as_of.clone());
+    crate::downloads::shared(&state, uri.to_string(), &as_of, move || async move {
+        let table: Table = ask(&st, &at, move |ctx, today| {
+            let q = params.question(ctx.ws, ctx.config, today)?;
+            Ok(answer_table(&answer(ctx, &q), lang))
+        })
+        .await?;
+        file_bytes(st, at, table, "explore", ext).await
     })
-    .await?;
-    file_response(&state, &as_of, table, "explore", ext)
+    .await
 }
 
 /// The format a board's download asks for: `<stem>.csv` or `<stem>.xlsx`; anything else is not there.
@@ -696,16 +701,26 @@ pub fn download_ext(file: &str, stem: &str, board_path: &str) -> Result<&'static
     }
 }
 
-/// A table as a CSV or XLSX attachment named `tsifra-<board>-<day>.<ext>`.
-pub fn file_response(state: &AppState, as_of: &AsOf, table: Table, board: &str, ext: &str) -> Result<Response, AppError> {
-    let day = state.calendar().local_date(effective_as_of(as_of)).format("%Y-%m-%d");
-    let name = format!("tsifra-{board}-{day}.{ext}");
-    let body = if ext == "csv" {
-        let mut bytes = "\u{feff}".as_bytes().to_vec();
-        bytes.extend_from_slice(tsifra_core::reports::tabular::to_csv(&table, &state.calendar()).as_bytes());
-        bytes
-    } else {
-        crate::pages::download::xlsx(std::slice::from_ref(&table), state)?
-    };
-    Ok(crate::pages::download::attachment(body, &name))
+/// A table as the bytes of a CSV or XLSX file named `tsifra-<board>-<day>.<ext>`, made off the async threads.
+pub async fn file_bytes(
+    state: AppState,
+    as_of: AsOf,
+    table: Table,
+    board: &'static str,
+    ext: &'static str,
+) -> Result<(Vec<u8>, String), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let day = state.calendar().local_date(effective_as_of(&as_of)).format("%Y-%m-%d");
+        let name = format!("tsifra-{board}-{day}.{ext}");
+        let body = if ext == "csv" {
+            let mut bytes = "\u{feff}".as_bytes().to_vec();
+            bytes.extend_from_slice(tsifra_core::reports::tabular::to_csv(&table, &state.calendar()).as_bytes());
+            bytes
+        } else {
+            crate::pages::download::xlsx(std::slice::from_ref(&table), &state)?
+        };
+        Ok((body, name))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("making a download failed: {e}")))?
 }

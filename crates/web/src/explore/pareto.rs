@@ -12,7 +12,7 @@ use tsifra_core::query::table::pareto_table;
 
 use super::api::pareto_of;
 use super::charts::{self, ParetoBar};
-use super::page::{Chip, EXPLORE_STYLE, Form, chips, empty_text, file_response, form};
+use super::page::{Chip, EXPLORE_STYLE, Form, chips, empty_text, file_bytes, form};
 use super::{Params, ask, filter_text, value_compact, value_text};
 use crate::asof::AsOf;
 use crate::error::AppError;
@@ -205,6 +205,7 @@ fn class_name(c: Class) -> &'static str {
 pub async fn download(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    uri: axum::http::Uri,
     as_of: AsOf,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -212,10 +213,14 @@ pub async fn download(
     let ext = super::page::download_ext(&file, "pareto", PATH)?;
     let params = Params::from_pairs(&pairs, lang)?;
     let currency = state.config().business.currency.clone();
-    let table = ask(&state, &as_of, move |ctx, today| {
-        let (p, dim) = pareto_of(ctx, &params, today)?;
-        Ok(pareto_table(&p, p.measure.unit(), lang, &currency, &dim.title(ctx.ws, lang)))
+    let (st, at) = (state.clone(), as_of.clone());
+    crate::downloads::shared(&state, uri.to_string(), &as_of, move || async move {
+        let table = ask(&st, &at, move |ctx, today| {
+            let (p, dim) = pareto_of(ctx, &params, today)?;
+            Ok(pareto_table(&p, p.measure.unit(), lang, &currency, &dim.title(ctx.ws, lang)))
+        })
+        .await?;
+        file_bytes(st, at, table, "pareto", ext).await
     })
-    .await?;
-    file_response(&state, &as_of, table, "pareto", ext)
+    .await
 }

@@ -4,12 +4,13 @@
 //! cached tables the page is drawn from.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tsifra_core::reports::tabular::{Table, to_csv};
 
 use crate::asof::AsOf;
 use crate::boards::{self, Board};
+use crate::downloads;
 use crate::error::AppError;
 use crate::pages::board::BoardQuery;
 use crate::reports::compute_for;
@@ -21,6 +22,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub async fn table_file(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
+    uri: Uri,
     as_of: AsOf,
     Query(query): Query<BoardQuery>,
 ) -> Result<Response, AppError> {
@@ -37,31 +39,42 @@ pub async fn table_file(
     let table = tables.iter().find(|t| t.id == table_id).ok_or_else(not_found)?.clone();
     let name = file_name(&state, board, Some(table_id), &computed, ext);
     let csv = ext == "csv";
-    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AppError> {
-        let calendar = &*state.calendar();
-        if csv {
-            // A byte-order mark, so that Excel opens Cyrillic text as UTF-8.
-            let mut bytes = "\u{feff}".as_bytes().to_vec();
-            bytes.extend_from_slice(to_csv(&table, calendar).as_bytes());
-            Ok(bytes)
-        } else {
-            xlsx(std::slice::from_ref(&table), &state)
-        }
+    let st = state.clone();
+    downloads::shared(&state, uri.to_string(), &as_of, move || async move {
+        let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AppError> {
+            let calendar = &*st.calendar();
+            if csv {
+                // A byte-order mark, so that Excel opens Cyrillic text as UTF-8.
+                let mut bytes = "\u{feff}".as_bytes().to_vec();
+                bytes.extend_from_slice(to_csv(&table, calendar).as_bytes());
+                Ok(bytes)
+            } else {
+                xlsx(std::slice::from_ref(&table), &st)
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("making a download failed: {e}")))??;
+        Ok((body, name))
     })
     .await
-    .map_err(|e| AppError::Internal(format!("making a download failed: {e}")))??;
-    Ok(attachment(body, &name))
 }
 
 /// `GET /boards/{slug}.xlsx`: every table of the report, a sheet each.
 pub async fn workbook(state: AppState, board: &'static Board, as_of: AsOf, query: BoardQuery) -> Result<Response, AppError> {
-    let computed = compute_for(&state, board.report, &query.report_query(state.language())?, &as_of).await?;
+    let report_query = query.report_query(state.language())?;
+    // Keyed by every option the report reads (a period picked as dates is already a range here).
+    let what = format!("workbook\u{1}{}\u{1}{report_query:?}", board.slug);
+    let computed = compute_for(&state, board.report, &report_query, &as_of).await?;
     let name = file_name(&state, board, None, &computed, "xlsx");
     let tables = computed.tables(&state);
-    let body = tokio::task::spawn_blocking(move || xlsx(&tables, &state))
-        .await
-        .map_err(|e| AppError::Internal(format!("making a download failed: {e}")))??;
-    Ok(attachment(body, &name))
+    let st = state.clone();
+    downloads::shared(&state, what, &as_of, move || async move {
+        let body = tokio::task::spawn_blocking(move || xlsx(&tables, &st))
+            .await
+            .map_err(|e| AppError::Internal(format!("making a download failed: {e}")))??;
+        Ok((body, name))
+    })
+    .await
 }
 
 pub(crate) fn xlsx(tables: &[Table], state: &AppState) -> Result<Vec<u8>, AppError> {
@@ -78,9 +91,9 @@ fn file_name(state: &AppState, board: &Board, table: Option<&str>, computed: &cr
     }
 }
 
-pub(crate) fn attachment(body: Vec<u8>, name: &str) -> Response {
+pub(crate) fn attachment(body: impl Into<axum::body::Body>, name: &str) -> Response {
     let kind = if name.ends_with(".csv") { "text/csv; charset=utf-8" } else { XLSX };
-    let mut response = ([(header::CONTENT_TYPE, kind)], body).into_response();
+    let mut response = ([(header::CONTENT_TYPE, kind)], body.into()).into_response();
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }

@@ -11,7 +11,7 @@ use tokio::time::timeout;
 use tsifra_core::Language;
 use tsifra_web::serve;
 
-use crate::support::{small_workspace, state};
+use crate::support::{demo_state, small_workspace, state};
 
 const PROMPTLY: Duration = Duration::from_secs(5);
 
@@ -92,4 +92,55 @@ async fn an_idle_keep_alive_connection_does_not_hold_up_shutdown() {
     let result = timeout(PROMPTLY, server).await.expect("serve returned promptly").unwrap();
     assert!(result.is_ok(), "{result:?}");
     drop(stream);
+}
+
+/// One whole answer (head and body) to `path` on a connection of its own.
+fn fetch(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).expect("a whole answer");
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("a head");
+    (String::from_utf8_lossy(&buf[..end]).to_string(), buf[end + 4..].to_vec())
+}
+
+/// A hundred people download the same hygiene workbook at once: it is built
+/// once and all get the same bytes; another file is a build of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_downloads_of_one_xlsx_build_it_once() {
+    let state = demo_state(Language::Ru);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    assert_eq!(state.downloads().built(), 0);
+
+    let clients: Vec<_> = (0..100)
+        .map(|_| std::thread::spawn(move || fetch(addr, "/boards/hygiene.xlsx")))
+        .collect();
+    let answers: Vec<(String, Vec<u8>)> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    for (head, body) in &answers {
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(head.contains("spreadsheetml"), "{head}");
+        assert!(
+            body == &answers[0].1,
+            "every client gets the same file ({} and {} bytes)",
+            body.len(),
+            answers[0].1.len()
+        );
+    }
+    assert!(answers[0].1.starts_with(b"PK"), "an XLSX (a zip)");
+    assert_eq!(state.downloads().built(), 1, "built once for a hundred requests");
+
+    let (head, _) = tokio::task::spawn_blocking(move || fetch(addr, "/boards/hygiene/violations.csv"))
+        .await
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(state.downloads().built(), 2, "another file, another build");
+
+    stop.send(()).unwrap();
+    timeout(PROMPTLY, server).await.expect("serve returned promptly").unwrap().unwrap();
 }
