@@ -90,7 +90,9 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
             });
         }
     } else {
-        // An earlier as-of: every company's deals in the stage they stood in then.
+        // An earlier as-of: every company's deals in the stage they stood in then
+        // (open or won, from the index where there is one).
+        let kinds = ctx.facts.past.as_ref().map(|p| p.kinds_at(ctx.as_of, ctx.ws.deals.len()));
         for (row, company) in ctx.ws.companies.iter().enumerate() {
             let Some(manager) = company.responsible_id else { continue };
             if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
@@ -103,15 +105,23 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
             let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
             for &deal_row in deal_rows {
                 let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
-                let Some((pipeline, stage)) = history::timeline(ctx.ws, deal).stage_at(ctx.as_of) else {
-                    continue;
+                let kind = match &kinds {
+                    // Not created yet, as `stage_at` says.
+                    Some(_) if deal.created_at > ctx.as_of => continue,
+                    Some(kinds) => kinds[deal_row as usize],
+                    None => {
+                        let Some((pipeline, stage)) = history::timeline(ctx.ws, deal).stage_at(ctx.as_of) else {
+                            continue;
+                        };
+                        Some(ctx.ws.stage_kind(pipeline, stage))
+                    }
                 };
                 if deal.created_at >= window_start {
                     deals_recent += 1;
                 }
-                match ctx.ws.stage_kind(pipeline, stage) {
-                    StageKind::Won => past_revenue += deal.amount.minor(),
-                    StageKind::Open => {
+                match kind {
+                    Some(StageKind::Won) => past_revenue += deal.amount.minor(),
+                    Some(StageKind::Open) => {
                         in_play = true;
                         has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
                     }
