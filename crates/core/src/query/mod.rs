@@ -472,8 +472,21 @@ impl QueryCtx<'_> {
 
     /// Feeds every fact row of `measure` in `span` that passes `filters` to `add`.
     fn scan(&self, measure: Measure, span: &Span, filters: &[Filter], mut add: impl FnMut(&View, &Part)) {
-        let from = self.calendar.start_of_day(span.start);
-        let to = self.calendar.start_of_day(span.end).min(self.as_of + Duration::nanoseconds(1));
+        let mut from = self.calendar.start_of_day(span.start);
+        let mut to = self.calendar.start_of_day(span.end).min(self.as_of + Duration::nanoseconds(1));
+        // A filter on calendar buckets (a click on a month's bar) passes only their days: scan those.
+        for filter in filters {
+            if let Dimension::Time(unit) = filter.dim {
+                let days = || filter.keys.iter().filter_map(|k| if let Key::Day(d) = k { Some(*d) } else { None });
+                match (days().min(), days().map(|d| Span::of(unit, d).end).max()) {
+                    (Some(first), Some(end)) => {
+                        from = from.max(self.calendar.start_of_day(first));
+                        to = to.min(self.calendar.start_of_day(end));
+                    }
+                    _ => to = from,
+                }
+            }
+        }
         let deals = self.ws.deals.as_slice();
         let mut keys = Vec::new();
         let mut visit = |v: View, part: Part| {
