@@ -321,3 +321,34 @@ fn a_filter_on_months_counts_their_days_in_the_business_zone() {
         400_000
     );
 }
+
+#[test]
+fn figures_are_the_answer_without_its_records() {
+    let mut k = Kit::new();
+    let anna = k.manager("Анна");
+    let boris = k.manager("Борис");
+    k.won_deal(anna, 1_000, "2026-10-01T10:00:00Z", "2026-11-03T10:00:00Z");
+    k.won_deal(boris, 2_000, "2026-10-01T10:00:00Z", "2026-11-04T10:00:00Z");
+    k.won_deal(boris, 3_000, "2026-09-01T10:00:00Z", "2026-10-04T10:00:00Z");
+    let mut q = query(
+        Measure::Revenue,
+        "this_month",
+        "2026-11-26",
+        vec![Dimension::Manager, Dimension::Time(SpanUnit::Week)],
+    );
+    q.compare = Some(Compare::Previous);
+    let layer = Layer::build(&k.ws, &k.config);
+    let calendar = k.config.calendar();
+    let ctx = QueryCtx {
+        ws: &k.ws,
+        layer: &layer,
+        config: &k.config,
+        calendar: &calendar,
+        as_of: at("2026-11-26T12:00:00Z"),
+    };
+    let (full, figures) = (answer(&ctx, &q), figures(&ctx, &q));
+    assert_eq!(serde_json::to_value(&full).unwrap(), serde_json::to_value(&figures).unwrap());
+    assert_eq!(full.total.record_ids.len(), 2);
+    assert_eq!(figures.total.records, 2);
+    assert!(figures.total.record_ids.is_empty() && figures.rows.iter().all(|r| r.record_ids.is_empty()));
+}
