@@ -282,6 +282,7 @@ async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, 
         let _ = stopped.await;
     }));
     let base = format!("http://{addr}/boards/explore?measure=revenue&by=manager&by=month&period=last_365_days&compare=year_ago");
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let get = move |url: String| {
         let client = client.clone();
