@@ -307,4 +307,7 @@ pub struct BenchArgs {
     /// Clicks per user (--cross-filter)
     #[arg(long, default_value_t = 25)]
     pub clicks: usize,
+    /// Mean pause between a user's clicks in milliseconds (--cross-filter; 0: back to back)
+    #[arg(long, default_value_t = 0)]
+    pub think_ms: u64,
 }

@@ -35,7 +35,8 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
     let loaded = setup::load_config(config, &dir)?;
     if args.load_only {
         if args.cross_filter {
-            return cross_filter(&loaded.config, &dir, args.clients.max(1), args.clicks.max(1)).await;
+            let think = Duration::from_millis(args.think_ms);
+            return cross_filter(&loaded.config, &dir, args.clients.max(1), args.clicks.max(1), think).await;
         }
         return load_and_report(&loaded.config, &dir, &ids).await;
     }
@@ -95,6 +96,8 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
                         args.clients.to_string(),
                         "--clicks".into(),
                         args.clicks.to_string(),
+                        "--think-ms".into(),
+                        args.think_ms.to_string(),
                     ]
                 })
                 .into_iter()
@@ -255,9 +258,10 @@ fn bench_queries(
 /// loaded workspace, `clients` users at once, each clicking `clicks` times; a
 /// click adds a filter (a manager, a month, a pipeline) to a view of revenue by
 /// manager and month with the year-ago comparison, and the redraw is the page
-/// that answers it with all its charts. Every click is a view not asked before,
-/// so no cached page flatters the figure.
-async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, clicks: usize) -> Result<()> {
+/// that answers it with all its charts. Every click asks as of its own second
+/// (the same work), so no page cached by another click flatters the figure.
+/// `think` is the mean pause between a user's clicks (0: back to back).
+async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, clicks: usize, think: Duration) -> Result<()> {
     let store = setup::open_store(config, dir).await?;
     let ws = store.load().await?;
     store.close().await;
@@ -282,6 +286,7 @@ async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, 
         let _ = stopped.await;
     }));
     let base = format!("http://{addr}/boards/explore?measure=revenue&by=manager&by=month&period=last_365_days&compare=year_ago");
+    let now = chrono::Utc::now() - chrono::Duration::minutes(2);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
     let get = move |url: String| {
@@ -300,8 +305,9 @@ async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, 
     let started = Instant::now();
     get(base.clone()).await?;
     println!(
-        "cross-filtering: first view (the layer's build) {}; {clients} users clicking {clicks} times each",
-        secs(started.elapsed())
+        "cross-filtering: first view (the layer's build) {}; {clients} users clicking {clicks} times each, {} ms apart on average",
+        secs(started.elapsed()),
+        think.as_millis()
     );
     let started = Instant::now();
     let mut users = Vec::new();
@@ -312,7 +318,12 @@ async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, 
             for click in 0..clicks {
                 // One user's clicks narrow the view, then start over: a manager, a month, a pipeline.
                 let n = user * clicks + click;
-                let mut url = format!("{base}&where=manager%3D{}", managers[n % managers.len()]);
+                if !think.is_zero() {
+                    // Pauses spread over 0..2 × think, the same for every run.
+                    tokio::time::sleep(think * 2 * ((n * 7919) % 100) as u32 / 100).await;
+                }
+                let as_of = (now - chrono::Duration::seconds(n as i64)).format("%Y-%m-%dT%H:%M:%SZ");
+                let mut url = format!("{base}&as_of={as_of}&where=manager%3D{}", managers[n % managers.len()]);
                 if click % 3 >= 1 {
                     url.push_str(&format!("&where=month%3D{}", months[(n / managers.len()) % months.len()]));
                 }
