@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""The query layer against DuckDB on the same rows (outside CI).
+"""The query layer and the reports against DuckDB on the same rows (outside CI).
 
-Copies the deals of a Tsifra SQLite store (e.g. the one `tsifra bench --keep-in DIR`
-leaves) into DuckDB and asks both the same questions: revenue of won deals by
-manager and month over the last 365 days under three filters, with the same
-days a year earlier; and revenue by company over the last 365 days (Pareto).
-Prints DuckDB's times (median of runs, one thread) next to Tsifra's (from
-`tsifra report explore|pareto --format json`, whose totals must be equal) and
-the ratio. Needs `pip install duckdb` and the sqlite3 command.
+Copies a Tsifra SQLite store (e.g. the one `tsifra bench --keep-in DIR` leaves)
+into DuckDB: deals, their stage moves (the `history` column, one row per move),
+stages, tasks, activities and payments. Asks DuckDB the questions `tsifra bench`
+times: revenue of won deals by manager and month over the last 365 days under
+three filters, with the same days a year earlier; revenue by company over the
+last 365 days (Pareto); the funnel of the last 90 days (deals entering each
+pipeline, how many reached each stage, days in each stage, where they were lost);
+and each floor report's core as of 30 days ago (plan/fact and leaderboard: won
+revenue per manager in the day, week and month; hygiene: open deals without an
+open task, stale deals, overdue tasks per manager; call priority: per company,
+deals in play, recent communications and the last contact; receivables: overdue
+payments per company in aging buckets). Prints DuckDB's times (median of runs,
+one thread) and checks the totals it can against `tsifra report ... --format json`.
+Needs `pip install duckdb` and the sqlite3 command.
 
     scripts/duckdb-compare.py DIR [path/to/tsifra]
 """
@@ -23,6 +30,32 @@ import time
 import duckdb
 
 
+def copy_store(con, db: str, csv: str, tmp: str) -> None:
+    """The store's tables into DuckDB."""
+    con.execute(f"CREATE TABLE deals AS SELECT * FROM read_csv('{csv}', header = true)")
+
+    def copy(table, sql):
+        path = os.path.join(tmp, f"{table}.csv")
+        with open(path, "w") as out:
+            subprocess.run(["sqlite3", "-csv", "-header", db, sql], stdout=out, check=True)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header = true)")
+
+    copy("history", "SELECT id AS deal_id, created_at, history FROM deals")
+    # "at,pipeline,stage,author;..." -> one row per move, in the deal's order.
+    con.execute("""
+        CREATE TABLE moves AS
+        SELECT deal_id, seq, CAST(p[1] AS BIGINT) AS t, CAST(p[2] AS BIGINT) AS pipeline_id,
+               CAST(p[3] AS BIGINT) AS stage_id
+        FROM (SELECT deal_id, generate_subscripts(string_split(history, ';'), 1) AS seq,
+                     string_split(unnest(string_split(history, ';')), ',') AS p
+              FROM history WHERE history <> '')""")
+    copy("stages", "SELECT pipeline_id, stage_id, sort, kind FROM pipeline_stages")
+    copy("tasks", "SELECT id, entity_kind, entity_id, responsible_id, kind, created_at, due_at, completed_at FROM tasks")
+    copy("activities", "SELECT id, kind, manager_id, entity_kind, entity_id, at AS t, connected FROM activities")
+    copy("payments", "SELECT id, deal_id, company_id, amount_due, due_date, amount_paid, paid_date FROM payments")
+    copy("companies", "SELECT id, responsible_id, created_at FROM companies")
+
+
 def main() -> None:
     data_dir = sys.argv[1]
     tsifra = sys.argv[2] if len(sys.argv) > 2 else "target/release/tsifra"
@@ -32,16 +65,23 @@ def main() -> None:
         with open(csv, "w") as out:
             subprocess.run(
                 ["sqlite3", "-csv", "-header", db,
-                 "SELECT id, pipeline_id, stage_id, amount, responsible_id, company_id, closed_at, "
+                 "SELECT id, pipeline_id, stage_id, amount, responsible_id, company_id, created_at, closed_at, "
                  "loss_reason_id FROM deals"],
                 stdout=out, check=True)
         users = subprocess.run(["sqlite3", db, "SELECT id FROM users ORDER BY rowid"],
                                capture_output=True, text=True, check=True).stdout.split()
         pipeline = subprocess.run(["sqlite3", db, "SELECT id FROM pipelines ORDER BY rowid LIMIT 1"],
                                   capture_output=True, text=True, check=True).stdout.strip()
-        con = duckdb.connect()
+        # DUCKDB_CACHE=FILE keeps the copy between runs (the copy takes minutes on a million deals).
+        cache = os.environ.get("DUCKDB_CACHE")
+        cached = cache is not None and os.path.exists(cache)
+        con = duckdb.connect(cache or ":memory:")
         con.execute("SET threads = 1")
-        con.execute(f"CREATE TABLE deals AS SELECT * FROM read_csv('{csv}', header = true)")
+        if cached:
+            print(f"reading the copy in {cache}")
+        else:
+            copy_store(con, db, csv, tmp)
+
     managers = users[: max(1, (len(users) + 1) // 2)]
     now = int(time.time())
     # The business day in Moscow (UTC+3, no DST) and the 365 days up to it.
@@ -79,8 +119,110 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
         return statistics.median(times)
 
+    # The funnel of the last 90 days, as of now: deals whose first move into a
+    # pipeline falls in the period, followed through its stages.
+    f_start = (today - 89) * 86400 - 3 * 3600
+    funnel_sql = f"""
+        WITH m AS (
+            SELECT deal_id, t, pipeline_id, stage_id,
+                   lead(t) OVER (PARTITION BY deal_id ORDER BY t, seq) AS next_at,
+                   lag(stage_id) OVER (PARTITION BY deal_id ORDER BY t, seq) AS prev_stage
+            FROM moves WHERE t <= {now}),
+        e AS (SELECT deal_id, pipeline_id FROM m GROUP BY 1, 2 HAVING min(t) >= {f_start} AND min(t) < {end}),
+        x AS (SELECT m.*, s.sort, s.kind FROM m JOIN e USING (deal_id, pipeline_id) JOIN stages s USING (pipeline_id, stage_id)),
+        d AS (SELECT deal_id, pipeline_id, max(sort) FILTER (WHERE kind = 'open') AS furthest,
+                     arg_max(kind, t) AS final_kind FROM x GROUP BY 1, 2),
+        reached AS (SELECT s.pipeline_id, s.stage_id, count(*) AS n, count(*) FILTER (WHERE final_kind = 'won') AS won
+                    FROM d JOIN stages s ON s.pipeline_id = d.pipeline_id AND s.kind = 'open' AND s.sort <= d.furthest
+                    GROUP BY 1, 2),
+        days AS (SELECT pipeline_id, stage_id, median(days) AS med, quantile_cont(days, 0.8) AS p80
+                 FROM (SELECT deal_id, pipeline_id, stage_id, sum(coalesce(next_at, {now}) - t) / 86400.0 AS days
+                       FROM x WHERE kind = 'open' GROUP BY 1, 2, 3) GROUP BY 1, 2),
+        lost AS (SELECT pipeline_id, prev_stage, count(*) AS n FROM x WHERE kind = 'lost' GROUP BY 1, 2),
+        entered AS (SELECT pipeline_id, count(*) AS n FROM d GROUP BY 1)
+        SELECT 'entered', pipeline_id, NULL, n, NULL FROM entered
+        UNION ALL SELECT 'reached', pipeline_id, stage_id, n, won FROM reached
+        UNION ALL SELECT 'days', pipeline_id, stage_id, med, p80 FROM days
+        UNION ALL SELECT 'lost', pipeline_id, prev_stage, n, NULL FROM lost"""
+
+    # The floor reports as of 30 days ago.
+    past = now - 30 * 86400
+    past_day = (past + 3 * 3600) // 86400
+    day_start = past_day * 86400 - 3 * 3600
+    week_start = (past_day - (past_day + 3) % 7) * 86400 - 3 * 3600  # Monday (1970-01-01 was a Thursday)
+    month_start = int(time.mktime(time.strptime(time.strftime("%Y-%m-01", time.gmtime(past + 3 * 3600)), "%Y-%m-%d"))) - time.timezone - 3 * 3600
+    stage_at = f"""
+        SELECT m.deal_id, arg_max(m.stage_id, m.t) AS stage_id, arg_max(m.pipeline_id, m.t) AS pipeline_id,
+               max(m.t) AS moved_at
+        FROM moves m WHERE m.t <= {past} GROUP BY 1"""
+    plan_fact_sql = f"""
+        WITH won AS (SELECT m.deal_id, min(m.t) AS t FROM moves m JOIN stages s USING (pipeline_id, stage_id)
+                     WHERE s.kind = 'won' AND m.t >= {month_start} AND m.t <= {past} GROUP BY 1)
+        SELECT d.responsible_id,
+               sum(d.amount) FILTER (WHERE won.t >= {day_start}),
+               sum(d.amount) FILTER (WHERE won.t >= {week_start}),
+               sum(d.amount), count(*)
+        FROM won JOIN deals d ON d.id = won.deal_id GROUP BY 1"""
+    hygiene_sql = f"""
+        WITH now_in AS ({stage_at}),
+        open_deals AS (SELECT n.deal_id, n.moved_at, d.responsible_id, d.company_id, d.amount
+                       FROM now_in n JOIN stages s ON s.pipeline_id = n.pipeline_id AND s.stage_id = n.stage_id
+                       JOIN deals d ON d.id = n.deal_id
+                       WHERE s.kind = 'open'),
+        open_tasks AS (SELECT entity_id AS deal_id, count(*) AS n FROM tasks
+                       WHERE entity_kind = 'deal' AND created_at <= {past} AND (completed_at IS NULL OR completed_at > {past})
+                       GROUP BY 1),
+        touched AS (SELECT entity_id AS deal_id, max(t) AS t FROM activities
+                    WHERE entity_kind = 'deal' AND t <= {past} AND kind <> 'note' GROUP BY 1),
+        overdue AS (SELECT responsible_id, count(*) AS n FROM tasks
+                    WHERE created_at <= {past} AND (completed_at IS NULL OR completed_at > {past}) AND due_at < {past}
+                    GROUP BY 1)
+        SELECT o.responsible_id, count(*) AS open,
+               count(*) FILTER (WHERE t.n IS NULL) AS without_task,
+               count(*) FILTER (WHERE o.company_id IS NULL) AS without_company,
+               count(*) FILTER (WHERE greatest(o.moved_at, coalesce(a.t, 0)) < {past} - 14 * 86400) AS stale,
+               count(*) FILTER (WHERE o.amount = 0) AS zero_amount,
+               any_value(ov.n) AS overdue
+        FROM open_deals o LEFT JOIN open_tasks t USING (deal_id) LEFT JOIN touched a USING (deal_id)
+        LEFT JOIN overdue ov ON ov.responsible_id = o.responsible_id
+        GROUP BY 1"""
+    call_sql = f"""
+        WITH now_in AS ({stage_at}),
+        per_company AS (SELECT d.company_id, count(*) FILTER (WHERE d.created_at >= {past} - 90 * 86400) AS recent_deals,
+                               bool_or(s.kind = 'open') AS in_play,
+                               coalesce(sum(d.amount) FILTER (WHERE s.kind = 'won'), 0) AS revenue
+                        FROM now_in n JOIN deals d ON d.id = n.deal_id
+                        JOIN stages s ON s.pipeline_id = n.pipeline_id AND s.stage_id = n.stage_id
+                        WHERE d.company_id IS NOT NULL GROUP BY 1),
+        comms AS (SELECT coalesce(CASE WHEN a.entity_kind = 'company' THEN a.entity_id END, d.company_id) AS company_id,
+                         count(*) FILTER (WHERE a.t >= {past} - 90 * 86400) AS recent, max(a.t) AS last_contact
+                  FROM activities a LEFT JOIN deals d ON a.entity_kind = 'deal' AND d.id = a.entity_id
+                  WHERE a.t <= {past} AND a.kind <> 'note' GROUP BY 1),
+        ranked AS (SELECT c.responsible_id, c.id, row_number() OVER (
+                          PARTITION BY c.responsible_id
+                          ORDER BY coalesce(p.recent_deals, 0), coalesce(m.recent, 0),
+                                   coalesce(m.last_contact, c.created_at), coalesce(p.revenue, 0) DESC, c.id) AS rank
+                   FROM companies c LEFT JOIN per_company p ON p.company_id = c.id LEFT JOIN comms m ON m.company_id = c.id
+                   WHERE c.responsible_id IS NOT NULL AND c.created_at <= {past} AND NOT coalesce(p.in_play, false))
+        SELECT * FROM ranked WHERE rank <= 20"""
+    past_date = time.strftime("%Y-%m-%d", time.gmtime(past + 3 * 3600))
+    receivables_sql = f"""
+        WITH owed AS (SELECT company_id, deal_id, amount_due - CASE WHEN paid_date <= '{past_date}' THEN amount_paid ELSE 0 END AS owed,
+                             date_diff('day', CAST(due_date AS DATE), DATE '{past_date}') AS days
+                      FROM payments WHERE due_date < '{past_date}')
+        SELECT company_id, sum(owed), max(days),
+               sum(owed) FILTER (WHERE days <= 30), sum(owed) FILTER (WHERE days BETWEEN 31 AND 60),
+               sum(owed) FILTER (WHERE days BETWEEN 61 AND 90), sum(owed) FILTER (WHERE days > 90)
+        FROM owed WHERE owed > 0 GROUP BY 1 ORDER BY 2 DESC"""
+
     duck_explore = timed(explore_duck)
     duck_pareto = timed(pareto_duck)
+    funnel_rows = con.execute(funnel_sql).fetchall()
+    duck_funnel = timed(lambda: con.execute(funnel_sql).fetchall(), runs=10)
+    duck_floor = {name: timed(lambda sql=sql: con.execute(sql).fetchall(), runs=10)
+                  for name, sql in [("plan-fact", plan_fact_sql), ("leaderboard", plan_fact_sql),
+                                    ("hygiene", hygiene_sql), ("call-priority", call_sql),
+                                    ("receivables", receivables_sql)]}
     total_duck = sum(r[2] for r in explore_duck()[0])
 
     filters = [f"pipeline={pipeline}", "manager=" + "|".join(managers), "loss_reason=-"]
@@ -95,7 +237,16 @@ def main() -> None:
           f" ({'equal' if total_tsifra == total_duck else 'DIFFERENT'})")
     print(f"duckdb explore (two slices, three filters, year-ago comparison): {duck_explore:.2f} ms median, one thread")
     print(f"duckdb pareto (revenue by company): {duck_pareto:.2f} ms median, one thread")
-    print("tsifra: see `tsifra bench` (query explore / query pareto) for the same questions in memory")
+    funnel = json.loads(subprocess.run([tsifra, "--data-dir", data_dir, "report", "funnel", "--format", "json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    entered_tsifra = sum(p["entered"] for p in funnel["pipelines"])
+    entered_duck = sum(r[3] for r in funnel_rows if r[0] == "entered")
+    print(f"funnel entered (last 90 days): tsifra {entered_tsifra}, duckdb {entered_duck}"
+          f" ({'equal' if entered_tsifra == entered_duck else 'DIFFERENT'})")
+    print(f"duckdb funnel (entered, reached, days in stage, lost by stage): {duck_funnel:.2f} ms median, one thread")
+    for name, ms in duck_floor.items():
+        print(f"duckdb {name} as of 30 days ago: {ms:.2f} ms median, one thread")
+    print("tsifra: see `tsifra bench` (query explore / pareto, report ... month ago) for the same questions in memory")
 
 
 if __name__ == "__main__":

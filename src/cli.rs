@@ -326,4 +326,17 @@ pub struct BenchArgs {
     /// Internal: measure loading in a fresh process (peak memory is then loading's alone)
     #[arg(long, hide = true)]
     pub load_only: bool,
+    /// Instead of the reports: serve the workspace and time the explore page's redraw
+    /// after a click (each a new filter) with --clients users clicking at once; prints p50/p99
+    #[arg(long)]
+    pub cross_filter: bool,
+    /// Users clicking at once (--cross-filter)
+    #[arg(long, default_value_t = 20)]
+    pub clients: usize,
+    /// Clicks per user (--cross-filter)
+    #[arg(long, default_value_t = 25)]
+    pub clicks: usize,
+    /// Mean pause between a user's clicks in milliseconds (--cross-filter; 0: back to back)
+    #[arg(long, default_value_t = 0)]
+    pub think_ms: u64,
 }

@@ -472,8 +472,21 @@ impl QueryCtx<'_> {
 
     /// Feeds every fact row of `measure` in `span` that passes `filters` to `add`.
     fn scan(&self, measure: Measure, span: &Span, filters: &[Filter], mut add: impl FnMut(&View, &Part)) {
-        let from = self.calendar.start_of_day(span.start);
-        let to = self.calendar.start_of_day(span.end).min(self.as_of + Duration::nanoseconds(1));
+        let mut from = self.calendar.start_of_day(span.start);
+        let mut to = self.calendar.start_of_day(span.end).min(self.as_of + Duration::nanoseconds(1));
+        // A filter on calendar buckets (a click on a month's bar) passes only their days: scan those.
+        for filter in filters {
+            if let Dimension::Time(unit) = filter.dim {
+                let days = || filter.keys.iter().filter_map(|k| if let Key::Day(d) = k { Some(*d) } else { None });
+                match (days().min(), days().map(|d| Span::of(unit, d).end).max()) {
+                    (Some(first), Some(end)) => {
+                        from = from.max(self.calendar.start_of_day(first));
+                        to = to.min(self.calendar.start_of_day(end));
+                    }
+                    _ => to = from,
+                }
+            }
+        }
         let deals = self.ws.deals.as_slice();
         let mut keys = Vec::new();
         let mut visit = |v: View, part: Part| {
@@ -592,7 +605,11 @@ impl QueryCtx<'_> {
         let mut g = Grouped::default();
         let (mut a_keys, mut b_keys) = (Vec::new(), Vec::new());
         self.scan(measure, span, filters, |v, part| {
-            g.total.add(part);
+            if records {
+                g.total.add(part)
+            } else {
+                g.total.add_figure(part)
+            }
             if let Some(unit) = series {
                 let bucket = Span::of(unit, v.day).start;
                 g.series.entry(bucket).or_default().add_figure(part);
@@ -673,17 +690,22 @@ pub fn answer(ctx: &QueryCtx, q: &Query) -> Answer {
     answer_with(ctx, q, true)
 }
 
-/// [`answer`], with or without the time series (a Pareto view needs none).
-pub(crate) fn answer_with(ctx: &QueryCtx, q: &Query, with_series: bool) -> Answer {
+/// [`answer`] without the records behind each figure (`record_ids` left
+/// empty; `records` still counts them): what a page's charts draw, which only
+/// link to the records. Spares a list of every record per redraw.
+pub fn figures(ctx: &QueryCtx, q: &Query) -> Answer {
+    answer_with(ctx, q, false)
+}
+
+fn answer_with(ctx: &QueryCtx, q: &Query, records: bool) -> Answer {
     let lang = ctx.config.business.language;
     let by = &q.by[..q.by.len().min(MAX_DIMENSIONS)];
     let unit = series_unit(&q.span);
-    // A Pareto view (no series) lists no records behind its rows: its page asks again for one.
     let Grouped {
         total,
         groups,
         series: points,
-    } = ctx.grouped(q.measure, &q.span, &q.filters, by, with_series.then_some(unit), with_series);
+    } = ctx.grouped(q.measure, &q.span, &q.filters, by, Some(unit), records);
     let compare_span = q.compare.map(|c| q.span.compared(c));
     let (compare_total, compare_groups) = match &compare_span {
         Some(span) => {
@@ -744,18 +766,16 @@ pub(crate) fn answer_with(ctx: &QueryCtx, q: &Query, with_series: bool) -> Answe
     let others = others.map(|acc| row(q.measure, vec![], vec![others_label], acc, others_compared.as_ref(), comparing));
 
     let mut series = Vec::new();
-    if with_series {
-        let mut bucket = Span::of(unit, q.span.start);
-        while bucket.start < q.span.end {
-            series.push(SeriesPoint {
-                start: bucket.start,
-                label: bucket.label(lang),
-                value: points
-                    .get(&bucket.start)
-                    .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
-            });
-            bucket = Span::of(unit, bucket.end);
-        }
+    let mut bucket = Span::of(unit, q.span.start);
+    while bucket.start < q.span.end {
+        series.push(SeriesPoint {
+            start: bucket.start,
+            label: bucket.label(lang),
+            value: points
+                .get(&bucket.start)
+                .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
+        });
+        bucket = Span::of(unit, bucket.end);
     }
 
     Answer {

@@ -6,7 +6,9 @@
 use crate::money::sum_minor;
 use serde::Serialize;
 
-use super::{Answer, Dimension, Key, Measure, Query, QueryCtx, QueryError, Unit, Value, answer_with};
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{Acc, Dimension, Key, Measure, Part, Query, QueryCtx, QueryError, Unit, Value};
 use crate::i18n::{Language, format_int, format_percent, plural};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -61,31 +63,84 @@ pub fn check(measure: Measure) -> Result<(), QueryError> {
 pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u32, b_percent: u32) -> Result<Pareto, QueryError> {
     check(query.measure)?;
     let lang = ctx.config.business.language;
-    let whole: Answer = answer_with(
-        ctx,
-        &Query {
-            by: vec![dimension],
-            limit: usize::MAX,
-            compare: None,
-            ..query.clone()
-        },
-        false,
-    );
-    let value_of = |v: Option<Value>| match v {
-        Some(Value::Int(i)) => i,
-        _ => 0,
-    };
-    let total = value_of(whole.total.value);
-    let period_label = whole.period_label;
-    let (ranked, unset): (Vec<super::Row>, Vec<super::Row>) = whole.rows.into_iter().partition(|r| r.keys[0] != Key::None);
-    let not_set = sum_minor(unset.iter().map(|r| value_of(r.value)));
-    let positive = sum_minor(ranked.iter().map(|r| value_of(r.value).max(0)));
+    let measure = query.measure;
+    // One pass summing per value of the dimension: small sums, no records and no
+    // rows of the explore answer (a Pareto of companies has as many rows as companies).
+    #[derive(Clone, Copy, Default)]
+    struct Sums {
+        sum: i64,
+        count: i64,
+        won: i64,
+        lost: i64,
+    }
+    impl Sums {
+        fn add(&mut self, p: &Part) {
+            self.sum = self.sum.saturating_add(p.sum);
+            self.count += 1;
+            self.won += p.won as i64;
+            self.lost += p.lost as i64;
+        }
+        fn value(self, measure: Measure) -> i64 {
+            let acc = Acc {
+                sum: self.sum,
+                count: self.count,
+                won: self.won,
+                lost: self.lost,
+                ..Acc::default()
+            };
+            match acc.value(measure) {
+                Some(Value::Int(i)) => i,
+                _ => 0,
+            }
+        }
+    }
+    let mut total = Sums::default();
+    let mut groups: HashMap<Key, Sums> = HashMap::default();
+    let mut keys = Vec::new();
+    ctx.scan(measure, &query.span, &query.filters, |v, part| {
+        total.add(part);
+        ctx.keys(dimension, v, &mut keys);
+        for k in keys.drain(..) {
+            groups.entry(k).or_default().add(part);
+        }
+    });
+    let total = total.value(measure);
+    let period_label = query.span.label(lang);
+    let mut not_set = 0;
+    let mut ranked: Vec<(Key, i64, usize)> = Vec::with_capacity(groups.len());
+    for (key, sums) in groups {
+        match key {
+            Key::None => not_set = sum_minor([not_set, sums.value(measure)]),
+            key => ranked.push((key, sums.value(measure), sums.count as usize)),
+        }
+    }
+    // Largest first, ties by label, then by key: labels are made once per row,
+    // and compared only within a run of equal values.
+    ranked.sort_unstable_by(|a, b| (b.1 as f64).total_cmp(&(a.1 as f64)).then_with(|| a.0.cmp(&b.0)));
+    let mut labels: Vec<String> = ranked.iter().map(|r| dimension.label(&r.0, ctx.ws, lang)).collect();
+    let mut start = 0;
+    while start < ranked.len() {
+        let end = start + ranked[start..].iter().take_while(|r| r.1 as f64 == ranked[start].1 as f64).count();
+        if end - start > 1 {
+            let mut run: Vec<((Key, i64, usize), String)> = ranked[start..end]
+                .iter()
+                .cloned()
+                .zip(labels[start..end].iter_mut().map(std::mem::take))
+                .collect();
+            run.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.0.cmp(&b.0.0)));
+            for (i, (r, label)) in run.into_iter().enumerate() {
+                ranked[start + i] = r;
+                labels[start + i] = label;
+            }
+        }
+        start = end;
+    }
+    let positive = sum_minor(ranked.iter().map(|r| r.1.max(0)));
     let (a_until, b_until) = (a_percent.min(100), (a_percent + b_percent).min(100));
     let mut running = 0i64;
     let mut previous_share = 0.0;
     let mut rows = Vec::new();
-    for mut r in ranked {
-        let value = value_of(r.value);
+    for ((key, value, records), label) in ranked.into_iter().zip(labels) {
         running = running.saturating_add(value.max(0));
         let cumulative = if positive > 0 {
             running as f64 * 100.0 / positive as f64
@@ -104,8 +159,8 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
         };
         previous_share = cumulative;
         rows.push(ParetoRow {
-            key: r.keys.swap_remove(0),
-            label: r.labels.swap_remove(0),
+            key,
+            label,
             value,
             share: if positive > 0 {
                 crate::reports::round_to(value.max(0) as f64 * 100.0 / positive as f64, 1)
@@ -114,7 +169,7 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
             },
             cumulative: crate::reports::round_to(cumulative, 1),
             class,
-            records: r.records,
+            records,
         });
     }
     let a_count = rows.iter().filter(|r| r.class == Class::A).count();
@@ -125,9 +180,9 @@ pub fn pareto(ctx: &QueryCtx, query: &Query, dimension: Dimension, a_percent: u3
     } else {
         0.0
     };
-    let headline = headline(lang, dimension, query.measure, a_count, rows.len(), a_share);
+    let headline = headline(lang, dimension, measure, a_count, rows.len(), a_share);
     Ok(Pareto {
-        measure: query.measure,
+        measure,
         dimension,
         period_label,
         total,
@@ -217,5 +272,87 @@ mod tests {
         assert_eq!((p.rows[0].share, p.rows[1].cumulative, p.rows[9].cumulative), (50.0, 80.0, 100.0));
         assert_eq!(p.headline, "2 компании из 10 дают 80,0\u{a0}% выручки");
         assert!(check(Measure::WinRate).is_err());
+    }
+
+    #[test]
+    fn ranks_as_the_explore_answer_does_ties_by_name() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        // Equal revenues under names out of id order, a company with two deals, one deal without a company.
+        for (name, size) in [
+            ("Вектор", 50_000),
+            ("Альфа", 50_000),
+            ("Бета", 50_000),
+            ("Гамма", 20_000),
+            ("Дельта", 30_000),
+        ] {
+            let c = k.company(name, anna);
+            let d = k.won_deal(anna, size, "2026-11-01T10:00:00Z", "2026-11-10T10:00:00Z");
+            k.set_company(d, c);
+            if name == "Гамма" {
+                let d = k.won_deal(anna, 30_000, "2026-11-01T10:00:00Z", "2026-11-11T10:00:00Z");
+                k.set_company(d, c);
+            }
+        }
+        k.won_deal(anna, 70_000, "2026-11-01T10:00:00Z", "2026-11-10T10:00:00Z");
+        let layer = Layer::build(&k.ws, &k.config);
+        let calendar = k.config.calendar();
+        let ctx = QueryCtx {
+            ws: &k.ws,
+            layer: &layer,
+            config: &k.config,
+            calendar: &calendar,
+            as_of: at("2026-11-26T12:00:00Z"),
+        };
+        for measure in [Measure::Revenue, Measure::WonDeals, Measure::AverageCheck] {
+            let q = Query {
+                measure,
+                span: Span::parse("this_month", date("2026-11-26")).unwrap(),
+                by: vec![Dimension::Company],
+                filters: vec![],
+                compare: None,
+                limit: usize::MAX,
+            };
+            let p = pareto(&ctx, &q, Dimension::Company, 80, 15).unwrap();
+            let explore = crate::query::answer(&ctx, &q);
+            let expected: Vec<(Key, String, i64, usize)> = explore
+                .rows
+                .iter()
+                .filter(|r| r.keys[0] != Key::None)
+                .map(|r| {
+                    (
+                        r.keys[0].clone(),
+                        r.labels[0].clone(),
+                        r.value.map_or(0, |v| v.as_f64() as i64),
+                        r.records,
+                    )
+                })
+                .collect();
+            let got: Vec<(Key, String, i64, usize)> = p
+                .rows
+                .iter()
+                .map(|r| (r.key.clone(), r.label.clone(), r.value, r.records))
+                .collect();
+            assert_eq!(got, expected, "{measure:?}");
+            assert_eq!(Value::Int(p.total), explore.total.value.unwrap(), "{measure:?}");
+        }
+        let p = pareto(
+            &ctx,
+            &Query {
+                measure: Measure::Revenue,
+                span: Span::parse("this_month", date("2026-11-26")).unwrap(),
+                by: vec![],
+                filters: vec![],
+                compare: None,
+                limit: DEFAULT_LIMIT,
+            },
+            Dimension::Company,
+            80,
+            15,
+        )
+        .unwrap();
+        let names: Vec<&str> = p.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(names, ["Альфа", "Бета", "Вектор", "Гамма", "Дельта"]);
+        assert_eq!(p.not_set, 7_000_000);
     }
 }

@@ -278,3 +278,77 @@ fn reassigned_wins_stay_with_who_won_and_tags_count_under_each() {
     assert_eq!(tags.rows.len(), 2, "one row under each tag");
     assert_eq!(int(tags.total.value), 1, "counted once in the total");
 }
+
+#[test]
+fn a_filter_on_months_counts_their_days_in_the_business_zone() {
+    let mut k = Kit::new();
+    let anna = k.manager("Анна");
+    // 1 December 00:30 in Moscow is still 30 November in UTC: December's.
+    k.won_deal(anna, 1_000, "2026-10-01T10:00:00Z", "2026-11-30T21:30:00Z");
+    // 30 November 23:30 in Moscow: November's.
+    k.won_deal(anna, 2_000, "2026-10-01T10:00:00Z", "2026-11-30T20:30:00Z");
+    k.won_deal(anna, 4_000, "2026-09-01T10:00:00Z", "2026-10-31T20:59:59Z");
+    k.won_deal(anna, 8_000, "2026-09-01T10:00:00Z", "2026-09-15T10:00:00Z");
+    let month = |m: &str| Key::Day(Span::parse(m, date("2026-12-20")).unwrap().start);
+    let mut q = query(Measure::Revenue, "this_year", "2026-12-20", vec![Dimension::Manager]);
+    q.compare = Some(Compare::YearAgo);
+    let mut sums = Vec::new();
+    for keys in [
+        vec![month("2026-11")],
+        vec![month("2026-12")],
+        vec![month("2026-09"), month("2026-11")],
+        vec![Key::None],
+        vec![],
+    ] {
+        q.filters = vec![Filter {
+            dim: Dimension::Time(SpanUnit::Month),
+            keys,
+        }];
+        let a = ask(&k, "2026-12-20T12:00:00Z", &q);
+        assert_eq!(int(a.total.compare_value), 0, "a year earlier has no such month");
+        sums.push(int(a.total.value));
+    }
+    assert_eq!(sums, vec![200_000, 100_000, 1_000_000, 0, 0]);
+    // October's last second in Moscow, and no series point outside the filtered months.
+    q.filters = vec![Filter {
+        dim: Dimension::Time(SpanUnit::Month),
+        keys: vec![month("2026-10")],
+    }];
+    let a = ask(&k, "2026-12-20T12:00:00Z", &q);
+    assert_eq!(int(a.total.value), 400_000);
+    assert_eq!(
+        a.series.iter().filter_map(|p| p.value).map(|v| v.as_f64() as i64).sum::<i64>(),
+        400_000
+    );
+}
+
+#[test]
+fn figures_are_the_answer_without_its_records() {
+    let mut k = Kit::new();
+    let anna = k.manager("Анна");
+    let boris = k.manager("Борис");
+    k.won_deal(anna, 1_000, "2026-10-01T10:00:00Z", "2026-11-03T10:00:00Z");
+    k.won_deal(boris, 2_000, "2026-10-01T10:00:00Z", "2026-11-04T10:00:00Z");
+    k.won_deal(boris, 3_000, "2026-09-01T10:00:00Z", "2026-10-04T10:00:00Z");
+    let mut q = query(
+        Measure::Revenue,
+        "this_month",
+        "2026-11-26",
+        vec![Dimension::Manager, Dimension::Time(SpanUnit::Week)],
+    );
+    q.compare = Some(Compare::Previous);
+    let layer = Layer::build(&k.ws, &k.config);
+    let calendar = k.config.calendar();
+    let ctx = QueryCtx {
+        ws: &k.ws,
+        layer: &layer,
+        config: &k.config,
+        calendar: &calendar,
+        as_of: at("2026-11-26T12:00:00Z"),
+    };
+    let (full, figures) = (answer(&ctx, &q), figures(&ctx, &q));
+    assert_eq!(serde_json::to_value(&full).unwrap(), serde_json::to_value(&figures).unwrap());
+    assert_eq!(full.total.record_ids.len(), 2);
+    assert_eq!(figures.total.records, 2);
+    assert!(figures.total.record_ids.is_empty() && figures.rows.iter().all(|r| r.record_ids.is_empty()));
+}

@@ -90,7 +90,10 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
             });
         }
     } else {
-        // An earlier as-of: every company's deals in the stage they stood in then.
+        // An earlier as-of: every company's deals in the stage they stood in then
+        // (open or won, from the index where there is one).
+        let standing = ctx.facts.past.as_ref().map(|p| p.deals_at(ctx.as_of));
+        let window_from = super::facts::past::nanos(window_start);
         for (row, company) in ctx.ws.companies.iter().enumerate() {
             let Some(manager) = company.responsible_id else { continue };
             if params.manager.is_some_and(|m| m != manager) || company.created_at > ctx.as_of {
@@ -102,18 +105,36 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
             let mut has_call_task = cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Company(company.id));
             let deal_rows = ctx.facts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
             for &deal_row in deal_rows {
-                let deal = &ctx.ws.deals.as_slice()[deal_row as usize];
-                let Some((pipeline, stage)) = history::timeline(ctx.ws, deal).stage_at(ctx.as_of) else {
-                    continue;
+                let deal = || &ctx.ws.deals.as_slice()[deal_row as usize];
+                // With the index, the deal's row is read only for an open one (its tasks).
+                let (kind, recent, amount) = match &standing {
+                    Some(standing) => {
+                        // `None`: not created yet, as `stage_at` says.
+                        let Some((kind, created, amount)) = standing.get(deal_row) else {
+                            continue;
+                        };
+                        (kind, created >= window_from, amount)
+                    }
+                    None => {
+                        let Some((pipeline, stage)) = history::timeline(ctx.ws, deal()).stage_at(ctx.as_of) else {
+                            continue;
+                        };
+                        let deal = deal();
+                        (
+                            Some(ctx.ws.stage_kind(pipeline, stage)),
+                            deal.created_at >= window_start,
+                            deal.amount.minor(),
+                        )
+                    }
                 };
-                if deal.created_at >= window_start {
+                if recent {
                     deals_recent += 1;
                 }
-                match ctx.ws.stage_kind(pipeline, stage) {
-                    StageKind::Won => past_revenue = past_revenue.saturating_add(deal.amount.minor()),
-                    StageKind::Open => {
+                match kind {
+                    Some(StageKind::Won) => past_revenue = past_revenue.saturating_add(amount),
+                    Some(StageKind::Open) => {
                         in_play = true;
-                        has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal.id));
+                        has_call_task |= cfg.exclude_with_call_task && has_open_call_task(ctx, EntityRef::Deal(deal().id));
                     }
                     _ => {}
                 }

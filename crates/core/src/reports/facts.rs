@@ -15,6 +15,8 @@ use crate::money::Money;
 use super::history;
 use super::now::{self, Now};
 
+pub mod past;
+
 /// A deal entering a won stage. It counts as won at `at` for any as-of in
 /// `[at, until)`: a deal won and then reopened stops counting when it left.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,6 +86,8 @@ pub struct Facts {
     /// Rows of the payments paid in full, by the date they were paid: each was
     /// outstanding only as of a day before that. Sorted by date.
     pub paid_payments: Vec<(chrono::NaiveDate, u32)>,
+    /// What a past as-of reads instead of every deal's history; `None`: the reports scan.
+    pub past: Option<Arc<past::Past>>,
 }
 
 impl Facts {
@@ -169,6 +173,7 @@ impl Facts {
                 Some(p) => p.duplicate_companies.clone(),
                 None => Arc::new(duplicate_companies(ws)),
             });
+            let past = scope.spawn(|| Arc::new(past::Past::build(ws)));
             let deals = deal_indexes(ws, margin_field, default_margin_percent);
             let (unpaid_payments, paid_payments) = payment_indexes(ws);
             let records_settled_at = ws
@@ -216,6 +221,7 @@ impl Facts {
                 unpaid_payments,
                 paid_payments,
                 hygiene: None,
+                past: Some(past.join().expect("index thread")),
             }
         })
     }

@@ -317,7 +317,13 @@ pub fn funnel(ctx: &Ctx, params: &ReportParams) -> Funnel {
     let mut seen: Vec<Id> = Vec::new();
     let mut reached = Vec::new();
     let mut days: HashMap<usize, f64> = HashMap::default();
-    for deal in ws.deals.iter() {
+    // With the index, only the deals that entered a pipeline in the period (the rest skip below).
+    let entered = ctx.facts.past.as_ref().map(|p| p.entered_between(from, to));
+    let deals: Box<dyn Iterator<Item = &crate::model::Deal>> = match &entered {
+        Some(rows) => Box::new(rows.iter().map(|&r| &ws.deals.as_slice()[r as usize])),
+        None => Box::new(ws.deals.iter()),
+    };
+    for deal in deals {
         // A deal enters a pipeline at its creation or later.
         if deal.created_at >= to || deal.created_at > ctx.as_of {
             continue;

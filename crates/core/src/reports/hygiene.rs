@@ -498,6 +498,9 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         let all = ctx.ws.deals.as_slice();
         let deals: Box<dyn Iterator<Item = (&Deal, Option<DealState>)>> = if ctx.facts.settled(as_of) {
             Box::new(ctx.facts.now.open_deals.iter().map(|o| (&all[o.row as usize], Some(o.state))))
+        } else if let Some(past) = &ctx.facts.past {
+            // Earlier: the deals open then, from the index.
+            Box::new(past.open_at(as_of).into_iter().map(|row| (&all[row as usize], None)))
         } else {
             Box::new(all.iter().map(|d| (d, None)))
         };
@@ -598,6 +601,15 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         let tasks = ctx.ws.tasks.as_slice();
         let open: Box<dyn Iterator<Item = OpenTask>> = if ctx.facts.settled(as_of) {
             Box::new(ctx.facts.now.open_tasks.iter().copied())
+        } else if let Some(past) = &ctx.facts.past {
+            Box::new(past.tasks_open_at(as_of).into_iter().map(|row| {
+                let t = &tasks[row as usize];
+                OpenTask {
+                    row,
+                    responsible_id: t.responsible_id,
+                    due_at: t.due_at,
+                }
+            }))
         } else {
             Box::new(
                 tasks

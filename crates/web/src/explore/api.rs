@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use tsifra_core::query::{Dimension, answer, pareto::Pareto};
+use tsifra_core::query::{Dimension, figures, pareto::Pareto};
 
 use super::records::{Records, records};
 use super::{Params, ask};
@@ -21,7 +21,8 @@ pub async fn explore(State(state): State<AppState>, as_of: AsOf, Query(pairs): P
     let params = Params::from_pairs(&pairs, state.language())?;
     let json = ask(&state, &as_of, move |ctx, today| {
         let q = params.question(ctx.ws, ctx.config, today)?;
-        serde_json::to_value(answer(ctx, &q)).map_err(|e| AppError::Internal(format!("an answer as JSON: {e}")))
+        // The JSON never lists the records (`record_ids` is not serialised): figures only.
+        serde_json::to_value(figures(ctx, &q)).map_err(|e| AppError::Internal(format!("an answer as JSON: {e}")))
     })
     .await?;
     Ok(Json(json))

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use tsifra_core::query::table::answer_table;
-use tsifra_core::query::{Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Span, SpanUnit, Unit, Value, answer};
+use tsifra_core::query::{Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Span, SpanUnit, Unit, Value, answer, figures};
 use tsifra_core::reports::tabular::Table;
 use tsifra_core::{Language, Workspace};
 
@@ -213,7 +213,8 @@ fn build(
     let lang = ctx.config.business.language;
     let ws = ctx.ws;
     let q = params.question(ws, ctx.config, today)?;
-    let main = answer(ctx, &q);
+    // The page links to the records behind its figures, never lists them: figures only.
+    let main = figures(ctx, &q);
     let unit = main.unit;
     let measure_title = t(lang, &q.measure.title_key()).to_string();
     let comparing = q.compare.is_some();
@@ -263,7 +264,7 @@ fn build(
             text.by = vec![dim.key()];
             let sp = params.with_text(text);
             (
-                answer(
+                figures(
                     ctx,
                     &Question {
                         by: vec![*dim],
@@ -283,7 +284,7 @@ fn build(
 
     // The measure over time under the same filters, and the compared period's beside it.
     let compared_series = main.compare_period.map(|span| {
-        answer(
+        figures(
             ctx,
             &Question {
                 span,
