@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!("{}: cannot start the async runtime: {e}", setup::error_prefix());
             return ExitCode::from(1);
         }
     };
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Errors quote names and cells from the CRM and from files.
-            eprintln!("error: {}", tsifra_core::i18n::terminal_safe(&format!("{e:#}")));
+            eprintln!("{}: {}", setup::error_prefix(), tsifra_core::i18n::terminal_safe(&format!("{e:#}")));
             ExitCode::from(setup::exit_code(&e))
         }
     }

@@ -45,6 +45,15 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     anyhow!(UsageError(message.into()))
 }
 
+/// The workspace's language once its config is read, for what `main` prints
+/// around an error; Russian before that (the default).
+static LANGUAGE: std::sync::OnceLock<tsifra_core::Language> = std::sync::OnceLock::new();
+
+/// The word an error line starts with, in the workspace's language.
+pub fn error_prefix() -> &'static str {
+    tsifra_core::i18n::text(LANGUAGE.get().copied().unwrap_or_default(), "cli.error")
+}
+
 /// The config file in use (if any) and the parsed config.
 pub struct Loaded {
     pub config: Config,
@@ -65,6 +74,7 @@ pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
         None => ("(built-in defaults)".to_string(), String::new()),
     };
     let config = Config::parse(&name, &text, std::env::vars())?;
+    let _ = LANGUAGE.set(config.business.language);
     Ok(Loaded { config, file })
 }
 

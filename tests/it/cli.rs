@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use tsifra_core::reports::{self, Ctx, Facts, ReportId, ReportParams};
 
-use crate::support::tsifra;
+use crate::support::{tsifra, tsifra_with};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
@@ -209,6 +209,22 @@ fn foreign_database_file_is_reported_and_left_alone() {
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("tsifra.db"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file must not be touched");
+}
+
+#[test]
+fn an_error_line_is_headed_in_the_workspace_language() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let out = tsifra(dir.path(), &["report", "plan-fact", "--manager", "Никто Никтович"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).starts_with("ошибка: "), "{}", stderr(&out));
+    let out = tsifra_with(
+        dir.path(),
+        &["report", "plan-fact", "--manager", "Nobody"],
+        &[("TSIFRA_BUSINESS__LANGUAGE", "en")],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
 }
 
 #[test]

@@ -182,6 +182,7 @@ pub fn text(lang: Language, key: &str) -> &'static str {
 /// (key, Russian, English).
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("app.tagline", "аналитика отдела продаж", "sales analytics"),
+    ("cli.error", "ошибка", "error"),
     (
         "store.read_only",
         "Диск с базой данных заполнен: Tsifra показывает последние сохранённые данные только для чтения. \
