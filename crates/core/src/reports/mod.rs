@@ -254,6 +254,9 @@ pub(crate) mod testkit;
 mod live_equals_scan;
 
 #[cfg(test)]
+mod updates_equal_builds;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,320 @@
+//! The query layer's fact tables: built from every row once, then kept up to
+//! date by change sets. A webhook that moves one deal costs that deal's
+//! events (found by binary search on their instant and id), not a pass over a
+//! million deals and four million communications.
+//!
+//! Only what the change set cannot say cheaply is scanned: when a deal
+//! appears, disappears or changes company (or a contact its first company),
+//! the communications and tasks on it are found by one pass over those tables;
+//! a deal deleted moves the table's last deal into its row, and that deal's
+//! records are found the same way. A change of pipelines or field
+//! definitions (every deal's meaning) builds the layer again. A property test holds updated and built layers equal.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rustc_hash::FxHashSet as HashSet;
+
+use super::{ActivityEvent, DealEvent, DealWhat, Layer, TaskEvent};
+use crate::calendar::Instant;
+use crate::config::Config;
+use crate::model::{Activity, ActivityKind, Changes, Deal, EntityKind, EntityRef, Id, StageKind, Task, Workspace};
+use crate::reports::history;
+
+/// What building an event reads besides its record.
+struct Ctx<'a> {
+    ws: &'a Workspace,
+    tz: Tz,
+    margin_field: Option<Id>,
+    default_margin_percent: u32,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(ws: &'a Workspace, config: &Config) -> Self {
+        Ctx {
+            ws,
+            // Only the zone is read (never the holidays), so an imported calendar needs no rebuild.
+            tz: config.time_zone().unwrap_or(chrono_tz::Europe::Moscow),
+            margin_field: crate::reports::facts::resolve_field(ws, EntityKind::Deal, &config.fields.margin),
+            default_margin_percent: config.reports.default_margin_percent,
+        }
+    }
+
+    fn day(&self, at: Instant) -> NaiveDate {
+        at.with_timezone(&self.tz).date_naive()
+    }
+
+    /// A deal's events: its creation, then each closing stretch (entering a
+    /// won or lost stage, until it left one).
+    fn deal_events(&self, deal: &Deal, row: u32, out: &mut Vec<DealEvent>) {
+        let ws = self.ws;
+        let t = history::timeline(ws, deal);
+        let first = t.stints().next().expect("a timeline is never empty");
+        let (margin, _) = crate::reports::facts::deal_margin(deal, self.margin_field, self.default_margin_percent);
+        let base = DealEvent {
+            at: deal.created_at,
+            day: self.day(deal.created_at),
+            until: None,
+            what: DealWhat::Created,
+            deal_row: row,
+            deal_id: deal.id,
+            company: deal.company_id,
+            loss_reason: deal.loss_reason_id,
+            manager: deal.responsible_at(deal.created_at),
+            pipeline: first.pipeline_id,
+            stage: first.stage_id,
+            amount: deal.amount.minor(),
+            margin: margin.minor(),
+            cycle_days: 0.0,
+        };
+        out.push(base);
+        let mut open: Option<(DealWhat, usize)> = None;
+        for s in t.stints() {
+            let what = match ws.stage_kind(s.pipeline_id, s.stage_id) {
+                StageKind::Won => Some(DealWhat::Won),
+                StageKind::Lost => Some(DealWhat::Lost),
+                _ => None,
+            };
+            if let Some((was, i)) = open
+                && Some(was) != what
+            {
+                out[i].until = Some(s.at);
+                open = None;
+            }
+            if let Some(what) = what
+                && open.is_none()
+            {
+                open = Some((what, out.len()));
+                out.push(DealEvent {
+                    at: s.at,
+                    day: self.day(s.at),
+                    what,
+                    manager: deal.responsible_at(s.at),
+                    pipeline: s.pipeline_id,
+                    stage: s.stage_id,
+                    cycle_days: ((s.at - deal.created_at).num_seconds().max(0) as f64 / 86_400.0) as f32,
+                    ..base
+                });
+            }
+        }
+    }
+
+    /// The deal row, company and contact a task or communication on `entity` counts for.
+    fn linked(&self, entity: Option<EntityRef>) -> (Option<u32>, Option<Id>, Option<Id>) {
+        let ws = self.ws;
+        match entity {
+            Some(EntityRef::Deal(d)) => match ws.deals.position(d) {
+                Some(row) => (Some(row as u32), ws.deals.as_slice()[row].company_id, None),
+                None => (None, None, None),
+            },
+            Some(EntityRef::Company(c)) => (None, Some(c), None),
+            Some(EntityRef::Contact(c)) => (None, ws.contacts.get(c).and_then(|c| c.company_ids.first().copied()), Some(c)),
+            None => (None, None, None),
+        }
+    }
+
+    fn activity_event(&self, a: &Activity) -> ActivityEvent {
+        let (deal_row, company, contact) = self.linked(a.entity);
+        ActivityEvent {
+            at: a.at,
+            day: self.day(a.at),
+            id: a.id,
+            manager: a.manager_id,
+            connected_call_out: a.kind == ActivityKind::CallOut && a.connected,
+            communication: a.kind != ActivityKind::Note,
+            deal_row,
+            company,
+            contact,
+        }
+    }
+
+    /// A task's completion, and its due time if it was not done by then.
+    fn task_events(&self, t: &Task, out: &mut Vec<TaskEvent>) {
+        let (deal_row, company, contact) = self.linked(t.entity);
+        let event = |at, done| TaskEvent {
+            at,
+            day: self.day(at),
+            id: t.id,
+            manager: t.responsible_id,
+            done,
+            deal_row,
+            company,
+            contact,
+        };
+        if let Some(done) = t.completed_at {
+            out.push(event(done, true));
+        }
+        if t.completed_at.is_none_or(|c| c > t.due_at) {
+            out.push(event(t.due_at, false));
+        }
+    }
+}
+
+fn deal_key(e: &DealEvent) -> (Instant, Id) {
+    (e.at, e.deal_id)
+}
+
+fn activity_key(e: &ActivityEvent) -> (Instant, Id) {
+    (e.at, e.id)
+}
+
+fn task_key(e: &TaskEvent) -> (Instant, Id) {
+    (e.at, e.id)
+}
+
+/// Builds the fact tables from every row.
+pub fn build(ws: &Workspace, config: &Config) -> Layer {
+    let cx = Ctx::new(ws, config);
+    let mut deals = Vec::new();
+    for (row, deal) in ws.deals.iter().enumerate() {
+        cx.deal_events(deal, row as u32, &mut deals);
+    }
+    let by_kind = |what: DealWhat| {
+        let mut v: Vec<DealEvent> = deals.iter().filter(|e| e.what == what).copied().collect();
+        v.sort_by_key(deal_key);
+        v
+    };
+    let (won, lost, created) = (by_kind(DealWhat::Won), by_kind(DealWhat::Lost), by_kind(DealWhat::Created));
+    drop(deals);
+    let mut activities: Vec<ActivityEvent> = ws.activities.iter().map(|a| cx.activity_event(a)).collect();
+    activities.sort_by_key(activity_key);
+    let mut tasks = Vec::new();
+    for t in ws.tasks.iter() {
+        cx.task_events(t, &mut tasks);
+    }
+    tasks.sort_by_key(task_key);
+    Layer {
+        version: ws.version,
+        won,
+        lost,
+        created,
+        activities,
+        tasks,
+    }
+}
+
+/// The fact tables of `ws`, from `layer` (built from the workspace as it was
+/// before `changes`): each changed record's old events out, its new ones in.
+/// Falls back to [`build`] when the change set does not start at the layer's
+/// version or changed what every deal's meaning hangs on.
+pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Changes) -> Layer {
+    if changes.from_version != layer.version || changes.structural() {
+        return build(ws, config);
+    }
+    let cx = Ctx::new(ws, config);
+
+    let mut relinked: HashSet<EntityRef> = HashSet::default();
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    for id in changes.deals.ids() {
+        let before = changes.deals.before[&id].as_ref();
+        let now = ws.deals.position(id).map(|row| (row as u32, &ws.deals.as_slice()[row]));
+        if before.map(|d| d.company_id) != now.map(|(_, d)| d.company_id) {
+            relinked.insert(EntityRef::Deal(id));
+        }
+        old.clear();
+        new.clear();
+        if let Some(d) = before {
+            cx.deal_events(d, 0, &mut old);
+        }
+        if let Some((row, d)) = now {
+            cx.deal_events(d, row, &mut new);
+        }
+        for (what, list) in [
+            (DealWhat::Won, &mut layer.won),
+            (DealWhat::Lost, &mut layer.lost),
+            (DealWhat::Created, &mut layer.created),
+        ] {
+            let pick = |v: &[DealEvent]| -> Vec<DealEvent> { v.iter().filter(|e| e.what == what).copied().collect() };
+            patch(list, &pick(&old), &pick(&new), deal_key);
+        }
+    }
+    // Deals that only moved row (into a deleted one's place): their events point at the new row.
+    for id in changes.deals.moved_only() {
+        let Some(row) = ws.deals.position(id) else { continue };
+        old.clear();
+        cx.deal_events(&ws.deals.as_slice()[row], row as u32, &mut old);
+        for (what, list) in [
+            (DealWhat::Won, &mut layer.won),
+            (DealWhat::Lost, &mut layer.lost),
+            (DealWhat::Created, &mut layer.created),
+        ] {
+            let mine: Vec<DealEvent> = old.iter().filter(|e| e.what == what).copied().collect();
+            patch(list, &mine, &mine, deal_key);
+        }
+        relinked.insert(EntityRef::Deal(id));
+    }
+    for id in changes.contacts.ids() {
+        let first = |c: Option<&crate::model::Contact>| c.and_then(|c| c.company_ids.first().copied());
+        if first(changes.contacts.before[&id].as_ref()) != first(ws.contacts.get(id)) {
+            relinked.insert(EntityRef::Contact(id));
+        }
+    }
+
+    let mut old_a = Vec::new();
+    let mut new_a = Vec::new();
+    for id in changes.activities.ids() {
+        old_a.clear();
+        new_a.clear();
+        old_a.extend(changes.activities.before[&id].as_ref().map(|a| cx.activity_event(a)));
+        new_a.extend(ws.activities.get(id).map(|a| cx.activity_event(a)));
+        patch(&mut layer.activities, &old_a, &new_a, activity_key);
+    }
+    let mut old_t = Vec::new();
+    let mut new_t = Vec::new();
+    for id in changes.tasks.ids() {
+        old_t.clear();
+        new_t.clear();
+        if let Some(t) = changes.tasks.before[&id].as_ref() {
+            cx.task_events(t, &mut old_t);
+        }
+        if let Some(t) = ws.tasks.get(id) {
+            cx.task_events(t, &mut new_t);
+        }
+        patch(&mut layer.tasks, &old_t, &new_t, task_key);
+    }
+
+    // Communications and tasks on a deal or contact that appeared, went or changed
+    // company: their events keep their place and take the new links.
+    if !relinked.is_empty() {
+        for a in ws.activities.iter() {
+            if a.entity.is_some_and(|e| relinked.contains(&e)) && !changes.activities.before.contains_key(&a.id) {
+                let e = cx.activity_event(a);
+                patch(&mut layer.activities, &[e], &[e], activity_key);
+            }
+        }
+        for t in ws.tasks.iter() {
+            if t.entity.is_some_and(|e| relinked.contains(&e)) && !changes.tasks.before.contains_key(&t.id) {
+                new_t.clear();
+                cx.task_events(t, &mut new_t);
+                patch(&mut layer.tasks, &new_t, &new_t, task_key);
+            }
+        }
+    }
+    layer.version = changes.to_version;
+    layer
+}
+
+/// Replaces one record's events in a list sorted by `key`: `old` (as built
+/// before the change) out, `new` in; an event whose key stays is overwritten
+/// where it stands, so a change that moves no instant moves no memory.
+fn patch<E: Copy, K: Ord>(list: &mut Vec<E>, old: &[E], new: &[E], key: impl Fn(&E) -> K) {
+    let mut fresh: Vec<Option<E>> = new.iter().copied().map(Some).collect();
+    for o in old {
+        let k = key(o);
+        let pos = list.partition_point(|e| key(e) < k);
+        if list.get(pos).is_none_or(|e| key(e) != k) {
+            debug_assert!(false, "an event of the record as it was is in the list");
+            continue;
+        }
+        match fresh.iter_mut().find(|n| n.as_ref().is_some_and(|n| key(n) == k)) {
+            Some(slot) => list[pos] = slot.take().expect("matched"),
+            None => {
+                list.remove(pos);
+            }
+        }
+    }
+    for n in fresh.into_iter().flatten() {
+        let k = key(&n);
+        let pos = list.partition_point(|e| key(e) <= k);
+        list.insert(pos, n);
+    }
+}
