@@ -207,7 +207,8 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
     for id in changes.deals.ids() {
         let before = changes.deals.before[&id].as_ref();
         let now = ws.deals.position(id).map(|row| (row as u32, &ws.deals.as_slice()[row]));
-        if before.map(|d| d.company_id) != now.map(|(_, d)| d.company_id) {
+        // A deal that came, went, changed company or row: the records on it take the change.
+        if before.map(|d| d.company_id) != now.map(|(_, d)| d.company_id) || changes.deals.moved.contains(&id) {
             relinked.insert(EntityRef::Deal(id));
         }
         old.clear();
@@ -296,7 +297,7 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
 /// Replaces one record's events in a list sorted by `key`: `old` (as built
 /// before the change) out, `new` in; an event whose key stays is overwritten
 /// where it stands, so a change that moves no instant moves no memory.
-fn patch<E: Copy, K: Ord>(list: &mut Vec<E>, old: &[E], new: &[E], key: impl Fn(&E) -> K) {
+pub(crate) fn patch<E: Copy, K: Ord>(list: &mut Vec<E>, old: &[E], new: &[E], key: impl Fn(&E) -> K) {
     let mut fresh: Vec<Option<E>> = new.iter().copied().map(Some).collect();
     for o in old {
         let k = key(o);
