@@ -297,4 +297,8 @@ pub struct BenchArgs {
     /// Internal: measure loading in a fresh process (peak memory is then loading's alone)
     #[arg(long, hide = true)]
     pub load_only: bool,
+    /// Time only how fast the boards' index and query layer take in a webhook's change
+    /// (one deal won, one new deal, one task done) on the store already in --keep-in DIR
+    #[arg(long, requires = "keep_in")]
+    pub one_deal_change: bool,
 }

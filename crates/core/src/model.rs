@@ -1030,6 +1030,38 @@ impl Tables {
     }
 }
 
+/// The workspace version at which each table last changed: an answer that
+/// read `tables` stands while [`TableVersions::stamp`] of them does not move.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableVersions([u64; 10]);
+
+impl TableVersions {
+    /// Every table as of `version` (a workspace loaded whole, or a new calendar).
+    pub fn all_at(version: u64) -> TableVersions {
+        TableVersions([version; 10])
+    }
+
+    /// Marks `tables` changed at `version`.
+    pub fn touch(&mut self, tables: Tables, version: u64) {
+        for (bit, v) in self.0.iter_mut().enumerate() {
+            if tables.meets(Tables(1 << bit)) {
+                *v = version;
+            }
+        }
+    }
+
+    /// The latest version at which any of `tables` changed.
+    pub fn stamp(&self, tables: Tables) -> u64 {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| tables.meets(Tables(1 << bit)))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 impl Workspace {
     /// Applies a landed batch in place: upserts, then deletions, then plan
     /// replacements. Returns what changed, record by record (a record upserted
@@ -1331,6 +1363,58 @@ mod tests {
         let old = [plan(Some(1), "z.csv", 1, None), plan(Some(1), "m.csv", 2, None)];
         assert_eq!(plans_in_force(&old)[0].origin, "m.csv");
         assert!(plan(Some(1), "z.csv", 1, at(1)).outranks(&old[1]));
+    }
+
+    #[test]
+    fn a_change_set_says_what_changed_and_moves_only_the_stamps_of_its_tables() {
+        let mut ws = Workspace::default();
+        let c = ws.apply(&Batch {
+            teams: vec![team(1)],
+            ..Batch::default()
+        });
+        assert!(c.teams && c.tables() == Tables::USERS, "{c:?}");
+        // The same row again is no change at all.
+        let c = ws.apply(&Batch {
+            teams: vec![team(1)],
+            ..Batch::default()
+        });
+        assert_eq!(c.tables(), Tables::NONE);
+        assert_eq!((c.from_version, c.to_version), (1, 2));
+        let mut versions = TableVersions::all_at(0);
+        versions.touch(Tables::DEALS.with(Tables::TASKS), 5);
+        assert_eq!(versions.stamp(Tables::DEALS), 5);
+        assert_eq!(versions.stamp(Tables::ACTIVITIES.with(Tables::USERS)), 0);
+        assert_eq!(versions.stamp(Tables::ACTIVITIES.with(Tables::TASKS)), 5);
+    }
+
+    #[test]
+    fn a_deletion_notes_the_row_that_took_its_place() {
+        let mut ws = Workspace::default();
+        let task = |id: Id| Task {
+            id,
+            entity: None,
+            responsible_id: None,
+            kind: TaskKind::Call,
+            text: String::new(),
+            created_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            due_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            completed_at: None,
+            result: None,
+            source: Source::Amocrm,
+        };
+        ws.apply(&Batch {
+            tasks: (1..=4).map(task).collect(),
+            ..Batch::default()
+        });
+        let c = ws.apply(&Batch {
+            deletions: vec![(EntityKind::Task, 2), (EntityKind::Task, 3)],
+            ..Batch::default()
+        });
+        // 4 took 2's row, then 3 was the last row: nothing moved for it.
+        assert_eq!(c.tasks.moved, vec![4]);
+        assert_eq!(c.tasks.ids(), vec![2, 3]);
+        assert!(c.tasks.before[&2].is_some() && ws.tasks.get(2).is_none());
+        assert_eq!(ws.tasks.position(4), Some(1));
     }
 
     #[test]
