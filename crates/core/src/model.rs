@@ -971,6 +971,16 @@ impl Changes {
         self.hygiene_history |= later.hygiene_history;
     }
 
+    /// How many records of the big tables changed.
+    pub fn records(&self) -> usize {
+        self.companies.before.len()
+            + self.contacts.before.len()
+            + self.deals.before.len()
+            + self.tasks.before.len()
+            + self.activities.before.len()
+            + self.payments.before.len()
+    }
+
     /// Whether a table every record's meaning hangs on changed (pipelines'
     /// stage kinds, the margin field's definition).
     pub fn structural(&self) -> bool {

@@ -149,6 +149,19 @@ impl<'a> Ctx<'a> {
     }
 }
 
+fn deal_edits<'a>(
+    what: DealWhat,
+    won: &'a mut Edits<DealEvent>,
+    lost: &'a mut Edits<DealEvent>,
+    created: &'a mut Edits<DealEvent>,
+) -> &'a mut Edits<DealEvent> {
+    match what {
+        DealWhat::Won => won,
+        DealWhat::Lost => lost,
+        DealWhat::Created => created,
+    }
+}
+
 fn deal_key(e: &DealEvent) -> (Instant, Id) {
     (e.at, e.deal_id)
 }
@@ -204,6 +217,8 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
 
     let mut relinked: HashSet<EntityRef> = HashSet::default();
     let (mut old, mut new) = (Vec::new(), Vec::new());
+    let (mut won, mut lost, mut created) = (Edits::new(), Edits::new(), Edits::new());
+    let (mut activities, mut tasks) = (Edits::new(), Edits::new());
     for id in changes.deals.ids() {
         let before = changes.deals.before[&id].as_ref();
         let now = ws.deals.position(id).map(|row| (row as u32, &ws.deals.as_slice()[row]));
@@ -219,13 +234,11 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         if let Some((row, d)) = now {
             cx.deal_events(d, row, &mut new);
         }
-        for (what, list) in [
-            (DealWhat::Won, &mut layer.won),
-            (DealWhat::Lost, &mut layer.lost),
-            (DealWhat::Created, &mut layer.created),
-        ] {
-            let pick = |v: &[DealEvent]| -> Vec<DealEvent> { v.iter().filter(|e| e.what == what).copied().collect() };
-            patch(list, &pick(&old), &pick(&new), deal_key);
+        for e in &old {
+            deal_edits(e.what, &mut won, &mut lost, &mut created).out.push(*e);
+        }
+        for e in &new {
+            deal_edits(e.what, &mut won, &mut lost, &mut created).into.push(*e);
         }
     }
     // Deals that only moved row (into a deleted one's place): their events point at the new row.
@@ -233,13 +246,10 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         let Some(row) = ws.deals.position(id) else { continue };
         old.clear();
         cx.deal_events(&ws.deals.as_slice()[row], row as u32, &mut old);
-        for (what, list) in [
-            (DealWhat::Won, &mut layer.won),
-            (DealWhat::Lost, &mut layer.lost),
-            (DealWhat::Created, &mut layer.created),
-        ] {
-            let mine: Vec<DealEvent> = old.iter().filter(|e| e.what == what).copied().collect();
-            patch(list, &mine, &mine, deal_key);
+        for e in &old {
+            let edits = deal_edits(e.what, &mut won, &mut lost, &mut created);
+            edits.out.push(*e);
+            edits.into.push(*e);
         }
         relinked.insert(EntityRef::Deal(id));
     }
@@ -250,27 +260,19 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         }
     }
 
-    let mut old_a = Vec::new();
-    let mut new_a = Vec::new();
     for id in changes.activities.ids() {
-        old_a.clear();
-        new_a.clear();
-        old_a.extend(changes.activities.before[&id].as_ref().map(|a| cx.activity_event(a)));
-        new_a.extend(ws.activities.get(id).map(|a| cx.activity_event(a)));
-        patch(&mut layer.activities, &old_a, &new_a, activity_key);
+        activities
+            .out
+            .extend(changes.activities.before[&id].as_ref().map(|a| cx.activity_event(a)));
+        activities.into.extend(ws.activities.get(id).map(|a| cx.activity_event(a)));
     }
-    let mut old_t = Vec::new();
-    let mut new_t = Vec::new();
     for id in changes.tasks.ids() {
-        old_t.clear();
-        new_t.clear();
         if let Some(t) = changes.tasks.before[&id].as_ref() {
-            cx.task_events(t, &mut old_t);
+            cx.task_events(t, &mut tasks.out);
         }
         if let Some(t) = ws.tasks.get(id) {
-            cx.task_events(t, &mut new_t);
+            cx.task_events(t, &mut tasks.into);
         }
-        patch(&mut layer.tasks, &old_t, &new_t, task_key);
     }
 
     // Communications and tasks on a deal or contact that appeared, went or changed
@@ -279,19 +281,75 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         for a in ws.activities.iter() {
             if a.entity.is_some_and(|e| relinked.contains(&e)) && !changes.activities.before.contains_key(&a.id) {
                 let e = cx.activity_event(a);
-                patch(&mut layer.activities, &[e], &[e], activity_key);
+                activities.out.push(e);
+                activities.into.push(e);
             }
         }
         for t in ws.tasks.iter() {
             if t.entity.is_some_and(|e| relinked.contains(&e)) && !changes.tasks.before.contains_key(&t.id) {
-                new_t.clear();
-                cx.task_events(t, &mut new_t);
-                patch(&mut layer.tasks, &new_t, &new_t, task_key);
+                let from = tasks.into.len();
+                cx.task_events(t, &mut tasks.into);
+                let events: Vec<TaskEvent> = tasks.into[from..].to_vec();
+                tasks.out.extend(events);
             }
         }
     }
+    won.apply(&mut layer.won, deal_key);
+    lost.apply(&mut layer.lost, deal_key);
+    created.apply(&mut layer.created, deal_key);
+    activities.apply(&mut layer.activities, activity_key);
+    tasks.apply(&mut layer.tasks, task_key);
     layer.version = changes.to_version;
     layer
+}
+
+/// Events out of and into one sorted list, gathered over a change set and
+/// applied at once: a few in place ([`patch`]), many by one merge pass (a
+/// sync batch of a thousand communications must not shift a four-million-row
+/// list a thousand times).
+pub(crate) struct Edits<E> {
+    pub out: Vec<E>,
+    pub into: Vec<E>,
+}
+
+impl<E: Copy> Edits<E> {
+    pub fn new() -> Self {
+        Edits {
+            out: Vec::new(),
+            into: Vec::new(),
+        }
+    }
+
+    pub fn apply<K: Ord + std::hash::Hash>(self, list: &mut Vec<E>, key: impl Fn(&E) -> K) {
+        // Low in tests, so the property test takes both ways.
+        const FEW: usize = if cfg!(test) { 3 } else { 64 };
+        if self.out.len() + self.into.len() <= FEW {
+            return patch(list, &self.out, &self.into, key);
+        }
+        let mut gone: rustc_hash::FxHashMap<K, usize> = Default::default();
+        for o in &self.out {
+            *gone.entry(key(o)).or_default() += 1;
+        }
+        list.retain(|e| match gone.get_mut(&key(e)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        });
+        let mut into = self.into;
+        into.sort_by_key(&key);
+        let old = std::mem::take(list);
+        list.reserve(old.len() + into.len());
+        let mut new = into.into_iter().peekable();
+        for e in old {
+            while let Some(n) = new.next_if(|n| key(n) < key(&e)) {
+                list.push(n);
+            }
+            list.push(e);
+        }
+        list.extend(new);
+    }
 }
 
 /// Replaces one record's events in a list sorted by `key`: `old` (as built

@@ -14,6 +14,7 @@ use crate::money::Money;
 
 use super::history;
 use super::now::{self, Now};
+use crate::query::facts::Edits;
 
 /// A deal entering a won stage. It counts as won at `at` for any as-of in
 /// `[at, until)`: a deal won and then reopened stops counting when it left.
@@ -88,6 +89,14 @@ pub struct Facts {
     /// outstanding only as of a day before that. Sorted by date.
     pub paid_payments: Vec<(chrono::NaiveDate, u32)>,
 }
+
+/// A change set this large is taken in by building the index again (keeping
+/// the parts no batch touched): one pass beats shifting long lists per record.
+const MANY_CHANGES: usize = if cfg!(test) { 6 } else { 20_000 };
+
+/// More changed tasks (or open-deal entries to make again) than this, and the
+/// open-task (open-deal) list is made again in one pass rather than patched.
+const MANY_ENTRIES: usize = if cfg!(test) { 2 } else { 256 };
 
 impl Facts {
     /// True when `as_of` sees the workspace as it is now.
@@ -246,6 +255,7 @@ impl Facts {
             || rows_moved
             || margin_field != self.margin_field
             || config.reports.default_margin_percent != self.default_margin_percent
+            || changes.records() > MANY_CHANGES
         {
             return Facts::rebuild(Some(&self), ws, config);
         }
@@ -259,6 +269,7 @@ impl Facts {
         let mut rebuild_activities = false;
         let mut deals_settled_may_fall = false;
         let (mut old, mut new) = (Vec::new(), Vec::new());
+        let mut won = Edits::new();
         for id in changes.deals.ids() {
             let before = changes.deals.before[&id].as_ref();
             let now = ws.deals.get(id);
@@ -273,7 +284,8 @@ impl Facts {
                 won_events(ws, d, margin_field, pct, &mut new);
                 self.deals_settled_at = self.deals_settled_at.max(Some(history::timeline(ws, d).last().at));
             }
-            crate::query::facts::patch(&mut self.won, &old, &new, won_key);
+            won.out.append(&mut old);
+            won.into.append(&mut new);
             companies.extend(before.and_then(|d| d.company_id));
             companies.extend(now.and_then(|d| d.company_id));
             // Its communications count for its company: a deal that came, went or changed company moves them.
@@ -282,6 +294,7 @@ impl Facts {
             }
             refresh.insert(id);
         }
+        won.apply(&mut self.won, won_key);
         if deals_settled_may_fall {
             self.deals_settled_at = deals.iter().map(|d| history::timeline(ws, d).last().at).max();
         }
@@ -342,18 +355,27 @@ impl Facts {
                     by_entity.remove(&entity);
                 }
             }
-            // Rows at or past the table's end were deleted (no row moved, so each was the last).
             let open = &mut self.now.open_tasks;
-            open.truncate(open.partition_point(|t| (t.row as usize) < tasks.len()));
-            for id in changes.tasks.before.keys() {
-                let Some(row) = ws.tasks.position(*id) else { continue };
-                let at = open.partition_point(|t| (t.row as usize) < row);
-                let there = open.get(at).is_some_and(|t| t.row as usize == row);
-                match (there, tasks[row].completed_at.is_none()) {
-                    (true, true) => open[at] = now::open_task(row as u32, &tasks[row]),
-                    (true, false) => drop(open.remove(at)),
-                    (false, true) => open.insert(at, now::open_task(row as u32, &tasks[row])),
-                    (false, false) => {}
+            if changes.tasks.before.len() > MANY_ENTRIES {
+                *open = tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.completed_at.is_none())
+                    .map(|(row, t)| now::open_task(row as u32, t))
+                    .collect();
+            } else {
+                // Rows at or past the table's end were deleted (no row moved, so each was the last).
+                open.truncate(open.partition_point(|t| (t.row as usize) < tasks.len()));
+                for id in changes.tasks.before.keys() {
+                    let Some(row) = ws.tasks.position(*id) else { continue };
+                    let at = open.partition_point(|t| (t.row as usize) < row);
+                    let there = open.get(at).is_some_and(|t| t.row as usize == row);
+                    match (there, tasks[row].completed_at.is_none()) {
+                        (true, true) => open[at] = now::open_task(row as u32, &tasks[row]),
+                        (true, false) => drop(open.remove(at)),
+                        (false, true) => open.insert(at, now::open_task(row as u32, &tasks[row])),
+                        (false, false) => {}
+                    }
                 }
             }
         }
@@ -387,12 +409,13 @@ impl Facts {
             let calls_by_company = Arc::make_mut(&mut self.calls_by_company);
             let comms_by_deal = Arc::make_mut(&mut self.comms_by_deal);
             let mut settled_may_fall = false;
+            let mut calls = Edits::new();
             for id in changes.activities.ids() {
                 if let Some(a) = changes.activities.before[&id].as_ref() {
                     let p = activity_part(ws, a);
                     settled_may_fall |= Some(p.at) == self.activities_settled_at;
                     if let Some(c) = p.call_out {
-                        crate::query::facts::patch(calls_out, &[c], &[], call_key);
+                        calls.out.push(c);
                     }
                     if let Some(deal) = p.deal {
                         remove_sorted(comms_by_deal, deal, p.at);
@@ -409,7 +432,7 @@ impl Facts {
                     let p = activity_part(ws, a);
                     self.activities_settled_at = self.activities_settled_at.max(Some(p.at));
                     if let Some(c) = p.call_out {
-                        crate::query::facts::patch(calls_out, &[], &[c], call_key);
+                        calls.into.push(c);
                     }
                     if !p.communication {
                         continue;
@@ -426,6 +449,7 @@ impl Facts {
                     }
                 }
             }
+            calls.apply(calls_out, call_key);
             if settled_may_fall {
                 self.activities_settled_at = ws.activities.iter().map(|a| a.at).max();
             }
@@ -478,6 +502,15 @@ impl Facts {
         // Open deals, in table order: entries past the table's end were deleted deals.
         let open = &mut self.now.open_deals;
         open.truncate(open.partition_point(|o| (o.row as usize) < rows));
+        if refresh.len() > MANY_ENTRIES {
+            *open = deals
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
+                .map(|(row, d)| now::open_deal(ws, d, row as u32, &self.tasks_by_entity, &self.comms_by_deal))
+                .collect();
+            refresh.clear();
+        }
         for id in refresh {
             let Some(row) = ws.deals.position(id) else { continue };
             let deal = &deals[row];
