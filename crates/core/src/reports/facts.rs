@@ -81,8 +81,11 @@ pub struct Facts {
     tasks_settled_at: Option<Instant>,
     activities_settled_at: Option<Instant>,
     records_settled_at: Option<Instant>,
-    /// The hygiene verdicts that stand as long as the data does (see [`super::hygiene::HygieneBase`]).
-    pub hygiene: Option<super::hygiene::HygieneBase>,
+    /// The hygiene verdicts that stand as long as the data does (see
+    /// [`super::hygiene::HygieneBase`]), made on the first live hygiene run
+    /// after a change ([`Facts::hygiene_base`]): a burst of webhooks pays for
+    /// them once, and only if someone looks.
+    hygiene: std::sync::OnceLock<Option<super::hygiene::HygieneBase>>,
     /// Rows of the payments not paid in full: outstanding whatever the as-of.
     pub unpaid_payments: Vec<u32>,
     /// Rows of the payments paid in full, by the date they were paid: each was
@@ -136,20 +139,16 @@ impl Facts {
     /// has touched since: after a webhook that re-read a few deals, only the
     /// deal lists are built again.
     pub fn rebuild(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
-        let mut facts = Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config);
-        if let Some(at) = facts.settled_at {
-            let calendar = config.calendar();
-            let ctx = super::Ctx {
-                ws,
-                facts: &facts,
-                config,
-                calendar: &calendar,
-                as_of: at,
-            };
-            let base = super::hygiene::base(&ctx);
-            facts.hygiene = base;
-        }
-        facts
+        Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config)
+    }
+
+    /// The standing hygiene verdicts of the workspace as it stands now, made
+    /// once per index (`ctx` is the report's context, with this index).
+    pub fn hygiene_base(&self, ctx: &super::Ctx) -> Option<&super::hygiene::HygieneBase> {
+        let at = self.settled_at?;
+        self.hygiene
+            .get_or_init(|| super::hygiene::base(&super::Ctx { as_of: at, ..*ctx }))
+            .as_ref()
     }
 
     fn build_lists(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
@@ -229,7 +228,7 @@ impl Facts {
                 now,
                 unpaid_payments,
                 paid_payments,
-                hygiene: None,
+                hygiene: Default::default(),
             }
         })
     }
@@ -542,18 +541,7 @@ impl Facts {
         self.now.recent = recent;
         self.version = changes.to_version;
         self.generations = ws.generations;
-        self.hygiene = None;
-        if let Some(at) = self.settled_at {
-            let calendar = config.calendar();
-            let ctx = super::Ctx {
-                ws,
-                facts: &self,
-                config,
-                calendar: &calendar,
-                as_of: at,
-            };
-            self.hygiene = super::hygiene::base(&ctx);
-        }
+        self.hygiene = Default::default();
         self
     }
 

@@ -312,7 +312,11 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     let lang = ctx.config.business.language;
     let as_of = ctx.as_of;
     // Live, the standing verdicts come from the index; only the moving rules are checked.
-    let base = ctx.facts.hygiene.as_ref().filter(|_| ctx.facts.settled(as_of));
+    let base = if ctx.facts.settled(as_of) {
+        ctx.facts.hygiene_base(ctx)
+    } else {
+        None
+    };
     let mut run = Run::new(ctx, params, if base.is_some() { Scope::Moving } else { Scope::All });
     let mut notes = evaluate(&mut run);
     let mut violations = longest_standing_first(std::mem::take(&mut run.violations));
