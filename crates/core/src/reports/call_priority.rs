@@ -72,7 +72,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     };
     if ctx.facts.settled(ctx.as_of) {
         // The workspace as it stands now: its candidates are prepared, only the window moves.
-        let now = &ctx.facts.now;
+        let now = ctx.facts.call_candidates(ctx.ws, ctx.config);
         for c in &now.call_candidates {
             if params.manager.is_some_and(|m| m != c.manager) {
                 continue;

@@ -142,6 +142,25 @@ impl Facts {
         Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config)
     }
 
+    /// The call-priority candidates of the workspace as it stands now, made once per index.
+    pub fn call_candidates(&self, ws: &Workspace, config: &Config) -> &now::CallCandidates {
+        self.now.candidates.get_or_init(|| {
+            now::call_candidates(
+                ws,
+                config,
+                &now::Parts {
+                    settled_at: self.settled_at,
+                    open_deal_rows: &[],
+                    tasks_by_entity: &self.tasks_by_entity,
+                    deals_by_company: &self.deals_by_company,
+                    comms_by_company: &self.comms_by_company,
+                    calls_by_company: &self.calls_by_company,
+                    comms_by_deal: &self.comms_by_deal,
+                },
+            )
+        })
+    }
+
     /// The standing hygiene verdicts of the workspace as it stands now, made
     /// once per index (`ctx` is the report's context, with this index).
     pub fn hygiene_base(&self, ctx: &super::Ctx) -> Option<&super::hygiene::HygieneBase> {
@@ -196,7 +215,6 @@ impl Facts {
                 .max();
             let now = now::build(
                 ws,
-                config,
                 now::Parts {
                     settled_at,
                     open_deal_rows: &deals.open,
@@ -524,21 +542,7 @@ impl Facts {
                 (false, None) => {}
             }
         }
-        let (call_candidates, recent) = now::call_candidates(
-            ws,
-            config,
-            &now::Parts {
-                settled_at: self.settled_at,
-                open_deal_rows: &[],
-                tasks_by_entity: &self.tasks_by_entity,
-                deals_by_company: &self.deals_by_company,
-                comms_by_company: &self.comms_by_company,
-                calls_by_company: &self.calls_by_company,
-                comms_by_deal: &self.comms_by_deal,
-            },
-        );
-        self.now.call_candidates = call_candidates;
-        self.now.recent = recent;
+        self.now.candidates = Default::default();
         self.version = changes.to_version;
         self.generations = ws.generations;
         self.hygiene = Default::default();

@@ -20,8 +20,15 @@ pub struct Now {
     pub open_deals: Vec<OpenDeal>,
     /// Tasks not completed, in table order.
     pub open_tasks: Vec<OpenTask>,
-    /// Companies with a responsible manager that are not already in play
-    /// (as `[call_priority]` defines it), grouped by manager.
+    /// The call-priority report's candidates, made on its first live run after a
+    /// change (they hang on every company, so a webhook does not pay for them).
+    pub(super) candidates: std::sync::OnceLock<CallCandidates>,
+}
+
+/// Companies with a responsible manager that are not already in play (as
+/// `[call_priority]` defines it), grouped by manager.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallCandidates {
     pub call_candidates: Vec<CallCandidate>,
     /// The instants the candidates' `recent_deals` and `recent_comms` point into.
     pub recent: Vec<Instant>,
@@ -69,7 +76,7 @@ pub struct CallCandidate {
     pub recent_comms: (u32, u32),
 }
 
-impl Now {
+impl CallCandidates {
     pub fn recent(&self, range: (u32, u32)) -> &[Instant] {
         &self.recent[range.0 as usize..range.1 as usize]
     }
@@ -87,7 +94,7 @@ pub(super) struct Parts<'a> {
     pub comms_by_deal: &'a HashMap<Id, Vec<Instant>>,
 }
 
-pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
+pub(super) fn build(ws: &Workspace, parts: Parts) -> Now {
     let deals = ws.deals.as_slice();
     let open_deals = parts
         .open_deal_rows
@@ -101,12 +108,10 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
         .filter(|(_, t)| t.completed_at.is_none())
         .map(|(row, t)| open_task(row as u32, t))
         .collect();
-    let (call_candidates, recent) = call_candidates(ws, config, &parts);
     Now {
         open_deals,
         open_tasks,
-        call_candidates,
-        recent,
+        candidates: Default::default(),
     }
 }
 
@@ -150,7 +155,7 @@ pub(super) fn open_task(row: u32, t: &crate::model::Task) -> OpenTask {
 }
 
 /// The call-priority report's candidates and the instants their ranges point into.
-pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) -> (Vec<CallCandidate>, Vec<Instant>) {
+pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) -> CallCandidates {
     let tasks = ws.tasks.as_slice();
     let deals = ws.deals.as_slice();
     let tasks_of = |entity: EntityRef| parts.tasks_by_entity.get(&entity).map(Vec::as_slice).unwrap_or(&[]);
@@ -206,5 +211,5 @@ pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) ->
         });
     }
     call_candidates.sort_by_key(|c| (c.manager, c.row));
-    (call_candidates, recent)
+    CallCandidates { call_candidates, recent }
 }
