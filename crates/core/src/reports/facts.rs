@@ -292,14 +292,15 @@ impl Facts {
             let now = ws.deals.get(id);
             old.clear();
             new.clear();
+            let last_move = |d: &Deal| history::timeline(ws, d).last().at;
+            let (was, is) = (before.map(last_move), now.map(last_move));
+            deals_settled_may_fall |= falls(was, is, self.deals_settled_at);
+            self.deals_settled_at = self.deals_settled_at.max(is);
             if let Some(d) = before {
                 won_events(ws, d, margin_field, pct, &mut old);
-                let moved = history::timeline(ws, d).last().at;
-                deals_settled_may_fall |= Some(moved) == self.deals_settled_at;
             }
             if let Some(d) = now {
                 won_events(ws, d, margin_field, pct, &mut new);
-                self.deals_settled_at = self.deals_settled_at.max(Some(history::timeline(ws, d).last().at));
             }
             won.out.append(&mut old);
             won.into.append(&mut new);
@@ -345,10 +346,9 @@ impl Facts {
                 let now = ws.tasks.get(id);
                 entities.extend(before.and_then(|t| t.entity));
                 entities.extend(now.and_then(|t| t.entity));
-                settled_may_fall |= before.is_some_and(|t| settled(t) == self.tasks_settled_at);
-                if let Some(t) = now {
-                    self.tasks_settled_at = self.tasks_settled_at.max(settled(t));
-                }
+                let (was, is) = (before.and_then(settled), now.and_then(settled));
+                settled_may_fall |= falls(was, is, self.tasks_settled_at);
+                self.tasks_settled_at = self.tasks_settled_at.max(is);
             }
             if settled_may_fall {
                 self.tasks_settled_at = tasks.iter().filter_map(settled).max();
@@ -428,9 +428,10 @@ impl Facts {
             let mut settled_may_fall = false;
             let mut calls = Edits::new();
             for id in changes.activities.ids() {
+                let (was, is) = (changes.activities.before[&id].map(|a| a.at), ws.activities.get(id).map(|a| a.at));
+                settled_may_fall |= falls(was, is, self.activities_settled_at);
                 if let Some(a) = changes.activities.before[&id].as_ref() {
                     let p = activity_part(ws, a);
-                    settled_may_fall |= Some(p.at) == self.activities_settled_at;
                     if let Some(c) = p.call_out {
                         calls.out.push(c);
                     }
@@ -482,12 +483,18 @@ impl Facts {
         }
         let created = |c: &Option<crate::model::Company>| c.as_ref().map(|c| c.created_at);
         let contact_created = |c: &Option<crate::model::Contact>| c.as_ref().map(|c| c.created_at);
-        let records_may_fall = changes.companies.before.values().any(|c| created(c) == self.records_settled_at)
-            || changes
-                .contacts
-                .before
-                .values()
-                .any(|c| contact_created(c) == self.records_settled_at);
+        let records_may_fall = changes
+            .companies
+            .before
+            .iter()
+            .any(|(id, c)| falls(created(c), ws.companies.get(*id).map(|c| c.created_at), self.records_settled_at))
+            || changes.contacts.before.iter().any(|(id, c)| {
+                falls(
+                    contact_created(c),
+                    ws.contacts.get(*id).map(|c| c.created_at),
+                    self.records_settled_at,
+                )
+            });
         if records_may_fall {
             self.records_settled_at = ws
                 .companies
@@ -764,6 +771,12 @@ fn duplicate_companies(ws: &Workspace) -> Vec<Vec<Id>> {
         .collect();
     groups.sort();
     groups
+}
+
+/// Whether a record whose latest instant went from `was` to `is` may have
+/// lowered `max`, the latest over its table (it held it and went earlier, or went).
+fn falls(was: Option<Instant>, is: Option<Instant>, max: Option<Instant>) -> bool {
+    was.is_some() && was == max && is < was
 }
 
 /// Inserts `at` into `key`'s sorted list.
