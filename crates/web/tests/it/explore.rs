@@ -460,3 +460,50 @@ async fn a_one_deal_webhook_updates_the_boards_and_keeps_unrelated_answers_cache
     let last = state.index_counts();
     assert_eq!((last.facts_built, last.layers_built), (1, 1), "nothing was built again: {last:?}");
 }
+
+/// A first load lands batch after batch: each is taken in by the index and
+/// the query layer it changed (never a build from every row), and the answers
+/// then are the ones a layer built from the final workspace gives.
+#[tokio::test]
+async fn batch_after_batch_updates_and_never_rebuilds() {
+    let (config, ws) = demo(Language::Ru);
+    let state = AppState::with_clock(config.clone(), ws.clone(), "/tmp", std::sync::Arc::new(|| utc(NOW)));
+    let url = "/api/reports/explore?measure=won_deals&by=manager&period=this_month";
+    assert_eq!(get(&state, url).await.status, StatusCode::OK);
+    assert_eq!(get(&state, "/api/reports/plan-fact").await.status, StatusCode::OK);
+    let deals: Vec<tsifra_core::Deal> = ws.deals.iter().take(120).cloned().collect();
+    let activities: Vec<tsifra_core::Activity> = ws.activities.iter().take(120).copied().collect();
+    for (i, (deal_chunk, activity_chunk)) in deals.chunks(4).zip(activities.chunks(4)).enumerate() {
+        let mut batch = tsifra_core::Batch::default();
+        for (j, d) in deal_chunk.iter().enumerate() {
+            // A new deal won this month, and one there moved on.
+            let mut fresh = d.clone();
+            fresh.id = 900_000_000 + (i * 4 + j) as i64;
+            fresh.stage_id = tsifra_core::AMOCRM_WON_STATUS;
+            fresh.created_at = utc("2026-11-10T09:00:00Z");
+            fresh.closed_at = Some(utc("2026-11-18T09:00:00Z"));
+            fresh.history.clear();
+            batch.deals.push(fresh);
+            let mut moved = d.clone();
+            moved.amount = tsifra_core::Money::from_major(12_345);
+            batch.deals.push(moved);
+        }
+        for a in activity_chunk {
+            let mut a = *a;
+            a.at = utc("2026-11-19T10:00:00Z");
+            batch.activities.push(a);
+        }
+        state.apply_batch(&batch).await;
+    }
+    let counts = state.index_counts();
+    assert_eq!((counts.facts_built, counts.layers_built), (1, 1), "{counts:?}");
+    assert_eq!((counts.facts_updated, counts.layers_updated), (30, 30), "{counts:?}");
+    let text = QueryText {
+        measure: Some("won_deals".into()),
+        by: vec!["manager".into()],
+        period: Some("this_month".into()),
+        ..Default::default()
+    };
+    let expected = core_answer(&config, &state.workspace().await.clone(), &text);
+    assert_eq!(get(&state, url).await.json(), serde_json::to_value(&expected).unwrap());
+}
