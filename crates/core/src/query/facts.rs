@@ -4,15 +4,16 @@
 //! million deals and four million communications.
 //!
 //! Only what the change set cannot say cheaply is scanned: when a deal
-//! appears, disappears or changes company (or a contact its first company),
-//! the communications and tasks on it are found by one pass over those tables;
+//! disappears or changes company (or a contact its first company), the
+//! communications and tasks on it are found by one pass over those tables
+//! (those waiting for a deal or contact that arrives are kept by it);
 //! a deal deleted moves the table's last deal into its row, and that deal's
 //! records are found the same way. A change of pipelines or field
 //! definitions (every deal's meaning) builds the layer again. A property test holds updated and built layers equal.
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{ActivityEvent, DealEvent, DealWhat, Layer, TaskEvent};
 use crate::calendar::Instant;
@@ -149,6 +150,40 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A communication or task whose deal or contact is not in the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) enum Orphan {
+    Activity(Id),
+    Task(Id),
+}
+
+/// The deal or contact `entity` names, if it is not in the workspace.
+fn missing(ws: &Workspace, entity: Option<EntityRef>) -> Option<EntityRef> {
+    match entity {
+        Some(e @ EntityRef::Deal(d)) if !ws.deals.contains(d) => Some(e),
+        Some(e @ EntityRef::Contact(c)) if !ws.contacts.contains(c) => Some(e),
+        _ => None,
+    }
+}
+
+fn add_orphan(orphans: &mut HashMap<EntityRef, Vec<Orphan>>, entity: EntityRef, o: Orphan) {
+    let list = orphans.entry(entity).or_default();
+    if let Err(i) = list.binary_search(&o) {
+        list.insert(i, o);
+    }
+}
+
+fn remove_orphan(orphans: &mut HashMap<EntityRef, Vec<Orphan>>, entity: Option<EntityRef>, o: Orphan) {
+    let Some(entity) = entity else { return };
+    let Some(list) = orphans.get_mut(&entity) else { return };
+    if let Ok(i) = list.binary_search(&o) {
+        list.remove(i);
+    }
+    if list.is_empty() {
+        orphans.remove(&entity);
+    }
+}
+
 fn deal_edits<'a>(
     what: DealWhat,
     won: &'a mut Edits<DealEvent>,
@@ -195,6 +230,20 @@ pub fn build(ws: &Workspace, config: &Config) -> Layer {
         cx.task_events(t, &mut tasks);
     }
     tasks.sort_by_key(task_key);
+    let mut orphans: HashMap<EntityRef, Vec<Orphan>> = HashMap::default();
+    for a in ws.activities.iter() {
+        if let Some(e) = missing(ws, a.entity) {
+            orphans.entry(e).or_default().push(Orphan::Activity(a.id));
+        }
+    }
+    for t in ws.tasks.iter() {
+        if let Some(e) = missing(ws, t.entity) {
+            orphans.entry(e).or_default().push(Orphan::Task(t.id));
+        }
+    }
+    for list in orphans.values_mut() {
+        list.sort_unstable();
+    }
     Layer {
         version: ws.version,
         won,
@@ -202,6 +251,7 @@ pub fn build(ws: &Workspace, config: &Config) -> Layer {
         created,
         activities,
         tasks,
+        orphans,
     }
 }
 
@@ -215,6 +265,9 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
     }
     let cx = Ctx::new(ws, config);
 
+    // Deals and contacts whose records must take new links: those that arrived
+    // (their records are in `orphans`), and those gone, moved or re-linked (found by a scan).
+    let mut arrived: Vec<EntityRef> = Vec::new();
     let mut relinked: HashSet<EntityRef> = HashSet::default();
     let (mut old, mut new) = (Vec::new(), Vec::new());
     let (mut won, mut lost, mut created) = (Edits::new(), Edits::new(), Edits::new());
@@ -223,8 +276,11 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         let before = changes.deals.before[&id].as_ref();
         let now = ws.deals.position(id).map(|row| (row as u32, &ws.deals.as_slice()[row]));
         // A deal that came, went, changed company or row: the records on it take the change.
-        if before.map(|d| d.company_id) != now.map(|(_, d)| d.company_id) || changes.deals.moved.contains(&id) {
-            relinked.insert(EntityRef::Deal(id));
+        match (before, now) {
+            (None, Some(_)) => arrived.push(EntityRef::Deal(id)),
+            (Some(b), Some((_, d))) if b.company_id == d.company_id && !changes.deals.moved.contains(&id) => {}
+            (None, None) => {}
+            _ => drop(relinked.insert(EntityRef::Deal(id))),
         }
         old.clear();
         new.clear();
@@ -254,24 +310,58 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         relinked.insert(EntityRef::Deal(id));
     }
     for id in changes.contacts.ids() {
-        let first = |c: Option<&crate::model::Contact>| c.and_then(|c| c.company_ids.first().copied());
-        if first(changes.contacts.before[&id].as_ref()) != first(ws.contacts.get(id)) {
-            relinked.insert(EntityRef::Contact(id));
+        let first = |c: &crate::model::Contact| c.company_ids.first().copied();
+        match (changes.contacts.before[&id].as_ref(), ws.contacts.get(id)) {
+            (None, Some(_)) => arrived.push(EntityRef::Contact(id)),
+            (Some(b), Some(c)) if first(b) == first(c) => {}
+            (None, None) => {}
+            _ => drop(relinked.insert(EntityRef::Contact(id))),
         }
     }
 
+    let orphans = &mut layer.orphans;
     for id in changes.activities.ids() {
-        activities
-            .out
-            .extend(changes.activities.before[&id].as_ref().map(|a| cx.activity_event(a)));
-        activities.into.extend(ws.activities.get(id).map(|a| cx.activity_event(a)));
+        let (before, now) = (changes.activities.before[&id].as_ref(), ws.activities.get(id));
+        activities.out.extend(before.map(|a| cx.activity_event(a)));
+        activities.into.extend(now.map(|a| cx.activity_event(a)));
+        remove_orphan(orphans, before.and_then(|a| a.entity), Orphan::Activity(id));
+        if let Some(e) = now.and_then(|a| missing(ws, a.entity)) {
+            add_orphan(orphans, e, Orphan::Activity(id));
+        }
     }
     for id in changes.tasks.ids() {
-        if let Some(t) = changes.tasks.before[&id].as_ref() {
+        let (before, now) = (changes.tasks.before[&id].as_ref(), ws.tasks.get(id));
+        if let Some(t) = before {
             cx.task_events(t, &mut tasks.out);
         }
-        if let Some(t) = ws.tasks.get(id) {
+        if let Some(t) = now {
             cx.task_events(t, &mut tasks.into);
+        }
+        remove_orphan(orphans, before.and_then(|t| t.entity), Orphan::Task(id));
+        if let Some(e) = now.and_then(|t| missing(ws, t.entity)) {
+            add_orphan(orphans, e, Orphan::Task(id));
+        }
+    }
+    // The records waiting for a deal or contact that came: their events take its links in place.
+    for entity in arrived {
+        for o in orphans.remove(&entity).unwrap_or_default() {
+            match o {
+                Orphan::Activity(id) => {
+                    if let Some(a) = ws.activities.get(id) {
+                        let e = cx.activity_event(a);
+                        activities.out.push(e);
+                        activities.into.push(e);
+                    }
+                }
+                Orphan::Task(id) => {
+                    if let Some(t) = ws.tasks.get(id) {
+                        let from = tasks.into.len();
+                        cx.task_events(t, &mut tasks.into);
+                        let events: Vec<TaskEvent> = tasks.into[from..].to_vec();
+                        tasks.out.extend(events);
+                    }
+                }
+            }
         }
     }
 
@@ -283,6 +373,9 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
                 let e = cx.activity_event(a);
                 activities.out.push(e);
                 activities.into.push(e);
+                if let Some(gone) = missing(ws, a.entity) {
+                    add_orphan(orphans, gone, Orphan::Activity(a.id));
+                }
             }
         }
         for t in ws.tasks.iter() {
@@ -291,6 +384,9 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
                 cx.task_events(t, &mut tasks.into);
                 let events: Vec<TaskEvent> = tasks.into[from..].to_vec();
                 tasks.out.extend(events);
+                if let Some(gone) = missing(ws, t.entity) {
+                    add_orphan(orphans, gone, Orphan::Task(t.id));
+                }
             }
         }
     }

@@ -125,6 +125,9 @@ pub struct Layer {
     created: Vec<DealEvent>,
     activities: Vec<ActivityEvent>,
     tasks: Vec<TaskEvent>,
+    /// Communications and tasks on a deal or contact not in the workspace (yet),
+    /// by that record: when it comes, these take its links without a scan.
+    orphans: HashMap<crate::model::EntityRef, Vec<facts::Orphan>>,
 }
 
 impl Layer {
