@@ -161,10 +161,11 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
     Ok(())
 }
 
-/// `--one-deal-change`: what a webhook costs the boards on the store in `dir`.
-/// Each change lands on the loaded workspace (`apply`, which says what changed)
-/// and the floor index and query layer are updated from that change set; the
-/// figure is the three together, from the batch to both indexes ready.
+/// `--one-deal-change`: what a webhook costs the boards on the store in `dir`:
+/// an open deal won, a new deal, an open task done (25 of each, spread over the
+/// tables). Each change lands on the loaded workspace (`apply`, which says what
+/// changed) and the floor index and query layer are updated from that change
+/// set; the figure is the three together, from the batch to both indexes ready.
 async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()> {
     use tsifra_core::model::{Batch, StageMove};
     use tsifra_core::query::Layer;
@@ -197,6 +198,7 @@ async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()>
         .map(|d| d.id)
         .collect();
     let step = (open.len() / 25).max(1);
+    let open_tasks: Vec<tsifra_core::Id> = ws.tasks.iter().filter(|t| t.completed_at.is_none()).map(|t| t.id).collect();
     let mut next_id = ws.deals.iter().map(|d| d.id).max().unwrap_or(0);
     let mut cases: Vec<(&str, Batch)> = Vec::new();
     for (i, &id) in open.iter().step_by(step).take(25).enumerate() {
@@ -237,7 +239,7 @@ async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()>
                 ..Batch::default()
             },
         ));
-        if let Some(mut task) = ws.tasks.iter().nth(i * 997 % ws.tasks.len().max(1)).cloned() {
+        if let Some(mut task) = open_tasks.get(i * open_tasks.len() / 25).and_then(|id| ws.tasks.get(*id)).cloned() {
             task.completed_at = Some(at);
             cases.push((
                 "a task done",
