@@ -267,12 +267,15 @@ async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()>
         let median = runs[runs.len() / 2];
         let worst = runs[runs.len() - 1];
         println!(
-            "  {what:<12} apply + index + query layer: median {:>7.2} ms (apply {:.2}, index {:.2}, layer {:.2}), worst {:>7.2} ms  ({} runs, target under 50 ms)",
+            "  {what:<12} apply + index + query layer: median {:>7.2} ms (apply {:.2}, index {:.2}, layer {:.2}), worst {:>7.2} ms (apply {:.2}, index {:.2}, layer {:.2})  ({} runs, target under 50 ms)",
             ms(median.0 + median.1 + median.2),
             ms(median.0),
             ms(median.1),
             ms(median.2),
             ms(worst.0 + worst.1 + worst.2),
+            ms(worst.0),
+            ms(worst.1),
+            ms(worst.2),
             runs.len()
         );
     }

@@ -209,6 +209,13 @@ fn task_key(e: &TaskEvent) -> (Instant, Id) {
     (e.at, e.id)
 }
 
+/// `list` with room to grow by a few percent: the first webhook after a build
+/// must not pay for copying a hundred-megabyte list into a bigger one.
+pub(crate) fn with_headroom<E>(mut list: Vec<E>) -> Vec<E> {
+    list.reserve_exact(list.len() / 32 + 1024);
+    list
+}
+
 /// Builds the fact tables from every row.
 pub fn build(ws: &Workspace, config: &Config) -> Layer {
     let cx = Ctx::new(ws, config);
@@ -219,17 +226,19 @@ pub fn build(ws: &Workspace, config: &Config) -> Layer {
     let by_kind = |what: DealWhat| {
         let mut v: Vec<DealEvent> = deals.iter().filter(|e| e.what == what).copied().collect();
         v.sort_by_key(deal_key);
-        v
+        with_headroom(v)
     };
     let (won, lost, created) = (by_kind(DealWhat::Won), by_kind(DealWhat::Lost), by_kind(DealWhat::Created));
     drop(deals);
     let mut activities: Vec<ActivityEvent> = ws.activities.iter().map(|a| cx.activity_event(a)).collect();
     activities.sort_by_key(activity_key);
+    let activities = with_headroom(activities);
     let mut tasks = Vec::new();
     for t in ws.tasks.iter() {
         cx.task_events(t, &mut tasks);
     }
     tasks.sort_by_key(task_key);
+    let tasks = with_headroom(tasks);
     let mut orphans: HashMap<EntityRef, Vec<Orphan>> = HashMap::default();
     for a in ws.activities.iter() {
         if let Some(e) = missing(ws, a.entity) {

@@ -596,6 +596,7 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         won_events(ws, deal, margin_field, default_margin_percent, &mut out.won);
     }
     out.won.sort_by_key(won_key);
+    out.won = crate::query::facts::with_headroom(out.won);
     out
 }
 
