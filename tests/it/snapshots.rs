@@ -56,8 +56,19 @@ fn live_fast_path_equals_the_full_scan() {
     let (config, calendar, now, ws) = demo(9, 2_000);
     let fast = Facts::build(&ws, &config);
     assert!(fast.settled(now));
-    assert!(!fast.now.open_deals.is_empty() && !fast.now.open_tasks.is_empty() && !fast.now.call_candidates.is_empty());
-    assert!(fast.hygiene.is_some(), "the standing hygiene verdicts are in the index");
+    assert!(!fast.now.open_deals.is_empty() && !fast.now.open_tasks.is_empty());
+    assert!(!fast.call_candidates(&ws, &config).call_candidates.is_empty());
+    let ctx = Ctx {
+        ws: &ws,
+        facts: &fast,
+        config: &config,
+        calendar: &calendar,
+        as_of: now,
+    };
+    assert!(
+        fast.hygiene_base(&ctx).is_some(),
+        "the standing hygiene verdicts are made from the index"
+    );
     let manager = ws.deals.iter().find_map(|d| d.responsible_id);
     for as_of in [now, now + chrono::Duration::days(21)] {
         let mut slow = fast.clone();

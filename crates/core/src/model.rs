@@ -658,9 +658,11 @@ impl<T> Default for Table<T> {
 }
 
 impl<T: Keyed> Table<T> {
+    /// Room for `n` rows and a few percent more: a webhook's new record right
+    /// after a million-row load must not pay for copying the whole table.
     pub fn with_capacity(n: usize) -> Self {
         Table {
-            rows: Vec::with_capacity(n),
+            rows: Vec::with_capacity(n + n / 32),
             index: HashMap::with_capacity_and_hasher(n, Default::default()),
         }
     }
@@ -853,9 +855,230 @@ impl Batch {
     }
 }
 
+/// The records of one table a change set touched: each id with the record as
+/// it stood before (`None`: it was not there). Whether it was inserted, changed
+/// or deleted is that against the table now ([`Delta::inserted`] and so on).
+#[derive(Clone, Debug)]
+pub struct Delta<T> {
+    pub before: HashMap<Id, Option<T>>,
+    /// Records not changed whose row moved: a [`Table`] fills a deleted row's
+    /// place with its last row, so an index of row positions updates those too.
+    pub moved: Vec<Id>,
+}
+
+impl<T> Default for Delta<T> {
+    fn default() -> Self {
+        Delta {
+            before: HashMap::default(),
+            moved: Vec::new(),
+        }
+    }
+}
+
+impl<T: Keyed + Clone + PartialEq> Delta<T> {
+    pub fn is_empty(&self) -> bool {
+        self.before.is_empty() && self.moved.is_empty()
+    }
+
+    /// Upserts `row`, noting what stood before unless nothing changes.
+    fn upsert(&mut self, table: &mut Table<T>, row: &T) {
+        let id = row.key();
+        let old = table.get(id);
+        if old == Some(row) {
+            return;
+        }
+        self.before.entry(id).or_insert_with(|| old.cloned());
+        table.upsert(row.clone());
+    }
+
+    fn remove(&mut self, table: &mut Table<T>, id: Id) {
+        let (Some(row), last) = (table.position(id), table.len().saturating_sub(1)) else {
+            return;
+        };
+        let old = table.remove(id);
+        self.before.entry(id).or_insert(old);
+        if row < last {
+            self.moved.push(table.as_slice()[row].key());
+        }
+    }
+
+    /// Folds a later change set into this one: the earliest "before" stands.
+    pub fn merge(&mut self, later: Delta<T>) {
+        for (id, old) in later.before {
+            self.before.entry(id).or_insert(old);
+        }
+        self.moved.extend(later.moved);
+    }
+
+    /// Ids changed, in a fixed order (so what is built from them is too).
+    pub fn ids(&self) -> Vec<Id> {
+        let mut ids: Vec<Id> = self.before.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Records not changed that moved row, once each, changed ones left out.
+    pub fn moved_only(&self) -> Vec<Id> {
+        let mut ids: Vec<Id> = self.moved.iter().copied().filter(|id| !self.before.contains_key(id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// What one or more batches changed, record by record: what an index reads to
+/// update itself in time proportional to the change (see `Facts::update` and
+/// `query::Layer::update`) instead of being built again from every row.
+#[derive(Clone, Debug, Default)]
+pub struct Changes {
+    /// The workspace version before the first batch and after the last.
+    pub from_version: u64,
+    pub to_version: u64,
+    pub companies: Delta<Company>,
+    pub contacts: Delta<Contact>,
+    pub deals: Delta<Deal>,
+    pub tasks: Delta<Task>,
+    pub activities: Delta<Activity>,
+    pub payments: Delta<Payment>,
+    pub users: Delta<User>,
+    /// Tables an index reads whole (few rows, but every deal's meaning may hang
+    /// on them): any change here and an index is built again.
+    pub pipelines: bool,
+    pub teams: bool,
+    pub loss_reasons: bool,
+    pub field_defs: bool,
+    pub account: bool,
+    pub plans: bool,
+    pub hygiene_history: bool,
+}
+
+impl Changes {
+    /// Folds the change set of the batch applied right after this one's last.
+    pub fn merge(&mut self, later: Changes) {
+        debug_assert_eq!(self.to_version, later.from_version, "change sets merge in order");
+        self.to_version = later.to_version;
+        self.companies.merge(later.companies);
+        self.contacts.merge(later.contacts);
+        self.deals.merge(later.deals);
+        self.tasks.merge(later.tasks);
+        self.activities.merge(later.activities);
+        self.payments.merge(later.payments);
+        self.users.merge(later.users);
+        self.pipelines |= later.pipelines;
+        self.teams |= later.teams;
+        self.loss_reasons |= later.loss_reasons;
+        self.field_defs |= later.field_defs;
+        self.account |= later.account;
+        self.plans |= later.plans;
+        self.hygiene_history |= later.hygiene_history;
+    }
+
+    /// How many records of the big tables changed.
+    pub fn records(&self) -> usize {
+        self.companies.before.len()
+            + self.contacts.before.len()
+            + self.deals.before.len()
+            + self.tasks.before.len()
+            + self.activities.before.len()
+            + self.payments.before.len()
+    }
+
+    /// Whether a table every record's meaning hangs on changed (pipelines'
+    /// stage kinds, the margin field's definition).
+    pub fn structural(&self) -> bool {
+        self.pipelines || self.field_defs
+    }
+
+    /// What tables changed, as a set of [`Tables`] bits.
+    pub fn tables(&self) -> Tables {
+        let mut t = Tables::NONE;
+        let mut set = |on: bool, bit: Tables| {
+            if on {
+                t = t.with(bit);
+            }
+        };
+        set(!self.companies.is_empty(), Tables::COMPANIES);
+        set(!self.contacts.is_empty(), Tables::CONTACTS);
+        set(!self.deals.is_empty(), Tables::DEALS);
+        set(!self.tasks.is_empty(), Tables::TASKS);
+        set(!self.activities.is_empty(), Tables::ACTIVITIES);
+        set(!self.payments.is_empty(), Tables::PAYMENTS);
+        set(!self.users.is_empty() || self.teams, Tables::USERS);
+        set(
+            self.pipelines || self.loss_reasons || self.field_defs || self.account,
+            Tables::SETUP,
+        );
+        set(self.plans, Tables::PLANS);
+        set(self.hygiene_history, Tables::HYGIENE_HISTORY);
+        t
+    }
+}
+
+/// A set of the workspace's tables, as bits: what an answer read, or what a change set touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Tables(pub u16);
+
+impl Tables {
+    pub const NONE: Tables = Tables(0);
+    pub const COMPANIES: Tables = Tables(1);
+    pub const CONTACTS: Tables = Tables(1 << 1);
+    pub const DEALS: Tables = Tables(1 << 2);
+    pub const TASKS: Tables = Tables(1 << 3);
+    pub const ACTIVITIES: Tables = Tables(1 << 4);
+    pub const PAYMENTS: Tables = Tables(1 << 5);
+    /// Users and teams.
+    pub const USERS: Tables = Tables(1 << 6);
+    /// Pipelines, loss reasons, field definitions and the account.
+    pub const SETUP: Tables = Tables(1 << 7);
+    pub const PLANS: Tables = Tables(1 << 8);
+    pub const HYGIENE_HISTORY: Tables = Tables(1 << 9);
+    pub const ALL: Tables = Tables((1 << 10) - 1);
+
+    pub const fn with(self, other: Tables) -> Tables {
+        Tables(self.0 | other.0)
+    }
+    pub const fn meets(self, other: Tables) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// The workspace version at which each table last changed: an answer that
+/// read `tables` stands while [`TableVersions::stamp`] of them does not move.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableVersions([u64; 10]);
+
+impl TableVersions {
+    /// Every table as of `version` (a workspace loaded whole, or a new calendar).
+    pub fn all_at(version: u64) -> TableVersions {
+        TableVersions([version; 10])
+    }
+
+    /// Marks `tables` changed at `version`.
+    pub fn touch(&mut self, tables: Tables, version: u64) {
+        for (bit, v) in self.0.iter_mut().enumerate() {
+            if tables.meets(Tables(1 << bit)) {
+                *v = version;
+            }
+        }
+    }
+
+    /// The latest version at which any of `tables` changed.
+    pub fn stamp(&self, tables: Tables) -> u64 {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| tables.meets(Tables(1 << bit)))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 impl Workspace {
-    /// Applies a landed batch in place: upserts, then deletions, then plan replacements.
-    pub fn apply(&mut self, batch: &Batch) {
+    /// Applies a landed batch in place: upserts, then deletions, then plan
+    /// replacements. Returns what changed, record by record (a record upserted
+    /// as it already stood is not a change).
+    pub fn apply(&mut self, batch: &Batch) -> Changes {
         let deleted = |kinds: &[EntityKind]| batch.deletions.iter().any(|(k, _)| kinds.contains(k));
         // A deal new here, or moved to another company, moves its communications between companies.
         let deal_links_changed = batch
@@ -876,33 +1099,75 @@ impl Workspace {
         if !batch.companies.is_empty() || deleted(&[EntityKind::Company]) {
             g.companies += 1;
         }
+        let mut c = Changes {
+            from_version: self.version,
+            to_version: self.version + 1,
+            ..Changes::default()
+        };
         if let Some(account) = &batch.account {
+            c.account = self.account.as_ref() != Some(account);
             self.account = Some(account.clone());
         }
-        fn up<T: Keyed + Clone>(table: &mut Table<T>, rows: &[T]) {
+        /// Upserts rows of a table an index reads whole; says whether any differed.
+        fn up<T: Keyed + Clone + PartialEq>(table: &mut Table<T>, rows: &[T]) -> bool {
+            let mut changed = false;
             for row in rows {
-                table.upsert(row.clone());
+                if table.get(row.key()) != Some(row) {
+                    changed = true;
+                    table.upsert(row.clone());
+                }
+            }
+            changed
+        }
+        c.teams = up(&mut self.teams, &batch.teams);
+        for u in &batch.users {
+            c.users.upsert(&mut self.users, u);
+        }
+        c.pipelines = up(&mut self.pipelines, &batch.pipelines);
+        c.loss_reasons = up(&mut self.loss_reasons, &batch.loss_reasons);
+        c.field_defs = up(&mut self.field_defs, &batch.field_defs);
+        for r in &batch.companies {
+            c.companies.upsert(&mut self.companies, r);
+        }
+        for r in &batch.contacts {
+            c.contacts.upsert(&mut self.contacts, r);
+        }
+        for r in &batch.deals {
+            c.deals.upsert(&mut self.deals, r);
+        }
+        for r in &batch.tasks {
+            c.tasks.upsert(&mut self.tasks, r);
+        }
+        for r in &batch.activities {
+            c.activities.upsert(&mut self.activities, r);
+        }
+        for r in &batch.payments {
+            c.payments.upsert(&mut self.payments, r);
+        }
+        for &(kind, id) in &batch.deletions {
+            match kind {
+                EntityKind::User => c.users.remove(&mut self.users, id),
+                EntityKind::Company => c.companies.remove(&mut self.companies, id),
+                EntityKind::Contact => c.contacts.remove(&mut self.contacts, id),
+                EntityKind::Deal => c.deals.remove(&mut self.deals, id),
+                EntityKind::Task => c.tasks.remove(&mut self.tasks, id),
+                EntityKind::Activity => c.activities.remove(&mut self.activities, id),
+                EntityKind::Payment => c.payments.remove(&mut self.payments, id),
+                EntityKind::Team => c.teams |= self.teams.remove(id).is_some(),
+                EntityKind::Pipeline => c.pipelines |= self.pipelines.remove(id).is_some(),
+                EntityKind::LossReason => c.loss_reasons |= self.loss_reasons.remove(id).is_some(),
+                EntityKind::FieldDef => c.field_defs |= self.field_defs.remove(id).is_some(),
             }
         }
-        up(&mut self.teams, &batch.teams);
-        up(&mut self.users, &batch.users);
-        up(&mut self.pipelines, &batch.pipelines);
-        up(&mut self.loss_reasons, &batch.loss_reasons);
-        up(&mut self.field_defs, &batch.field_defs);
-        up(&mut self.companies, &batch.companies);
-        up(&mut self.contacts, &batch.contacts);
-        up(&mut self.deals, &batch.deals);
-        up(&mut self.tasks, &batch.tasks);
-        up(&mut self.activities, &batch.activities);
-        up(&mut self.payments, &batch.payments);
-        for &(kind, id) in &batch.deletions {
-            self.remove(kind, id);
-        }
         if !batch.replace_plan_origins.is_empty() {
+            let before = self.plans.len();
             self.plans.retain(|p| !batch.replace_plan_origins.contains(&p.origin));
+            c.plans |= self.plans.len() != before;
         }
+        c.plans |= !batch.plans.is_empty();
         self.plans.extend(batch.plans.iter().cloned());
         if !batch.hygiene_history.is_empty() {
+            c.hygiene_history = true;
             let days: std::collections::BTreeSet<NaiveDate> = batch.hygiene_history.iter().map(|h| h.day).collect();
             self.hygiene_history.retain(|h| !days.contains(&h.day));
             self.hygiene_history.extend(batch.hygiene_history.iter().cloned());
@@ -910,22 +1175,7 @@ impl Workspace {
                 .sort_by(|a, b| (a.day, a.manager_id, &a.rule).cmp(&(b.day, b.manager_id, &b.rule)));
         }
         self.version += 1;
-    }
-
-    fn remove(&mut self, kind: EntityKind, id: Id) {
-        match kind {
-            EntityKind::User => drop(self.users.remove(id)),
-            EntityKind::Team => drop(self.teams.remove(id)),
-            EntityKind::Pipeline => drop(self.pipelines.remove(id)),
-            EntityKind::LossReason => drop(self.loss_reasons.remove(id)),
-            EntityKind::FieldDef => drop(self.field_defs.remove(id)),
-            EntityKind::Company => drop(self.companies.remove(id)),
-            EntityKind::Contact => drop(self.contacts.remove(id)),
-            EntityKind::Deal => drop(self.deals.remove(id)),
-            EntityKind::Task => drop(self.tasks.remove(id)),
-            EntityKind::Activity => drop(self.activities.remove(id)),
-            EntityKind::Payment => drop(self.payments.remove(id)),
-        }
+        c
     }
 
     /// How many records of each kind, for the home page and `tsifra` output.
@@ -1213,6 +1463,58 @@ mod tests {
         let old = [plan(Some(1), "z.csv", 1, None), plan(Some(1), "m.csv", 2, None)];
         assert_eq!(plans_in_force(&old)[0].origin, "m.csv");
         assert!(plan(Some(1), "z.csv", 1, at(1)).outranks(&old[1]));
+    }
+
+    #[test]
+    fn a_change_set_says_what_changed_and_moves_only_the_stamps_of_its_tables() {
+        let mut ws = Workspace::default();
+        let c = ws.apply(&Batch {
+            teams: vec![team(1)],
+            ..Batch::default()
+        });
+        assert!(c.teams && c.tables() == Tables::USERS, "{c:?}");
+        // The same row again is no change at all.
+        let c = ws.apply(&Batch {
+            teams: vec![team(1)],
+            ..Batch::default()
+        });
+        assert_eq!(c.tables(), Tables::NONE);
+        assert_eq!((c.from_version, c.to_version), (1, 2));
+        let mut versions = TableVersions::all_at(0);
+        versions.touch(Tables::DEALS.with(Tables::TASKS), 5);
+        assert_eq!(versions.stamp(Tables::DEALS), 5);
+        assert_eq!(versions.stamp(Tables::ACTIVITIES.with(Tables::USERS)), 0);
+        assert_eq!(versions.stamp(Tables::ACTIVITIES.with(Tables::TASKS)), 5);
+    }
+
+    #[test]
+    fn a_deletion_notes_the_row_that_took_its_place() {
+        let mut ws = Workspace::default();
+        let task = |id: Id| Task {
+            id,
+            entity: None,
+            responsible_id: None,
+            kind: TaskKind::Call,
+            text: String::new(),
+            created_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            due_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            completed_at: None,
+            result: None,
+            source: Source::Amocrm,
+        };
+        ws.apply(&Batch {
+            tasks: (1..=4).map(task).collect(),
+            ..Batch::default()
+        });
+        let c = ws.apply(&Batch {
+            deletions: vec![(EntityKind::Task, 2), (EntityKind::Task, 3)],
+            ..Batch::default()
+        });
+        // 4 took 2's row, then 3 was the last row: nothing moved for it.
+        assert_eq!(c.tasks.moved, vec![4]);
+        assert_eq!(c.tasks.ids(), vec![2, 3]);
+        assert!(c.tasks.before[&2].is_some() && ws.tasks.get(2).is_none());
+        assert_eq!(ws.tasks.position(4), Some(1));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub trait CacheKey: Clone + Eq + Hash {
 pub struct Memo<K, V> {
     capacity: usize,
     inner: Mutex<Entries<K, V>>,
+    /// Values computed so far (a cache hit computes none).
+    computed: std::sync::atomic::AtomicU64,
 }
 
 struct Entries<K, V> {
@@ -37,7 +39,21 @@ impl<K: CacheKey, V: Clone> Memo<K, V> {
                 map: HashMap::new(),
                 order: VecDeque::new(),
             }),
+            computed: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many values have been computed (not found) since the memo was made.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Keeps only the entries whose key `keep` accepts (what a change did not touch).
+    pub fn retain(&self, keep: impl Fn(&K) -> bool) {
+        let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        entries.map.retain(|k, _| keep(k));
+        let Entries { map, order } = &mut *entries;
+        order.retain(|k| map.contains_key(k));
     }
 
     /// The value for `key`, computing it with `init` if nobody has; concurrent
@@ -49,6 +65,10 @@ impl<K: CacheKey, V: Clone> Memo<K, V> {
         Fut: Future<Output = Result<V, E>>,
     {
         let cell = self.cell(&key);
+        let init = || {
+            self.computed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            init()
+        };
         match cell.get_or_try_init(init).await {
             Ok(value) => {
                 let value = value.clone();

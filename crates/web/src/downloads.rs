@@ -59,7 +59,9 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(Vec<u8>, String), AppError>>,
 {
-    let key = PageKey::new(what, as_of, state.version().await);
+    // A file is kept for the workspace version it was built on: a download is asked
+    // for rarely enough that keying it by the tables it reads is not worth it.
+    let key = PageKey::new(what, as_of, tsifra_core::Tables::ALL, state.version().await);
     let downloads = state.downloads();
     let file = downloads
         .files

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tsifra_core::Instant;
+use tsifra_core::{Instant, Tables};
 
 use crate::asof::AsOf;
 use crate::cache::{CacheKey, Memo};
@@ -36,24 +36,32 @@ pub struct PageKey {
     /// The `as_of` text from the URL: links on the page carry it on.
     requested: Option<String>,
     as_of: Instant,
+    /// The tables the page reads, and the latest version at which one of them changed.
+    reads: Tables,
     version: u64,
 }
 
 impl PageKey {
-    pub fn new(what: String, as_of: &AsOf, version: u64) -> PageKey {
+    pub fn new(what: String, as_of: &AsOf, reads: Tables, version: u64) -> PageKey {
         PageKey {
             what,
             requested: as_of.requested.clone(),
             as_of: effective_as_of(as_of),
+            reads,
             version,
         }
+    }
+
+    /// What the page read: a batch touching none of it leaves the page cached.
+    pub fn reads(&self) -> Tables {
+        self.reads
     }
 }
 
 impl CacheKey for PageKey {
     fn supersedes(&self, older: &PageKey) -> bool {
-        self.version > older.version
-            || (self.requested.is_none() && older.requested.is_none() && self.what == older.what && self.as_of > older.as_of)
+        self.what == older.what
+            && (self.version > older.version || (self.requested.is_none() && older.requested.is_none() && self.as_of > older.as_of))
     }
 }
 
@@ -76,14 +84,43 @@ where
     Ok(respond(cached_bytes(state, what, as_of, render).await?, kind))
 }
 
+/// [`cached`] for a page that reads only `reads`: a batch that touches none of
+/// those tables leaves it cached (an analysis of calls outlives a deal's webhook).
+pub async fn cached_reading<F, Fut>(
+    state: &AppState,
+    what: String,
+    as_of: &AsOf,
+    kind: Kind,
+    reads: Tables,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AppError>> + Send + 'static,
+{
+    Ok(respond(bytes_reading(state, what, as_of, reads, render).await?, kind))
+}
+
 /// [`cached`] without the response around it, for pages made of cached pieces (the TV).
 pub async fn cached_bytes<F, Fut>(state: &AppState, what: String, as_of: &AsOf, render: F) -> Result<Bytes, AppError>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Result<String, AppError>> + Send + 'static,
 {
-    let version = state.version().await;
-    let key = PageKey::new(what, as_of, version);
+    bytes_reading(state, what, as_of, Tables::ALL, render).await
+}
+
+async fn bytes_reading<F, Fut>(state: &AppState, what: String, as_of: &AsOf, reads: Tables, render: F) -> Result<Bytes, AppError>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<String, AppError>> + Send + 'static,
+{
+    let version = {
+        // Read under the workspace's lock, which batches and their stamps land under.
+        let _ws = state.workspace().await;
+        state.stamp(reads)
+    };
+    let key = PageKey::new(what, as_of, reads, version);
     let pages = state.pages();
     if let Some(page) = pages.peek(&key) {
         return Ok(page);

@@ -16,7 +16,7 @@ use tsifra_core::query::Compare;
 use tsifra_core::reports::registry::{self, RawParams};
 use tsifra_core::reports::tabular::Table;
 use tsifra_core::reports::{self, Ctx, Facts, Report, ReportId, ReportParams};
-use tsifra_core::{Instant, Workspace};
+use tsifra_core::{Instant, Tables, Workspace};
 
 use crate::asof::AsOf;
 use crate::cache::{CacheKey, Memo};
@@ -72,31 +72,40 @@ struct Key {
 
 impl CacheKey for Key {
     fn supersedes(&self, older: &Key) -> bool {
-        // A live view keeps its previous minute: the next minute's is made ahead of
-        // time ([`prepare_next_minute`]) while this minute's is still being asked for.
-        self.version > older.version
-            || (self.live
-                && older.live
-                && self.as_of - older.as_of >= TimeDelta::minutes(2)
-                && (
-                    self.id,
-                    self.manager,
-                    self.metric,
-                    &self.sort,
-                    &self.period,
-                    self.compare,
-                    self.pipeline,
-                    self.team,
-                ) == (
-                    older.id,
-                    older.manager,
-                    older.metric,
-                    &older.sort,
-                    &older.period,
-                    older.compare,
-                    older.pipeline,
-                    older.team,
-                ))
+        let view = |k: &Key| {
+            (
+                k.id,
+                k.manager,
+                k.metric,
+                k.sort.clone(),
+                k.period.clone(),
+                k.compare,
+                k.pipeline,
+                k.team,
+            )
+        };
+        // A newer stamp of what the same view read; or a live view's minute two
+        // on (the next minute's is made ahead of time by [`prepare_next_minute`]
+        // while this minute's is still being asked for). Other views' entries stay:
+        // a change drops only those that read what it touched ([`ReportCache::take_in`]).
+        view(self) == view(older)
+            && (self.version > older.version || (self.live && older.live && self.as_of - older.as_of >= TimeDelta::minutes(2)))
+    }
+}
+
+/// The tables a report reads: a change to any other leaves its cached copies standing.
+pub fn reads(id: ReportId) -> Tables {
+    let base = Tables::DEALS.with(Tables::USERS).with(Tables::SETUP);
+    match id {
+        ReportId::Funnel => base,
+        ReportId::PlanFact | ReportId::Leaderboard => base.with(Tables::ACTIVITIES).with(Tables::PLANS),
+        ReportId::Receivables => base.with(Tables::PAYMENTS).with(Tables::COMPANIES),
+        ReportId::CallPriority => base
+            .with(Tables::COMPANIES)
+            .with(Tables::CONTACTS)
+            .with(Tables::TASKS)
+            .with(Tables::ACTIVITIES),
+        ReportId::Hygiene => Tables::ALL,
     }
 }
 
@@ -168,10 +177,13 @@ impl Computed {
     }
 }
 
-/// Cached index and reports. Old versions are dropped as soon as a newer one is computed.
+/// Cached index and reports. The index is updated by each batch's change set;
+/// a report is dropped when a batch touches a table it read.
 pub struct ReportCache {
     facts: Mutex<Option<Arc<Facts>>>,
     reports: Memo<Key, Arc<Computed>>,
+    built: std::sync::atomic::AtomicU64,
+    updated: std::sync::atomic::AtomicU64,
 }
 
 impl Default for ReportCache {
@@ -179,6 +191,8 @@ impl Default for ReportCache {
         ReportCache {
             facts: Mutex::new(None),
             reports: Memo::new(MAX_CACHED),
+            built: Default::default(),
+            updated: Default::default(),
         }
     }
 }
@@ -196,10 +210,42 @@ impl ReportCache {
             previous => {
                 // Parts of the previous index whose data did not change are kept.
                 let built = Arc::new(Facts::rebuild(previous.map(|p| &**p), ws, config));
+                self.built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 *slot = Some(built.clone());
                 built
             }
         }
+    }
+
+    /// Takes in a batch just applied to `ws`: the index, if it is of the version
+    /// the batch started from, is updated from the change set (see [`Facts::update`]),
+    /// and the reports that read a table the batch touched are dropped.
+    pub(crate) fn take_in(&self, ws: &Workspace, config: &tsifra_core::Config, changes: &tsifra_core::Changes) {
+        let touched = changes.tables();
+        self.reports.retain(|k| !reads(k.id).meets(touched));
+        let mut slot = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(facts) = slot.take_if(|f| f.version == changes.from_version) {
+            // Nobody else holds it while the workspace is locked for writing; if someone does, a copy.
+            let facts = Arc::try_unwrap(facts).unwrap_or_else(|shared| (*shared).clone());
+            *slot = Some(Arc::new(facts.update(ws, config, changes)));
+            self.updated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets every report (the workspace was loaded again, or the calendar changed).
+    pub(crate) fn drop_all(&self) {
+        self.reports.retain(|_| false);
+    }
+
+    /// How often the index was built (from every row, or keeping untouched parts) and updated from a change set.
+    pub(crate) fn index_counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.built.load(Relaxed), self.updated.load(Relaxed))
+    }
+
+    /// How many reports were computed (cache misses).
+    pub(crate) fn computed(&self) -> u64 {
+        self.reports.computed()
     }
 }
 
@@ -230,7 +276,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         let ws = state.workspace().await;
         let today = state.calendar().local_date(as_of);
         let params = registry::parse_params(id, &query.raw(), &ws, today, state.language()).map_err(|e| AppError::BadRequest(e.message))?;
-        (params, ws.version)
+        (params, state.stamp(reads(id)))
     };
     let ReportParams {
         manager,
@@ -316,14 +362,13 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
 /// second, and at the turn of the minute every open board and API client would
 /// otherwise wait for it. Returns how many were made.
 pub async fn prepare_next_minute(state: &AppState, next: Instant) -> usize {
-    let version = state.version().await;
     let previous = next - TimeDelta::minutes(1);
     let keys: Vec<Key> = state
         .report_cache()
         .reports
         .keys()
         .into_iter()
-        .filter(|k| k.live && k.version == version && k.as_of == previous)
+        .filter(|k| k.live && k.version == state.stamp(reads(k.id)) && k.as_of == previous)
         .collect();
     let mut made = 0;
     for key in keys {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
-use tsifra_core::{Batch, BusinessCalendar, Config, Instant, Language, Workspace};
+use tsifra_core::{Batch, BusinessCalendar, Config, Instant, Language, TableVersions, Tables, Workspace};
 
 /// Where "now" comes from. The server uses [`system_clock`]; tests pass a
 /// closure returning a fixed instant so pages do not depend on the day they run.
@@ -42,6 +42,9 @@ struct Inner {
     summary: std::sync::Mutex<Option<Arc<crate::summary::WorkspaceSummary>>>,
     /// The CRM connector, set once at start when one is configured.
     sync: std::sync::OnceLock<Arc<dyn crate::sync::SyncControl>>,
+    /// The workspace version at which each table last changed (written under the
+    /// workspace's write lock): a cached answer is keyed by the stamp of what it read.
+    tables: std::sync::Mutex<TableVersions>,
     /// The store's data version the in-memory workspace reflects: a store
     /// further on was written by another process (an import, a second server),
     /// and the server's store watch (`tsifra serve`) loads it.
@@ -62,6 +65,7 @@ impl AppState {
         let calendar = config.calendar();
         let store_version = std::sync::atomic::AtomicU64::new(workspace.version);
         let downloads = crate::downloads::Downloads::new(config.server.download_builds);
+        let tables = std::sync::Mutex::new(TableVersions::all_at(workspace.version));
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -78,6 +82,7 @@ impl AppState {
                 sync: std::sync::OnceLock::new(),
                 store_version,
                 read_only: std::sync::atomic::AtomicBool::new(false),
+                tables,
             }),
         }
     }
@@ -111,6 +116,33 @@ impl AppState {
         *self.inner.calendar.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(calendar);
         let mut ws = self.inner.workspace.write().await;
         ws.version += 1;
+        self.touch_all(ws.version);
+    }
+
+    fn touch_all(&self, version: u64) {
+        *self.inner.tables.lock().unwrap_or_else(|p| p.into_inner()) = TableVersions::all_at(version);
+        self.inner.reports.drop_all();
+    }
+
+    /// The latest workspace version at which any of `tables` changed: what a
+    /// cached answer that read them is keyed by, so a change elsewhere keeps it.
+    pub fn stamp(&self, tables: Tables) -> u64 {
+        self.inner.tables.lock().unwrap_or_else(|p| p.into_inner()).stamp(tables)
+    }
+
+    /// How often the boards' index and query layer were built from every row
+    /// and updated from a change set, and how many pages were rendered.
+    pub fn index_counts(&self) -> IndexCounts {
+        let (facts_built, facts_updated) = self.inner.reports.index_counts();
+        let (layers_built, layers_updated) = self.inner.layers.counts();
+        IndexCounts {
+            facts_built,
+            facts_updated,
+            layers_built,
+            layers_updated,
+            pages_rendered: self.inner.pages.computed(),
+            reports_computed: self.inner.reports.computed(),
+        }
     }
 
     /// The data directory, shown on the home page so an operator sees which data is served.
@@ -186,9 +218,24 @@ impl AppState {
     /// workspace, so the next request sees it. Persisting first is the
     /// caller's job: the store is the source of truth after a restart.
     /// Returns the workspace version after the batch.
+    ///
+    /// What the batch changed updates the index and the query layer in place (in
+    /// time proportional to the change); only the cached reports and pages that
+    /// read a table it touched are made again, the rest are still served.
     pub async fn apply_batch(&self, batch: &Batch) -> u64 {
         let mut ws = self.inner.workspace.write().await;
-        ws.apply(batch);
+        let changes = ws.apply(batch);
+        let touched = changes.tables();
+        self.inner
+            .tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .touch(touched, ws.version);
+        let config = &self.inner.config;
+        self.inner.reports.take_in(&ws, config, &changes);
+        self.inner.layers.take_in(&ws, config, &changes);
+        // Pages are not dropped here: one whose tables moved is keyed by a stamp
+        // no longer asked for, and is still served while its new copy is made.
         ws.version
     }
 
@@ -201,6 +248,7 @@ impl AppState {
             .store(workspace.version, std::sync::atomic::Ordering::SeqCst);
         workspace.version = workspace.version.max(ws.version + 1);
         *ws = workspace;
+        self.touch_all(ws.version);
         ws.version
     }
 
@@ -236,6 +284,17 @@ impl AppState {
             std::sync::atomic::Ordering::SeqCst,
         );
     }
+}
+
+/// See [`AppState::index_counts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexCounts {
+    pub facts_built: u64,
+    pub facts_updated: u64,
+    pub layers_built: u64,
+    pub layers_updated: u64,
+    pub pages_rendered: u64,
+    pub reports_computed: u64,
 }
 
 impl std::fmt::Debug for AppState {

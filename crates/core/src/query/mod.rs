@@ -12,6 +12,7 @@
 
 pub mod dimension;
 pub mod error;
+pub mod facts;
 pub mod measure;
 pub mod params;
 pub mod pareto;
@@ -24,8 +25,7 @@ use serde::Serialize;
 
 use crate::calendar::{BusinessCalendar, Instant};
 use crate::config::Config;
-use crate::model::{ActivityKind, Deal, EntityRef, Id, StageKind, Workspace, field_value};
-use crate::reports::history;
+use crate::model::{Deal, Id, Workspace, field_value};
 
 pub use dimension::{Dimension, Key};
 pub use error::QueryError;
@@ -66,7 +66,7 @@ enum DealWhat {
 
 /// A deal won, lost or created. Won and lost events count for any as-of in
 /// `[at, until)`: a deal reopened stops counting when it left the stage.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct DealEvent {
     at: Instant,
     /// `at`'s local date in the business zone, worked out once.
@@ -87,11 +87,11 @@ struct DealEvent {
     cycle_days: f32,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct ActivityEvent {
     at: Instant,
     day: NaiveDate,
-    row: u32,
+    id: Id,
     manager: Option<Id>,
     connected_call_out: bool,
     communication: bool,
@@ -100,11 +100,11 @@ struct ActivityEvent {
     contact: Option<Id>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct TaskEvent {
     at: Instant,
     day: NaiveDate,
-    row: u32,
+    id: Id,
     manager: Option<Id>,
     /// A completion; else the due time of a task not done by then.
     done: bool,
@@ -113,8 +113,10 @@ struct TaskEvent {
     contact: Option<Id>,
 }
 
-/// The fact tables, in time order, built once per workspace version.
-#[derive(Clone, Debug, Default)]
+/// The fact tables, in time order: deal events by (instant, deal id), the
+/// others by (instant, record id), so one record's events are found without a
+/// scan when it changes. Built once, then updated by change sets.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Layer {
     pub version: u64,
     /// Deal events by kind, each in time order.
@@ -123,137 +125,21 @@ pub struct Layer {
     created: Vec<DealEvent>,
     activities: Vec<ActivityEvent>,
     tasks: Vec<TaskEvent>,
+    /// Communications and tasks on a deal or contact not in the workspace (yet),
+    /// by that record: when it comes, these take its links without a scan.
+    orphans: HashMap<crate::model::EntityRef, Vec<facts::Orphan>>,
 }
 
 impl Layer {
+    /// Builds the fact tables from every row (see [`facts`]).
     pub fn build(ws: &Workspace, config: &Config) -> Layer {
-        let margin_field = crate::reports::facts::resolve_field(ws, crate::model::EntityKind::Deal, &config.fields.margin);
-        // Only the zone is read (never the holidays), so an imported calendar needs no rebuild.
-        let tz = config.time_zone().unwrap_or(chrono_tz::Europe::Moscow);
-        let day = |at: Instant| at.with_timezone(&tz).date_naive();
-        let mut deals = Vec::new();
-        for (row, deal) in ws.deals.iter().enumerate() {
-            let t = history::timeline(ws, deal);
-            let first = t.stints().next().expect("a timeline is never empty");
-            let (margin, _) = crate::reports::facts::deal_margin(deal, margin_field, config.reports.default_margin_percent);
-            let base = DealEvent {
-                at: deal.created_at,
-                day: day(deal.created_at),
-                until: None,
-                what: DealWhat::Created,
-                deal_row: row as u32,
-                deal_id: deal.id,
-                company: deal.company_id,
-                loss_reason: deal.loss_reason_id,
-                manager: deal.responsible_at(deal.created_at),
-                pipeline: first.pipeline_id,
-                stage: first.stage_id,
-                amount: deal.amount.minor(),
-                margin: margin.minor(),
-                cycle_days: 0.0,
-            };
-            deals.push(base);
-            // Closing stretches: entering a won (or lost) stage, until it left one.
-            let mut open: Option<(DealWhat, usize)> = None;
-            for s in t.stints() {
-                let what = match ws.stage_kind(s.pipeline_id, s.stage_id) {
-                    StageKind::Won => Some(DealWhat::Won),
-                    StageKind::Lost => Some(DealWhat::Lost),
-                    _ => None,
-                };
-                if let Some((was, i)) = open
-                    && Some(was) != what
-                {
-                    deals[i].until = Some(s.at);
-                    open = None;
-                }
-                if let Some(what) = what
-                    && open.is_none()
-                {
-                    open = Some((what, deals.len()));
-                    deals.push(DealEvent {
-                        at: s.at,
-                        day: day(s.at),
-                        what,
-                        manager: deal.responsible_at(s.at),
-                        pipeline: s.pipeline_id,
-                        stage: s.stage_id,
-                        cycle_days: ((s.at - deal.created_at).num_seconds().max(0) as f64 / 86_400.0) as f32,
-                        ..base
-                    });
-                }
-            }
-        }
-        let by_kind = |what: DealWhat| {
-            let mut v: Vec<DealEvent> = deals.iter().filter(|e| e.what == what).copied().collect();
-            v.sort_by_key(|e| (e.at, e.deal_row));
-            v
-        };
-        let (won, lost, created) = (by_kind(DealWhat::Won), by_kind(DealWhat::Lost), by_kind(DealWhat::Created));
-        drop(deals);
+        facts::build(ws, config)
+    }
 
-        let deal_row = |id: Id| ws.deals.position(id).map(|r| r as u32);
-        let company_of = |entity: Option<EntityRef>| -> (Option<u32>, Option<Id>, Option<Id>) {
-            match entity {
-                Some(EntityRef::Deal(d)) => {
-                    let row = deal_row(d);
-                    (row, row.and_then(|r| ws.deals.as_slice()[r as usize].company_id), None)
-                }
-                Some(EntityRef::Company(c)) => (None, Some(c), None),
-                Some(EntityRef::Contact(c)) => (None, ws.contacts.get(c).and_then(|c| c.company_ids.first().copied()), Some(c)),
-                None => (None, None, None),
-            }
-        };
-        let mut activities: Vec<ActivityEvent> = ws
-            .activities
-            .iter()
-            .enumerate()
-            .map(|(row, a)| {
-                let (deal_row, company, contact) = company_of(a.entity);
-                ActivityEvent {
-                    at: a.at,
-                    day: day(a.at),
-                    row: row as u32,
-                    manager: a.manager_id,
-                    connected_call_out: a.kind == ActivityKind::CallOut && a.connected,
-                    communication: a.kind != ActivityKind::Note,
-                    deal_row,
-                    company,
-                    contact,
-                }
-            })
-            .collect();
-        activities.sort_by_key(|e| (e.at, e.row));
-
-        let mut tasks = Vec::new();
-        for (row, t) in ws.tasks.iter().enumerate() {
-            let (deal_row, company, contact) = company_of(t.entity);
-            let event = |at, done| TaskEvent {
-                at,
-                day: day(at),
-                row: row as u32,
-                manager: t.responsible_id,
-                done,
-                deal_row,
-                company,
-                contact,
-            };
-            if let Some(done) = t.completed_at {
-                tasks.push(event(done, true));
-            }
-            if t.completed_at.is_none_or(|c| c > t.due_at) {
-                tasks.push(event(t.due_at, false));
-            }
-        }
-        tasks.sort_by_key(|e| (e.at, e.row));
-        Layer {
-            version: ws.version,
-            won,
-            lost,
-            created,
-            activities,
-            tasks,
-        }
+    /// The fact tables of `ws` from this layer (built from `ws` before `changes`)
+    /// in time proportional to the change (see [`facts::update`]).
+    pub fn update(self, ws: &Workspace, config: &Config, changes: &crate::model::Changes) -> Layer {
+        facts::update(self, ws, config, changes)
     }
 }
 
@@ -572,8 +458,7 @@ impl QueryCtx<'_> {
                         continue;
                     }
                     let view = on_record(e.day, e.manager, e.deal_row, e.company, e.contact);
-                    let id = self.ws.activities.as_slice()[e.row as usize].id;
-                    visit(view, plain(Record::Activity(id)));
+                    visit(view, plain(Record::Activity(e.id)));
                 }
             }
             FactKind::Tasks => {
@@ -582,9 +467,8 @@ impl QueryCtx<'_> {
                     if e.done != (measure == Measure::TasksDone) {
                         continue;
                     }
-                    let task = &self.ws.tasks.as_slice()[e.row as usize];
                     let view = on_record(e.day, e.manager, e.deal_row, e.company, e.contact);
-                    visit(view, plain(Record::Task(task.id)));
+                    visit(view, plain(Record::Task(e.id)));
                 }
             }
         }

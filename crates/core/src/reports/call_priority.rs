@@ -72,7 +72,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     };
     if ctx.facts.settled(ctx.as_of) {
         // The workspace as it stands now: its candidates are prepared, only the window moves.
-        let now = &ctx.facts.now;
+        let now = ctx.facts.call_candidates(ctx.ws, ctx.config);
         for c in &now.call_candidates {
             if params.manager.is_some_and(|m| m != c.manager) {
                 continue;
@@ -92,7 +92,7 @@ pub fn call_priority(ctx: &Ctx, params: &ReportParams) -> CallPriority {
     } else {
         // An earlier as-of: every company's deals in the stage they stood in then
         // (open or won, from the index where there is one).
-        let standing = ctx.facts.past.as_ref().map(|p| p.deals_at(ctx.as_of));
+        let standing = ctx.facts.past(ctx.ws).map(|p| p.deals_at(ctx.as_of));
         let window_from = super::facts::past::nanos(window_start);
         for (row, company) in ctx.ws.companies.iter().enumerate() {
             let Some(manager) = company.responsible_id else { continue };

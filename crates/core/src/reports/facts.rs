@@ -9,11 +9,12 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::calendar::Instant;
 use crate::config::Config;
-use crate::model::{ActivityKind, Deal, EntityKind, EntityRef, FieldValue, Generations, Id, StageKind, Workspace, field_value};
+use crate::model::{ActivityKind, Changes, Deal, EntityKind, EntityRef, FieldValue, Generations, Id, StageKind, Workspace, field_value};
 use crate::money::Money;
 
 use super::history;
 use super::now::{self, Now};
+use crate::query::facts::Edits;
 
 pub mod past;
 
@@ -76,19 +77,37 @@ pub struct Facts {
     /// is now, and the reports read [`Facts::now`] instead of the tables.
     pub settled_at: Option<Instant>,
     pub now: Now,
-    /// The latest task and communication instants, kept with their parts.
+    /// The latest instants of each part (deal moves, tasks, communications,
+    /// companies and contacts created), kept with their parts.
+    deals_settled_at: Option<Instant>,
     tasks_settled_at: Option<Instant>,
     activities_settled_at: Option<Instant>,
-    /// The hygiene verdicts that stand as long as the data does (see [`super::hygiene::HygieneBase`]).
-    pub hygiene: Option<super::hygiene::HygieneBase>,
+    records_settled_at: Option<Instant>,
+    /// The hygiene verdicts that stand as long as the data does (see
+    /// [`super::hygiene::HygieneBase`]), made on the first live hygiene run
+    /// after a change ([`Facts::hygiene_base`]): a burst of webhooks pays for
+    /// them once, and only if someone looks.
+    hygiene: std::sync::OnceLock<Option<super::hygiene::HygieneBase>>,
     /// Rows of the payments not paid in full: outstanding whatever the as-of.
     pub unpaid_payments: Vec<u32>,
     /// Rows of the payments paid in full, by the date they were paid: each was
     /// outstanding only as of a day before that. Sorted by date.
     pub paid_payments: Vec<(chrono::NaiveDate, u32)>,
-    /// What a past as-of reads instead of every deal's history; `None`: the reports scan.
-    pub past: Option<Arc<past::Past>>,
+    /// What a past as-of reads instead of every deal's history, made on the
+    /// first past-as-of run after a change ([`Facts::past`]): it hangs on every
+    /// deal and task, and a webhook should not pay for it.
+    past: std::sync::OnceLock<Arc<past::Past>>,
+    /// Reports at a past as-of scan the tables instead (tests hold the two equal).
+    pub scan_past: bool,
 }
+
+/// A change set this large is taken in by building the index again (keeping
+/// the parts no batch touched): one pass beats shifting long lists per record.
+const MANY_CHANGES: usize = if cfg!(test) { 6 } else { 20_000 };
+
+/// More changed tasks (or open-deal entries to make again) than this, and the
+/// open-task (open-deal) list is made again in one pass rather than patched.
+const MANY_ENTRIES: usize = if cfg!(test) { 2 } else { 256 };
 
 impl Facts {
     /// True when `as_of` sees the workspace as it is now.
@@ -128,20 +147,42 @@ impl Facts {
     /// has touched since: after a webhook that re-read a few deals, only the
     /// deal lists are built again.
     pub fn rebuild(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
-        let mut facts = Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config);
-        if let Some(at) = facts.settled_at {
-            let calendar = config.calendar();
-            let ctx = super::Ctx {
+        Facts::build_lists(previous.filter(|p| p.generations.lineage == ws.generations.lineage), ws, config)
+    }
+
+    /// The call-priority candidates of the workspace as it stands now, made once per index.
+    pub fn call_candidates(&self, ws: &Workspace, config: &Config) -> &now::CallCandidates {
+        self.now.candidates.get_or_init(|| {
+            now::call_candidates(
                 ws,
-                facts: &facts,
                 config,
-                calendar: &calendar,
-                as_of: at,
-            };
-            let base = super::hygiene::base(&ctx);
-            facts.hygiene = base;
-        }
-        facts
+                &now::Parts {
+                    settled_at: self.settled_at,
+                    open_deal_rows: &[],
+                    tasks_by_entity: &self.tasks_by_entity,
+                    deals_by_company: &self.deals_by_company,
+                    comms_by_company: &self.comms_by_company,
+                    calls_by_company: &self.calls_by_company,
+                    comms_by_deal: &self.comms_by_deal,
+                },
+            )
+        })
+    }
+
+    /// When each deal stood open or won, entered each pipeline, and each task
+    /// was open, for reports at a past as-of; made once per index. `None`
+    /// where the reports are told to scan ([`Facts::scan_past`]).
+    pub fn past(&self, ws: &Workspace) -> Option<&past::Past> {
+        (!self.scan_past).then(|| &**self.past.get_or_init(|| Arc::new(past::Past::build(ws))))
+    }
+
+    /// The standing hygiene verdicts of the workspace as it stands now, made
+    /// once per index (`ctx` is the report's context, with this index).
+    pub fn hygiene_base(&self, ctx: &super::Ctx) -> Option<&super::hygiene::HygieneBase> {
+        let at = self.settled_at?;
+        self.hygiene
+            .get_or_init(|| super::hygiene::base(&super::Ctx { as_of: at, ..*ctx }))
+            .as_ref()
     }
 
     fn build_lists(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
@@ -173,7 +214,6 @@ impl Facts {
                 Some(p) => p.duplicate_companies.clone(),
                 None => Arc::new(duplicate_companies(ws)),
             });
-            let past = scope.spawn(|| Arc::new(past::Past::build(ws)));
             let deals = deal_indexes(ws, margin_field, default_margin_percent);
             let (unpaid_payments, paid_payments) = payment_indexes(ws);
             let records_settled_at = ws
@@ -190,7 +230,6 @@ impl Facts {
                 .max();
             let now = now::build(
                 ws,
-                config,
                 now::Parts {
                     settled_at,
                     open_deal_rows: &deals.open,
@@ -204,6 +243,8 @@ impl Facts {
             Facts {
                 version: ws.version,
                 generations: g,
+                deals_settled_at: deals.settled_at,
+                records_settled_at,
                 tasks_settled_at,
                 activities_settled_at: activities.settled_at,
                 won: deals.won,
@@ -220,10 +261,317 @@ impl Facts {
                 now,
                 unpaid_payments,
                 paid_payments,
-                hygiene: None,
-                past: Some(past.join().expect("index thread")),
+                hygiene: Default::default(),
+                past: Default::default(),
+                scan_past: false,
             }
         })
+    }
+
+    /// The index of `ws` from this one (built from the workspace as it was
+    /// before `changes`), in time proportional to the change for what a
+    /// webhook moves: a deal's won events, its company's and its open-deal
+    /// entries, a task's or communication's places. What hangs on the whole
+    /// (the call candidates' look-back window, the standing hygiene verdicts)
+    /// is made again from the updated lists. Built again instead when the
+    /// change set does not start at this version, changed pipelines or field
+    /// definitions, or deleted a deal, task, company or payment that was not
+    /// its table's last row (rows moved: see [`crate::model::Delta::moved`]).
+    pub fn update(mut self, ws: &Workspace, config: &Config, changes: &Changes) -> Facts {
+        let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
+        let rows_moved = !(changes.deals.moved.is_empty()
+            && changes.tasks.moved.is_empty()
+            && changes.companies.moved.is_empty()
+            && changes.payments.moved.is_empty());
+        if changes.from_version != self.version
+            || self.generations.lineage != ws.generations.lineage
+            || changes.structural()
+            || rows_moved
+            || margin_field != self.margin_field
+            || config.reports.default_margin_percent != self.default_margin_percent
+            || changes.records() > MANY_CHANGES
+        {
+            return Facts::rebuild(Some(&self), ws, config);
+        }
+        let pct = self.default_margin_percent;
+        // Open-deal entries to make again: the changed deals and those whose tasks or communications changed.
+        let mut refresh: std::collections::BTreeSet<Id> = Default::default();
+
+        // Deals: won events, lists by company, the latest move.
+        let deals = ws.deals.as_slice();
+        let mut companies: std::collections::BTreeSet<Id> = Default::default();
+        let mut rebuild_activities = false;
+        let mut deals_settled_may_fall = false;
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        let mut won = Edits::new();
+        for id in changes.deals.ids() {
+            let before = changes.deals.before[&id].as_ref();
+            let now = ws.deals.get(id);
+            old.clear();
+            new.clear();
+            let last_move = |d: &Deal| history::timeline(ws, d).last().at;
+            let (was, is) = (before.map(last_move), now.map(last_move));
+            deals_settled_may_fall |= falls(was, is, self.deals_settled_at);
+            self.deals_settled_at = self.deals_settled_at.max(is);
+            if let Some(d) = before {
+                won_events(ws, d, margin_field, pct, &mut old);
+            }
+            if let Some(d) = now {
+                won_events(ws, d, margin_field, pct, &mut new);
+            }
+            won.out.append(&mut old);
+            won.into.append(&mut new);
+            companies.extend(before.and_then(|d| d.company_id));
+            companies.extend(now.and_then(|d| d.company_id));
+            // Its communications count for its company: a deal that came, went or changed company moves them.
+            if before.map(|d| d.company_id) != now.map(|d| d.company_id) && self.comms_by_deal.contains_key(&id) {
+                rebuild_activities = true;
+            }
+            refresh.insert(id);
+        }
+        won.apply(&mut self.won, won_key);
+        if deals_settled_may_fall {
+            self.deals_settled_at = deals.iter().map(|d| history::timeline(ws, d).last().at).max();
+        }
+        let rows = deals.len();
+        for company in companies {
+            let list = self.deals_by_company.entry(company).or_default();
+            list.retain(|&r| deals.get(r as usize).is_some_and(|d| d.company_id == Some(company)));
+            for id in changes.deals.before.keys() {
+                if let Some(row) = ws.deals.position(*id)
+                    && deals[row].company_id == Some(company)
+                {
+                    list.push(row as u32);
+                }
+            }
+            list.sort_unstable();
+            list.dedup();
+            if list.is_empty() {
+                self.deals_by_company.remove(&company);
+            }
+        }
+
+        // Tasks: their places by record, the latest instant, the open ones.
+        if !changes.tasks.is_empty() {
+            let tasks = ws.tasks.as_slice();
+            let by_entity = Arc::make_mut(&mut self.tasks_by_entity);
+            let mut entities: std::collections::BTreeSet<EntityRef> = Default::default();
+            let mut settled_may_fall = false;
+            let settled = |t: &crate::model::Task| Some(t.created_at).max(t.completed_at);
+            for id in changes.tasks.ids() {
+                let before = changes.tasks.before[&id].as_ref();
+                let now = ws.tasks.get(id);
+                entities.extend(before.and_then(|t| t.entity));
+                entities.extend(now.and_then(|t| t.entity));
+                let (was, is) = (before.and_then(settled), now.and_then(settled));
+                settled_may_fall |= falls(was, is, self.tasks_settled_at);
+                self.tasks_settled_at = self.tasks_settled_at.max(is);
+            }
+            if settled_may_fall {
+                self.tasks_settled_at = tasks.iter().filter_map(settled).max();
+            }
+            for entity in entities {
+                if let EntityRef::Deal(id) = entity {
+                    refresh.insert(id);
+                }
+                let list = by_entity.entry(entity).or_default();
+                list.retain(|&r| tasks.get(r as usize).is_some_and(|t| t.entity == Some(entity)));
+                for id in changes.tasks.before.keys() {
+                    if let Some(row) = ws.tasks.position(*id)
+                        && tasks[row].entity == Some(entity)
+                    {
+                        list.push(row as u32);
+                    }
+                }
+                list.sort_unstable();
+                list.dedup();
+                if list.is_empty() {
+                    by_entity.remove(&entity);
+                }
+            }
+            let open = &mut self.now.open_tasks;
+            if changes.tasks.before.len() > MANY_ENTRIES {
+                *open = tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.completed_at.is_none())
+                    .map(|(row, t)| now::open_task(row as u32, t))
+                    .collect();
+            } else {
+                // Rows at or past the table's end were deleted (no row moved, so each was the last).
+                open.truncate(open.partition_point(|t| (t.row as usize) < tasks.len()));
+                for id in changes.tasks.before.keys() {
+                    let Some(row) = ws.tasks.position(*id) else { continue };
+                    let at = open.partition_point(|t| (t.row as usize) < row);
+                    let there = open.get(at).is_some_and(|t| t.row as usize == row);
+                    match (there, tasks[row].completed_at.is_none()) {
+                        (true, true) => open[at] = now::open_task(row as u32, &tasks[row]),
+                        (true, false) => drop(open.remove(at)),
+                        (false, true) => open.insert(at, now::open_task(row as u32, &tasks[row])),
+                        (false, false) => {}
+                    }
+                }
+            }
+        }
+
+        // Communications: a contact's company is not indexed, so a contact that came,
+        // went or changed company builds them again; so does a deal's company change above.
+        let first_company = |c: Option<&crate::model::Contact>| c.and_then(|c| c.company_ids.first().copied());
+        rebuild_activities |= changes
+            .contacts
+            .before
+            .iter()
+            .any(|(id, before)| first_company(before.as_ref()) != first_company(ws.contacts.get(*id)) || before.is_none());
+        if rebuild_activities {
+            let a = activity_indexes(ws);
+            self.calls_out = a.calls_out;
+            self.comms_by_company = a.comms_by_company;
+            self.calls_by_company = a.calls_by_company;
+            self.comms_by_deal = a.comms_by_deal;
+            self.activities_settled_at = a.settled_at;
+            // Every open deal's last touch may have moved.
+            self.now.open_deals = deals
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
+                .map(|(row, d)| now::open_deal(ws, d, row as u32, &self.tasks_by_entity, &self.comms_by_deal))
+                .collect();
+            refresh.clear();
+        } else if !changes.activities.is_empty() {
+            let calls_out = Arc::make_mut(&mut self.calls_out);
+            let comms_by_company = Arc::make_mut(&mut self.comms_by_company);
+            let calls_by_company = Arc::make_mut(&mut self.calls_by_company);
+            let comms_by_deal = Arc::make_mut(&mut self.comms_by_deal);
+            let mut settled_may_fall = false;
+            let mut calls = Edits::new();
+            for id in changes.activities.ids() {
+                let (was, is) = (changes.activities.before[&id].map(|a| a.at), ws.activities.get(id).map(|a| a.at));
+                settled_may_fall |= falls(was, is, self.activities_settled_at);
+                if let Some(a) = changes.activities.before[&id].as_ref() {
+                    let p = activity_part(ws, a);
+                    if let Some(c) = p.call_out {
+                        calls.out.push(c);
+                    }
+                    if let Some(deal) = p.deal {
+                        remove_sorted(comms_by_deal, deal, p.at);
+                        refresh.insert(deal);
+                    }
+                    if let Some(company) = p.company {
+                        remove_sorted(comms_by_company, company, p.at);
+                        if p.call {
+                            remove_sorted(calls_by_company, company, p.at);
+                        }
+                    }
+                }
+                if let Some(a) = ws.activities.get(id) {
+                    let p = activity_part(ws, a);
+                    self.activities_settled_at = self.activities_settled_at.max(Some(p.at));
+                    if let Some(c) = p.call_out {
+                        calls.into.push(c);
+                    }
+                    if !p.communication {
+                        continue;
+                    }
+                    if let Some(deal) = p.deal {
+                        insert_sorted(comms_by_deal, deal, p.at);
+                        refresh.insert(deal);
+                    }
+                    if let Some(company) = p.company {
+                        insert_sorted(comms_by_company, company, p.at);
+                        if p.call {
+                            insert_sorted(calls_by_company, company, p.at);
+                        }
+                    }
+                }
+            }
+            calls.apply(calls_out, call_key);
+            if settled_may_fall {
+                self.activities_settled_at = ws.activities.iter().map(|a| a.at).max();
+            }
+        }
+
+        // Companies: duplicates when a name, tax id or creation changed; the latest record created.
+        let same_for_duplicates = |id: &Id, before: &Option<crate::model::Company>| match (before, ws.companies.get(*id)) {
+            (Some(b), Some(n)) => b.name == n.name && b.tax_id == n.tax_id && b.created_at == n.created_at,
+            _ => false,
+        };
+        if !changes.companies.before.iter().all(|(id, b)| same_for_duplicates(id, b)) {
+            self.duplicate_companies = Arc::new(duplicate_companies(ws));
+        }
+        let created = |c: &Option<crate::model::Company>| c.as_ref().map(|c| c.created_at);
+        let contact_created = |c: &Option<crate::model::Contact>| c.as_ref().map(|c| c.created_at);
+        let records_may_fall = changes
+            .companies
+            .before
+            .iter()
+            .any(|(id, c)| falls(created(c), ws.companies.get(*id).map(|c| c.created_at), self.records_settled_at))
+            || changes.contacts.before.iter().any(|(id, c)| {
+                falls(
+                    contact_created(c),
+                    ws.contacts.get(*id).map(|c| c.created_at),
+                    self.records_settled_at,
+                )
+            });
+        if records_may_fall {
+            self.records_settled_at = ws
+                .companies
+                .iter()
+                .map(|c| c.created_at)
+                .chain(ws.contacts.iter().map(|c| c.created_at))
+                .max();
+        } else {
+            for id in changes.companies.before.keys() {
+                self.records_settled_at = self.records_settled_at.max(ws.companies.get(*id).map(|c| c.created_at));
+            }
+            for id in changes.contacts.before.keys() {
+                self.records_settled_at = self.records_settled_at.max(ws.contacts.get(*id).map(|c| c.created_at));
+            }
+        }
+        if !changes.payments.is_empty() {
+            (self.unpaid_payments, self.paid_payments) = payment_indexes(ws);
+        }
+        self.settled_at = [
+            self.deals_settled_at,
+            self.tasks_settled_at,
+            self.activities_settled_at,
+            self.records_settled_at,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+
+        // Open deals, in table order: entries past the table's end were deleted deals.
+        let open = &mut self.now.open_deals;
+        open.truncate(open.partition_point(|o| (o.row as usize) < rows));
+        if refresh.len() > MANY_ENTRIES {
+            *open = deals
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
+                .map(|(row, d)| now::open_deal(ws, d, row as u32, &self.tasks_by_entity, &self.comms_by_deal))
+                .collect();
+            refresh.clear();
+        }
+        for id in refresh {
+            let Some(row) = ws.deals.position(id) else { continue };
+            let deal = &deals[row];
+            let at = open.partition_point(|o| (o.row as usize) < row);
+            let there = open.get(at).is_some_and(|o| o.row as usize == row);
+            let entry = (ws.stage_kind(deal.pipeline_id, deal.stage_id) == StageKind::Open)
+                .then(|| now::open_deal(ws, deal, row as u32, &self.tasks_by_entity, &self.comms_by_deal));
+            match (there, entry) {
+                (true, Some(e)) => open[at] = e,
+                (true, None) => drop(open.remove(at)),
+                (false, Some(e)) => open.insert(at, e),
+                (false, None) => {}
+            }
+        }
+        self.now.candidates = Default::default();
+        self.version = changes.to_version;
+        self.generations = ws.generations;
+        self.hygiene = Default::default();
+        self.past = Default::default();
+        self
     }
 
     /// Won events with `from <= at < to` that still count at `as_of`.
@@ -263,21 +611,31 @@ fn deal_indexes(ws: &Workspace, margin_field: Option<Id>, default_margin_percent
         if let Some(company) = deal.company_id {
             out.by_company.entry(company).or_default().push(row as u32);
         }
-        let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
-        timeline.won_stretches(ws, |at, until| {
-            out.won.push(WonEvent {
-                at,
-                until,
-                deal_id: deal.id,
-                manager_id: deal.responsible_at(at),
-                amount: deal.amount,
-                margin,
-                margin_estimated: estimated,
-            })
-        });
+        won_events(ws, deal, margin_field, default_margin_percent, &mut out.won);
     }
-    out.won.sort_by_key(|e| (e.at, e.deal_id));
+    out.won.sort_by_key(won_key);
+    out.won = crate::query::facts::with_headroom(out.won);
     out
+}
+
+fn won_key(e: &WonEvent) -> (Instant, Id) {
+    (e.at, e.deal_id)
+}
+
+/// A deal's stretches in a won stage, as won events.
+fn won_events(ws: &Workspace, deal: &Deal, margin_field: Option<Id>, default_margin_percent: u32, out: &mut Vec<WonEvent>) {
+    let (margin, estimated) = deal_margin(deal, margin_field, default_margin_percent);
+    history::timeline(ws, deal).won_stretches(ws, |at, until| {
+        out.push(WonEvent {
+            at,
+            until,
+            deal_id: deal.id,
+            manager_id: deal.responsible_at(at),
+            amount: deal.amount,
+            margin,
+            margin_estimated: estimated,
+        })
+    });
 }
 
 fn payment_indexes(ws: &Workspace) -> (Vec<u32>, Vec<(chrono::NaiveDate, u32)>) {
@@ -349,7 +707,7 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
             }
         }
     }
-    calls_out.sort_by_key(|c| c.at);
+    calls_out.sort_by_key(call_key);
     for list in comms_by_company
         .values_mut()
         .chain(calls_by_company.values_mut())
@@ -363,6 +721,47 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
         calls_by_company: Arc::new(calls_by_company),
         comms_by_deal: Arc::new(comms_by_deal),
         settled_at,
+    }
+}
+
+fn call_key(c: &CallEvent) -> (Instant, Option<Id>) {
+    (c.at, c.manager_id)
+}
+
+/// What one communication adds to the activity indexes: whether it is a
+/// connected outgoing call, the deal it is on, the company it counts for.
+struct ActivityPart {
+    at: Instant,
+    call_out: Option<CallEvent>,
+    communication: bool,
+    call: bool,
+    deal: Option<Id>,
+    company: Option<Id>,
+}
+
+fn activity_part(ws: &Workspace, a: &crate::model::Activity) -> ActivityPart {
+    let communication = a.kind.is_communication();
+    let deal = match a.entity {
+        Some(EntityRef::Deal(id)) if communication => Some(id),
+        _ => None,
+    };
+    let company = match a.entity {
+        _ if !communication => None,
+        Some(EntityRef::Company(id)) => Some(id),
+        Some(EntityRef::Deal(id)) => ws.deals.get(id).and_then(|d| d.company_id),
+        Some(EntityRef::Contact(id)) => ws.contacts.get(id).and_then(|c| c.company_ids.first().copied()),
+        None => None,
+    };
+    ActivityPart {
+        at: a.at,
+        call_out: (a.kind == ActivityKind::CallOut && a.connected).then_some(CallEvent {
+            at: a.at,
+            manager_id: a.manager_id,
+        }),
+        communication,
+        call: a.kind.is_call(),
+        deal,
+        company,
     }
 }
 
@@ -391,6 +790,31 @@ fn duplicate_companies(ws: &Workspace) -> Vec<Vec<Id>> {
         .collect();
     groups.sort();
     groups
+}
+
+/// Whether a record whose latest instant went from `was` to `is` may have
+/// lowered `max`, the latest over its table (it held it and went earlier, or went).
+fn falls(was: Option<Instant>, is: Option<Instant>, max: Option<Instant>) -> bool {
+    was.is_some() && was == max && is < was
+}
+
+/// Inserts `at` into `key`'s sorted list.
+fn insert_sorted(map: &mut HashMap<Id, Vec<Instant>>, key: Id, at: Instant) {
+    let list = map.entry(key).or_default();
+    let i = list.partition_point(|t| *t <= at);
+    list.insert(i, at);
+}
+
+/// Removes one `at` from `key`'s sorted list, and the list once empty.
+fn remove_sorted(map: &mut HashMap<Id, Vec<Instant>>, key: Id, at: Instant) {
+    let Some(list) = map.get_mut(&key) else { return };
+    let i = list.partition_point(|t| *t < at);
+    if list.get(i) == Some(&at) {
+        list.remove(i);
+    }
+    if list.is_empty() {
+        map.remove(&key);
+    }
 }
 
 /// How many sorted instants fall in `[from, to)`, and the last one before `to`.

@@ -318,7 +318,7 @@ pub fn funnel(ctx: &Ctx, params: &ReportParams) -> Funnel {
     let mut reached = Vec::new();
     let mut days: HashMap<usize, f64> = HashMap::default();
     // With the index, only the deals that entered a pipeline in the period (the rest skip below).
-    let entered = ctx.facts.past.as_ref().map(|p| p.entered_between(from, to));
+    let entered = ctx.facts.past(ctx.ws).map(|p| p.entered_between(from, to));
     let deals: Box<dyn Iterator<Item = &crate::model::Deal>> = match &entered {
         Some(rows) => Box::new(rows.iter().map(|&r| &ws.deals.as_slice()[r as usize])),
         None => Box::new(ws.deals.iter()),

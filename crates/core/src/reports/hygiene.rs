@@ -312,7 +312,11 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
     let lang = ctx.config.business.language;
     let as_of = ctx.as_of;
     // Live, the standing verdicts come from the index; only the moving rules are checked.
-    let base = ctx.facts.hygiene.as_ref().filter(|_| ctx.facts.settled(as_of));
+    let base = if ctx.facts.settled(as_of) {
+        ctx.facts.hygiene_base(ctx)
+    } else {
+        None
+    };
     let mut run = Run::new(ctx, params, if base.is_some() { Scope::Moving } else { Scope::All });
     let mut notes = evaluate(&mut run);
     let mut violations = longest_standing_first(std::mem::take(&mut run.violations));
@@ -498,7 +502,7 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         let all = ctx.ws.deals.as_slice();
         let deals: Box<dyn Iterator<Item = (&Deal, Option<DealState>)>> = if ctx.facts.settled(as_of) {
             Box::new(ctx.facts.now.open_deals.iter().map(|o| (&all[o.row as usize], Some(o.state))))
-        } else if let Some(past) = &ctx.facts.past {
+        } else if let Some(past) = ctx.facts.past(ctx.ws) {
             // Earlier: the deals open then, from the index.
             Box::new(past.open_at(as_of).into_iter().map(|row| (&all[row as usize], None)))
         } else {
@@ -601,7 +605,7 @@ fn evaluate(run: &mut Run) -> BTreeMap<Rule, String> {
         let tasks = ctx.ws.tasks.as_slice();
         let open: Box<dyn Iterator<Item = OpenTask>> = if ctx.facts.settled(as_of) {
             Box::new(ctx.facts.now.open_tasks.iter().copied())
-        } else if let Some(past) = &ctx.facts.past {
+        } else if let Some(past) = ctx.facts.past(ctx.ws) {
             Box::new(past.tasks_open_at(as_of).into_iter().map(|row| {
                 let t = &tasks[row as usize];
                 OpenTask {

@@ -186,6 +186,9 @@ mod live_equals_scan;
 mod extreme_values;
 
 #[cfg(test)]
+mod updates_equal_builds;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -14,14 +14,21 @@ use crate::calendar::Instant;
 use crate::config::Config;
 use crate::model::{EntityRef, Id, StageKind, TaskKind, Workspace};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Now {
     /// Deals in an open stage, in table order.
     pub open_deals: Vec<OpenDeal>,
     /// Tasks not completed, in table order.
     pub open_tasks: Vec<OpenTask>,
-    /// Companies with a responsible manager that are not already in play
-    /// (as `[call_priority]` defines it), grouped by manager.
+    /// The call-priority report's candidates, made on its first live run after a
+    /// change (they hang on every company, so a webhook does not pay for them).
+    pub(super) candidates: std::sync::OnceLock<CallCandidates>,
+}
+
+/// Companies with a responsible manager that are not already in play (as
+/// `[call_priority]` defines it), grouped by manager.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallCandidates {
     pub call_candidates: Vec<CallCandidate>,
     /// The instants the candidates' `recent_deals` and `recent_comms` point into.
     pub recent: Vec<Instant>,
@@ -69,7 +76,7 @@ pub struct CallCandidate {
     pub recent_comms: (u32, u32),
 }
 
-impl Now {
+impl CallCandidates {
     pub fn recent(&self, range: (u32, u32)) -> &[Instant] {
         &self.recent[range.0 as usize..range.1 as usize]
     }
@@ -77,6 +84,7 @@ impl Now {
 
 /// What [`build`] reads from the rest of the index.
 pub(super) struct Parts<'a> {
+    /// Rows of the deals in an open stage, in table order (read by [`build`] only).
     pub settled_at: Option<Instant>,
     pub open_deal_rows: &'a [u32],
     pub tasks_by_entity: &'a HashMap<EntityRef, Vec<u32>>,
@@ -86,7 +94,68 @@ pub(super) struct Parts<'a> {
     pub comms_by_deal: &'a HashMap<Id, Vec<Instant>>,
 }
 
-pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
+pub(super) fn build(ws: &Workspace, parts: Parts) -> Now {
+    let deals = ws.deals.as_slice();
+    let open_deals = parts
+        .open_deal_rows
+        .iter()
+        .map(|&row| open_deal(ws, &deals[row as usize], row, parts.tasks_by_entity, parts.comms_by_deal))
+        .collect();
+    let open_tasks = ws
+        .tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.completed_at.is_none())
+        .map(|(row, t)| open_task(row as u32, t))
+        .collect();
+    Now {
+        open_deals,
+        open_tasks,
+        candidates: Default::default(),
+    }
+}
+
+/// An open deal (at `row`) with what the hygiene rules ask of its tasks and communications.
+pub(super) fn open_deal(
+    ws: &Workspace,
+    deal: &crate::model::Deal,
+    row: u32,
+    tasks_by_entity: &HashMap<EntityRef, Vec<u32>>,
+    comms_by_deal: &HashMap<Id, Vec<Instant>>,
+) -> OpenDeal {
+    let tasks = ws.tasks.as_slice();
+    let mut has_open_task = false;
+    let mut last_task_done = None;
+    for &t in tasks_by_entity.get(&EntityRef::Deal(deal.id)).map(Vec::as_slice).unwrap_or(&[]) {
+        match tasks[t as usize].completed_at {
+            None => has_open_task = true,
+            done => last_task_done = last_task_done.max(done),
+        }
+    }
+    let moved = super::history::timeline(ws, deal).last().at;
+    let last_comm = comms_by_deal.get(&deal.id).and_then(|c| c.last().copied());
+    OpenDeal {
+        row,
+        manager: deal.responsible_id,
+        state: DealState {
+            has_open_task,
+            last_task_done,
+            last_touch: last_comm.map_or(moved, |c| c.max(moved)),
+        },
+    }
+}
+
+/// A task not completed, at `row`.
+pub(super) fn open_task(row: u32, t: &crate::model::Task) -> OpenTask {
+    OpenTask {
+        row,
+        responsible_id: t.responsible_id,
+        due_at: t.due_at,
+    }
+}
+
+/// The call-priority report's candidates and the instants their ranges point into.
+pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) -> CallCandidates {
     let tasks = ws.tasks.as_slice();
     let deals = ws.deals.as_slice();
     let tasks_of = |entity: EntityRef| parts.tasks_by_entity.get(&entity).map(Vec::as_slice).unwrap_or(&[]);
@@ -95,45 +164,6 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
             .iter()
             .any(|&r| tasks[r as usize].kind == TaskKind::Call && tasks[r as usize].completed_at.is_none())
     };
-
-    let open_deals = parts
-        .open_deal_rows
-        .iter()
-        .map(|&row| {
-            let deal = &deals[row as usize];
-            let mut has_open_task = false;
-            let mut last_task_done = None;
-            for &t in tasks_of(EntityRef::Deal(deal.id)) {
-                match tasks[t as usize].completed_at {
-                    None => has_open_task = true,
-                    done => last_task_done = last_task_done.max(done),
-                }
-            }
-            let moved = super::history::timeline(ws, deal).last().at;
-            let last_comm = parts.comms_by_deal.get(&deal.id).and_then(|c| c.last().copied());
-            OpenDeal {
-                row,
-                manager: deal.responsible_id,
-                state: DealState {
-                    has_open_task,
-                    last_task_done,
-                    last_touch: last_comm.map_or(moved, |c| c.max(moved)),
-                },
-            }
-        })
-        .collect();
-
-    let open_tasks = tasks
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.completed_at.is_none())
-        .map(|(row, t)| OpenTask {
-            row: row as u32,
-            responsible_id: t.responsible_id,
-            due_at: t.due_at,
-        })
-        .collect();
-
     // Call candidates: everything about a company that does not move with the
     // as-of, and its instants recent enough to fall in some live look-back window.
     let cfg = &config.call_priority;
@@ -181,11 +211,5 @@ pub(super) fn build(ws: &Workspace, config: &Config, parts: Parts) -> Now {
         });
     }
     call_candidates.sort_by_key(|c| (c.manager, c.row));
-
-    Now {
-        open_deals,
-        open_tasks,
-        call_candidates,
-        recent,
-    }
+    CallCandidates { call_candidates, recent }
 }

@@ -31,26 +31,99 @@ pub const PAGES: [(&str, &str, &str); 2] = [
     (pareto::PATH, "web.board.pareto", "web.nav.pareto"),
 ];
 
-/// The query layer's fact tables for the workspace version last asked about.
+/// The query layer's fact tables: built on the first question, then updated by
+/// each batch's change set ([`LayerCache::take_in`]).
 #[derive(Default)]
 pub struct LayerCache {
     slot: Mutex<Option<Arc<Layer>>>,
+    built: std::sync::atomic::AtomicU64,
+    updated: std::sync::atomic::AtomicU64,
 }
 
 impl LayerCache {
-    /// The layer of `ws`, built on the first question after a version change.
-    /// Callers wait for one build rather than each starting their own.
+    /// The layer of `ws`, built on the first question after a version change
+    /// no change set brought. Callers wait for one build rather than each starting their own.
     pub fn layer(&self, ws: &Workspace, config: &Config) -> Arc<Layer> {
         let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
             Some(layer) if layer.version == ws.version => layer.clone(),
             _ => {
                 let built = Arc::new(Layer::build(ws, config));
+                self.built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 *slot = Some(built.clone());
                 built
             }
         }
     }
+
+    /// Updates the layer, if it is of the version a batch just applied to `ws`
+    /// started from, by what the batch changed (see [`Layer::update`]).
+    pub fn take_in(&self, ws: &Workspace, config: &Config, changes: &tsifra_core::Changes) {
+        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(layer) = slot.take_if(|l| l.version == changes.from_version) {
+            let layer = Arc::try_unwrap(layer).unwrap_or_else(|shared| (*shared).clone());
+            *slot = Some(Arc::new(layer.update(ws, config, changes)));
+            self.updated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// How often the layer was built from every row, and updated from a change set.
+    pub fn counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.built.load(Relaxed), self.updated.load(Relaxed))
+    }
+}
+
+/// The tables a question's answer reads: its measure's facts, the users and
+/// setup its labels come from and, unless it is sliced and filtered only by
+/// manager, team and time, the deals, companies and contacts its rows are on.
+/// A page listing records reads everything. A batch touching none of these
+/// leaves the answer's page cached.
+pub fn reads(params: &Params) -> tsifra_core::Tables {
+    use tsifra_core::Tables;
+    use tsifra_core::query::FactKind;
+    if params.row.is_some() || params.page.is_some() {
+        return Tables::ALL;
+    }
+    let base = Tables::USERS.with(Tables::SETUP);
+    let Some(measure) = params.text.measure.as_deref().map(Measure::parse) else {
+        return base.with(Tables::DEALS).with(Tables::COMPANIES).with(Tables::CONTACTS);
+    };
+    let facts = match measure.map(Measure::fact) {
+        Some(FactKind::Activities) => Tables::ACTIVITIES,
+        Some(FactKind::Tasks) => Tables::TASKS,
+        Some(FactKind::Deals) => Tables::DEALS,
+        None => return Tables::ALL,
+    };
+    let narrow = |dim: &str| {
+        let dim = dim.trim().to_lowercase();
+        [
+            "manager",
+            "менеджер",
+            "team",
+            "group",
+            "отдел",
+            "day",
+            "день",
+            "week",
+            "неделя",
+            "month",
+            "месяц",
+            "quarter",
+            "квартал",
+            "year",
+            "год",
+        ]
+        .contains(&dim.as_str())
+    };
+    let dims = params.text.by.iter().map(String::as_str);
+    let filters = params.text.filters.iter().map(|f| f.split_once('=').map_or(f.as_str(), |(d, _)| d));
+    let records = if dims.chain(filters).all(narrow) {
+        Tables::NONE
+    } else {
+        Tables::DEALS.with(Tables::COMPANIES).with(Tables::CONTACTS)
+    };
+    base.with(facts).with(records)
 }
 
 /// A question as the URL spells it: `measure`, `by` (at most twice), `where`

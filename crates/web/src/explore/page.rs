@@ -149,13 +149,10 @@ pub async fn explore(State(state): State<AppState>, as_of: AsOf, Query(pairs): Q
     let params = Params::from_pairs(&pairs, state.language())?;
     let what = format!("explore\u{1}{}", params.href(PATH));
     let (st, at) = (state.clone(), as_of.clone());
-    pagecache::cached(
-        &state,
-        what,
-        &as_of,
-        Kind::Html,
-        move || async move { render(&st, &at, params).await },
-    )
+    let reads = super::reads(&params);
+    pagecache::cached_reading(&state, what, &as_of, Kind::Html, reads, move || async move {
+        render(&st, &at, params).await
+    })
     .await
 }
 

@@ -396,3 +396,114 @@ async fn the_boards_are_in_the_navigation_and_on_the_home_page() {
     assert_eq!(en.status, StatusCode::OK);
     assert!(en.body.contains("Explore") && en.body.contains("October 2026"), "English");
 }
+
+/// A webhook that wins one deal: the index and the query layer take it in from
+/// the change set (built once, then updated, never built again), the boards
+/// that count won deals show it, and the calls-by-manager analysis (no deal
+/// read) is still served from its cached page. Observed through the server's
+/// counters, not through timing.
+#[tokio::test]
+async fn a_one_deal_webhook_updates_the_boards_and_keeps_unrelated_answers_cached() {
+    let state = demo_state(Language::Ru);
+    let calls = "/boards/explore?measure=calls&by=manager&period=this_month";
+    let won = "/boards/explore?measure=won_deals&by=manager&period=this_month";
+    let won_api = "/api/reports/explore?measure=won_deals&period=this_month";
+    let calls_page = get(&state, calls).await.body;
+    let won_page = get(&state, won).await.body;
+    let won_before: i64 = kpi_value(&won_page, "total").parse().unwrap();
+    assert_eq!(get(&state, won_api).await.json()["total"]["value"], won_before);
+    let plan_fact = get(&state, "/api/reports/plan-fact?metric=won_deals").await.json();
+    let month_before = plan_fact["periods"][2]["total"]["fact"].as_i64().unwrap();
+    let before = state.index_counts();
+    assert_eq!((before.facts_built, before.layers_built), (1, 1), "{before:?}");
+
+    let ws = state.workspace().await.clone();
+    let mut deal = ws
+        .deals
+        .iter()
+        .find(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == tsifra_core::StageKind::Open)
+        .unwrap()
+        .clone();
+    drop(ws);
+    deal.stage_id = tsifra_core::AMOCRM_WON_STATUS;
+    deal.history.push(tsifra_core::StageMove {
+        at: utc("2026-11-20T11:00:00Z"),
+        pipeline_id: deal.pipeline_id,
+        stage_id: deal.stage_id,
+        author_id: None,
+    });
+    state
+        .apply_batch(&tsifra_core::Batch {
+            deals: vec![deal],
+            ..Default::default()
+        })
+        .await;
+    let after = state.index_counts();
+    assert_eq!(
+        (after.facts_built, after.facts_updated, after.layers_built, after.layers_updated),
+        (1, before.facts_updated + 1, 1, before.layers_updated + 1),
+        "updated from the change set, not built again: {after:?}"
+    );
+
+    // The boards that count won deals show it at once (the API is exact)...
+    assert_eq!(get(&state, won_api).await.json()["total"]["value"], won_before + 1);
+    let plan_fact = get(&state, "/api/reports/plan-fact?metric=won_deals").await.json();
+    assert_eq!(plan_fact["periods"][2]["total"]["fact"], month_before + 1);
+    // ...and their pages once remade (the previous copy is served meanwhile).
+    let expected = (won_before + 1).to_string();
+    crate::support::eventually(&state, won, |html| kpi_value(html, "total") == expected).await;
+
+    // The calls analysis read no deal: the same bytes, and no page rendered for it.
+    let rendered = state.index_counts().pages_rendered;
+    assert_eq!(get(&state, calls).await.body, calls_page);
+    assert_eq!(state.index_counts().pages_rendered, rendered, "served from the cache");
+    let last = state.index_counts();
+    assert_eq!((last.facts_built, last.layers_built), (1, 1), "nothing was built again: {last:?}");
+}
+
+/// A first load lands batch after batch: each is taken in by the index and
+/// the query layer it changed (never a build from every row), and the answers
+/// then are the ones a layer built from the final workspace gives.
+#[tokio::test]
+async fn batch_after_batch_updates_and_never_rebuilds() {
+    let (config, ws) = demo(Language::Ru);
+    let state = AppState::with_clock(config.clone(), ws.clone(), "/tmp", std::sync::Arc::new(|| utc(NOW)));
+    let url = "/api/reports/explore?measure=won_deals&by=manager&period=this_month";
+    assert_eq!(get(&state, url).await.status, StatusCode::OK);
+    assert_eq!(get(&state, "/api/reports/plan-fact").await.status, StatusCode::OK);
+    let deals: Vec<tsifra_core::Deal> = ws.deals.iter().take(120).cloned().collect();
+    let activities: Vec<tsifra_core::Activity> = ws.activities.iter().take(120).copied().collect();
+    for (i, (deal_chunk, activity_chunk)) in deals.chunks(4).zip(activities.chunks(4)).enumerate() {
+        let mut batch = tsifra_core::Batch::default();
+        for (j, d) in deal_chunk.iter().enumerate() {
+            // A new deal won this month, and one there moved on.
+            let mut fresh = d.clone();
+            fresh.id = 900_000_000 + (i * 4 + j) as i64;
+            fresh.stage_id = tsifra_core::AMOCRM_WON_STATUS;
+            fresh.created_at = utc("2026-11-10T09:00:00Z");
+            fresh.closed_at = Some(utc("2026-11-18T09:00:00Z"));
+            fresh.history.clear();
+            batch.deals.push(fresh);
+            let mut moved = d.clone();
+            moved.amount = tsifra_core::Money::from_major(12_345);
+            batch.deals.push(moved);
+        }
+        for a in activity_chunk {
+            let mut a = *a;
+            a.at = utc("2026-11-19T10:00:00Z");
+            batch.activities.push(a);
+        }
+        state.apply_batch(&batch).await;
+    }
+    let counts = state.index_counts();
+    assert_eq!((counts.facts_built, counts.layers_built), (1, 1), "{counts:?}");
+    assert_eq!((counts.facts_updated, counts.layers_updated), (30, 30), "{counts:?}");
+    let text = QueryText {
+        measure: Some("won_deals".into()),
+        by: vec!["manager".into()],
+        period: Some("this_month".into()),
+        ..Default::default()
+    };
+    let expected = core_answer(&config, &state.workspace().await.clone(), &text);
+    assert_eq!(get(&state, url).await.json(), serde_json::to_value(&expected).unwrap());
+}
