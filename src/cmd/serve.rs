@@ -69,7 +69,7 @@ pub async fn serve_store(store: Store, loaded: Loaded, data_dir: &Path, args: &S
         None => system_clock(),
     };
     let bind = args.bind.clone().unwrap_or_else(|| config.server.bind.clone());
-    let limits = tsifra_web::Limits::from_config(&config.server);
+    let limits = tsifra_web::Limits::from_config(&config);
     let amocrm_enabled = config.amocrm.is_enabled();
     let webhook_secret = config.amocrm.webhook_secret.clone();
     let connector_config = config.clone();

@@ -184,6 +184,16 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("app.tagline", "аналитика отдела продаж", "sales analytics"),
     ("cli.error", "ошибка", "error"),
     (
+        "server.too_large",
+        "Запрос больше {kb} КБ: такие Tsifra не принимает (предел задаёт [server] max_body_kb).",
+        "The request is larger than {kb} KB, which Tsifra does not accept (the limit is [server] max_body_kb).",
+    ),
+    (
+        "server.timeout",
+        "Ответ не уложился в {seconds} с (предел задаёт [server] request_timeout_seconds). Попробуйте ещё раз или сузьте запрос.",
+        "The answer took longer than {seconds} s (the limit is [server] request_timeout_seconds). Try again, or ask for less.",
+    ),
+    (
         "store.read_only",
         "Диск с базой данных заполнен: Tsifra показывает последние сохранённые данные только для чтения. \
          Синхронизация, вебхуки и импорт сейчас не сохраняются. Освободите место на диске: \

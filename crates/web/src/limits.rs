@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
-use tsifra_core::config::ServerConfig;
+use tsifra_core::{Config, Language};
 
 /// The server's limits, from `[server]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,11 +37,15 @@ pub struct Limits {
     pub request_timeout: Duration,
     pub max_connections: usize,
     pub max_body_bytes: usize,
+    /// What the 408 and 413 answers are written in.
+    pub language: Language,
 }
 
 impl Limits {
-    pub fn from_config(server: &ServerConfig) -> Limits {
+    pub fn from_config(config: &Config) -> Limits {
+        let server = &config.server;
         Limits {
+            language: config.business.language,
             header_timeout: Duration::from_secs(server.header_timeout_seconds.max(1)),
             request_timeout: Duration::from_secs(server.request_timeout_seconds.max(1)),
             max_connections: server.max_connections.max(1),
@@ -52,17 +56,49 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits::from_config(&ServerConfig::default())
+        Limits::from_config(&Config::default())
     }
 }
 
 /// `router` with a deadline on every request (408 past it), a longest pause
 /// between parts of a body, and the body size limit (413 past it).
 pub fn layered(router: Router, limits: &Limits) -> Router {
+    let explained = limits.clone();
     router
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(RequestBodyTimeoutLayer::new(limits.header_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(axum::middleware::map_response(move |r: axum::response::Response| {
+            let limits = explained.clone();
+            async move { explain(r, &limits) }
+        }))
+}
+
+/// A 408 or 413 from the limits above says in words which limit it met and
+/// which key sets it, in the workspace's language (the layers answer with an
+/// empty or English body of their own).
+fn explain(response: axum::response::Response, limits: &Limits) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let lang = limits.language;
+    let text = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => tsifra_core::i18n::text_with(
+            lang,
+            "server.too_large",
+            &[("kb", &tsifra_core::i18n::format_int(lang, (limits.max_body_bytes / 1024) as i64))],
+        ),
+        StatusCode::REQUEST_TIMEOUT => tsifra_core::i18n::text_with(
+            lang,
+            "server.timeout",
+            &[("seconds", &limits.request_timeout.as_secs().to_string())],
+        ),
+        _ => return response,
+    };
+    (
+        response.status(),
+        [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
 /// One open connection, as the cap sees it.
@@ -245,6 +281,53 @@ pub async fn run(
         tracing::info!(evicted, refused, "connections closed at the cap while serving");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod answers {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::{get, post};
+
+    async fn body_text(r: axum::response::Response) -> String {
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refused_body_and_a_late_answer_say_which_limit_in_the_workspace_language() {
+        let mut config = Config::default();
+        config.server.max_body_kb = 1;
+        config.server.request_timeout_seconds = 1;
+        let router = Router::new()
+            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }))
+            .route("/echo", post(|body: axum::body::Bytes| async move { body.len().to_string() }));
+        for (lang, too_large, late) in [
+            (Language::Ru, "больше 1 КБ", "не уложился в 1 с"),
+            (Language::En, "larger than 1 KB", "took longer than 1 s"),
+        ] {
+            config.business.language = lang;
+            let app = layered(router.clone(), &Limits::from_config(&config));
+            let big = axum::http::Request::post("/echo").body(Body::from(vec![b'x'; 4096])).unwrap();
+            let r = app.clone().oneshot(big).await.unwrap();
+            assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+            let text = body_text(r).await;
+            assert!(text.contains(too_large) && text.contains("max_body_kb"), "{text}");
+
+            let small = axum::http::Request::post("/echo").body(Body::from("ok")).unwrap();
+            let r = app.clone().oneshot(small).await.unwrap();
+            assert_eq!((r.status(), body_text(r).await), (StatusCode::OK, "2".to_string()));
+
+            let r = app
+                .clone()
+                .oneshot(axum::http::Request::get("/slow").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::REQUEST_TIMEOUT);
+            let text = body_text(r).await;
+            assert!(text.contains(late) && text.contains("request_timeout_seconds"), "{text}");
+        }
+    }
 }
 
 #[cfg(test)]
