@@ -127,7 +127,7 @@ pub async fn serve(
     // The boards are made in the background while the server already answers,
     // and each minute's live reports just before the minute turns.
     tokio::spawn(keep_warm(state.clone()));
-    let limits = Limits::from_config(&state.config());
+    let limits = Limits::from_config(state.config());
     serve_router(listener, app(state), &limits, shutdown).await
 }
 
