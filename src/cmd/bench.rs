@@ -409,7 +409,7 @@ async fn cross_filter(config: &tsifra_core::Config, dir: &Path, clients: usize, 
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     // The server as `serve` runs it, with the configured limits.
-    let limits = tsifra_web::Limits::from_config(&config);
+    let limits = tsifra_web::Limits::from_config(config);
     let server = tokio::spawn(async move {
         tsifra_web::serve_router(listener, tsifra_web::app(state), &limits, async {
             let _ = stopped.await;
