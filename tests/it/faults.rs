@@ -395,10 +395,9 @@ fn plans(dir: &Path) -> Vec<String> {
     )
 }
 
-#[test]
-fn an_import_killed_at_random_points_leaves_the_old_plans_or_the_new() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// A demo workspace in `d` and, in `beside`, a big plan file for its managers:
+/// every manager's monthly revenue plan over a century.
+fn big_plan_file(d: &Path, beside: &Path) -> std::path::PathBuf {
     let out = tsifra(d, &["demo", "--no-serve", "--deals", "200", "--seed", "3", "--as-of", AS_OF]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let demo_csv = std::fs::read_to_string(d.join("plans.csv")).unwrap();
@@ -406,7 +405,6 @@ fn an_import_killed_at_random_points_leaves_the_old_plans_or_the_new() {
     managers.sort();
     managers.dedup();
     managers.retain(|m| *m != "team");
-    // A big file: every manager's monthly revenue plan over a century.
     let mut file = String::from("manager,period,metric,target\n");
     for m in &managers {
         for year in 2000..2100 {
@@ -415,8 +413,59 @@ fn an_import_killed_at_random_points_leaves_the_old_plans_or_the_new() {
             }
         }
     }
-    let path = d.join("big-plans.csv");
+    let path = beside.join("big-plans.csv");
     std::fs::write(&path, &file).unwrap();
+    path
+}
+
+#[test]
+fn an_import_onto_a_full_disk_changes_nothing_and_goes_through_once_there_is_room() {
+    let Some(disk) = TinyDisk::mount("64m") else {
+        return;
+    };
+    let d = disk.path();
+    let outside = tempfile::tempdir().unwrap();
+    let path = big_plan_file(d, outside.path());
+    let old = plans(d);
+    let seed = seed();
+    let mut rng = Rng::seed_from_u64(seed);
+    for _ in 0..trials(3) {
+        // The disk full but for at most 256 KB (the file's plans take megabytes): the import runs out part way.
+        let filler = disk.fill();
+        let len = std::fs::metadata(&filler).unwrap().len();
+        let free = rng.random_range(0..256 * 1024u64).min(len);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&filler)
+            .unwrap()
+            .set_len(len - free)
+            .unwrap();
+        let out = tsifra(d, &["import", "plans", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!err.contains("panicked"), "seed {seed}: {err}");
+        assert!(!out.status.success(), "seed {seed}: {free} bytes free were enough for the import?");
+        std::fs::remove_file(&filler).unwrap();
+        assert_eq!(
+            plans(d),
+            old,
+            "seed {seed}: a failed import ({free} bytes free) changed the plans: {err}"
+        );
+        assert_usable(d, &format!("seed {seed}: import onto a full disk"));
+    }
+    let out = tsifra(d, &["import", "plans", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "with room the import goes through: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(plans(d), old);
+}
+
+#[test]
+fn an_import_killed_at_random_points_leaves_the_old_plans_or_the_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let path = big_plan_file(d, d);
 
     // What the import leaves when it runs through, in a copy of the workspace.
     let copy = tempfile::tempdir().unwrap();
