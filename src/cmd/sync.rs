@@ -114,14 +114,26 @@ fn summary(lang: Language, report: &tsifra_amocrm::sync::SyncReport) -> String {
 /// schedule, or another `tsifra sync`) is syncing this account, and two at once
 /// would break amoCRM's limit of 7 requests per second together.
 fn another_sync_running(lang: Language, holder: &str, expires_in_s: u64) -> String {
+    // The holder as the lease names it, "pid N on HOST, #…": said in words.
+    let process = holder
+        .strip_prefix("pid ")
+        .and_then(|h| h.split_once(" on "))
+        .map(|(pid, rest)| (pid, rest.split(", #").next().unwrap_or(rest)));
+    let holder = match (process, lang) {
+        (Some((pid, host)), Language::Ru) => format!("процесс {pid} на {host}"),
+        (Some((pid, host)), Language::En) => format!("process {pid} on {host}"),
+        (None, _) => holder.to_string(),
+    };
     match lang {
         Language::Ru => format!(
             "другая синхронизация этого аккаунта amoCRM уже идёт ({holder}); запросов не было. \
-             Запустите `tsifra sync` после неё. Если тот процесс убит, его блокировка истечёт через {expires_in_s} с"
+             Запустите `tsifra sync` после неё. Процесс этой машины, который убит, сменяется сразу; \
+             если тот процесс был на другой машине и убит, его блокировка истечёт через {expires_in_s} с"
         ),
         Language::En => format!(
             "another sync of this amoCRM account is running ({holder}); nothing was requested. \
-             Run `tsifra sync` after it ends. If that process was killed, its lock expires in {expires_in_s} s"
+             Run `tsifra sync` after it ends. A killed process of this machine is taken over at once; \
+             if that process was on another machine and was killed, its lock expires in {expires_in_s} s"
         ),
     }
 }

@@ -56,7 +56,7 @@ async fn a_second_sync_of_the_account_is_refused_while_one_runs() {
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("другая синхронизация этого аккаунта amoCRM уже идёт"), "{stderr}");
     assert!(
-        stderr.contains(&format!("pid {} ", first.id())),
+        stderr.contains(&format!("процесс {} на ", first.id())),
         "names the process that syncs: {stderr}"
     );
 
