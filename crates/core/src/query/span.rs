@@ -191,16 +191,34 @@ impl Span {
         self.end - Days::new(1)
     }
 
-    /// The period right before: the previous unit, or as many days just before.
+    /// The period right before: the previous unit; for a range of whole
+    /// calendar months (01.09–30.09, 01.07–30.09) as many whole months before
+    /// (August, not 02.08–31.08); else as many days just before.
     pub fn previous(&self) -> Span {
         match self.unit {
             Some(unit) => Span::of(unit, self.start - Days::new(1)),
-            None => Span {
-                start: self.start - Days::new(self.days() as u64),
-                end: self.start,
-                unit: None,
+            None => match self.whole_months() {
+                Some(n) => Span {
+                    start: self.start - Months::new(n),
+                    end: self.start,
+                    unit: None,
+                },
+                None => Span {
+                    start: self.start - Days::new(self.days() as u64),
+                    end: self.start,
+                    unit: None,
+                },
             },
         }
+    }
+
+    /// How many calendar months the span covers, when it is whole months.
+    fn whole_months(&self) -> Option<u32> {
+        if self.start.day() != 1 || self.end.day() != 1 || self.end <= self.start {
+            return None;
+        }
+        let months = |d: NaiveDate| d.year() as i64 * 12 + d.month0() as i64;
+        u32::try_from(months(self.end) - months(self.start)).ok().filter(|&n| n > 0)
     }
 
     /// The same days a year earlier (29 February falls back to the 28th).
@@ -317,6 +335,19 @@ mod tests {
         assert_eq!(march.year_ago().start, d("2025-03-01"));
         let range = Span::parse("2026-03-01..2026-03-10", today).unwrap();
         assert_eq!((range.previous().start, range.previous().end), (d("2026-02-19"), d("2026-03-01")));
+        // Whole calendar months picked as dates compare with whole months, as a
+        // head of sales expects: September with August, a quarter with the one before.
+        let prev = |t: &str| {
+            let p = Span::parse(t, today).unwrap().previous();
+            (p.start, p.last_day())
+        };
+        assert_eq!(prev("2026-09-01..2026-09-30"), (d("2026-08-01"), d("2026-08-31")));
+        assert_eq!(prev("2026-03-01..2026-03-31"), (d("2026-02-01"), d("2026-02-28")));
+        assert_eq!(prev("2026-07-01..2026-09-30"), (d("2026-04-01"), d("2026-06-30")));
+        assert_eq!(prev("2026-01-01..2026-02-28"), (d("2025-11-01"), d("2025-12-31")));
+        // Not whole months: as many days just before.
+        assert_eq!(prev("2026-09-15..2026-09-30"), (d("2026-08-30"), d("2026-09-14")));
+        assert_eq!(prev("2026-09-01..2026-09-29"), (d("2026-08-03"), d("2026-08-31")));
         // 29 February 2028 a year back is the 28th.
         let leap = Span::parse("2028-02-29", today).unwrap();
         assert_eq!(leap.year_ago().start, d("2027-02-28"));
