@@ -116,6 +116,28 @@ impl Facts {
     }
 }
 
+/// Makes `list` (rows of `table` that are `wanted`, sorted) right again after
+/// the records `changed` moved: rows that are no longer wanted go, the changed
+/// records that now are come in. Time in the list's length and the change's.
+fn relist<'a, T: crate::model::Keyed>(
+    list: &mut Vec<u32>,
+    table: &crate::model::Table<T>,
+    changed: impl Iterator<Item = &'a Id>,
+    wanted: impl Fn(&T) -> bool,
+) {
+    let rows = table.as_slice();
+    list.retain(|&r| rows.get(r as usize).is_some_and(&wanted));
+    for id in changed {
+        if let Some(row) = table.position(*id)
+            && wanted(&rows[row])
+        {
+            list.push(row as u32);
+        }
+    }
+    list.sort_unstable();
+    list.dedup();
+}
+
 /// Finds the custom field a config value names: an id ("512345") or an exact name (case-insensitive).
 pub fn resolve_field(ws: &Workspace, entity: EntityKind, name_or_id: &str) -> Option<Id> {
     let wanted = name_or_id.trim();
@@ -336,16 +358,7 @@ impl Facts {
         let rows = deals.len();
         for company in companies {
             let list = self.deals_by_company.entry(company).or_default();
-            list.retain(|&r| deals.get(r as usize).is_some_and(|d| d.company_id == Some(company)));
-            for id in changes.deals.before.keys() {
-                if let Some(row) = ws.deals.position(*id)
-                    && deals[row].company_id == Some(company)
-                {
-                    list.push(row as u32);
-                }
-            }
-            list.sort_unstable();
-            list.dedup();
+            relist(list, &ws.deals, changes.deals.before.keys(), |d| d.company_id == Some(company));
             if list.is_empty() {
                 self.deals_by_company.remove(&company);
             }
@@ -375,16 +388,7 @@ impl Facts {
                     refresh.insert(id);
                 }
                 let list = by_entity.entry(entity).or_default();
-                list.retain(|&r| tasks.get(r as usize).is_some_and(|t| t.entity == Some(entity)));
-                for id in changes.tasks.before.keys() {
-                    if let Some(row) = ws.tasks.position(*id)
-                        && tasks[row].entity == Some(entity)
-                    {
-                        list.push(row as u32);
-                    }
-                }
-                list.sort_unstable();
-                list.dedup();
+                relist(list, &ws.tasks, changes.tasks.before.keys(), |t| t.entity == Some(entity));
                 if list.is_empty() {
                     by_entity.remove(&entity);
                 }
