@@ -271,7 +271,6 @@ fn explore(data: &[u8]) {
 /// What a run found.
 #[derive(Debug)]
 pub struct Found {
-    pub target: Target,
     pub runs: u64,
     /// The first input that panicked, with the panic's message.
     pub crash: Option<(Vec<u8>, String)>,
@@ -280,13 +279,20 @@ pub struct Found {
 /// Runs `target` on each seed, then on mutations of them for `budget`, from
 /// the generator seeded with `seed`; stops at the first crash.
 pub fn run(target: Target, seeds: &[Vec<u8>], budget: Duration, seed: u64) -> Found {
-    let mut found = Found {
-        target,
-        runs: 0,
-        crash: None,
-    };
+    run_with(|data| target.check(data), mutate::dictionary(target), seeds, budget, seed)
+}
+
+/// [`run`] with any reader `check` and the tokens its format is made of.
+pub fn run_with(
+    check: impl Fn(&[u8]) + std::panic::RefUnwindSafe,
+    dictionary: &[&str],
+    seeds: &[Vec<u8>],
+    budget: Duration,
+    seed: u64,
+) -> Found {
+    let mut found = Found { runs: 0, crash: None };
     let try_one = |data: &[u8]| -> Option<String> {
-        std::panic::catch_unwind(|| target.check(data)).err().map(|e| {
+        std::panic::catch_unwind(|| check(data)).err().map(|e| {
             e.downcast_ref::<String>()
                 .cloned()
                 .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
@@ -301,7 +307,6 @@ pub fn run(target: Target, seeds: &[Vec<u8>], budget: Duration, seed: u64) -> Fo
         }
     }
     let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(seed);
-    let dictionary = mutate::dictionary(target);
     let started = Instant::now();
     let mut corpus: Vec<Vec<u8>> = seeds.to_vec();
     if corpus.is_empty() {
