@@ -78,7 +78,16 @@ pub struct Bar {
 const BAR_SPAN: f64 = 1000.0;
 
 /// Horizontal bars, one row per item, longest scale first item's or target's max.
+/// Each row's tooltip is its label and shown value (see [`bar_list_titled`]).
 pub fn bar_list(aria_label: &str, bars: &[Bar]) -> String {
+    let titles: Vec<String> = bars.iter().map(|b| format!("{}: {}", b.label, b.value_text)).collect();
+    bar_list_titled(aria_label, bars, &titles)
+}
+
+/// [`bar_list`] with each row's tooltip given (`titles[i]` for `bars[i]`): the
+/// exact figures ("1 234 567 ₽") where the row shows the compact ones ("1,2 млн ₽").
+/// Shown on hover (the row's `title`) and read from the bar's SVG `<title>`.
+pub fn bar_list_titled(aria_label: &str, bars: &[Bar], titles: &[String]) -> String {
     let max = bars.iter().flat_map(|b| [b.value, b.target.unwrap_or(0)]).max().unwrap_or(0).max(1) as f64;
     let x = |v: i64| (v.max(0) as f64 / max * BAR_SPAN).clamp(0.0, BAR_SPAN);
     // `--n` and `--rows` (the rows of a two-column list): the TV sizes the rows to fit
@@ -89,16 +98,17 @@ pub fn bar_list(aria_label: &str, bars: &[Bar]) -> String {
         bars.len().max(1),
         bars.len().div_ceil(2).max(1)
     );
-    for bar in bars {
+    for (i, bar) in bars.iter().enumerate() {
+        let title = esc(titles.get(i).map_or("", String::as_str));
         let label = match &bar.href {
             Some(href) => format!("<a href=\"{}\">{}</a>", esc(href), esc(&bar.label)),
             None => esc(&bar.label),
         };
         let _ = write!(
             out,
-            "<div class=\"bar-row\" role=\"listitem\" data-value=\"{}\"><div class=\"bar-head\"><span class=\"bar-label\">{label}</span>\
+            "<div class=\"bar-row\" role=\"listitem\" data-value=\"{}\" title=\"{title}\"><div class=\"bar-head\"><span class=\"bar-label\">{label}</span>\
              <span class=\"bar-value\">{}</span></div>\
-             <svg class=\"bar\" viewBox=\"0 0 {BAR_SPAN} 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
+             <svg class=\"bar\" viewBox=\"0 0 {BAR_SPAN} 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\"><title>{title}</title>\
              <rect class=\"track\" width=\"{BAR_SPAN}\" height=\"10\"/><rect class=\"fill {}\" width=\"{:.1}\" height=\"10\"/>",
             bar.value,
             esc(&bar.value_text),
@@ -156,10 +166,12 @@ pub fn podium(aria_label: &str, places: &[Place], empty_text: &str) -> String {
         let cx = x + 92.5;
         let _ = write!(
             out,
-            "<rect class=\"step p{place}\" x=\"{x}\" y=\"{top}\" width=\"185\" height=\"{step}\" rx=\"6\"/>\
+            "<rect class=\"step p{place}\" x=\"{x}\" y=\"{top}\" width=\"185\" height=\"{step}\" rx=\"6\"><title>{place}. {}: {}</title></rect>\
              <text class=\"step-no\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{place}</text>\
              <text class=\"name\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text>\
              <text class=\"value\" x=\"{cx}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text>",
+            esc(&p.name),
+            esc(&p.value_text),
             top + 52.0,
             top - 42.0,
             esc(&p.name),
@@ -224,6 +236,17 @@ pub fn trend(aria_label: &str, points: &[(String, i64)], value_text: impl Fn(i64
          <polyline class=\"line\" points=\"{}\"/>",
         line.join(" ")
     );
+    // A hover target with its exact value on every day, not just the first and last.
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = xy(i, p.1);
+        let _ = write!(
+            out,
+            "<circle class=\"hover\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\"><title>{}: {}</title></circle>",
+            (step / 2.0).clamp(4.0, 12.0),
+            esc(&p.0),
+            esc(&value_text(p.1)),
+        );
+    }
     let last = points.len() - 1;
     let (lx, ly) = xy(last, points[last].1);
     let (fx, fy) = xy(0, points[0].1);
@@ -253,7 +276,15 @@ pub struct Column {
 }
 
 /// Vertical columns side by side with their values above and labels below.
+/// Each column's tooltip is its label and shown value (see [`columns_titled`]).
 pub fn columns(aria_label: &str, cols: &[Column]) -> String {
+    let titles: Vec<String> = cols.iter().map(|c| format!("{}: {}", c.label, c.value_text)).collect();
+    columns_titled(aria_label, cols, &titles)
+}
+
+/// [`columns`] with each column's tooltip given (`titles[i]` for `cols[i]`), as an
+/// SVG `<title>` on a hover area spanning the column's whole slot.
+pub fn columns_titled(aria_label: &str, cols: &[Column], titles: &[String]) -> String {
     const W: f64 = 600.0;
     const H: f64 = 280.0;
     const TOP: f64 = 40.0;
@@ -275,7 +306,8 @@ pub fn columns(aria_label: &str, cols: &[Column]) -> String {
             out,
             "<rect class=\"fill {}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" rx=\"4\" data-value=\"{}\"/>\
              <text class=\"value\" x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\
-             <text class=\"axis-label\" x=\"{cx:.1}\" y=\"268\" text-anchor=\"middle\">{}</text>",
+             <text class=\"axis-label\" x=\"{cx:.1}\" y=\"268\" text-anchor=\"middle\">{}</text>\
+             <rect class=\"hover\" x=\"{:.1}\" y=\"0\" width=\"{slot:.1}\" height=\"{H}\"><title>{}</title></rect>",
             c.tone.class(),
             BOTTOM - h,
             slot * 0.7,
@@ -283,6 +315,8 @@ pub fn columns(aria_label: &str, cols: &[Column]) -> String {
             BOTTOM - h - 10.0,
             esc(&c.value_text),
             esc(&c.label),
+            i as f64 * slot,
+            esc(titles.get(i).map_or("", String::as_str)),
         );
     }
     out.push_str("</svg>");
@@ -345,7 +379,8 @@ pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
             out,
             "<rect class=\"fill {}\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR}\" rx=\"3\" data-value=\"{}\"/>\
              <text class=\"axis-label\" x=\"0\" y=\"{:.1}\">{}</text>\
-             <text class=\"value\" x=\"{W}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+             <text class=\"value\" x=\"{W}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <rect class=\"hover\" x=\"0\" y=\"{y:.1}\" width=\"{W}\" height=\"{BAR}\"><title>{}: {}</title></rect>",
             c.tone.class(),
             centre - hw,
             hw * 2.0,
@@ -353,6 +388,8 @@ pub fn funnel(aria_label: &str, title: &str, steps: &[Column]) -> String {
             y + BAR / 2.0 + 5.0,
             esc(&cut(&c.label, NAME_CHARS)),
             y + BAR / 2.0 + 6.0,
+            esc(&c.value_text),
+            esc(&c.label),
             esc(&c.value_text),
         );
     }
@@ -392,6 +429,30 @@ mod tests {
         // Nothing to scale by: no division by zero, no NaN.
         let svg = bar_list("Empty", &[bar("A", 0, None), bar("B", -5, Some(0))]);
         assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
+    }
+
+    #[test]
+    fn every_bar_and_column_carries_its_exact_figure_as_a_tooltip() {
+        let bars = [bar("Анна <A>", 123_456_700, Some(200_000_000)), bar("Борис", 0, None)];
+        let titles = ["Анна: факт 1\u{a0}234\u{a0}567\u{a0}₽".to_string(), "Борис: факт 0\u{a0}₽".to_string()];
+        let html = bar_list_titled("Plan", &bars, &titles);
+        assert!(html.contains("title=\"Анна: факт 1\u{a0}234\u{a0}567\u{a0}₽\""), "{html}");
+        assert!(html.contains("<title>Борис: факт 0\u{a0}₽</title>"), "{html}");
+        // Without titles given, a row's tooltip is its label and shown value, escaped.
+        let html = bar_list("Plan", &bars);
+        assert!(html.contains("title=\"Анна &lt;A&gt;: 123456700\""), "{html}");
+        let col = |label: &str, value| Column {
+            label: label.into(),
+            value,
+            value_text: "1,2 млн ₽".into(),
+            tone: Tone::Warn,
+        };
+        let svg = columns_titled("aging", &[col("1–30 дн.", 1), col("31–60 дн.", 2)], &["1–30 дн.: 1 234 567 ₽".into(), "x".into()]);
+        assert_eq!(svg.matches("class=\"hover\"").count(), 2, "{svg}");
+        assert!(svg.contains("<title>1–30 дн.: 1 234 567 ₽</title></rect>"), "{svg}");
+        assert!(columns("aging", &[col("a", 1)]).contains("<title>a: 1,2 млн ₽</title>"));
+        let line = trend("t", &[("01.11".into(), 5), ("02.11".into(), 1_234)], |v| format!("{v} нар."));
+        assert!(line.contains("<title>01.11: 5 нар.</title>") && line.contains("<title>02.11: 1234 нар.</title>"), "{line}");
     }
 
     #[test]

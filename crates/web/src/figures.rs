@@ -277,12 +277,31 @@ fn plan_fact(vc: &ViewCtx, r: &PlanFact) -> (Vec<Kpi>, Vec<Figure>) {
                 vc.t("web.fig.fact_and_plan"),
                 t(vc.lang, &format!("metric.{}", r.metric.as_str()))
             ),
-            markup: charts::bar_list(vc.t("web.fig.fact_and_plan"), &bars),
+            markup: charts::bar_list_titled(vc.t("web.fig.fact_and_plan"), &bars, &plan_fact_titles(vc, r.metric, &month.rows)),
             wide: true,
             note: (!vc.tv).then(|| vc.t("web.fig.plan_legend").to_string()),
         });
     }
     (kpis, figures)
+}
+
+/// Each manager's bar tooltip: the exact fact, plan and % ("Анна: факт 1 234 567 ₽ · план 2 000 000 ₽ · 61,7 %").
+fn plan_fact_titles(vc: &ViewCtx, metric: Metric, rows: &[tsifra_core::reports::plan_fact::PlanFactRow]) -> Vec<String> {
+    let exact = |v: i64| crate::view::metric_value(vc.lang, vc.currency, metric, v);
+    rows.iter()
+        .map(|row| {
+            t_with(
+                vc.lang,
+                "web.fig.bar_title",
+                &[
+                    ("name", &row.manager),
+                    ("fact", &exact(row.fact)),
+                    ("plan", &row.plan.map_or_else(|| "—".to_string(), exact)),
+                    ("percent", &percent_text(vc.lang, row.percent_done)),
+                ],
+            )
+        })
+        .collect()
 }
 
 fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
@@ -550,7 +569,11 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
     let mut figures = vec![Figure {
         id: "aging",
         title: vc.t("receivables.aging").to_string(),
-        markup: charts::columns(vc.t("receivables.aging"), &cols),
+        markup: charts::columns_titled(
+            vc.t("receivables.aging"),
+            &cols,
+            &cols.iter().map(|c| format!("{}: {}", c.label, exact_money(vc.lang, vc.currency, c.value))).collect::<Vec<_>>(),
+        ),
         wide: false,
         note: None,
     }];

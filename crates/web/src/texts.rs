@@ -369,6 +369,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.kpi.debtors", "должников: {n}", "{n} debtors"),
     ("web.fig.fact_and_plan", "факт и план по менеджерам", "fact and plan by manager"),
     (
+        "web.fig.bar_title",
+        "{name}: факт {fact} · план {plan} · {percent}",
+        "{name}: fact {fact} · plan {plan} · {percent}",
+    ),
+    (
         "web.fig.plan_legend",
         "Черта — план месяца. Цвет — темп: зелёный успевает к плану, жёлтый близко, красный отстаёт, синий — плана нет.",
         "The tick is the month's plan. Colour is the pace: green on track, yellow close, red behind, blue no plan.",
