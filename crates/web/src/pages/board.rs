@@ -115,6 +115,10 @@ pub struct BoardPage {
     pub to: String,
     /// The comparison choices (empty for reports that compare nothing).
     pub compares: Vec<Choice>,
+    /// The date / period picker's quick choices, the as-of day and "now".
+    pub picker: Picker,
+    /// "Обновлено N мин назад" and the auto-refresh of a live view.
+    pub fresh: Freshness,
     pub kpis: Vec<Kpi>,
     pub figures: Vec<Figure>,
     pub tables: Vec<TableView>,
@@ -261,6 +265,16 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             from,
             to,
             compares: compare_choices(lang, def, query.compare.as_deref()),
+            picker: Picker::new(
+                lang,
+                board.path,
+                def.takes("period"),
+                &options,
+                &as_of,
+                calendar,
+                state.calendar().local_date(state.now()),
+            ),
+            fresh: Freshness::of(&state, &as_of),
             kpis,
             figures,
             tables,
@@ -439,4 +453,198 @@ fn compare_choices(lang: Language, def: &Definition, current: Option<&str>) -> V
         selected: current == compare,
     })
     .collect()
+}
+
+/// A link of the picker: a quick period or as-of day, or "now".
+pub struct QuickLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The date / period picker above a board's filters. A report over a period
+/// (plan-fact, leaderboard, funnel) gets today, this week, this month and this
+/// quarter; a report "as of an instant" (hygiene, call priority, receivables)
+/// gets the as-of day (a date field, labelled as such) with the ends of
+/// yesterday, last week, last month and last quarter. Both get "now", back to
+/// the live view. Every choice is a link, so the URL keeps it.
+pub struct Picker {
+    pub quick: Vec<QuickLink>,
+    /// The as-of day's date field (`YYYY-MM-DD`) of a report without a period:
+    /// `Some("")` when live, `None` for a report over a period.
+    pub as_of_day: Option<String>,
+    pub now: QuickLink,
+}
+
+/// The quick periods of a report over a period.
+pub const QUICK_PERIODS: [&str; 4] = ["today", "this_week", "this_month", "this_quarter"];
+
+impl Picker {
+    /// `options` are the board's query options (as_of, manager, period...);
+    /// `today` is the live day in the business zone.
+    pub fn new(
+        lang: Language,
+        path: &str,
+        takes_period: bool,
+        options: &[(&str, &str)],
+        as_of: &AsOf,
+        calendar: &tsifra_core::BusinessCalendar,
+        today: chrono::NaiveDate,
+    ) -> Picker {
+        let get = |key: &str| options.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| *v);
+        let with = |changes: &[(&str, &str)]| {
+            let mut params: Vec<(&str, &str)> = options
+                .iter()
+                .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+                .copied()
+                .collect();
+            params.extend(changes.iter().copied());
+            href(path, &params)
+        };
+        let live = as_of.requested.is_none();
+        let (quick, as_of_day) = if takes_period {
+            let period = get("period");
+            let quick = QUICK_PERIODS
+                .iter()
+                .map(|p| QuickLink {
+                    label: t(lang, &format!("web.explore.period.{p}")),
+                    href: with(&[("period", p)]),
+                    current: period == *p,
+                })
+                .collect();
+            (quick, None)
+        } else {
+            let requested_day = as_of.requested.as_ref().map(|_| calendar.local_date(as_of.at));
+            let quick = as_of_days(today)
+                .into_iter()
+                .map(|(key, day)| {
+                    let text = day.format("%Y-%m-%d").to_string();
+                    QuickLink {
+                        label: t(lang, key),
+                        current: as_of.requested.as_deref() == Some(text.as_str()),
+                        href: with(&[("as_of", &text)]),
+                    }
+                })
+                .collect();
+            (quick, Some(requested_day.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()))
+        };
+        let now = QuickLink {
+            label: t(lang, "web.picker.now"),
+            href: with(&[("as_of", ""), ("period", ""), ("page", "")]),
+            current: live && get("period").is_empty(),
+        };
+        Picker { quick, as_of_day, now }
+    }
+}
+
+/// The as-of days a report "as of an instant" offers, from the live `today`:
+/// the ends of yesterday, last week (Sunday), last month and last quarter.
+pub fn as_of_days(today: chrono::NaiveDate) -> [(&'static str, chrono::NaiveDate); 4] {
+    use chrono::Datelike;
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let last_sunday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()) + 1);
+    let month_start = today.with_day(1).unwrap_or(today);
+    let quarter_start = chrono::NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(month_start);
+    [
+        ("web.picker.yesterday", yesterday),
+        ("web.picker.last_week_end", last_sunday),
+        ("web.picker.last_month_end", month_start.pred_opt().unwrap_or(month_start)),
+        ("web.picker.last_quarter_end", quarter_start.pred_opt().unwrap_or(quarter_start)),
+    ]
+}
+
+/// Whether a page shows the live figures (no `as_of` in the URL), and how often
+/// it refreshes them then: `[tv] refresh_seconds`, as the TV does.
+pub struct Freshness {
+    pub live: bool,
+    pub refresh_seconds: u32,
+    /// "обновляется каждые 60 с", or that a past view is not refreshed.
+    pub note: String,
+}
+
+impl Freshness {
+    pub fn of(state: &AppState, as_of: &AsOf) -> Freshness {
+        let lang = state.language();
+        let live = as_of.requested.is_none();
+        let refresh_seconds = state.config().tv.refresh_seconds;
+        let note = if live {
+            crate::texts::t_with(lang, "web.updated.auto", &[("n", &refresh_seconds.to_string())])
+        } else {
+            t(lang, "web.updated.paused").to_string()
+        };
+        Freshness {
+            live,
+            refresh_seconds,
+            note,
+        }
+    }
+}
+
+#[cfg(test)]
+mod picker_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn as_of_days_are_the_ends_of_the_periods_before_today() {
+        // Monday 30.11.2026: last week ended on Sunday 29.11, the month and quarter turn with it.
+        let days = as_of_days(day("2026-11-30")).map(|(_, d)| d.to_string());
+        assert_eq!(days, ["2026-11-29", "2026-11-29", "2026-10-31", "2026-09-30"]);
+        // Sunday 06.12: the week before ended on 29.11, not today.
+        let days = as_of_days(day("2026-12-06")).map(|(_, d)| d.to_string());
+        assert_eq!(days, ["2026-12-05", "2026-11-29", "2026-11-30", "2026-09-30"]);
+        // 1 January: yesterday, the month and the quarter all end on 31.12 of the year before.
+        let days = as_of_days(day("2027-01-01")).map(|(_, d)| d.to_string());
+        assert_eq!(days, ["2026-12-31", "2026-12-27", "2026-12-31", "2026-12-31"]);
+        // 1 March of a leap year: February had 29 days.
+        assert_eq!(as_of_days(day("2028-03-01"))[2].1, day("2028-02-29"));
+    }
+
+    fn as_of(requested: Option<&str>, cal: &tsifra_core::BusinessCalendar) -> AsOf {
+        let at = crate::parse_as_of(requested.unwrap_or("2026-11-20T15:00"), cal).unwrap();
+        AsOf {
+            at,
+            requested: requested.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_period_report_picks_periods_and_now_drops_period_and_as_of() {
+        let cal = tsifra_core::Config::default().calendar();
+        let options = [("as_of", "2026-11-01"), ("manager", "7"), ("period", "this_week"), ("compare", "previous")];
+        let p = Picker::new(Language::Ru, "/boards/plan-fact", true, &options, &as_of(Some("2026-11-01"), &cal), &cal, day("2026-11-20"));
+        assert!(p.as_of_day.is_none());
+        let labels: Vec<&str> = p.quick.iter().map(|q| q.label).collect();
+        assert_eq!(labels, ["Сегодня", "Эта неделя", "Этот месяц", "Этот квартал"]);
+        assert_eq!(
+            p.quick[2].href,
+            "/boards/plan-fact?as_of=2026-11-01&manager=7&compare=previous&period=this_month"
+        );
+        assert!(p.quick[1].current && !p.quick[0].current);
+        assert_eq!(p.now.href, "/boards/plan-fact?manager=7&compare=previous");
+        assert!(!p.now.current);
+        let live = Picker::new(Language::Ru, "/boards/plan-fact", true, &[("period", "")], &as_of(None, &cal), &cal, day("2026-11-20"));
+        assert!(live.now.current && live.quick.iter().all(|q| !q.current));
+    }
+
+    #[test]
+    fn an_as_of_report_picks_the_as_of_day() {
+        let cal = tsifra_core::Config::default().calendar();
+        let options = [("as_of", "2026-10-31"), ("manager", "")];
+        let p = Picker::new(Language::Ru, "/boards/hygiene", false, &options, &as_of(Some("2026-10-31"), &cal), &cal, day("2026-11-20"));
+        assert_eq!(p.as_of_day.as_deref(), Some("2026-10-31"));
+        assert_eq!(p.quick[2].href, "/boards/hygiene?as_of=2026-10-31");
+        assert!(p.quick[2].current && !p.quick[0].current);
+        assert_eq!(p.now.href, "/boards/hygiene");
+        // An instant in the URL shows its local day in the field.
+        let p = Picker::new(Language::Ru, "/boards/hygiene", false, &[], &as_of(Some("2026-11-19T23:30:00Z"), &cal), &cal, day("2026-11-20"));
+        assert_eq!(p.as_of_day.as_deref(), Some("2026-11-20"), "23:30 UTC is the 20th in Moscow");
+        let live = Picker::new(Language::Ru, "/boards/hygiene", false, &[], &as_of(None, &cal), &cal, day("2026-11-20"));
+        assert_eq!(live.as_of_day.as_deref(), Some(""));
+        assert!(live.now.current);
+    }
 }
