@@ -1,5 +1,8 @@
-//! `GET /`: what is loaded (account, data directory, record counts, the days
-//! the deals span), which zone and instant the figures are for, and the boards.
+//! `GET /`: the day's key numbers (today's and the month's plan and fact, the
+//! month's leader, the CRM mistakes, the money overdue: each from the report
+//! its board shows), the boards, and a smaller "system" block: what is loaded
+//! (account, data directory, record counts, the days the deals span), which
+//! zone and instant the figures are for, the CRM sync.
 
 use askama::Template;
 use axum::extract::State;
@@ -13,7 +16,14 @@ use crate::error::AppError;
 use crate::html::{Layout, format_local_datetime, render};
 use crate::state::AppState;
 use crate::summary::WorkspaceSummary;
-use crate::texts::t;
+use crate::figures::{ViewCtx, overdue_kpi, period_kpi, score_tone};
+use crate::pages::board::Freshness;
+use crate::pages::owner::leader_kpi;
+use crate::reports::{ReportQuery, compute_for};
+use crate::texts::{t, t_with};
+use crate::view::{Kpi, percent_text};
+use tsifra_core::calendar::PeriodKind;
+use tsifra_core::reports::{Report, ReportId};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -35,6 +45,11 @@ pub struct HomePage {
     /// Set while the as-of year's working days follow the Labour Code alone
     /// (no decree, no imported calendar): plans and run-rates may be off.
     pub calendar_notice: Option<String>,
+    /// The day's key numbers, each linked to its board (empty without data).
+    pub kpis: Vec<Kpi>,
+    /// "20.11.2026 15:00": the instant the key numbers are for.
+    pub stamp: String,
+    pub fresh: Freshness,
 }
 
 pub struct CountRow {
@@ -105,11 +120,63 @@ impl HomePage {
                 .sync()
                 .map(|control| crate::sync::SyncPanel::new(lang, calendar, &control.status())),
             calendar_notice: fallback_notice(lang, &calendar.fallback_years_near(calendar.local_date(as_of.at))),
+            kpis: Vec::new(),
+            stamp: crate::figures::stamp(lang, calendar, as_of.at),
+            fresh: Freshness::of(state, as_of),
         }
     }
 }
 
 pub async fn home(State(state): State<AppState>, as_of: AsOf) -> Result<Html<String>, AppError> {
     let summary = state.summary().await;
-    render(&HomePage::new(&state, &summary, &as_of))
+    let mut page = HomePage::new(&state, &summary, &as_of);
+    if !summary.is_empty() {
+        page.kpis = key_figures(&state, &as_of).await?;
+    }
+    render(&page)
+}
+
+/// The day's key numbers: today's and the month's plan/fact/% (plan-fact), the
+/// month's leader (leaderboard), the CRM mistakes (hygiene) and the money
+/// overdue (receivables), each computed (and cached) as its board computes it.
+pub async fn key_figures(state: &AppState, as_of: &AsOf) -> Result<Vec<Kpi>, AppError> {
+    let all = ReportQuery::default();
+    let plan_fact = compute_for(state, ReportId::PlanFact, &all, as_of).await?;
+    let leaderboard = compute_for(state, ReportId::Leaderboard, &all, as_of).await?;
+    let hygiene = compute_for(state, ReportId::Hygiene, &all, as_of).await?;
+    let receivables = compute_for(state, ReportId::Receivables, &all, as_of).await?;
+    let lang = state.language();
+    let currency = state.config().business.currency.clone();
+    let vc = ViewCtx {
+        lang,
+        currency: &currency,
+        tv: false,
+        as_of_requested: as_of.requested.as_deref(),
+        manager: None,
+    };
+    let link = |path: &str| vc.board_href(path).unwrap_or_default();
+    let mut kpis = Vec::new();
+    if let Report::PlanFact(r) = &*plan_fact.report {
+        for p in r.periods.iter().filter(|p| matches!(p.kind, PeriodKind::Day | PeriodKind::Month)) {
+            kpis.push(period_kpi(&vc, r.metric, p).href(link("/boards/plan-fact")));
+        }
+    }
+    if let Report::Leaderboard(r) = &*leaderboard.report {
+        kpis.push(leader_kpi(lang, &currency, r).href(link("/boards/leaderboard")));
+    }
+    if let Report::Hygiene(r) = &*hygiene.report {
+        let kpi = Kpi::new(
+            "violations",
+            t(lang, "web.kpi.violations"),
+            format_int(lang, r.team.violations as i64),
+            r.team.violations,
+        )
+        .detail(t_with(lang, "web.home.score", &[("percent", &percent_text(lang, r.team.score))]))
+        .tone(score_tone(r.team.score));
+        kpis.push(kpi.href(link("/boards/hygiene")));
+    }
+    if let Report::Receivables(r) = &*receivables.report {
+        kpis.push(overdue_kpi(&vc, r).href(link("/boards/receivables")));
+    }
+    Ok(kpis)
 }

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::figures::{ViewCtx, overdue_kpi, period_kpi, projection_kpi, score_tone, stamp, trend_figure, trend_kpi};
 use crate::html::Layout;
 use crate::pagecache::{self, Kind};
-use crate::pages::board::{Choice, manager_choices, page_trend};
+use crate::pages::board::{Choice, Freshness, manager_choices, page_trend};
 use crate::reports::{ReportQuery, compute_for};
 use crate::state::AppState;
 use crate::texts::{t, t_with};
@@ -38,6 +38,10 @@ pub struct OwnerPage {
     pub managers: Vec<Choice>,
     pub kpis: Vec<Kpi>,
     pub figures: Vec<Figure>,
+    /// "Обновлено N мин назад" and the auto-refresh of the live view.
+    pub fresh: Freshness,
+    /// The compact header's link to every board (the phone has no navigation bar).
+    pub home: String,
 }
 
 pub async fn owner(State(state): State<AppState>, as_of: AsOf, Query(query): Query<OwnerQuery>) -> Result<Response, AppError> {
@@ -71,6 +75,8 @@ async fn render(state: &AppState, query: &OwnerQuery, as_of: &AsOf) -> Result<St
         managers,
         kpis,
         figures,
+        fresh: Freshness::of(state, as_of),
+        home: crate::view::href("/", &[("as_of", requested)]),
     }
     .render()?)
 }
@@ -164,19 +170,7 @@ pub async fn owner_figures(
         kpis.push(kpi);
     }
     if let Report::Leaderboard(r) = &*leaderboard.report {
-        let metric = r.metric;
-        let mut kpi = match r.leader() {
-            Some(leader) => Kpi::new(
-                "leader",
-                t(lang, "web.kpi.leader"),
-                crate::view::short_name(&leader.manager),
-                leader.value,
-            )
-            .textual()
-            .detail(crate::view::metric_compact(lang, &currency, metric, leader.value))
-            .tone(crate::charts::Tone::Good),
-            None => Kpi::new("leader", t(lang, "web.kpi.leader"), "—", 0).detail(t(lang, "web.kpi.no_leader_yet")),
-        };
+        let mut kpi = leader_kpi(lang, &currency, r);
         kpi.href = link("/boards/leaderboard");
         kpis.push(kpi);
     }
@@ -191,4 +185,21 @@ pub async fn owner_figures(
     }
     let stamp = stamp(lang, &state.calendar(), plan_fact.report_as_of());
     Ok((kpis, figures, stamp))
+}
+
+/// The month's leader as a headline figure (the owner's board, the TV's owner slide, the home page):
+/// the short name, the compact result; a dash and "nobody yet" on the 1st of the month.
+pub fn leader_kpi(lang: tsifra_core::Language, currency: &str, r: &tsifra_core::reports::leaderboard::Leaderboard) -> Kpi {
+    match r.leader() {
+        Some(leader) => Kpi::new(
+            "leader",
+            t(lang, "web.kpi.leader"),
+            crate::view::short_name(&leader.manager),
+            leader.value,
+        )
+        .textual()
+        .detail(crate::view::metric_compact(lang, currency, r.metric, leader.value))
+        .tone(crate::charts::Tone::Good),
+        None => Kpi::new("leader", t(lang, "web.kpi.leader"), "—", 0).detail(t(lang, "web.kpi.no_leader_yet")),
+    }
 }
