@@ -4,6 +4,7 @@
 mod api;
 mod as_of;
 mod boards;
+mod desk;
 mod errors;
 mod explore;
 mod home;
