@@ -47,6 +47,42 @@ test('the owner board fits a phone and shows the reports numbers', async () => {
   await page.close();
 });
 
+test('the owner board on a phone: its own header, no navigation bar, legible labels', async () => {
+  const page = await openPage(context);
+  await page.goto(`${BASE}/owner`);
+  assert.equal(await page.locator('nav.nav').count(), 0, 'no desktop navigation bar');
+  assert.ok(await page.locator('header.owner-top a.owner-all').isVisible(), 'a way to every board');
+  const { scroll, width } = await overflow(page);
+  assert.ok(scroll <= width, `no horizontal scroll: ${scroll} > ${width}`);
+  const sizes = await page.evaluate(() => {
+    const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+    const visible = (el) => el.getClientRects().length > 0;
+    const of = (selector) => Array.from(document.querySelectorAll(selector)).filter(visible).map((el) => [selector, el.textContent.trim().slice(0, 30), px(el)]);
+    return {
+      labels: [
+        ...of('.kpi-label'), ...of('.kpi-detail'), ...of('.stamp'), ...of('.updated'), ...of('.owner-top a'),
+        ...of('.figure h2'), ...of('.figure .note'), ...of('form.filters select'), ...of('form.filters button'),
+      ],
+      figures: of('.kpi-value'),
+      // A figure cut by its card (wider than the card lets it show).
+      cut: Array.from(document.querySelectorAll('.kpi-value')).filter((el) => el.scrollWidth > el.clientWidth + 1)
+        .map((el) => el.textContent.trim()),
+      // SVG text is scaled with its chart: what it measures on screen.
+      svg: Array.from(document.querySelectorAll('svg.chart text')).filter(visible)
+        .map((t) => [t.textContent.trim().slice(0, 30), t.getBoundingClientRect().height]),
+    };
+  });
+  assert.ok(sizes.labels.length >= 10, `labels found: ${sizes.labels.length}`);
+  for (const [selector, text, size] of sizes.labels) assert.ok(size >= 14, `${selector} «${text}»: ${size}px < 14px`);
+  assert.ok(sizes.figures.length >= 6, 'main figures');
+  for (const [, text, size] of sizes.figures) assert.ok(size >= 24, `figure «${text}»: ${size}px < 24px`);
+  assert.deepEqual(sizes.cut, [], 'every figure shows whole');
+  for (const [text, height] of sizes.svg) assert.ok(height >= 14, `chart text «${text}»: ${height}px high < 14px`);
+  assert.match(await page.locator('.updated').innerText(), /обновлено/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('every page fits a phone without horizontal scroll', async () => {
   const page = await openPage(context);
   for (const path of ['/', '/boards/plan-fact', '/boards/leaderboard', '/boards/hygiene', '/boards/call-priority', '/boards/receivables']) {

@@ -20,9 +20,16 @@
   // Per table id: the sort (column, direction) and the search text, kept across refreshes.
   var memory = {};
 
-  function cellValue(row, index) {
+  // A cell's raw value: its `data-value`, else its text (a number's spaces,
+  // units and decimal comma dropped when the column holds numbers).
+  function cellValue(row, index, numeric) {
     var cell = row.cells[index];
-    return cell ? (cell.getAttribute('data-value') || '') : '';
+    if (!cell) return '';
+    if (cell.hasAttribute('data-value')) return cell.getAttribute('data-value');
+    var text = cell.textContent.trim();
+    if (!numeric) return text;
+    var n = text.replace(/\u2212/g, '-').replace(/[^\d,.\-]/g, '').replace(',', '.');
+    return n === '' || n === '-' ? '' : n;
   }
 
   function columnKind(th, rows, index) {
@@ -54,7 +61,7 @@
     var headers = table.tHead.rows[0].cells;
     var kind = columnKind(headers[index], rows, index);
     var sign = direction === 'descending' ? -1 : 1;
-    var keyed = rows.map(function (r, i) { return { row: r, value: cellValue(r, index), at: i }; });
+    var keyed = rows.map(function (r, i) { return { row: r, value: cellValue(r, index, kind === 'num'), at: i }; });
     keyed.sort(function (x, y) {
       var ex = x.value === '' || (kind === 'num' && isNaN(Number(x.value)));
       var ey = y.value === '' || (kind === 'num' && isNaN(Number(y.value)));

@@ -114,11 +114,11 @@ async fn a_live_board_says_when_it_was_updated_and_refreshes() {
     for path in ["/boards/plan-fact", "/boards/hygiene", "/owner", "/"] {
         let html = get(&state, path).await.body;
         assert!(html.contains("data-live=\"true\" data-refresh=\"60\""), "{path}");
-        assert!(html.contains("обновлено только что") && html.contains("обновляется каждые 60 с"), "{path}");
-        assert!(html.contains("data-minutes=\"обновлено {n} мин назад\""), "{path}");
+        assert!(html.contains("обновлено только что") && html.contains("обновляется каждые 60\u{a0}с"), "{path}");
+        assert!(html.contains("data-minutes=\"обновлено {n}\u{a0}мин назад\""), "{path}");
     }
     let html = get(&demo_state(Language::En), "/boards/plan-fact").await.body;
-    assert!(html.contains("updated just now") && html.contains("data-minutes=\"updated {n} min ago\""));
+    assert!(html.contains("updated just now") && html.contains("data-minutes=\"updated {n}\u{a0}min ago\""));
 }
 
 #[tokio::test]
