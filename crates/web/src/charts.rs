@@ -434,7 +434,10 @@ mod tests {
     #[test]
     fn every_bar_and_column_carries_its_exact_figure_as_a_tooltip() {
         let bars = [bar("Анна <A>", 123_456_700, Some(200_000_000)), bar("Борис", 0, None)];
-        let titles = ["Анна: факт 1\u{a0}234\u{a0}567\u{a0}₽".to_string(), "Борис: факт 0\u{a0}₽".to_string()];
+        let titles = [
+            "Анна: факт 1\u{a0}234\u{a0}567\u{a0}₽".to_string(),
+            "Борис: факт 0\u{a0}₽".to_string(),
+        ];
         let html = bar_list_titled("Plan", &bars, &titles);
         assert!(html.contains("title=\"Анна: факт 1\u{a0}234\u{a0}567\u{a0}₽\""), "{html}");
         assert!(html.contains("<title>Борис: факт 0\u{a0}₽</title>"), "{html}");
@@ -447,12 +450,19 @@ mod tests {
             value_text: "1,2 млн ₽".into(),
             tone: Tone::Warn,
         };
-        let svg = columns_titled("aging", &[col("1–30 дн.", 1), col("31–60 дн.", 2)], &["1–30 дн.: 1 234 567 ₽".into(), "x".into()]);
+        let svg = columns_titled(
+            "aging",
+            &[col("1–30 дн.", 1), col("31–60 дн.", 2)],
+            &["1–30 дн.: 1 234 567 ₽".into(), "x".into()],
+        );
         assert_eq!(svg.matches("class=\"hover\"").count(), 2, "{svg}");
         assert!(svg.contains("<title>1–30 дн.: 1 234 567 ₽</title></rect>"), "{svg}");
         assert!(columns("aging", &[col("a", 1)]).contains("<title>a: 1,2 млн ₽</title>"));
         let line = trend("t", &[("01.11".into(), 5), ("02.11".into(), 1_234)], |v| format!("{v} нар."));
-        assert!(line.contains("<title>01.11: 5 нар.</title>") && line.contains("<title>02.11: 1234 нар.</title>"), "{line}");
+        assert!(
+            line.contains("<title>01.11: 5 нар.</title>") && line.contains("<title>02.11: 1234 нар.</title>"),
+            "{line}"
+        );
     }
 
     #[test]

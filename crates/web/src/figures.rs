@@ -572,7 +572,10 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
         markup: charts::columns_titled(
             vc.t("receivables.aging"),
             &cols,
-            &cols.iter().map(|c| format!("{}: {}", c.label, exact_money(vc.lang, vc.currency, c.value))).collect::<Vec<_>>(),
+            &cols
+                .iter()
+                .map(|c| format!("{}: {}", c.label, exact_money(vc.lang, vc.currency, c.value)))
+                .collect::<Vec<_>>(),
         ),
         wide: false,
         note: None,

@@ -163,7 +163,11 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.updated.just_now", "обновлено только что", "updated just now"),
     ("web.updated.minutes", "обновлено {n}\u{a0}мин назад", "updated {n}\u{a0}min ago"),
     ("web.updated.auto", "обновляется каждые {n}\u{a0}с", "refreshes every {n}\u{a0}s"),
-    ("web.updated.paused", "данные на выбранную дату, без автообновления", "figures as of the chosen date, not refreshed"),
+    (
+        "web.updated.paused",
+        "данные на выбранную дату, без автообновления",
+        "figures as of the chosen date, not refreshed",
+    ),
     ("web.table.search", "Поиск по таблице", "Search the table"),
     ("web.table.found", "строк: {n} из {total}", "{n} of {total} rows"),
     ("web.explore.filters", "Фильтры", "Filters"),

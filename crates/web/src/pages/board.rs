@@ -526,7 +526,10 @@ impl Picker {
                     }
                 })
                 .collect();
-            (quick, Some(requested_day.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()))
+            (
+                quick,
+                Some(requested_day.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()),
+            )
         };
         let now = QuickLink {
             label: t(lang, "web.picker.now"),
@@ -615,8 +618,21 @@ mod picker_tests {
     #[test]
     fn a_period_report_picks_periods_and_now_drops_period_and_as_of() {
         let cal = tsifra_core::Config::default().calendar();
-        let options = [("as_of", "2026-11-01"), ("manager", "7"), ("period", "this_week"), ("compare", "previous")];
-        let p = Picker::new(Language::Ru, "/boards/plan-fact", true, &options, &as_of(Some("2026-11-01"), &cal), &cal, day("2026-11-20"));
+        let options = [
+            ("as_of", "2026-11-01"),
+            ("manager", "7"),
+            ("period", "this_week"),
+            ("compare", "previous"),
+        ];
+        let p = Picker::new(
+            Language::Ru,
+            "/boards/plan-fact",
+            true,
+            &options,
+            &as_of(Some("2026-11-01"), &cal),
+            &cal,
+            day("2026-11-20"),
+        );
         assert!(p.as_of_day.is_none());
         let labels: Vec<&str> = p.quick.iter().map(|q| q.label).collect();
         assert_eq!(labels, ["Сегодня", "Эта неделя", "Этот месяц", "Этот квартал"]);
@@ -627,7 +643,15 @@ mod picker_tests {
         assert!(p.quick[1].current && !p.quick[0].current);
         assert_eq!(p.now.href, "/boards/plan-fact?manager=7&compare=previous");
         assert!(!p.now.current);
-        let live = Picker::new(Language::Ru, "/boards/plan-fact", true, &[("period", "")], &as_of(None, &cal), &cal, day("2026-11-20"));
+        let live = Picker::new(
+            Language::Ru,
+            "/boards/plan-fact",
+            true,
+            &[("period", "")],
+            &as_of(None, &cal),
+            &cal,
+            day("2026-11-20"),
+        );
         assert!(live.now.current && live.quick.iter().all(|q| !q.current));
     }
 
@@ -635,15 +659,39 @@ mod picker_tests {
     fn an_as_of_report_picks_the_as_of_day() {
         let cal = tsifra_core::Config::default().calendar();
         let options = [("as_of", "2026-10-31"), ("manager", "")];
-        let p = Picker::new(Language::Ru, "/boards/hygiene", false, &options, &as_of(Some("2026-10-31"), &cal), &cal, day("2026-11-20"));
+        let p = Picker::new(
+            Language::Ru,
+            "/boards/hygiene",
+            false,
+            &options,
+            &as_of(Some("2026-10-31"), &cal),
+            &cal,
+            day("2026-11-20"),
+        );
         assert_eq!(p.as_of_day.as_deref(), Some("2026-10-31"));
         assert_eq!(p.quick[2].href, "/boards/hygiene?as_of=2026-10-31");
         assert!(p.quick[2].current && !p.quick[0].current);
         assert_eq!(p.now.href, "/boards/hygiene");
         // An instant in the URL shows its local day in the field.
-        let p = Picker::new(Language::Ru, "/boards/hygiene", false, &[], &as_of(Some("2026-11-19T23:30:00Z"), &cal), &cal, day("2026-11-20"));
+        let p = Picker::new(
+            Language::Ru,
+            "/boards/hygiene",
+            false,
+            &[],
+            &as_of(Some("2026-11-19T23:30:00Z"), &cal),
+            &cal,
+            day("2026-11-20"),
+        );
         assert_eq!(p.as_of_day.as_deref(), Some("2026-11-20"), "23:30 UTC is the 20th in Moscow");
-        let live = Picker::new(Language::Ru, "/boards/hygiene", false, &[], &as_of(None, &cal), &cal, day("2026-11-20"));
+        let live = Picker::new(
+            Language::Ru,
+            "/boards/hygiene",
+            false,
+            &[],
+            &as_of(None, &cal),
+            &cal,
+            day("2026-11-20"),
+        );
         assert_eq!(live.as_of_day.as_deref(), Some(""));
         assert!(live.now.current);
     }

@@ -16,8 +16,13 @@ async fn home_shows_the_days_key_numbers_from_the_reports() {
     assert_eq!(kpi_value(&html, "today.fact"), plan_fact["periods"][0]["total"]["fact"].to_string());
     assert_eq!(kpi_value(&html, "month.fact"), plan_fact["periods"][2]["total"]["fact"].to_string());
     // The month's plan and % are written beside its fact, as on the board.
-    let plan = plan_fact["periods"][2]["total"]["plan"].as_i64().expect("the demo plans its months");
-    assert!(html.contains(&format_money(Language::Ru, "RUB", Money(plan))), "the month's plan: {html}");
+    let plan = plan_fact["periods"][2]["total"]["plan"]
+        .as_i64()
+        .expect("the demo plans its months");
+    assert!(
+        html.contains(&format_money(Language::Ru, "RUB", Money(plan))),
+        "the month's plan: {html}"
+    );
     let leaderboard = get(&state, "/api/reports/leaderboard").await.json();
     assert_eq!(kpi_value(&html, "leader"), leaderboard["rows"][0]["value"].to_string());
     let hygiene = get(&state, "/api/reports/hygiene").await.json();
@@ -69,18 +74,34 @@ async fn every_board_has_the_picker_and_now_goes_back_to_the_live_view() {
         );
         if takes_period {
             for period in ["today", "this_week", "this_month", "this_quarter"] {
-                assert!(html.contains(&format!("href=\"{}?period={period}\"", board.path)), "{}: {period}", board.path);
+                assert!(
+                    html.contains(&format!("href=\"{}?period={period}\"", board.path)),
+                    "{}: {period}",
+                    board.path
+                );
             }
         } else {
             // As of an instant: the as-of day, labelled as such, with the ends of past periods.
-            assert!(html.contains("На дату") && html.contains("<input type=\"date\" name=\"as_of\" value=\"\">"), "{}", board.path);
+            assert!(
+                html.contains("На дату") && html.contains("<input type=\"date\" name=\"as_of\" value=\"\">"),
+                "{}",
+                board.path
+            );
             for day in ["2026-11-19", "2026-11-15", "2026-10-31", "2026-09-30"] {
-                assert!(html.contains(&format!("href=\"{}?as_of={day}\"", board.path)), "{}: {day}", board.path);
+                assert!(
+                    html.contains(&format!("href=\"{}?as_of={day}\"", board.path)),
+                    "{}: {day}",
+                    board.path
+                );
             }
         }
         // A past view: "Сейчас" drops the moment and the period, keeps the person.
         let (id, _) = state.managers().await.into_iter().next().unwrap();
-        let past = if takes_period { "period=last_month&as_of=2026-11-01" } else { "as_of=2026-10-31" };
+        let past = if takes_period {
+            "period=last_month&as_of=2026-11-01"
+        } else {
+            "as_of=2026-10-31"
+        };
         let html = get(&state, &format!("{}?manager={id}&{past}", board.path)).await.body;
         assert!(
             html.contains(&format!("<a href=\"{}?manager={id}\" data-quick=\"now\">", board.path)),
@@ -98,9 +119,15 @@ async fn a_quick_period_changes_the_figures_as_the_api_does() {
     let api = get(&state, "/api/reports/plan-fact?period=this_quarter").await.json();
     let live = get(&state, "/api/reports/plan-fact").await.json();
     let fact = api["periods"][0]["total"]["fact"].as_i64().unwrap();
-    assert!(fact > live["periods"][2]["total"]["fact"].as_i64().unwrap(), "the quarter holds more than November");
+    assert!(
+        fact > live["periods"][2]["total"]["fact"].as_i64().unwrap(),
+        "the quarter holds more than November"
+    );
     assert!(html.contains(&format!("data-value=\"{fact}\"")), "the quarter's fact on the page");
-    assert!(html.contains("data-quick=\"3\" class=\"current\" aria-current=\"true\">Этот квартал<"), "{html}");
+    assert!(
+        html.contains("data-quick=\"3\" class=\"current\" aria-current=\"true\">Этот квартал<"),
+        "{html}"
+    );
     // The receivables as of the end of October are the API's for that day.
     let html = get(&state, "/boards/receivables?as_of=2026-10-31").await.body;
     let api = get(&state, "/api/reports/receivables?as_of=2026-10-31").await.json();
@@ -114,7 +141,10 @@ async fn a_live_board_says_when_it_was_updated_and_refreshes() {
     for path in ["/boards/plan-fact", "/boards/hygiene", "/owner", "/"] {
         let html = get(&state, path).await.body;
         assert!(html.contains("data-live=\"true\" data-refresh=\"60\""), "{path}");
-        assert!(html.contains("обновлено только что") && html.contains("обновляется каждые 60\u{a0}с"), "{path}");
+        assert!(
+            html.contains("обновлено только что") && html.contains("обновляется каждые 60\u{a0}с"),
+            "{path}"
+        );
         assert!(html.contains("data-minutes=\"обновлено {n}\u{a0}мин назад\""), "{path}");
     }
     let html = get(&demo_state(Language::En), "/boards/plan-fact").await.body;
