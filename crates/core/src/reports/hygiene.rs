@@ -78,8 +78,8 @@ impl Rule {
 /// The orders the violations list can be sorted in (`--sort`, `?sort=`); the first,
 /// the longest-standing first, is the default. Text columns go А→Я, `_desc` reverses.
 pub const SORTS: &[&str] = &[
-    "days",
-    "days_asc",
+    "open_days",
+    "open_days_asc",
     "rule",
     "rule_desc",
     "record",
@@ -474,7 +474,7 @@ fn select(mut violations: Vec<Violation>, params: &ReportParams, lang: crate::i1
         }
     };
     match key {
-        "days_asc" => violations.reverse(),
+        "open_days_asc" => violations.reverse(),
         "rule" => {
             // By the rule's name as the list shows it.
             let mut titles: Vec<(String, Rule)> = Rule::ALL.into_iter().map(|r| (text(lang, &r.title_key()).to_lowercase(), r)).collect();
@@ -1475,7 +1475,7 @@ mod tests {
             })
             .violations
         };
-        let days: Vec<i64> = sorted("days_asc").iter().map(|v| v.open_days).collect();
+        let days: Vec<i64> = sorted("open_days_asc").iter().map(|v| v.open_days).collect();
         assert!(days.windows(2).all(|w| w[0] <= w[1]) && days[0] < days[days.len() - 1], "{days:?}");
         let managers: Vec<String> = sorted("manager_desc").iter().map(|v| v.manager.clone()).collect();
         assert_eq!(managers.first().map(String::as_str), Some("Борис"));
