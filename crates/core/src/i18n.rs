@@ -326,7 +326,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("rule_short.deal_without_contact", "Без контакта", "No contact"),
     ("rule_short.company_without_qualification", "Без квалиф.", "Unqualified"),
     ("rule_short.required_fields", "Пустые поля", "Empty fields"),
-    ("rule_short.overdue_task", "Просрочка", "Overdue"),
+    ("rule_short.overdue_task", "Просроч. задачи", "Overdue"),
     ("rule_short.stale_deal", "Без движения", "Stale"),
     ("rule_short.zero_amount", "Бюджет 0", "Zero amount"),
     ("rule_short.contact_without_phone_or_email", "Без тел. и почты", "No phone, e-mail"),

@@ -529,9 +529,10 @@ pub fn hygiene_heat(vc: &ViewCtx, r: &Hygiene) -> Heat {
         .iter()
         .map(|rule| r.managers.iter().map(|m| m.counts.get(rule).copied().unwrap_or(0)).max().unwrap_or(0))
         .collect();
+    // The team's row (`heat` false) keeps its label whole: "Весь отдел", not "Весь О.".
     let row = |m: &tsifra_core::reports::hygiene::ManagerHygiene, heat: bool| HeatRow {
         manager_id: m.manager_id.map(|id| id.to_string()).unwrap_or_default(),
-        name: vc.name(&m.manager),
+        name: if heat { vc.name(&m.manager) } else { m.manager.clone() },
         cells: rules
             .iter()
             .zip(&worst)
