@@ -527,7 +527,13 @@ pub fn hygiene_heat(vc: &ViewCtx, r: &Hygiene) -> Heat {
     let rules: Vec<Rule> = r.rules.iter().filter(|s| s.enabled).map(|s| s.rule).collect();
     let worst: Vec<usize> = rules
         .iter()
-        .map(|rule| r.managers.iter().map(|m| m.counts.get(rule).copied().unwrap_or(0)).max().unwrap_or(0))
+        .map(|rule| {
+            r.managers
+                .iter()
+                .map(|m| m.counts.get(rule).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     // The team's row (`heat` false) keeps its label whole: "Весь отдел", not "Весь О.".
     let row = |m: &tsifra_core::reports::hygiene::ManagerHygiene, heat: bool| HeatRow {
@@ -570,7 +576,11 @@ pub fn hygiene_heat(vc: &ViewCtx, r: &Hygiene) -> Heat {
         let since = r.week_baseline.map(day).unwrap_or_default();
         (
             vc.name(&m.manager),
-            t_with(vc.lang, "web.hygiene.fixed_n", &[("n", &format_int(vc.lang, m.fixed as i64)), ("day", &since)]),
+            t_with(
+                vc.lang,
+                "web.hygiene.fixed_n",
+                &[("n", &format_int(vc.lang, m.fixed as i64)), ("day", &since)],
+            ),
         )
     });
     let most_fixed_note = match (&r.most_fixed, r.week_baseline) {

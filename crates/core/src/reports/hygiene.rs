@@ -477,7 +477,10 @@ fn select(mut violations: Vec<Violation>, params: &ReportParams, lang: crate::i1
         "open_days_asc" => violations.reverse(),
         "rule" => {
             // By the rule's name as the list shows it.
-            let mut titles: Vec<(String, Rule)> = Rule::ALL.into_iter().map(|r| (text(lang, &r.title_key()).to_lowercase(), r)).collect();
+            let mut titles: Vec<(String, Rule)> = Rule::ALL
+                .into_iter()
+                .map(|r| (text(lang, &r.title_key()).to_lowercase(), r))
+                .collect();
             titles.sort();
             let rank = |r: Rule| titles.iter().position(|(_, t)| *t == r).unwrap_or(0);
             if desc {
@@ -550,7 +553,10 @@ fn changes(ctx: &Ctx, params: &ReportParams, managers: &mut [ManagerHygiene], te
             .as_ref()
             .and_then(|d| d.get(&m.manager_id))
             .map(|then| total(&counts) - total(then));
-        m.fixed_this_week = then_week.as_ref().and_then(|d| d.get(&m.manager_id)).map(|then| fixed(then, &counts));
+        m.fixed_this_week = then_week
+            .as_ref()
+            .and_then(|d| d.get(&m.manager_id))
+            .map(|then| fixed(then, &counts));
         if let Some(f) = m.fixed_this_week {
             *team_fixed.get_or_insert(0) += f;
         }
@@ -1482,9 +1488,16 @@ mod tests {
         assert!(managers.windows(2).all(|w| w[0] >= w[1]));
         // By rule name as the list shows it, ties the longest-standing first.
         let by_rule = sorted("rule");
-        let titles: Vec<&str> = by_rule.iter().map(|v| text(crate::i18n::Language::Ru, &v.rule.title_key())).collect();
+        let titles: Vec<&str> = by_rule
+            .iter()
+            .map(|v| text(crate::i18n::Language::Ru, &v.rule.title_key()))
+            .collect();
         assert!(titles.windows(2).all(|w| w[0].to_lowercase() <= w[1].to_lowercase()), "{titles:?}");
-        let first_rule: Vec<i64> = by_rule.iter().take_while(|v| v.rule == by_rule[0].rule).map(|v| v.open_days).collect();
+        let first_rule: Vec<i64> = by_rule
+            .iter()
+            .take_while(|v| v.rule == by_rule[0].rule)
+            .map(|v| v.open_days)
+            .collect();
         assert!(first_rule.windows(2).all(|w| w[0] >= w[1]));
     }
 

@@ -421,11 +421,18 @@ mod tests {
         let e = fails(ReportId::Funnel, &[("sort", "days")], Language::Ru);
         assert_eq!(
             (e.param, e.message.as_str()),
-            ("sort", "отчёт funnel не принимает параметр sort; принимает: manager, period, pipeline, team")
+            (
+                "sort",
+                "отчёт funnel не принимает параметр sort; принимает: manager, period, pipeline, team"
+            )
         );
         let e = fails(ReportId::Hygiene, &[("rule", "no_task")], Language::Ru);
         assert_eq!(e.param, "rule");
-        assert!(e.message.starts_with("неизвестное правило «no_task»; возможные: open_deal_without_task,"), "{e}");
+        assert!(
+            e.message
+                .starts_with("неизвестное правило «no_task»; возможные: open_deal_without_task,"),
+            "{e}"
+        );
         let e = fails(ReportId::Hygiene, &[("min_days", "-3")], Language::Ru);
         assert_eq!(e.message, "«-3»: нужно целое число дней от 0");
         let e = fails(ReportId::PlanFact, &[("rule", "stale_deal")], Language::En);

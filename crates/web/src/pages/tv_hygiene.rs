@@ -56,7 +56,14 @@ impl HygieneSlide {
 /// The slide's own styles, beside the TV's stylesheet.
 pub const STYLE: &str = include_str!("../../assets/tv-hygiene.css");
 
-pub fn render(vc: &ViewCtx, r: &Hygiene, slug: &'static str, title: String, who: Option<String>, stamp: String) -> Result<String, AppError> {
+pub fn render(
+    vc: &ViewCtx,
+    r: &Hygiene,
+    slug: &'static str,
+    title: String,
+    who: Option<String>,
+    stamp: String,
+) -> Result<String, AppError> {
     Ok(HygieneSlide {
         lang: vc.lang,
         slug,
