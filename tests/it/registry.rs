@@ -40,6 +40,8 @@ fn bad_value(param: Param) -> (&'static str, &'static str) {
         Param::Compare => ("tomorrow", "year_ago"),
         Param::Pipeline => ("Тёплые", "Холодные продажи"),
         Param::Team => ("Нет такой", "Нет такой"),
+        Param::Rule => ("no_task", "stale_deal"),
+        Param::MinDays => ("soon", "soon"),
     }
 }
 
@@ -67,7 +69,8 @@ fn every_registered_report_is_reachable_from_cli_api_page_downloads_and_tv() {
         // Each option it takes is a flag, checked against its valid values.
         for &param in def.params {
             let (value, named) = bad_value(param);
-            let flag = format!("--{}", param.name());
+            // Flags spell words with dashes (`--min-days`), URLs with underscores (`min_days`).
+            let flag = format!("--{}", param.name().replace('_', "-"));
             let out = tsifra(dir.path(), &["report", name, "--as-of", AS_OF, &flag, value]);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{name} {flag}: {err}");

@@ -1332,7 +1332,7 @@ mod tests {
         }
     }
 
-    fn manager<'h>(h: &'h Hygiene, id: Id) -> &'h ManagerHygiene {
+    fn manager(h: &Hygiene, id: Id) -> &ManagerHygiene {
         h.managers.iter().find(|m| m.manager_id == Some(id)).unwrap()
     }
 
