@@ -460,6 +460,9 @@ fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[TrendPoint]) -> (Vec<Kpi>, Vec<Fi
 
 /// Most managers a page of the TV's heat table shows; more are split evenly over pages.
 pub const HEAT_ROWS_PER_PAGE: usize = 20;
+/// Most pages the heat table takes turns over (`assets/tv-hygiene.css` has their
+/// animations); past 120 managers the pages hold more rows, in smaller type.
+pub const HEAT_MAX_PAGES: usize = 6;
 
 /// The TV's heat table: managers × rules, each cell's colour the count's share
 /// of its column's worst, the change since yesterday and who fixed the most this week.
@@ -499,6 +502,13 @@ pub struct HeatCell {
     pub text: String,
     /// 0 for none, then 1–4: the count's share of the column's worst, in quarters.
     pub level: u8,
+}
+
+/// How many managers each page of the heat table shows: all on one page up to
+/// [`HEAT_ROWS_PER_PAGE`], else split evenly (35 → 18 and 17), never an empty page but for nobody at all.
+pub fn heat_pages(managers: usize) -> Vec<usize> {
+    let pages = managers.div_ceil(HEAT_ROWS_PER_PAGE).clamp(1, HEAT_MAX_PAGES);
+    (0..pages).map(|i| managers / pages + usize::from(i < managers % pages)).collect()
 }
 
 /// A change written as a Russian head of sales writes it: "+3", "−5" (the minus sign), "0".
@@ -561,16 +571,11 @@ pub fn hygiene_heat(vc: &ViewCtx, r: &Hygiene) -> Heat {
         change: m.since_yesterday.map(|d| (change_text(vc.lang, d), change_tone(d))),
     };
     let rows: Vec<HeatRow> = r.managers.iter().map(|m| row(m, true)).collect();
-    let pages_n = rows.len().div_ceil(HEAT_ROWS_PER_PAGE).max(1);
-    let per_page = rows.len().div_ceil(pages_n).max(1);
-    let mut pages: Vec<Vec<HeatRow>> = Vec::with_capacity(pages_n);
-    let mut rest = rows.into_iter().peekable();
-    while rest.peek().is_some() {
-        pages.push(rest.by_ref().take(per_page).collect());
-    }
-    if pages.is_empty() {
-        pages.push(Vec::new());
-    }
+    let mut rest = rows.into_iter();
+    let pages: Vec<Vec<HeatRow>> = heat_pages(r.managers.len())
+        .into_iter()
+        .map(|n| rest.by_ref().take(n).collect())
+        .collect();
     let day = |d: chrono::NaiveDate| d.format("%d.%m").to_string();
     let most_fixed = r.most_fixed.as_ref().map(|m| {
         let since = r.week_baseline.map(day).unwrap_or_default();
@@ -913,4 +918,30 @@ pub fn stamp(lang: Language, calendar: &tsifra_core::BusinessCalendar, at: tsifr
 /// Exact money, for tooltips and details where the compact form is shown.
 pub fn exact_money(lang: Language, currency: &str, minor: i64) -> String {
     format_money(lang, currency, Money(minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_pages_split_evenly_and_fit_twenty() {
+        assert_eq!(heat_pages(0), vec![0]);
+        assert_eq!(heat_pages(12), vec![12]);
+        assert_eq!(heat_pages(20), vec![20], "twenty managers fit one screen");
+        assert_eq!(heat_pages(21), vec![11, 10]);
+        assert_eq!(heat_pages(35), vec![18, 17]);
+        // Past six pages the pages hold more rather than take longer to come round.
+        assert_eq!(heat_pages(200).len(), HEAT_MAX_PAGES);
+        assert_eq!(heat_pages(200).iter().sum::<usize>(), 200);
+    }
+
+    #[test]
+    fn changes_are_signed_with_the_minus_sign() {
+        assert_eq!(change_text(Language::Ru, 3), "+3");
+        assert_eq!(change_text(Language::Ru, -5), "\u{2212}5");
+        assert_eq!(change_text(Language::Ru, -1234), "\u{2212}1\u{a0}234");
+        assert_eq!(change_text(Language::En, -5), "-5");
+        assert_eq!(change_text(Language::Ru, 0), "0");
+    }
 }

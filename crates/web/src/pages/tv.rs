@@ -138,7 +138,7 @@ pub struct SlideContent {
 }
 
 /// The TV's own stylesheet: dark, full-screen, sized to the screen.
-pub const TV_STYLE: &str = include_str!("../../assets/tv.css");
+pub const TV_STYLE: &str = concat!(include_str!("../../assets/tv.css"), include_str!("../../assets/tv-hygiene.css"));
 
 /// `GET /tv`.
 pub async fn tv(State(state): State<AppState>, as_of: AsOf, Query(query): Query<TvQuery>) -> Result<Response, AppError> {

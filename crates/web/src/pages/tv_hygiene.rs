@@ -3,7 +3,9 @@
 //! share of the column's worst), the change since yesterday and who fixed the
 //! most this week, all from the hygiene report. More managers than fit a
 //! screen are split evenly over pages that take turns (CSS only: the slide is
-//! swapped in as HTML, so no script of its own runs).
+//! swapped in as HTML, so no script of its own runs). Its styles are in the
+//! TV's stylesheet (`assets/tv-hygiene.css`): a stylesheet in the slide would
+//! be parsed again, and the whole page restyled, at every refresh.
 
 use askama::Template;
 use tsifra_core::Language;
@@ -25,7 +27,6 @@ pub struct HygieneSlide {
     pub who: Option<String>,
     pub stamp: String,
     pub heat: Heat,
-    pub style: &'static str,
     pub page_seconds: usize,
 }
 
@@ -53,9 +54,6 @@ impl HygieneSlide {
     }
 }
 
-/// The slide's own styles, beside the TV's stylesheet.
-pub const STYLE: &str = include_str!("../../assets/tv-hygiene.css");
-
 pub fn render(
     vc: &ViewCtx,
     r: &Hygiene,
@@ -71,7 +69,6 @@ pub fn render(
         who,
         stamp,
         heat: hygiene_heat(vc, r),
-        style: STYLE,
         page_seconds: PAGE_SECONDS,
     }
     .render()?)

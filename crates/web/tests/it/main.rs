@@ -7,6 +7,7 @@ mod boards;
 mod errors;
 mod explore;
 mod home;
+mod hygiene;
 mod logging;
 mod owner;
 mod reports;
