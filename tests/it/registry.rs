@@ -130,11 +130,11 @@ fn every_registered_report_is_reachable_from_cli_api_page_downloads_and_tv() {
 fn an_option_a_report_does_not_take_is_refused_naming_those_it_takes() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());
-    let out = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF, "--sort", "days"]);
+    let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF, "--sort", "days"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("--sort: отчёт hygiene не принимает параметр sort; принимает: manager"),
+        err.contains("--sort: отчёт funnel не принимает параметр sort; принимает: manager, period, pipeline, team"),
         "{err}"
     );
     // Plan-fact and the leaderboard compare, as a table and as CSV.
