@@ -562,10 +562,12 @@ fn changes(ctx: &Ctx, params: &ReportParams, managers: &mut [ManagerHygiene], te
         }
     }
     // The team's change is over the whole day's tallies: someone gone since yesterday counts too.
+    // One manager's view with no tally of theirs yesterday has nothing to compare, as a new manager.
     team.since_yesterday = then_yesterday
         .as_ref()
+        .filter(|d| !d.is_empty())
         .map(|d| team.violations as i64 - d.values().map(total).sum::<i64>());
-    team.fixed_this_week = team_fixed.or(then_week.map(|_| 0));
+    team.fixed_this_week = team_fixed;
     let most_fixed = managers
         .iter()
         .filter_map(|m| m.fixed_this_week.filter(|f| *f > 0).map(|f| (f, m)))
@@ -1407,6 +1409,20 @@ mod tests {
         };
         assert_eq!(only.team.since_yesterday, Some(-2));
         assert_eq!(only.most_fixed.map(|m| m.manager_id), Some(Some(anna)));
+        // Carl's own view: no tally of his yesterday, so his total is not "+3" either.
+        let carls = match k.report_with(
+            ReportId::Hygiene,
+            "2026-12-02T12:00:00Z",
+            ReportParams {
+                manager: Some(carl),
+                ..Default::default()
+            },
+        ) {
+            Report::Hygiene(r) => r,
+            _ => unreachable!(),
+        };
+        assert_eq!(carls.team.violations, 3);
+        assert_eq!((carls.team.since_yesterday, carls.team.fixed_this_week), (None, None));
     }
 
     #[test]
