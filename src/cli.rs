@@ -163,6 +163,12 @@ pub struct ReportArgs {
     pub pipeline: Option<String>,
     #[arg(long, value_name = "NAME|ID", help = param_help("team", "only this team's managers (name as in the CRM, or id)"))]
     pub team: Option<String>,
+    #[arg(long, value_name = "RULE", help = param_help("rule", "list only this rule's violations: open_deal_without_task, deal_without_company, \
+        deal_without_contact, company_without_qualification, required_fields, overdue_task, stale_deal, zero_amount, \
+        contact_without_phone_or_email, duplicate_companies (the counts stay whole)"))]
+    pub rule: Option<String>,
+    #[arg(long = "min-days", value_name = "DAYS", help = param_help("min_days", "list only violations open at least this many days"))]
+    pub min_days: Option<String>,
     /// explore, pareto: what to count: revenue, margin, won_deals, lost_deals, new_deals, win_rate,
     /// average_check, cycle_median, cycle_mean, calls, communications, tasks_done, tasks_overdue
     #[arg(long)]

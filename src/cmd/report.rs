@@ -60,9 +60,11 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         compare: args.compare.clone(),
         pipeline: args.pipeline.clone(),
         team: args.team.clone(),
+        rule: args.rule.clone(),
+        min_days: args.min_days.clone(),
     };
     let params = registry::parse_params(id, &raw, &ws, calendar.local_date(as_of), lang)
-        .map_err(|e| usage(format!("--{}: {}", e.param, e.message)))?;
+        .map_err(|e| usage(format!("--{}: {}", e.param.replace('_', "-"), e.message)))?;
 
     let facts = Facts::build(&ws, &config);
     let ctx = Ctx {

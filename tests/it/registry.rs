@@ -40,6 +40,8 @@ fn bad_value(param: Param) -> (&'static str, &'static str) {
         Param::Compare => ("tomorrow", "year_ago"),
         Param::Pipeline => ("Тёплые", "Холодные продажи"),
         Param::Team => ("Нет такой", "Нет такой"),
+        Param::Rule => ("no_task", "stale_deal"),
+        Param::MinDays => ("soon", "soon"),
     }
 }
 
@@ -67,7 +69,8 @@ fn every_registered_report_is_reachable_from_cli_api_page_downloads_and_tv() {
         // Each option it takes is a flag, checked against its valid values.
         for &param in def.params {
             let (value, named) = bad_value(param);
-            let flag = format!("--{}", param.name());
+            // Flags spell words with dashes (`--min-days`), URLs with underscores (`min_days`).
+            let flag = format!("--{}", param.name().replace('_', "-"));
             let out = tsifra(dir.path(), &["report", name, "--as-of", AS_OF, &flag, value]);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{name} {flag}: {err}");
@@ -127,11 +130,11 @@ fn every_registered_report_is_reachable_from_cli_api_page_downloads_and_tv() {
 fn an_option_a_report_does_not_take_is_refused_naming_those_it_takes() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());
-    let out = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF, "--sort", "days"]);
+    let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF, "--sort", "days"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("--sort: отчёт hygiene не принимает параметр sort; принимает: manager"),
+        err.contains("--sort: отчёт funnel не принимает параметр sort; принимает: manager, period, pipeline, team"),
         "{err}"
     );
     // Plan-fact and the leaderboard compare, as a table and as CSV.

@@ -477,6 +477,228 @@ fn hygiene(vc: &ViewCtx, r: &Hygiene, trend: &[TrendPoint]) -> (Vec<Kpi>, Vec<Fi
     (kpis, figures)
 }
 
+/// Most managers a page of the TV's heat table shows; more are split evenly over pages.
+pub const HEAT_ROWS_PER_PAGE: usize = 20;
+/// Most pages the heat table takes turns over (`assets/tv-hygiene.css` has their
+/// animations); past 120 managers the pages hold more rows, in smaller type.
+pub const HEAT_MAX_PAGES: usize = 6;
+
+/// The TV's heat table: managers × rules, each cell's colour the count's share
+/// of its column's worst, the change since yesterday and who fixed the most this week.
+pub struct Heat {
+    pub rules: Vec<HeatRule>,
+    /// Managers, the worst score first, in pages of at most [`HEAT_ROWS_PER_PAGE`].
+    pub pages: Vec<Vec<HeatRow>>,
+    pub team: HeatRow,
+    /// "Smirnova A. V." and "23 fixed since 29.11", or why nobody is named.
+    pub most_fixed: Option<(String, String)>,
+    pub most_fixed_note: String,
+    /// Why no change since yesterday shows, when it does not.
+    pub no_yesterday: Option<String>,
+    pub score: String,
+    pub score_tone: &'static str,
+}
+
+pub struct HeatRule {
+    pub key: &'static str,
+    pub short: String,
+    pub title: String,
+}
+
+pub struct HeatRow {
+    pub manager_id: String,
+    pub name: String,
+    pub cells: Vec<HeatCell>,
+    pub total: String,
+    pub total_value: usize,
+    /// "+3" / "−5" / "0" and its tone (more violations is bad); `None` when not compared.
+    pub change: Option<(String, &'static str)>,
+}
+
+pub struct HeatCell {
+    pub rule: &'static str,
+    pub value: usize,
+    pub text: String,
+    /// 0 for none, then 1–4: the count's share of the column's worst, in quarters.
+    pub level: u8,
+}
+
+/// How many managers each page of the heat table shows: all on one page up to
+/// [`HEAT_ROWS_PER_PAGE`], else split evenly (35 → 18 and 17), never an empty page but for nobody at all.
+pub fn heat_pages(managers: usize) -> Vec<usize> {
+    let pages = managers.div_ceil(HEAT_ROWS_PER_PAGE).clamp(1, HEAT_MAX_PAGES);
+    (0..pages).map(|i| managers / pages + usize::from(i < managers % pages)).collect()
+}
+
+/// A change written as a Russian head of sales writes it: "+3", "−5" (the minus sign), "0".
+pub fn change_text(lang: Language, delta: i64) -> String {
+    let n = format_int(lang, delta.abs());
+    match (delta.signum(), lang) {
+        (1, _) => format!("+{n}"),
+        (-1, Language::Ru) => format!("\u{2212}{n}"),
+        (-1, Language::En) => format!("-{n}"),
+        _ => n,
+    }
+}
+
+/// The tone of a change in violations: fewer is good.
+fn change_tone(delta: i64) -> &'static str {
+    match delta.signum() {
+        1 => "bad",
+        -1 => "good",
+        _ => "neutral",
+    }
+}
+
+/// The heat table of the hygiene report, for the TV.
+pub fn hygiene_heat(vc: &ViewCtx, r: &Hygiene) -> Heat {
+    use tsifra_core::reports::hygiene::Rule;
+    let rules: Vec<Rule> = r.rules.iter().filter(|s| s.enabled).map(|s| s.rule).collect();
+    let worst: Vec<usize> = rules
+        .iter()
+        .map(|rule| {
+            r.managers
+                .iter()
+                .map(|m| m.counts.get(rule).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // The team's row (`heat` false) keeps its label whole: "Весь отдел", not "Весь О.".
+    let row = |m: &tsifra_core::reports::hygiene::ManagerHygiene, heat: bool| HeatRow {
+        manager_id: m.manager_id.map(|id| id.to_string()).unwrap_or_default(),
+        name: if heat { vc.name(&m.manager) } else { m.manager.clone() },
+        cells: rules
+            .iter()
+            .zip(&worst)
+            .map(|(rule, &worst)| {
+                let value = m.counts.get(rule).copied().unwrap_or(0);
+                HeatCell {
+                    rule: rule.as_str(),
+                    value,
+                    text: format_int(vc.lang, value as i64),
+                    level: if !heat || value == 0 || worst == 0 {
+                        0
+                    } else {
+                        (value * 4).div_ceil(worst).clamp(1, 4) as u8
+                    },
+                }
+            })
+            .collect(),
+        total: format_int(vc.lang, m.violations as i64),
+        total_value: m.violations,
+        change: m.since_yesterday.map(|d| (change_text(vc.lang, d), change_tone(d))),
+    };
+    let rows: Vec<HeatRow> = r.managers.iter().map(|m| row(m, true)).collect();
+    let mut rest = rows.into_iter();
+    let pages: Vec<Vec<HeatRow>> = heat_pages(r.managers.len())
+        .into_iter()
+        .map(|n| rest.by_ref().take(n).collect())
+        .collect();
+    let day = |d: chrono::NaiveDate| d.format("%d.%m").to_string();
+    let most_fixed = r.most_fixed.as_ref().map(|m| {
+        let since = r.week_baseline.map(day).unwrap_or_default();
+        (
+            vc.name(&m.manager),
+            t_with(
+                vc.lang,
+                "web.hygiene.fixed_n",
+                &[("n", &format_int(vc.lang, m.fixed as i64)), ("day", &since)],
+            ),
+        )
+    });
+    let most_fixed_note = match (&r.most_fixed, r.week_baseline) {
+        (Some(_), _) => String::new(),
+        (None, Some(_)) => vc.t("web.hygiene.nobody_fixed").to_string(),
+        (None, None) => vc.t("web.hygiene.no_baseline").to_string(),
+    };
+    Heat {
+        rules: rules
+            .iter()
+            .map(|rule| HeatRule {
+                key: rule.as_str(),
+                short: tsifra_core::i18n::text(vc.lang, &rule.short_key()).to_string(),
+                title: tsifra_core::i18n::text(vc.lang, &rule.title_key()).to_string(),
+            })
+            .collect(),
+        pages,
+        team: row(&r.team, false),
+        most_fixed,
+        most_fixed_note,
+        no_yesterday: r.yesterday.is_none().then(|| vc.t("web.hygiene.no_yesterday").to_string()),
+        score: percent_text(vc.lang, r.team.score),
+        score_tone: score_tone(r.team.score).class(),
+    }
+}
+
+/// The hygiene board's tables as the page shows them: the per-manager table with
+/// short rule heads (the full name as a tooltip) and signed changes, so it fits
+/// the page; the violations list with heads that sort it on the server
+/// (`sort_href(key)` links to the page sorted by `key`) and the filters' count.
+pub fn dress_hygiene_tables(
+    vc: &ViewCtx,
+    r: &Hygiene,
+    tables: &mut [crate::view::TableView],
+    sort: Option<&str>,
+    sort_href: impl Fn(&str) -> String,
+) {
+    let enabled: Vec<_> = r.rules.iter().filter(|s| s.enabled).collect();
+    for table in tables.iter_mut() {
+        match table.id.as_str() {
+            "managers" => {
+                table.class = "hygiene-counts";
+                for (column, rule) in table.columns.iter_mut().skip(1).zip(&enabled) {
+                    column.title = Some(column.label.clone());
+                    column.label = tsifra_core::i18n::text(vc.lang, &rule.rule.short_key()).to_string();
+                }
+                // The change since yesterday: signed, with the minus sign.
+                let change = 1 + enabled.len() + 2;
+                for row in &mut table.rows {
+                    if let Some(cell) = row.cells.get_mut(change)
+                        && let Ok(delta) = cell.raw.parse::<i64>()
+                    {
+                        cell.text = change_text(vc.lang, delta);
+                    }
+                }
+            }
+            "violations" => {
+                table.server_sort = true;
+                let current = sort.filter(|s| !s.is_empty()).unwrap_or(tsifra_core::reports::hygiene::SORTS[0]);
+                // The list's columns: rule, record, manager, days open, detail.
+                let keys = ["rule", "record", "manager", "open_days", "detail"];
+                for (column, key) in table.columns.iter_mut().zip(keys) {
+                    // Days open: the longest first, then the newest; text: А→Я, then Я→А.
+                    let (first, second) = if key == "open_days" {
+                        ("open_days".to_string(), "open_days_asc".to_string())
+                    } else {
+                        (key.to_string(), format!("{key}_desc"))
+                    };
+                    let (next, sorted) = if current == first {
+                        (second, Some(if key == "open_days" { "descending" } else { "ascending" }))
+                    } else if current == second {
+                        (first, Some(if key == "open_days" { "ascending" } else { "descending" }))
+                    } else {
+                        (first, None)
+                    };
+                    column.sort_href = Some(sort_href(&next));
+                    column.sorted = sorted;
+                }
+                if r.violations.len() < r.violations_total {
+                    table.notes.push(t_with(
+                        vc.lang,
+                        "web.hygiene.filtered",
+                        &[
+                            ("shown", &format_int(vc.lang, r.violations.len() as i64)),
+                            ("total", &format_int(vc.lang, r.violations_total as i64)),
+                        ],
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
     let companies: usize = r.managers.iter().map(|m| m.companies.len()).sum();
     let never = r.managers.iter().flat_map(|m| &m.companies).filter(|c| c.never_contacted).count();
@@ -722,4 +944,30 @@ pub fn stamp(lang: Language, calendar: &tsifra_core::BusinessCalendar, at: tsifr
 /// Exact money, for tooltips and details where the compact form is shown.
 pub fn exact_money(lang: Language, currency: &str, minor: i64) -> String {
     format_money(lang, currency, Money(minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heat_pages_split_evenly_and_fit_twenty() {
+        assert_eq!(heat_pages(0), vec![0]);
+        assert_eq!(heat_pages(12), vec![12]);
+        assert_eq!(heat_pages(20), vec![20], "twenty managers fit one screen");
+        assert_eq!(heat_pages(21), vec![11, 10]);
+        assert_eq!(heat_pages(35), vec![18, 17]);
+        // Past six pages the pages hold more rather than take longer to come round.
+        assert_eq!(heat_pages(200).len(), HEAT_MAX_PAGES);
+        assert_eq!(heat_pages(200).iter().sum::<usize>(), 200);
+    }
+
+    #[test]
+    fn changes_are_signed_with_the_minus_sign() {
+        assert_eq!(change_text(Language::Ru, 3), "+3");
+        assert_eq!(change_text(Language::Ru, -5), "\u{2212}5");
+        assert_eq!(change_text(Language::Ru, -1234), "\u{2212}1\u{a0}234");
+        assert_eq!(change_text(Language::En, -5), "-5");
+        assert_eq!(change_text(Language::Ru, 0), "0");
+    }
 }

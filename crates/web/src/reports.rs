@@ -37,6 +37,10 @@ pub struct ReportQuery {
     pub team: Option<String>,
     /// What the period is compared with (plan-fact, leaderboard): `previous`, `year_ago`.
     pub compare: Option<String>,
+    /// Only this rule's violations (hygiene): `stale_deal`.
+    pub rule: Option<String>,
+    /// Only violations open at least this many days (hygiene).
+    pub min_days: Option<String>,
 }
 
 impl ReportQuery {
@@ -50,6 +54,8 @@ impl ReportQuery {
             compare: self.compare.clone(),
             pipeline: self.pipeline.clone(),
             team: self.team.clone(),
+            rule: self.rule.clone(),
+            min_days: self.min_days.clone(),
         }
     }
 }
@@ -64,6 +70,8 @@ struct Key {
     compare: Option<Compare>,
     pipeline: Option<Id>,
     team: Option<Id>,
+    rule: Option<tsifra_core::reports::hygiene::Rule>,
+    min_days: Option<i64>,
     as_of: Instant,
     version: u64,
     /// Computed for "now" rather than an `as_of` from the URL.
@@ -82,6 +90,8 @@ impl CacheKey for Key {
                 k.compare,
                 k.pipeline,
                 k.team,
+                k.rule,
+                k.min_days,
             )
         };
         // A newer stamp of what the same view read; or a live view's minute two
@@ -286,6 +296,8 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         compare,
         pipeline,
         team,
+        rule,
+        min_days,
     } = params;
     let key = Key {
         id,
@@ -296,6 +308,8 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         compare,
         pipeline,
         team,
+        rule,
+        min_days,
         as_of,
         version,
         live,
@@ -314,6 +328,8 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
         compare,
         pipeline,
         team,
+        rule,
+        min_days,
         as_of,
         live,
         ..
@@ -348,6 +364,8 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     compare,
                     pipeline,
                     team,
+                    rule,
+                    min_days,
                 };
                 Arc::new(Computed::new(reports::run(id, &ctx, &params)))
             })
@@ -390,6 +408,8 @@ pub struct ApiReportQuery {
     pub pipeline: Option<String>,
     pub team: Option<String>,
     pub compare: Option<String>,
+    pub rule: Option<String>,
+    pub min_days: Option<String>,
     /// Keep at most this many items of each top-level list (violations, debtors...).
     pub limit: Option<String>,
 }
@@ -421,6 +441,8 @@ pub async fn api_report(
         pipeline: query.pipeline,
         team: query.team,
         compare: query.compare,
+        rule: query.rule,
+        min_days: query.min_days,
     };
     let computed = compute_for(&state, id, &report_query, &as_of).await?;
     // Serialising a big report takes a while: not on the async workers.

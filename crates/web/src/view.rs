@@ -98,12 +98,22 @@ pub struct TableView {
     pub xlsx: String,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// Extra classes of the table's card (`hygiene-counts`).
+    pub class: &'static str,
+    /// Sorted and filtered on the server (query parameters): client-side sorting leaves it alone.
+    pub server_sort: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct ColumnView {
     pub label: String,
     pub numeric: bool,
+    /// The full name, where the head is abbreviated (a tooltip).
+    pub title: Option<String>,
+    /// Where a click on the head sorts by this column, for lists sorted on the server.
+    pub sort_href: Option<String>,
+    /// `ascending` / `descending` when the list is sorted by this column.
+    pub sorted: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -197,6 +207,9 @@ pub fn table_view(
             .map(|(label, numeric)| ColumnView {
                 label: label.clone(),
                 numeric: *numeric,
+                title: None,
+                sort_href: None,
+                sorted: None,
             })
             .collect(),
         rows,
@@ -207,6 +220,8 @@ pub fn table_view(
         xlsx: download(&table.id, "xlsx"),
         prev: (page > 1).then(|| page_href(page - 1)),
         next: (page < pages).then(|| page_href(page + 1)),
+        class: "",
+        server_sort: false,
     }
 }
 

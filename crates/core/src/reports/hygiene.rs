@@ -63,7 +63,32 @@ impl Rule {
     pub fn title_key(self) -> String {
         format!("rule.{}", self.as_str())
     }
+
+    /// Its short name, for column heads (`rule_short.*`).
+    pub fn short_key(self) -> String {
+        format!("rule_short.{}", self.as_str())
+    }
+
+    /// The rule its id names (`stale_deal`).
+    pub fn parse(s: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
 }
+
+/// The orders the violations list can be sorted in (`--sort`, `?sort=`); the first,
+/// the longest-standing first, is the default. Text columns go А→Я, `_desc` reverses.
+pub const SORTS: &[&str] = &[
+    "open_days",
+    "open_days_asc",
+    "rule",
+    "rule_desc",
+    "record",
+    "record_desc",
+    "manager",
+    "manager_desc",
+    "detail",
+    "detail_desc",
+];
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Hygiene {
@@ -71,8 +96,20 @@ pub struct Hygiene {
     pub rules: Vec<RuleSummary>,
     pub managers: Vec<ManagerHygiene>,
     pub team: ManagerHygiene,
-    /// Every violation, the longest-standing first.
+    /// The violations the filters (`rule`, `min_days`) keep, in the asked order
+    /// (`sort`; the longest-standing first by default). Counts above are never filtered.
     pub violations: Vec<Violation>,
+    /// How many violations there are before the filters.
+    pub violations_total: usize,
+    /// The stored day "since yesterday" compares with; `None` when no tally was stored for yesterday.
+    pub yesterday: Option<chrono::NaiveDate>,
+    /// Monday of this week in the business's zone.
+    pub week_start: chrono::NaiveDate,
+    /// The stored day this week's fixes are counted from: the last one before
+    /// Monday (within the week before), else the first of this week before today.
+    pub week_baseline: Option<chrono::NaiveDate>,
+    /// Who fixed the most this week (see [`ManagerHygiene::fixed_this_week`]); `None` when nobody fixed anything.
+    pub most_fixed: Option<MostFixed>,
     /// Violations per day over the last [`TREND_DAYS`] days from the stored
     /// daily tallies, ending with today's live count: is the floor getting cleaner?
     pub trend: Vec<TrendDay>,
@@ -111,6 +148,20 @@ pub struct ManagerHygiene {
     pub checked: usize,
     /// 100 × the clean share of what was checked; `None` if nothing was.
     pub score: Option<f64>,
+    /// Violations now less those in yesterday's stored tally; `None` when
+    /// yesterday has no tally, or none for this manager (new to the report).
+    pub since_yesterday: Option<i64>,
+    /// Fixed this week, from the daily tallies: per rule, how far the count fell
+    /// from the week's baseline day to now (rises in one rule do not cancel
+    /// falls in another), summed. `None` without a baseline for this manager.
+    pub fixed_this_week: Option<usize>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct MostFixed {
+    pub manager_id: Option<Id>,
+    pub manager: String,
+    pub fixed: usize,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -383,15 +434,154 @@ pub fn hygiene(ctx: &Ctx, params: &ReportParams) -> Hygiene {
             .then(b.violations.cmp(&a.violations))
             .then_with(|| a.manager.cmp(&b.manager))
     });
-    let team = summarize(None, ctx.total_label(params), team);
+    let mut team = summarize(None, ctx.total_label(params), team);
     let trend = trend(ctx, params, &team);
+    let changes = changes(ctx, params, &mut managers, &mut team);
+    let violations_total = violations.len();
+    let violations = select(violations, params, lang);
     Hygiene {
         as_of,
         rules,
         managers,
         team,
         violations,
+        violations_total,
+        yesterday: changes.yesterday,
+        week_start: changes.week_start,
+        week_baseline: changes.week_baseline,
+        most_fixed: changes.most_fixed,
         trend,
+    }
+}
+
+/// The violations the list keeps (`rule`, `min_days`), in the order `sort` asks:
+/// the page, its CSV and the API cut the list after this, never before.
+fn select(mut violations: Vec<Violation>, params: &ReportParams, lang: crate::i18n::Language) -> Vec<Violation> {
+    if params.rule.is_some() || params.min_days.is_some() {
+        violations.retain(|v| params.rule.is_none_or(|r| v.rule == r) && params.min_days.is_none_or(|d| v.open_days >= d));
+    }
+    let sort = params.sort.as_deref().unwrap_or(SORTS[0]);
+    let (key, desc) = match sort.strip_suffix("_desc") {
+        Some(key) => (key, true),
+        None => (sort, false),
+    };
+    // Ties keep the report's order (the longest-standing first): the sorts are stable.
+    let by_text = |violations: &mut Vec<Violation>, text: fn(&Violation) -> &str| {
+        if desc {
+            violations.sort_by(|a, b| text(b).cmp(text(a)));
+        } else {
+            violations.sort_by(|a, b| text(a).cmp(text(b)));
+        }
+    };
+    match key {
+        "open_days_asc" => violations.reverse(),
+        "rule" => {
+            // By the rule's name as the list shows it.
+            let mut titles: Vec<(String, Rule)> = Rule::ALL
+                .into_iter()
+                .map(|r| (text(lang, &r.title_key()).to_lowercase(), r))
+                .collect();
+            titles.sort();
+            let rank = |r: Rule| titles.iter().position(|(_, t)| *t == r).unwrap_or(0);
+            if desc {
+                violations.sort_by_key(|v| std::cmp::Reverse(rank(v.rule)));
+            } else {
+                violations.sort_by_key(|v| rank(v.rule));
+            }
+        }
+        "record" => by_text(&mut violations, |v| &v.name),
+        "manager" => by_text(&mut violations, |v| &v.manager),
+        "detail" => by_text(&mut violations, |v| v.detail.as_deref().unwrap_or("")),
+        _ => {}
+    }
+    violations
+}
+
+struct Changes {
+    yesterday: Option<chrono::NaiveDate>,
+    week_start: chrono::NaiveDate,
+    week_baseline: Option<chrono::NaiveDate>,
+    most_fixed: Option<MostFixed>,
+}
+
+/// Per manager and rule, the violations of one stored day.
+type DayCounts = BTreeMap<Option<Id>, [usize; Rule::ALL.len()]>;
+
+/// Fills in each manager's change since yesterday and fixes this week from the stored daily tallies.
+fn changes(ctx: &Ctx, params: &ReportParams, managers: &mut [ManagerHygiene], team: &mut ManagerHygiene) -> Changes {
+    use chrono::Datelike;
+    let today = ctx.calendar.local_date(ctx.as_of);
+    let week_start = today - chrono::Duration::days(today.weekday().num_days_from_monday() as i64);
+    let yesterday = today - chrono::Duration::days(1);
+    let stored: std::collections::BTreeSet<chrono::NaiveDate> = ctx
+        .ws
+        .hygiene_history
+        .iter()
+        .map(|h| h.day)
+        .filter(|d| *d >= week_start - chrono::Duration::days(7) && *d < today)
+        .collect();
+    let week_baseline = stored
+        .range(..week_start)
+        .next_back()
+        .or_else(|| stored.range(week_start..).next())
+        .copied();
+    let yesterday = stored.contains(&yesterday).then_some(yesterday);
+    let counts_on = |day: chrono::NaiveDate| -> DayCounts {
+        let mut out = DayCounts::new();
+        for h in ctx.ws.hygiene_history.iter().filter(|h| h.day == day) {
+            if params.manager.is_some_and(|m| h.manager_id != Some(m)) {
+                continue;
+            }
+            let counts = out.entry(h.manager_id).or_default();
+            if let Some(rule) = Rule::parse(&h.rule) {
+                counts[rule as usize] += h.violations as usize;
+            }
+        }
+        out
+    };
+    let then_yesterday = yesterday.map(counts_on);
+    let then_week = week_baseline.map(counts_on);
+    let now = |m: &ManagerHygiene| Rule::ALL.map(|r| m.counts.get(&r).copied().unwrap_or(0));
+    let fixed = |then: &[usize; Rule::ALL.len()], now: &[usize; Rule::ALL.len()]| -> usize {
+        then.iter().zip(now).map(|(t, n)| t.saturating_sub(*n)).sum()
+    };
+    let total = |c: &[usize; Rule::ALL.len()]| c.iter().sum::<usize>() as i64;
+    let mut team_fixed: Option<usize> = None;
+    for m in managers.iter_mut() {
+        let counts = now(m);
+        m.since_yesterday = then_yesterday
+            .as_ref()
+            .and_then(|d| d.get(&m.manager_id))
+            .map(|then| total(&counts) - total(then));
+        m.fixed_this_week = then_week
+            .as_ref()
+            .and_then(|d| d.get(&m.manager_id))
+            .map(|then| fixed(then, &counts));
+        if let Some(f) = m.fixed_this_week {
+            *team_fixed.get_or_insert(0) += f;
+        }
+    }
+    // The team's change is over the whole day's tallies: someone gone since yesterday counts too.
+    // One manager's view with no tally of theirs yesterday has nothing to compare, as a new manager.
+    team.since_yesterday = then_yesterday
+        .as_ref()
+        .filter(|d| !d.is_empty())
+        .map(|d| team.violations as i64 - d.values().map(total).sum::<i64>());
+    team.fixed_this_week = team_fixed;
+    let most_fixed = managers
+        .iter()
+        .filter_map(|m| m.fixed_this_week.filter(|f| *f > 0).map(|f| (f, m)))
+        .max_by(|(a, ma), (b, mb)| a.cmp(b).then_with(|| mb.manager.cmp(&ma.manager)))
+        .map(|(fixed, m)| MostFixed {
+            manager_id: m.manager_id,
+            manager: m.manager.clone(),
+            fixed,
+        });
+    Changes {
+        yesterday,
+        week_start,
+        week_baseline,
+        most_fixed,
     }
 }
 
@@ -783,6 +973,8 @@ fn summarize(manager_id: Option<Id>, manager: String, t: Tally) -> ManagerHygien
         violations,
         checked,
         score,
+        since_yesterday: None,
+        fixed_this_week: None,
     }
 }
 
@@ -861,7 +1053,12 @@ impl super::ReportKind for HygieneReport {
     const DEF: super::registry::Definition = super::registry::Definition {
         id: "hygiene",
         title_key: "report.hygiene",
-        params: &[super::registry::Param::Manager],
+        params: &[
+            super::registry::Param::Manager,
+            super::registry::Param::Sort(SORTS),
+            super::registry::Param::Rule,
+            super::registry::Param::MinDays,
+        ],
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         hygiene(ctx, params)
@@ -1124,6 +1321,200 @@ mod tests {
         });
         let h2 = report(&k, "2026-11-26T12:00:00Z");
         assert_eq!(h2.trend[1], h.trend[1]);
+    }
+
+    /// A stored tally row, as the daily job writes it.
+    fn stored(day: &str, manager: Id, rule: Rule, violations: u32) -> crate::model::HygieneCount {
+        crate::model::HygieneCount {
+            day: date(day),
+            manager_id: Some(manager),
+            rule: rule.as_str().into(),
+            violations,
+            checked: if rule == Rule::ALL[0] { 50 } else { 0 },
+        }
+    }
+
+    fn manager(h: &Hygiene, id: Id) -> &ManagerHygiene {
+        h.managers.iter().find(|m| m.manager_id == Some(id)).unwrap()
+    }
+
+    /// Anna, Boris and Carl (new today) with open deals lacking a task, company and contact;
+    /// tallies stored on Sunday 29.11 and, when `with_yesterday`, on Tuesday 01.12.
+    fn week_kit(with_yesterday: bool, created: &str) -> (Kit, [Id; 3]) {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let carl = k.manager("Карл");
+        for m in [anna, anna, boris, carl] {
+            k.open_deal(m, 100, created);
+        }
+        let mut history = vec![
+            stored("2026-11-29", anna, Rule::OpenDealWithoutTask, 5),
+            stored("2026-11-29", anna, Rule::DealWithoutCompany, 1),
+            stored("2026-11-29", boris, Rule::OpenDealWithoutTask, 1),
+            stored("2026-11-29", boris, Rule::DealWithoutCompany, 1),
+            stored("2026-11-29", boris, Rule::DealWithoutContact, 1),
+            stored("2026-11-29", boris, Rule::StaleDeal, 4),
+            // A week earlier: not the baseline, Sunday is nearer to Monday.
+            stored("2026-11-22", boris, Rule::OpenDealWithoutTask, 40),
+        ];
+        if with_yesterday {
+            history.extend([
+                stored("2026-12-01", anna, Rule::OpenDealWithoutTask, 8),
+                stored("2026-12-01", boris, Rule::OpenDealWithoutTask, 3),
+            ]);
+        }
+        k.ws.hygiene_history = history;
+        (k, [anna, boris, carl])
+    }
+
+    #[test]
+    fn change_since_yesterday_and_fixed_this_week_per_manager() {
+        let (k, [anna, boris, carl]) = week_kit(true, "2026-12-01T10:00:00Z");
+        // Wednesday 02.12, 15:00 in Moscow.
+        let h = report(&k, "2026-12-02T12:00:00Z");
+        assert_eq!(manager(&h, anna).violations, 6, "two deals: no task, no company, no contact");
+        assert_eq!(manager(&h, boris).violations, 3);
+        assert_eq!(h.yesterday, Some(date("2026-12-01")));
+        assert_eq!(h.week_start, date("2026-11-30"));
+        assert_eq!(h.week_baseline, Some(date("2026-11-29")));
+        assert_eq!(manager(&h, anna).since_yesterday, Some(6 - 8));
+        assert_eq!(manager(&h, boris).since_yesterday, Some(0));
+        // Carl has no tally yesterday: no change is shown, not "+3".
+        assert_eq!(manager(&h, carl).since_yesterday, None);
+        assert_eq!(manager(&h, carl).fixed_this_week, None);
+        // Anna: 5 → 2 deals without a task is 3 fixed; her company count rose 1 → 2, which fixes nothing
+        // and does not cancel the 3.
+        assert_eq!(manager(&h, anna).fixed_this_week, Some(3));
+        // Boris: 4 stale deals are gone; his other counts stand.
+        assert_eq!(manager(&h, boris).fixed_this_week, Some(4));
+        let best = h.most_fixed.as_ref().unwrap();
+        assert_eq!((best.manager_id, best.fixed), (Some(boris), 4));
+        // The team: 12 now against 11 stored yesterday.
+        assert_eq!(h.team.violations, 12);
+        assert_eq!(h.team.since_yesterday, Some(1));
+        assert_eq!(h.team.fixed_this_week, Some(7));
+
+        // One manager's view compares that manager's tallies only.
+        let only = match k.report_with(
+            ReportId::Hygiene,
+            "2026-12-02T12:00:00Z",
+            ReportParams {
+                manager: Some(anna),
+                ..Default::default()
+            },
+        ) {
+            Report::Hygiene(r) => r,
+            _ => unreachable!(),
+        };
+        assert_eq!(only.team.since_yesterday, Some(-2));
+        assert_eq!(only.most_fixed.map(|m| m.manager_id), Some(Some(anna)));
+        // Carl's own view: no tally of his yesterday, so his total is not "+3" either.
+        let carls = match k.report_with(
+            ReportId::Hygiene,
+            "2026-12-02T12:00:00Z",
+            ReportParams {
+                manager: Some(carl),
+                ..Default::default()
+            },
+        ) {
+            Report::Hygiene(r) => r,
+            _ => unreachable!(),
+        };
+        assert_eq!(carls.team.violations, 3);
+        assert_eq!((carls.team.since_yesterday, carls.team.fixed_this_week), (None, None));
+    }
+
+    #[test]
+    fn without_yesterdays_tally_no_change_is_shown() {
+        let (k, [anna, boris, _]) = week_kit(false, "2026-12-01T10:00:00Z");
+        let h = report(&k, "2026-12-02T12:00:00Z");
+        assert_eq!(h.yesterday, None);
+        assert!(h.managers.iter().all(|m| m.since_yesterday.is_none()));
+        assert_eq!(h.team.since_yesterday, None);
+        // The week's fixes still count from Sunday's tally.
+        assert_eq!(manager(&h, anna).fixed_this_week, Some(3));
+        assert_eq!(manager(&h, boris).fixed_this_week, Some(4));
+        // Without any tally, nothing is compared and nobody is named.
+        let (mut bare, _) = week_kit(false, "2026-12-01T10:00:00Z");
+        bare.ws.hygiene_history.clear();
+        let h = report(&bare, "2026-12-02T12:00:00Z");
+        assert_eq!((h.week_baseline, h.most_fixed.is_none()), (None, true));
+        assert!(h.managers.iter().all(|m| m.fixed_this_week.is_none()));
+        assert_eq!(h.team.fixed_this_week, None);
+    }
+
+    #[test]
+    fn the_week_starts_on_monday_in_the_business_zone() {
+        let (k, [_, boris, _]) = week_kit(false, "2026-11-29T10:00:00Z");
+        // Sunday 22:30 UTC is Monday 30.11, 01:30 in Moscow: a new week, and Sunday is yesterday.
+        let h = report(&k, "2026-11-29T22:30:00Z");
+        assert_eq!(h.week_start, date("2026-11-30"));
+        assert_eq!(h.week_baseline, Some(date("2026-11-29")));
+        assert_eq!(h.yesterday, Some(date("2026-11-29")));
+        assert_eq!(manager(&h, boris).since_yesterday, Some(3 - 7));
+        // An hour earlier it is still Sunday there: the week began on 23.11, its baseline is 22.11.
+        let h = report(&k, "2026-11-29T20:30:00Z");
+        assert_eq!(h.week_start, date("2026-11-23"));
+        assert_eq!(h.week_baseline, Some(date("2026-11-22")));
+        assert_eq!(h.yesterday, None);
+        assert_eq!(manager(&h, boris).fixed_this_week, Some(40 - 1));
+    }
+
+    #[test]
+    fn the_list_is_filtered_and_sorted_before_it_is_cut() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let old = k.open_deal(boris, 100, "2026-11-01T10:00:00Z");
+        k.open_deal(anna, 100, "2026-11-20T10:00:00Z");
+        k.open_deal(anna, 100, "2026-11-25T10:00:00Z");
+        let with = |params: ReportParams| match k.report_with(ReportId::Hygiene, "2026-11-26T12:00:00Z", params) {
+            Report::Hygiene(r) => r,
+            _ => unreachable!(),
+        };
+        let all = with(ReportParams::default());
+        assert_eq!(all.violations_total, all.violations.len());
+        let stale = with(ReportParams {
+            rule: Some(Rule::StaleDeal),
+            ..Default::default()
+        });
+        assert_eq!(stale.violations.len(), 1);
+        assert_eq!(stale.violations[0].entity, EntityRef::Deal(old));
+        // Counts are never filtered: the board's table and the TV stay whole.
+        assert_eq!((stale.team, stale.violations_total), (all.team.clone(), all.violations.len()));
+        let aged = with(ReportParams {
+            min_days: Some(6),
+            ..Default::default()
+        });
+        assert!(aged.violations.iter().all(|v| v.open_days >= 6));
+        assert_eq!(aged.violations.len(), all.violations.iter().filter(|v| v.open_days >= 6).count());
+        assert!(aged.violations.len() < all.violations.len() && !aged.violations.is_empty());
+        let sorted = |sort: &str| {
+            with(ReportParams {
+                sort: Some(sort.into()),
+                ..Default::default()
+            })
+            .violations
+        };
+        let days: Vec<i64> = sorted("open_days_asc").iter().map(|v| v.open_days).collect();
+        assert!(days.windows(2).all(|w| w[0] <= w[1]) && days[0] < days[days.len() - 1], "{days:?}");
+        let managers: Vec<String> = sorted("manager_desc").iter().map(|v| v.manager.clone()).collect();
+        assert_eq!(managers.first().map(String::as_str), Some("Борис"));
+        assert!(managers.windows(2).all(|w| w[0] >= w[1]));
+        // By rule name as the list shows it, ties the longest-standing first.
+        let by_rule = sorted("rule");
+        let titles: Vec<&str> = by_rule
+            .iter()
+            .map(|v| text(crate::i18n::Language::Ru, &v.rule.title_key()))
+            .collect();
+        assert!(titles.windows(2).all(|w| w[0].to_lowercase() <= w[1].to_lowercase()), "{titles:?}");
+        let first_rule: Vec<i64> = by_rule
+            .iter()
+            .take_while(|v| v.rule == by_rule[0].rule)
+            .map(|v| v.open_days)
+            .collect();
+        assert!(first_rule.windows(2).all(|w| w[0] >= w[1]));
     }
 
     #[test]

@@ -82,6 +82,10 @@ pub struct ReportParams {
     pub pipeline: Option<Id>,
     /// Only this team's managers (funnel).
     pub team: Option<Id>,
+    /// Only the violations of this rule (hygiene's list; counts stay whole).
+    pub rule: Option<hygiene::Rule>,
+    /// Only the violations open at least this many days (hygiene's list).
+    pub min_days: Option<i64>,
 }
 
 /// Why `--manager` / `?manager=` names nobody (or several).

@@ -33,6 +33,10 @@ pub enum Param {
     Pipeline,
     /// `--team`: one team's managers (amoCRM's groups, name or id).
     Team,
+    /// `--rule`: only the violations of this rule (hygiene), by its id.
+    Rule,
+    /// `--min-days` / `?min_days=`: only what has stood open at least this many days (hygiene).
+    MinDays,
 }
 
 impl Param {
@@ -46,6 +50,8 @@ impl Param {
             Param::Compare => "compare",
             Param::Pipeline => "pipeline",
             Param::Team => "team",
+            Param::Rule => "rule",
+            Param::MinDays => "min_days",
         }
     }
 }
@@ -203,6 +209,8 @@ pub struct RawParams {
     pub compare: Option<String>,
     pub pipeline: Option<String>,
     pub team: Option<String>,
+    pub rule: Option<String>,
+    pub min_days: Option<String>,
 }
 
 impl RawParams {
@@ -216,6 +224,8 @@ impl RawParams {
             ("compare", &self.compare),
             ("pipeline", &self.pipeline),
             ("team", &self.team),
+            ("rule", &self.rule),
+            ("min_days", &self.min_days),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (name, v)))
@@ -287,6 +297,19 @@ pub fn parse_params(id: ReportId, raw: &RawParams, ws: &Workspace, today: NaiveD
             }
             "pipeline" => params.pipeline = Some(super::funnel::resolve_pipeline(ws, value).map_err(err)?),
             "team" => params.team = Some(super::funnel::resolve_team(ws, value).map_err(err)?),
+            "rule" => {
+                params.rule = Some(super::hygiene::Rule::parse(value).ok_or_else(|| {
+                    let names = super::hygiene::Rule::ALL.map(super::hygiene::Rule::as_str).join(", ");
+                    err(text_with(lang, "report.unknown_rule", &[("value", value), ("names", &names)]))
+                })?)
+            }
+            "min_days" => {
+                params.min_days = Some(
+                    value
+                        .parse::<u32>()
+                        .map_err(|_| err(text_with(lang, "report.bad_min_days", &[("value", value)])))? as i64,
+                )
+            }
             _ => unreachable!("RawParams::given names only known parameters"),
         }
     }
@@ -345,6 +368,8 @@ mod tests {
                     "period" => &mut r.period,
                     "compare" => &mut r.compare,
                     "pipeline" => &mut r.pipeline,
+                    "rule" => &mut r.rule,
+                    "min_days" => &mut r.min_days,
                     _ => &mut r.team,
                 };
                 *slot = Some(value.to_string());
@@ -393,10 +418,36 @@ mod tests {
         let e = fails(ReportId::PlanFact, &[("compare", "tomorrow")], Language::En);
         assert!(e.message.contains("previous or year_ago"), "{e}");
         // A parameter the report does not take is refused, naming those it takes.
-        let e = fails(ReportId::Hygiene, &[("sort", "days")], Language::Ru);
+        let e = fails(ReportId::Funnel, &[("sort", "days")], Language::Ru);
         assert_eq!(
             (e.param, e.message.as_str()),
-            ("sort", "отчёт hygiene не принимает параметр sort; принимает: manager")
+            (
+                "sort",
+                "отчёт funnel не принимает параметр sort; принимает: manager, period, pipeline, team"
+            )
+        );
+        let e = fails(ReportId::Hygiene, &[("rule", "no_task")], Language::Ru);
+        assert_eq!(e.param, "rule");
+        assert!(
+            e.message
+                .starts_with("неизвестное правило «no_task»; возможные: open_deal_without_task,"),
+            "{e}"
+        );
+        let e = fails(ReportId::Hygiene, &[("min_days", "-3")], Language::Ru);
+        assert_eq!(e.message, "«-3»: нужно целое число дней от 0");
+        let e = fails(ReportId::PlanFact, &[("rule", "stale_deal")], Language::En);
+        assert!(e.message.starts_with("report plan-fact takes no rule"), "{e}");
+        let ok = parse_params(
+            ReportId::Hygiene,
+            &raw(&[("rule", "stale_deal"), ("min_days", "7"), ("sort", "record_desc")]),
+            &k.ws,
+            today,
+            Language::Ru,
+        )
+        .unwrap();
+        assert_eq!(
+            (ok.rule, ok.min_days, ok.sort.as_deref()),
+            (Some(crate::reports::hygiene::Rule::StaleDeal), Some(7), Some("record_desc"))
         );
         let e = fails(ReportId::Receivables, &[("period", "last_month")], Language::En);
         assert_eq!(e.message, "report receivables takes no period; it takes: manager, sort");

@@ -345,7 +345,12 @@ pub fn hygiene(r: &super::hygiene::Hygiene, lang: Language, _currency: &str) -> 
     let enabled: Vec<_> = r.rules.iter().filter(|s| s.enabled).collect();
     let mut columns = vec![t(lang, "col.manager")];
     columns.extend(enabled.iter().map(|s| s.title.clone()));
-    columns.extend([t(lang, "col.total"), t(lang, "col.score")]);
+    columns.extend([
+        t(lang, "col.total"),
+        t(lang, "col.score"),
+        t(lang, "col.since_yesterday"),
+        t(lang, "col.fixed_this_week"),
+    ]);
     let row = |m: &super::hygiene::ManagerHygiene| {
         let mut cells = vec![Cell::Text(m.manager.clone())];
         cells.extend(
@@ -355,6 +360,8 @@ pub fn hygiene(r: &super::hygiene::Hygiene, lang: Language, _currency: &str) -> 
         );
         cells.push(Cell::Int(m.violations as i64));
         cells.push(Cell::opt(m.score.map(Cell::Percent)));
+        cells.push(Cell::opt(m.since_yesterday.map(Cell::Int)));
+        cells.push(Cell::opt(m.fixed_this_week.map(|n| Cell::Int(n as i64))));
         cells
     };
     let mut rows: Vec<Vec<Cell>> = r.managers.iter().map(row).collect();

@@ -41,6 +41,9 @@ pub struct BoardQuery {
     pub team: Option<String>,
     /// Which page of rows the long tables show, from 1.
     pub page: Option<String>,
+    /// Hygiene's list: one rule's violations, those open at least `min_days` days.
+    pub rule: Option<String>,
+    pub min_days: Option<String>,
 }
 
 impl BoardQuery {
@@ -55,6 +58,8 @@ impl BoardQuery {
             compare: self.compare.clone(),
             pipeline: self.pipeline.clone(),
             team: self.team.clone(),
+            rule: self.rule.clone(),
+            min_days: self.min_days.clone(),
         })
     }
 
@@ -119,6 +124,9 @@ pub struct BoardPage {
     pub picker: Picker,
     /// "Обновлено N мин назад" and the auto-refresh of a live view.
     pub fresh: Freshness,
+    /// Hygiene's list filters: the rules (empty for other reports) and the days open, as typed.
+    pub rules: Vec<Choice>,
+    pub min_days: Option<String>,
     pub kpis: Vec<Kpi>,
     pub figures: Vec<Figure>,
     pub tables: Vec<TableView>,
@@ -149,7 +157,7 @@ pub async fn board(
     let page = parse_page(query.page.as_deref())?;
     let report_query = query.report_query(state.language())?;
     let what = format!(
-        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
         query.manager(),
         query.metric.as_deref().unwrap_or(""),
         query.sort.as_deref().unwrap_or(""),
@@ -157,6 +165,8 @@ pub async fn board(
         BoardQuery::option(&query.compare),
         BoardQuery::option(&query.pipeline),
         BoardQuery::option(&query.team),
+        BoardQuery::option(&query.rule),
+        BoardQuery::option(&query.min_days),
     );
     let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
     pagecache::cached(&state, what, &as_of, Kind::Html, move || async move {
@@ -225,13 +235,15 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             ("compare", BoardQuery::option(&query.compare)),
             ("pipeline", BoardQuery::option(&query.pipeline)),
             ("team", BoardQuery::option(&query.team)),
+            ("rule", BoardQuery::option(&query.rule)),
+            ("min_days", BoardQuery::option(&query.min_days)),
         ];
         let (periods, from, to) = if def.takes("period") {
             period_choices(lang, def, report_query.period.as_deref(), today)
         } else {
             (Vec::new(), String::new(), String::new())
         };
-        let tables = report_tables
+        let mut tables: Vec<TableView> = report_tables
             .iter()
             .map(|table| {
                 table_view(
@@ -250,6 +262,14 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
                 )
             })
             .collect();
+        if let Report::Hygiene(r) = &*computed.report {
+            let sort_href = |key: &str| {
+                let mut sorted: Vec<(&str, &str)> = options.iter().filter(|(name, _)| *name != "sort").copied().collect();
+                sorted.push(("sort", key));
+                format!("{}#violations", href(board.path, &sorted))
+            };
+            crate::figures::dress_hygiene_tables(&vc, r, &mut tables, query.sort.as_deref(), sort_href);
+        }
         let carry = [("as_of", requested), ("manager", query.manager())];
         let page = BoardPage {
             layout: Layout::page(lang, t(lang, board.title_key), board.path, &carry).warned(&state),
@@ -275,6 +295,8 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
                 state.calendar().local_date(state.now()),
             ),
             fresh: Freshness::of(&state, &as_of),
+            rules: rule_choices(lang, def, query.rule.as_deref()),
+            min_days: def.takes("min_days").then(|| query.min_days.clone().unwrap_or_default()),
             kpis,
             figures,
             tables,
@@ -425,6 +447,26 @@ fn period_choices(lang: Language, def: &Definition, current: Option<&str>, today
         None => (String::new(), String::new()),
     };
     (choices, from, to)
+}
+
+/// Hygiene's rules for the violations filter: all, or one.
+fn rule_choices(lang: Language, def: &Definition, current: Option<&str>) -> Vec<Choice> {
+    if !def.takes("rule") {
+        return Vec::new();
+    }
+    use tsifra_core::reports::hygiene::Rule;
+    let current = current.and_then(Rule::parse);
+    let mut choices = vec![Choice {
+        value: String::new(),
+        label: t(lang, "web.filter.all_rules").to_string(),
+        selected: current.is_none(),
+    }];
+    choices.extend(Rule::ALL.into_iter().map(|rule| Choice {
+        value: rule.as_str().to_string(),
+        label: tsifra_core::i18n::text(lang, &rule.title_key()).to_string(),
+        selected: current == Some(rule),
+    }));
+    choices
 }
 
 /// No comparison, the previous period, the same period a year earlier.

@@ -8,3 +8,4 @@ pub mod error;
 pub mod home;
 pub mod owner;
 pub mod tv;
+pub mod tv_hygiene;

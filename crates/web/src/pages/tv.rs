@@ -138,7 +138,7 @@ pub struct SlideContent {
 }
 
 /// The TV's own stylesheet: dark, full-screen, sized to the screen.
-pub const TV_STYLE: &str = include_str!("../../assets/tv.css");
+pub const TV_STYLE: &str = concat!(include_str!("../../assets/tv.css"), include_str!("../../assets/tv-hygiene.css"));
 
 /// `GET /tv`.
 pub async fn tv(State(state): State<AppState>, as_of: AsOf, Query(query): Query<TvQuery>) -> Result<Response, AppError> {
@@ -241,6 +241,19 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         ..ReportQuery::default()
     };
     let computed = compute_for(state, board.report, &query, as_of).await?;
+    // Hygiene has a slide of its own: the heat table of every rule per manager.
+    if let tsifra_core::reports::Report::Hygiene(r) = &*computed.report {
+        let currency = state.config().business.currency.clone();
+        let vc = ViewCtx {
+            lang,
+            currency: &currency,
+            tv: true,
+            as_of_requested: as_of.requested.as_deref(),
+            manager: manager_id,
+        };
+        let stamp = stamp(lang, &state.calendar(), computed.report_as_of());
+        return crate::pages::tv_hygiene::render(&vc, r, slug, t(lang, board.title_key).to_string(), who, stamp);
+    }
     let trend = if board.report == ReportId::Hygiene {
         Some(page_trend(state, as_of, &computed, manager_id).await?)
     } else {

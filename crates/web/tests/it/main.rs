@@ -8,6 +8,7 @@ mod desk;
 mod errors;
 mod explore;
 mod home;
+mod hygiene;
 mod logging;
 mod owner;
 mod reports;
