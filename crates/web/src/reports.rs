@@ -37,6 +37,8 @@ pub struct ReportQuery {
     pub team: Option<String>,
     /// What the period is compared with (plan-fact, leaderboard): `previous`, `year_ago`.
     pub compare: Option<String>,
+    /// `1` for the companies that never bought (call priority).
+    pub prospects: Option<String>,
 }
 
 impl ReportQuery {
@@ -50,6 +52,7 @@ impl ReportQuery {
             compare: self.compare.clone(),
             pipeline: self.pipeline.clone(),
             team: self.team.clone(),
+            prospects: self.prospects.clone(),
         }
     }
 }
@@ -64,6 +67,7 @@ struct Key {
     compare: Option<Compare>,
     pipeline: Option<Id>,
     team: Option<Id>,
+    prospects: bool,
     as_of: Instant,
     version: u64,
     /// Computed for "now" rather than an `as_of` from the URL.
@@ -82,6 +86,7 @@ impl CacheKey for Key {
                 k.compare,
                 k.pipeline,
                 k.team,
+                k.prospects,
             )
         };
         // A newer stamp of what the same view read; or a live view's minute two
@@ -286,6 +291,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         compare,
         pipeline,
         team,
+        prospects,
     } = params;
     let key = Key {
         id,
@@ -296,6 +302,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         compare,
         pipeline,
         team,
+        prospects,
         as_of,
         version,
         live,
@@ -314,6 +321,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
         compare,
         pipeline,
         team,
+        prospects,
         as_of,
         live,
         ..
@@ -348,6 +356,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     compare,
                     pipeline,
                     team,
+                    prospects,
                 };
                 Arc::new(Computed::new(reports::run(id, &ctx, &params)))
             })
@@ -390,11 +399,13 @@ pub struct ApiReportQuery {
     pub pipeline: Option<String>,
     pub team: Option<String>,
     pub compare: Option<String>,
+    /// `1` for the companies that never bought (call priority).
+    pub prospects: Option<String>,
     /// Keep at most this many items of each top-level list (violations, debtors...).
     pub limit: Option<String>,
 }
 
-/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&compare=&pipeline=&team=&limit=`: the report as JSON, the same
+/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&compare=&pipeline=&team=&prospects=&limit=`: the report as JSON, the same
 /// shape `tsifra report ID --format json` prints. With `limit`, each top-level list keeps
 /// its first `limit` items and `truncated` says how long it was.
 pub async fn api_report(
@@ -421,6 +432,7 @@ pub async fn api_report(
         pipeline: query.pipeline,
         team: query.team,
         compare: query.compare,
+        prospects: query.prospects,
     };
     let computed = compute_for(&state, id, &report_query, &as_of).await?;
     // Serialising a big report takes a while: not on the async workers.

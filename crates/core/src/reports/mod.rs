@@ -82,6 +82,8 @@ pub struct ReportParams {
     pub pipeline: Option<Id>,
     /// Only this team's managers (funnel).
     pub team: Option<Id>,
+    /// The companies that never bought rather than the clients (call priority).
+    pub prospects: bool,
 }
 
 /// Why `--manager` / `?manager=` names nobody (or several).

@@ -33,6 +33,8 @@ pub enum Param {
     Pipeline,
     /// `--team`: one team's managers (amoCRM's groups, name or id).
     Team,
+    /// `--prospects` / `?prospects=1`: the companies that never bought instead of the clients (call priority).
+    Prospects,
 }
 
 impl Param {
@@ -46,6 +48,7 @@ impl Param {
             Param::Compare => "compare",
             Param::Pipeline => "pipeline",
             Param::Team => "team",
+            Param::Prospects => "prospects",
         }
     }
 }
@@ -203,6 +206,8 @@ pub struct RawParams {
     pub compare: Option<String>,
     pub pipeline: Option<String>,
     pub team: Option<String>,
+    /// `1` (or `true`, `yes`, `да`) for the other list; `0` for the default one.
+    pub prospects: Option<String>,
 }
 
 impl RawParams {
@@ -216,6 +221,7 @@ impl RawParams {
             ("compare", &self.compare),
             ("pipeline", &self.pipeline),
             ("team", &self.team),
+            ("prospects", &self.prospects),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (name, v)))
@@ -287,6 +293,13 @@ pub fn parse_params(id: ReportId, raw: &RawParams, ws: &Workspace, today: NaiveD
             }
             "pipeline" => params.pipeline = Some(super::funnel::resolve_pipeline(ws, value).map_err(err)?),
             "team" => params.team = Some(super::funnel::resolve_team(ws, value).map_err(err)?),
+            "prospects" => {
+                params.prospects = match value.to_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" | "да" => true,
+                    "0" | "false" | "no" | "off" | "нет" => false,
+                    _ => return Err(err(text_with(lang, "report.bad_switch", &[("value", value)]))),
+                }
+            }
             _ => unreachable!("RawParams::given names only known parameters"),
         }
     }

@@ -41,6 +41,8 @@ pub struct BoardQuery {
     pub team: Option<String>,
     /// Which page of rows the long tables show, from 1.
     pub page: Option<String>,
+    /// `1`: call priority's companies that never bought instead of its clients.
+    pub prospects: Option<String>,
 }
 
 impl BoardQuery {
@@ -55,6 +57,7 @@ impl BoardQuery {
             compare: self.compare.clone(),
             pipeline: self.pipeline.clone(),
             team: self.team.clone(),
+            prospects: self.prospects.clone(),
         })
     }
 
@@ -121,6 +124,8 @@ pub struct BoardPage {
     pub all_xlsx: String,
     /// Where "show the whole team" leads, when a manager is picked.
     pub clear_filter: Option<String>,
+    /// Call priority's list, kept when the filters are changed.
+    pub prospects: Option<String>,
 }
 
 /// An option of a select.
@@ -145,7 +150,7 @@ pub async fn board(
     let page = parse_page(query.page.as_deref())?;
     let report_query = query.report_query(state.language())?;
     let what = format!(
-        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}\u{1}{}",
         query.manager(),
         query.metric.as_deref().unwrap_or(""),
         query.sort.as_deref().unwrap_or(""),
@@ -153,6 +158,7 @@ pub async fn board(
         BoardQuery::option(&query.compare),
         BoardQuery::option(&query.pipeline),
         BoardQuery::option(&query.team),
+        BoardQuery::option(&query.prospects),
     );
     let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
     pagecache::cached(&state, what, &as_of, Kind::Html, move || async move {
@@ -221,6 +227,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             ("compare", BoardQuery::option(&query.compare)),
             ("pipeline", BoardQuery::option(&query.pipeline)),
             ("team", BoardQuery::option(&query.team)),
+            ("prospects", BoardQuery::option(&query.prospects)),
         ];
         let (periods, from, to) = if def.takes("period") {
             period_choices(lang, def, report_query.period.as_deref(), today)
@@ -266,6 +273,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             tables,
             all_xlsx: href(&format!("{}.xlsx", board.path), &options),
             clear_filter: manager.map(|_| href(board.path, &[("as_of", requested)])),
+            prospects: query.prospects.clone().filter(|p| !p.trim().is_empty()),
         };
         Ok(page.render()?)
     })
