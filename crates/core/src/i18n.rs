@@ -397,6 +397,16 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Для сделок без маржи принята маржа по умолчанию",
         "Deals without a margin assume the default margin of",
     ),
+    (
+        "leaderboard.margin_basis_field",
+        "Маржа: поле «{field}»; где оно пусто — {rate} от выручки (по умолчанию)",
+        "Margin: the \"{field}\" field; where it is empty, {rate} of revenue (the default)",
+    ),
+    (
+        "leaderboard.margin_basis_default",
+        "Маржа: {rate} от выручки по умолчанию (поле маржи в настройках не задано или не найдено)",
+        "Margin: {rate} of revenue by default (no margin field set up or found)",
+    ),
     ("hygiene.violations", "Нарушения", "Violations"),
     ("receivables.debtors", "Должники", "Debtors"),
     ("receivables.total", "Всего просрочено", "Total overdue"),

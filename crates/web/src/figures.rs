@@ -327,12 +327,20 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
         })
         .collect();
     let metric_name = t(vc.lang, &format!("metric.{}", r.metric.as_str()));
+    let mut podium = charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet"));
+    if vc.tv
+        && let Some(basis) = &r.margin_basis
+    {
+        // A slide shows no notes: the basis goes under the podium.
+        let _ = write!(podium, "<p class=\"margin-basis\">{}</p>", esc(basis));
+    }
     let mut figures = vec![Figure {
         id: "podium",
         title: format!("{} · {metric_name}", vc.t(podium_key)),
-        markup: charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet")),
+        markup: podium,
         wide: false,
-        note: None,
+        // Ranked by margin: which field it is read from, or the default rate.
+        note: (!vc.tv).then(|| r.margin_basis.clone()).flatten(),
     }];
     if vc.tv {
         let bars: Vec<Bar> = r
@@ -538,7 +546,11 @@ fn call_lists(vc: &ViewCtx, r: &CallPriority) -> Figure {
         );
     }
     markup.push_str("</nav>");
-    let note = if r.prospects { "web.call.prospects_note" } else { "web.call.clients_note" };
+    let note = if r.prospects {
+        "web.call.prospects_note"
+    } else {
+        "web.call.clients_note"
+    };
     Figure {
         id: "call-lists",
         title: vc.t("web.fig.call_lists").to_string(),

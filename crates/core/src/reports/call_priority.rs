@@ -572,7 +572,10 @@ mod tests {
     #[test]
     fn the_score_is_exact_and_capped() {
         // 100 ₽ silent 30 days against 300 ₽ silent 10 days: equal, not one ahead by rounding.
-        assert_eq!(client_score(10_000, 30, 0, 0).cmp(&client_score(30_000, 10, 0, 0)), std::cmp::Ordering::Equal);
+        assert_eq!(
+            client_score(10_000, 30, 0, 0).cmp(&client_score(30_000, 10, 0, 0)),
+            std::cmp::Ordering::Equal
+        );
         // A contact in the look-back halves the score.
         assert_eq!(client_score(10_000, 30, 0, 1), Score { num: 300_000, den: 2 });
         // Two years of silence count as one.

@@ -283,6 +283,7 @@ pub fn leaderboard(r: &super::leaderboard::Leaderboard, lang: Language, _currenc
     if let Some(w) = &r.last_month_winner {
         notes.push(format!("{} ({}): {}", t(lang, r.last_winner_key()), r.last_month_label, w.manager));
     }
+    notes.extend(r.margin_basis.clone());
     if r.default_margin_used {
         notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
     }

@@ -518,3 +518,69 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.json()["error"].as_str().unwrap().contains("принимает: manager, sort"));
 }
+
+#[tokio::test]
+async fn call_priority_shows_clients_first_and_prospects_behind_a_tab() {
+    let state = demo_state(Language::Ru);
+    let clients = get(&state, "/api/reports/call-priority").await.json();
+    let prospects = get(&state, "/api/reports/call-priority?prospects=1").await.json();
+    assert_eq!(
+        (clients["prospects"].as_bool(), prospects["prospects"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let rows = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["managers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["companies"].as_array().unwrap().clone())
+            .collect()
+    };
+    assert!(!rows(&clients).is_empty() && !rows(&prospects).is_empty(), "the demo has both");
+    assert!(
+        rows(&clients)
+            .iter()
+            .all(|c| c["won_deals"].as_u64().unwrap() > 0 && c["past_revenue"].as_i64().unwrap() > 0)
+    );
+    assert!(rows(&prospects).iter().all(|c| c["won_deals"] == 0));
+    assert!(rows(&clients).iter().all(|c| c["why"].as_str().unwrap().starts_with("покупал")));
+
+    let html = get(&state, "/boards/call-priority").await.body;
+    assert!(html.contains("data-list=\"clients\" aria-current=\"page\""), "{html}");
+    assert!(html.contains("href=\"/boards/call-priority?prospects=1\" data-list=\"prospects\">Без покупок"));
+    assert!(table_html(&html, "call-priority").contains("клиенты с покупками"));
+    let html = get(&state, "/boards/call-priority?prospects=1").await.body;
+    assert!(html.contains("data-list=\"prospects\" aria-current=\"page\""));
+    let table = table_html(&html, "call-priority");
+    assert!(
+        table.contains("без покупок") && table.contains("prospects=1"),
+        "the downloads keep the list"
+    );
+    assert!(html.contains("name=\"prospects\" value=\"1\""), "the filters keep the list");
+    assert_eq!(
+        get(&state, "/api/reports/call-priority?prospects=maybe").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, "/api/reports/hygiene?prospects=1").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_leaderboard_says_where_its_margin_comes_from() {
+    let state = demo_state(Language::Ru);
+    let html = get(&state, "/boards/leaderboard?metric=margin").await.body;
+    let api = get(&state, "/api/reports/leaderboard?metric=margin").await.json();
+    let basis = api["margin_basis"]
+        .as_str()
+        .expect("ranked by margin, the basis is said")
+        .to_string();
+    assert!(basis.starts_with("Маржа: "), "{basis}");
+    assert!(
+        html.contains(&basis.replace('«', "&#171;").replace('»', "&#187;")) || html.contains(&basis),
+        "{html}"
+    );
+    let html = get(&state, "/boards/leaderboard?metric=revenue").await.body;
+    assert!(!html.contains("Маржа: "));
+}
