@@ -363,7 +363,6 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("col.revenue", "Выручка", "Revenue"),
     ("col.why", "Почему", "Why"),
     ("col.bought_for", "Купил на", "Bought for"),
-    ("col.purchases", "Покупок", "Purchases"),
     ("call_priority.clients", "клиенты с покупками", "clients who bought"),
     ("call_priority.prospects", "без покупок", "never bought"),
     (
