@@ -163,9 +163,10 @@ pub struct ReportArgs {
     pub pipeline: Option<String>,
     #[arg(long, value_name = "NAME|ID", help = param_help("team", "only this team's managers (name as in the CRM, or id)"))]
     pub team: Option<String>,
-    #[arg(long, help = param_help("prospects", "the companies that never bought, instead of the clients \
-        who did (the default list: old clients first, by what they bought and how long they have been silent)"))]
-    pub prospects: bool,
+    #[arg(long, value_name = "1|0", num_args = 0..=1, default_missing_value = "1", help = param_help("prospects",
+        "the companies that never bought, instead of the clients who did (the default list: old clients \
+        first, by what they bought and how long they have been silent)"))]
+    pub prospects: Option<String>,
     /// explore, pareto: what to count: revenue, margin, won_deals, lost_deals, new_deals, win_rate,
     /// average_check, cycle_median, cycle_mean, calls, communications, tasks_done, tasks_overdue
     #[arg(long)]

@@ -60,7 +60,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         compare: args.compare.clone(),
         pipeline: args.pipeline.clone(),
         team: args.team.clone(),
-        prospects: args.prospects.then(|| "1".to_string()),
+        prospects: args.prospects.clone(),
     };
     let params = registry::parse_params(id, &raw, &ws, calendar.local_date(as_of), lang)
         .map_err(|e| usage(format!("--{}: {}", e.param, e.message)))?;

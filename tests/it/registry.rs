@@ -40,6 +40,7 @@ fn bad_value(param: Param) -> (&'static str, &'static str) {
         Param::Compare => ("tomorrow", "year_ago"),
         Param::Pipeline => ("Тёплые", "Холодные продажи"),
         Param::Team => ("Нет такой", "Нет такой"),
+        Param::Prospects => ("maybe", "maybe"),
     }
 }
 

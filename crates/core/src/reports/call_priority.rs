@@ -302,8 +302,9 @@ fn has_open_call_task(ctx: &Ctx, entity: EntityRef) -> bool {
     })
 }
 
-/// One line, not repeating the columns but saying why: a client "покупал 3
-/// раза на 327 500 ₽, последний контакт 94 дня назад"; a prospect "контактов
+/// One line (60 characters at most for the terminal's column), not repeating
+/// the columns but saying why: a client "покупал на 327 500 ₽, последний контакт
+/// 94 дня назад" or "3 покупки на 327 500 ₽, ..."; a prospect "контактов
 /// не было, в базе 420 дней" or "последний контакт 40 дней назад, 2 сделки за 90 дней".
 fn why(lang: Language, currency: &str, days: u32, r: &CallRow) -> String {
     let revenue = format_money(lang, currency, crate::money::Money(r.past_revenue));
@@ -317,8 +318,8 @@ fn why(lang: Language, currency: &str, days: u32, r: &CallRow) -> String {
             };
             let mut parts = Vec::new();
             if r.won_deals > 1 {
-                let times = plural(r.won_deals as i64, "раз", "раза", "раз");
-                parts.push(format!("покупал {} {times} на {revenue}", r.won_deals));
+                let times = plural(r.won_deals as i64, "покупка", "покупки", "покупок");
+                parts.push(format!("{} {times} на {revenue}", r.won_deals));
             } else if r.won_deals == 1 {
                 parts.push(format!("покупал на {revenue}"));
             }
@@ -349,7 +350,7 @@ fn why(lang: Language, currency: &str, days: u32, r: &CallRow) -> String {
             };
             let mut parts = Vec::new();
             if r.won_deals > 1 {
-                parts.push(format!("bought {} times for {revenue}", r.won_deals));
+                parts.push(format!("{} purchases for {revenue}", r.won_deals));
             } else if r.won_deals == 1 {
                 parts.push(format!("bought for {revenue}"));
             }
@@ -522,7 +523,7 @@ mod tests {
         assert_eq!((busy_row.deals_recent, busy_row.won_deals), (1, 2));
         assert_eq!(
             busy_row.why,
-            "покупал 2 раза на 1\u{a0}250\u{a0}000\u{a0}₽, последний контакт 100 дней назад"
+            "2 покупки на 1\u{a0}250\u{a0}000\u{a0}₽, последний контакт 100 дней назад"
         );
 
         // A completed call task no longer excludes the company.
