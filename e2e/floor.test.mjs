@@ -116,3 +116,23 @@ test('the leaderboard ranked by margin says where the margin comes from', async 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('on the 1st at 09:00 nobody leads with nothing, and last month has its best', async () => {
+  const asOf = '2026-12-01T09:00';
+  const board = await api(`/api/reports/leaderboard?as_of=${asOf}`);
+  assert.ok(board.rows.every((r) => r.value === 0), 'no sales on the morning of the 1st');
+  assert.ok(board.last_month_winner, 'November had sales');
+  assert.equal(board.last_month_label, 'ноябрь 2026');
+  const page = await openPage(desktop);
+  await page.goto(`${BASE}/boards/leaderboard?as_of=${asOf}`);
+  const leader = page.locator('[data-kpi="leader"]');
+  assert.equal((await leader.locator('.kpi-value').innerText()).trim(), '—');
+  assert.match(await leader.locator('.kpi-detail').innerText(), /ещё ни у кого нет результата/);
+  assert.equal(await page.locator('[data-figure="podium"] rect.step').count(), 0, 'an empty podium');
+  const last = page.locator('[data-kpi="last_winner"]');
+  assert.equal((await last.locator('.kpi-value').innerText()).trim(), board.last_month_winner.manager);
+  assert.match(await last.locator('.kpi-detail').innerText(), /^ноябрь 2026 · /);
+  await shot(page, 'leaderboard-first-of-month');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
