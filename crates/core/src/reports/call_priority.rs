@@ -598,5 +598,11 @@ mod tests {
         contact(&mut k, anna, c, "2026-08-24T09:00:00Z");
         let r = report(&k, "2026-11-26T12:00:00Z");
         assert_eq!(r.managers[0].companies[0].why, "bought for ₽327,500, last contact 94 days ago");
+        // Several purchases, and a contact yesterday.
+        let d = k.won_deal(anna, 100_000, "2025-05-01T10:00:00Z", "2025-06-01T10:00:00Z");
+        k.set_company(d, c);
+        contact(&mut k, anna, c, "2026-11-25T09:00:00Z");
+        let r = report(&k, "2026-11-26T12:00:00Z");
+        assert_eq!(r.managers[0].companies[0].why, "2 purchases for ₽427,500, last contact yesterday");
     }
 }
