@@ -169,6 +169,10 @@ pub struct ReportArgs {
     pub rule: Option<String>,
     #[arg(long = "min-days", value_name = "DAYS", help = param_help("min_days", "list only violations open at least this many days"))]
     pub min_days: Option<String>,
+    #[arg(long, value_name = "1|0", num_args = 0..=1, default_missing_value = "1", help = param_help("prospects",
+        "the companies that never bought, instead of the clients who did (the default list: old clients \
+        first, by what they bought and how long they have been silent)"))]
+    pub prospects: Option<String>,
     /// explore, pareto: what to count: revenue, margin, won_deals, lost_deals, new_deals, win_rate,
     /// average_check, cycle_median, cycle_mean, calls, communications, tasks_done, tasks_overdue
     #[arg(long)]

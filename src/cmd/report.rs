@@ -62,6 +62,7 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         team: args.team.clone(),
         rule: args.rule.clone(),
         min_days: args.min_days.clone(),
+        prospects: args.prospects.clone(),
     };
     let params = registry::parse_params(id, &raw, &ws, calendar.local_date(as_of), lang)
         .map_err(|e| usage(format!("--{}: {}", e.param.replace('_', "-"), e.message)))?;

@@ -473,3 +473,40 @@ fn config_check_names_unknown_fields_and_stages_with_the_closest() {
     let report = tsifra(dir.path(), &["report", "leaderboard", "--as-of", AS_OF]);
     assert!(stdout(&report).contains("«Маржа сделки2»"), "{}", stdout(&report));
 }
+
+/// `--prospects` swaps call priority's list: clients who bought by default, the
+/// companies that never did with the flag; the table says which list it is.
+#[test]
+fn call_priority_lists_clients_and_with_prospects_the_companies_that_never_bought() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["report", "call-priority", "--as-of", AS_OF, "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = tsifra(dir.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rows = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["managers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["companies"].as_array().unwrap().clone())
+            .collect()
+    };
+    let clients = json(&[]);
+    assert_eq!(clients["prospects"], false);
+    assert!(!rows(&clients).is_empty());
+    assert!(rows(&clients).iter().all(|c| c["won_deals"].as_u64() > Some(0)));
+    let prospects = json(&["--prospects"]);
+    assert_eq!(prospects["prospects"], true);
+    assert!(!rows(&prospects).is_empty());
+    assert!(rows(&prospects).iter().all(|c| c["won_deals"] == 0 && c["past_revenue"] == 0));
+    assert_eq!(json(&["--prospects", "0"]), clients);
+    let out = tsifra(dir.path(), &["report", "call-priority", "--as-of", AS_OF, "--prospects"]);
+    assert!(stdout(&out).contains("Кому позвонить · без покупок"), "{}", stdout(&out));
+    let out = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF, "--prospects"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("prospects"), "{}", stderr(&out));
+}

@@ -42,6 +42,7 @@ fn bad_value(param: Param) -> (&'static str, &'static str) {
         Param::Team => ("Нет такой", "Нет такой"),
         Param::Rule => ("no_task", "stale_deal"),
         Param::MinDays => ("soon", "soon"),
+        Param::Prospects => ("maybe", "maybe"),
     }
 }
 

@@ -81,6 +81,10 @@ fn live_fast_path_equals_the_full_scan() {
                     manager,
                     ..ReportParams::default()
                 },
+                ReportParams {
+                    prospects: true,
+                    ..ReportParams::default()
+                },
             ] {
                 let run = |facts: &Facts| {
                     let ctx = Ctx {

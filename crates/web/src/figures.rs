@@ -346,12 +346,20 @@ fn leaderboard(vc: &ViewCtx, r: &Leaderboard) -> (Vec<Kpi>, Vec<Figure>) {
         })
         .collect();
     let metric_name = t(vc.lang, &format!("metric.{}", r.metric.as_str()));
+    let mut podium = charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet"));
+    if vc.tv
+        && let Some(basis) = &r.margin_basis
+    {
+        // A slide shows no notes: the basis goes under the podium.
+        let _ = write!(podium, "<p class=\"margin-basis\">{}</p>", esc(basis));
+    }
     let mut figures = vec![Figure {
         id: "podium",
         title: format!("{} · {metric_name}", vc.t(podium_key)),
-        markup: charts::podium(vc.t(podium_key), &places, vc.t("web.kpi.no_leader_yet")),
+        markup: podium,
         wide: false,
-        note: None,
+        // Ranked by margin: which field it is read from, or the default rate.
+        note: (!vc.tv).then(|| r.margin_basis.clone()).flatten(),
     }];
     if vc.tv {
         let bars: Vec<Bar> = r
@@ -739,8 +747,58 @@ fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
             wide: true,
             note: None,
         });
+    } else {
+        figures.push(call_lists(vc, r));
     }
     (kpis, figures)
+}
+
+/// The two lists as tabs: the clients who bought (the default) and the companies
+/// that never did, each with how many qualify, and what orders the list shown.
+fn call_lists(vc: &ViewCtx, r: &CallPriority) -> Figure {
+    let manager = vc.manager.map(|m| m.to_string()).unwrap_or_default();
+    let as_of = vc.as_of_requested.unwrap_or("");
+    let path = "/boards/call-priority";
+    let tabs = [
+        (
+            false,
+            "clients",
+            "web.call.clients",
+            r.clients_total,
+            href(path, &[("as_of", as_of), ("manager", &manager)]),
+        ),
+        (
+            true,
+            "prospects",
+            "web.call.prospects",
+            r.prospects_total,
+            href(path, &[("as_of", as_of), ("manager", &manager), ("prospects", "1")]),
+        ),
+    ];
+    let mut markup = format!("<nav class=\"call-tabs\" aria-label=\"{}\">", esc(vc.t("web.fig.call_lists")));
+    for (prospects, id, key, n, link) in tabs {
+        let current = if prospects == r.prospects { " aria-current=\"page\"" } else { "" };
+        let _ = write!(
+            markup,
+            "<a href=\"{}\" data-list=\"{id}\"{current}>{} <span class=\"count\">{}</span></a>",
+            esc(&link),
+            esc(vc.t(key)),
+            format_int(vc.lang, n as i64)
+        );
+    }
+    markup.push_str("</nav>");
+    let note = if r.prospects {
+        "web.call.prospects_note"
+    } else {
+        "web.call.clients_note"
+    };
+    Figure {
+        id: "call-lists",
+        title: vc.t("web.fig.call_lists").to_string(),
+        markup,
+        wide: true,
+        note: Some(t_with(vc.lang, note, &[("days", &r.lookback_days.to_string())])),
+    }
 }
 
 fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {

@@ -41,6 +41,8 @@ pub struct ReportQuery {
     pub rule: Option<String>,
     /// Only violations open at least this many days (hygiene).
     pub min_days: Option<String>,
+    /// `1` for the companies that never bought (call priority).
+    pub prospects: Option<String>,
 }
 
 impl ReportQuery {
@@ -56,6 +58,7 @@ impl ReportQuery {
             team: self.team.clone(),
             rule: self.rule.clone(),
             min_days: self.min_days.clone(),
+            prospects: self.prospects.clone(),
         }
     }
 }
@@ -72,6 +75,7 @@ struct Key {
     team: Option<Id>,
     rule: Option<tsifra_core::reports::hygiene::Rule>,
     min_days: Option<i64>,
+    prospects: bool,
     as_of: Instant,
     version: u64,
     /// Computed for "now" rather than an `as_of` from the URL.
@@ -92,6 +96,7 @@ impl CacheKey for Key {
                 k.team,
                 k.rule,
                 k.min_days,
+                k.prospects,
             )
         };
         // A newer stamp of what the same view read; or a live view's minute two
@@ -298,6 +303,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         team,
         rule,
         min_days,
+        prospects,
     } = params;
     let key = Key {
         id,
@@ -310,6 +316,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         team,
         rule,
         min_days,
+        prospects,
         as_of,
         version,
         live,
@@ -330,6 +337,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
         team,
         rule,
         min_days,
+        prospects,
         as_of,
         live,
         ..
@@ -366,6 +374,7 @@ async fn cached_report(state: &AppState, key: Key) -> Result<Arc<Computed>, AppE
                     team,
                     rule,
                     min_days,
+                    prospects,
                 };
                 Arc::new(Computed::new(reports::run(id, &ctx, &params)))
             })
@@ -410,11 +419,13 @@ pub struct ApiReportQuery {
     pub compare: Option<String>,
     pub rule: Option<String>,
     pub min_days: Option<String>,
+    /// `1` for the companies that never bought (call priority).
+    pub prospects: Option<String>,
     /// Keep at most this many items of each top-level list (violations, debtors...).
     pub limit: Option<String>,
 }
 
-/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&compare=&pipeline=&team=&limit=`: the report as JSON, the same
+/// `GET /api/reports/{id}?as_of=&manager=&metric=&sort=&period=&compare=&pipeline=&team=&prospects=&limit=`: the report as JSON, the same
 /// shape `tsifra report ID --format json` prints. With `limit`, each top-level list keeps
 /// its first `limit` items and `truncated` says how long it was.
 pub async fn api_report(
@@ -443,6 +454,7 @@ pub async fn api_report(
         compare: query.compare,
         rule: query.rule,
         min_days: query.min_days,
+        prospects: query.prospects,
     };
     let computed = compute_for(&state, id, &report_query, &as_of).await?;
     // Serialising a big report takes a while: not on the async workers.

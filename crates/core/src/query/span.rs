@@ -268,6 +268,8 @@ impl Span {
                 Language::Ru => format!("{} год", self.start.year()),
                 Language::En => self.start.year().to_string(),
             },
+            // 01.09.2026–30.09.2026 is September: named as the month.
+            None if self.whole_months() == Some(1) => month_label(lang, self.start),
             None => format!("{}–{}", format_date(lang, self.start), format_date(lang, self.last_day())),
         }
     }
@@ -364,6 +366,10 @@ mod tests {
         assert_eq!(l("last_month"), "ноябрь 2026");
         assert_eq!(l("this_quarter"), "IV квартал 2026");
         assert_eq!(l("2026-01-01..2026-03-31"), "01.01.2026–31.03.2026");
+        // One whole month typed as dates is that month; a day short of it is dates.
+        assert_eq!(l("2026-09-01..2026-09-30"), "сентябрь 2026");
+        assert_eq!(l("2026-02-01..2026-02-28"), "февраль 2026");
+        assert_eq!(l("2026-09-01..2026-09-29"), "01.09.2026–29.09.2026");
         assert_eq!(Span::parse("last_month", today).unwrap().label(Language::En), "November 2026");
     }
 }

@@ -29,6 +29,9 @@ pub struct Leaderboard {
     /// Ranking by margin with `[fields] margin` naming a field the CRM lacks:
     /// what is wrong, in the workspace's language (every deal got the default rate).
     pub margin_field_problem: Option<String>,
+    /// Ranking by margin: where the margin is read from, in the workspace's
+    /// language ("маржа: поле «Маржа»; где оно пусто — 30 % от выручки по умолчанию").
+    pub margin_basis: Option<String>,
     /// The period before (last month for this month, the quarter before for a quarter).
     pub last_month: Period,
     pub last_month_label: String,
@@ -140,6 +143,7 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
         rows,
         default_margin_used: metric == Metric::Margin && estimated,
         default_margin_percent: ctx.config.reports.default_margin_percent,
+        margin_basis: (metric == Metric::Margin).then(|| margin_basis(ctx)),
         margin_field_problem: (metric == Metric::Margin)
             .then(|| {
                 crate::mapping::check(ctx.ws, ctx.config)
@@ -153,6 +157,25 @@ pub fn leaderboard(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
         last_month_winner,
         teams,
         comparison,
+    }
+}
+
+/// Where the margin comes from: the deal field `[fields] margin` names (when the
+/// CRM has it), and the default rate for deals where it is empty or when there is no field.
+pub fn margin_basis(ctx: &Ctx) -> String {
+    let lang = ctx.config.business.language;
+    let rate = match lang {
+        crate::i18n::Language::Ru => format!("{}\u{a0}%", ctx.config.reports.default_margin_percent),
+        crate::i18n::Language::En => format!("{}%", ctx.config.reports.default_margin_percent),
+    };
+    let field = ctx
+        .facts
+        .margin_field
+        .and_then(|id| ctx.ws.field_defs.get(id))
+        .map(|f| f.name.clone());
+    match field {
+        Some(field) => crate::i18n::text_with(lang, "leaderboard.margin_basis_field", &[("field", &field), ("rate", &rate)]),
+        None => crate::i18n::text_with(lang, "leaderboard.margin_basis_default", &[("rate", &rate)]),
     }
 }
 
@@ -512,5 +535,116 @@ mod tests {
         let l = board(&k, "2026-12-01T09:00:00Z", Metric::Revenue);
         assert_eq!(l.leader().map(|r| r.manager_id), Some(anna));
         assert_eq!(l.podium().map(|r| r.manager_id).collect::<Vec<_>>(), vec![anna]);
+    }
+
+    #[test]
+    fn the_month_turns_at_midnight_in_the_business_zone() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let vera = k.manager("Вера");
+        k.won_deal(anna, 300_000, "2026-11-02T10:00:00Z", "2026-11-20T10:00:00Z");
+        k.won_deal(boris, 200_000, "2026-11-02T10:00:00Z", "2026-11-30T20:00:00Z");
+        // 1 December 00:30 in Moscow, still 30 November 21:30 in UTC: December has begun, with no sales.
+        let l = board(&k, "2026-11-30T21:30:00Z", Metric::Revenue);
+        assert_eq!((l.month.key().as_str(), l.period_label.as_str()), ("2026-12", "декабрь 2026"));
+        assert_eq!(l.leader(), None, "nobody leads December with nothing");
+        assert_eq!(l.podium().count(), 0);
+        assert_eq!(l.rows.len(), 3, "everyone is listed, at zero");
+        assert!(l.rows.iter().all(|r| r.value == 0 && r.won_count == 0 && r.average_check.is_none()));
+        // November's best from November's full figures, Boris's late sale included.
+        assert_eq!(l.last_month_label, "ноябрь 2026");
+        let w = l.last_month_winner.as_ref().expect("November had sales");
+        assert_eq!((w.manager_id, w.value), (anna, 30_000_000));
+        // A minute before local midnight it is still November, led by Anna; Vera, with no sales, last.
+        let l = board(&k, "2026-11-30T20:59:00Z", Metric::Revenue);
+        assert_eq!(l.month.key(), "2026-11");
+        assert_eq!(l.leader().map(|r| r.manager_id), Some(anna));
+        let order: Vec<_> = l.rows.iter().map(|r| (r.manager_id, r.value)).collect();
+        assert_eq!(order, vec![(anna, 30_000_000), (boris, 20_000_000), (vera, 0)]);
+        assert_eq!(l.podium().map(|r| r.manager_id).collect::<Vec<_>>(), vec![anna, boris]);
+
+        // The reverse, west of Greenwich: 31 October 21:00 in New York is already 1 November in UTC.
+        let mut k = Kit::new();
+        k.config.business.time_zone = "America/New_York".into();
+        let anna = k.manager("Anna");
+        let boris = k.manager("Boris");
+        k.won_deal(anna, 100_000, "2026-10-02T10:00:00Z", "2026-10-10T10:00:00Z");
+        // 1 November 00:30 UTC = 31 October 20:30 in New York: an October sale.
+        k.won_deal(boris, 150_000, "2026-10-02T10:00:00Z", "2026-11-01T00:30:00Z");
+        let l = board(&k, "2026-11-01T01:00:00Z", Metric::Revenue);
+        assert_eq!(l.month.key(), "2026-10", "still October in the business zone");
+        assert_eq!(l.leader().map(|r| r.manager_id), Some(boris));
+        assert_eq!(l.last_month.key(), "2026-09");
+        assert_eq!(l.last_month_winner, None, "September had no sales");
+        // The next morning in New York: November, nobody has sold yet; October's best is Boris.
+        let l = board(&k, "2026-11-01T13:00:00Z", Metric::Revenue);
+        assert_eq!(l.month.key(), "2026-11");
+        assert_eq!(l.leader(), None);
+        assert_eq!(
+            l.last_month_winner.as_ref().map(|w| (w.manager_id, w.value)),
+            Some((boris, 15_000_000))
+        );
+    }
+
+    #[test]
+    fn the_margin_basis_is_said() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.won_deal(anna, 100_000, "2026-11-02T10:00:00Z", "2026-11-10T10:00:00Z");
+        // No margin field set up: the default rate, said as such.
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Margin);
+        assert_eq!(
+            l.margin_basis.as_deref(),
+            Some("Маржа: 30\u{a0}% от выручки по умолчанию (поле маржи в настройках не задано или не найдено)")
+        );
+        assert_eq!(l.rows[0].value, 3_000_000);
+        // A field the CRM has: named as the CRM names it, with the rate where it is empty.
+        k.ws.field_defs.upsert(crate::model::FieldDef {
+            id: 900,
+            entity: crate::model::EntityKind::Deal,
+            name: "Маржа, ₽".into(),
+            code: None,
+            field_type: crate::model::FieldType::Money,
+            options: vec![],
+        });
+        k.config.fields.margin = "маржа, ₽".into();
+        k.config.reports.default_margin_percent = 25;
+        let l = board(&k, "2026-11-26T12:00:00Z", Metric::Margin);
+        let basis = l.margin_basis.clone().unwrap();
+        assert_eq!(basis, "Маржа: поле «Маржа, ₽»; где оно пусто — 25\u{a0}% от выручки (по умолчанию)");
+        let tables = crate::reports::tabular::tables(&Report::Leaderboard(l), crate::i18n::Language::Ru, "RUB");
+        assert!(tables[0].notes.contains(&basis), "{:?}", tables[0].notes);
+        // Ranked by revenue there is no margin to explain.
+        assert_eq!(board(&k, "2026-11-26T12:00:00Z", Metric::Revenue).margin_basis, None);
+    }
+
+    #[test]
+    fn a_whole_month_asked_as_dates_is_named_as_the_month() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.won_deal(anna, 100_000, "2026-09-02T10:00:00Z", "2026-09-10T10:00:00Z");
+        let ranked = |period: &str| match k.report_with(
+            ReportId::Leaderboard,
+            "2026-11-26T12:00:00Z",
+            ReportParams {
+                period: Some(period.into()),
+                ..Default::default()
+            },
+        ) {
+            Report::Leaderboard(l) => l,
+            _ => unreachable!(),
+        };
+        let l = ranked("2026-09-01..2026-09-30");
+        assert_eq!(
+            (l.period_label.as_str(), l.last_month_label.as_str()),
+            ("сентябрь 2026", "август 2026")
+        );
+        assert_eq!(l.leader().map(|r| r.manager_id), Some(anna));
+        let tables = crate::reports::tabular::tables(&Report::Leaderboard(l), crate::i18n::Language::Ru, "RUB");
+        assert_eq!(tables[0].title, "Лучший сотрудник месяца · сентябрь 2026");
+        // Not a whole month: the dates.
+        assert_eq!(ranked("2026-09-02..2026-09-30").period_label, "02.09.2026–30.09.2026");
+        assert_eq!(ranked("2026-09-01..2026-10-31").period_label, "01.09.2026–31.10.2026");
     }
 }

@@ -274,6 +274,10 @@ fn same_reports(seed: u64) {
                     manager,
                     ..Default::default()
                 },
+                ReportParams {
+                    prospects: true,
+                    ..Default::default()
+                },
             ] {
                 let run = |facts: &Facts| {
                     let ctx = Ctx {

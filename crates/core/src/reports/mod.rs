@@ -86,6 +86,8 @@ pub struct ReportParams {
     pub rule: Option<hygiene::Rule>,
     /// Only the violations open at least this many days (hygiene's list).
     pub min_days: Option<i64>,
+    /// The companies that never bought rather than the clients (call priority).
+    pub prospects: bool,
 }
 
 /// Why `--manager` / `?manager=` names nobody (or several).

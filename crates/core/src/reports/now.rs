@@ -68,6 +68,8 @@ pub struct CallCandidate {
     pub company_id: Id,
     pub created_at: Instant,
     pub won_revenue: i64,
+    /// Its won deals, ever: a client has bought at least once, a prospect never.
+    pub won_deals: u32,
     pub last_contact: Option<Instant>,
     pub last_call: Option<Instant>,
     /// Creation instants of its deals, sorted: a range of [`Now::recent`].
@@ -179,12 +181,16 @@ pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) ->
         let Some(manager) = company.responsible_id else { continue };
         let company_deals = parts.deals_by_company.get(&company.id).map(Vec::as_slice).unwrap_or(&[]);
         let mut won_revenue = 0i64;
+        let mut won_deals = 0u32;
         let mut in_play = false;
         let mut call_task = cfg.exclude_with_call_task && open_call_task(EntityRef::Company(company.id));
         for &d in company_deals {
             let deal = &deals[d as usize];
             match ws.stage_kind(deal.pipeline_id, deal.stage_id) {
-                StageKind::Won => won_revenue = deal.amount.minor().saturating_add(won_revenue),
+                StageKind::Won => {
+                    won_revenue = deal.amount.minor().saturating_add(won_revenue);
+                    won_deals += 1;
+                }
                 StageKind::Open => {
                     in_play = true;
                     call_task |= cfg.exclude_with_call_task && open_call_task(EntityRef::Deal(deal.id));
@@ -204,6 +210,7 @@ pub(super) fn call_candidates(ws: &Workspace, config: &Config, parts: &Parts) ->
             company_id: company.id,
             created_at: company.created_at,
             won_revenue,
+            won_deals,
             last_contact: comms.last().copied(),
             last_call: parts.calls_by_company.get(&company.id).and_then(|c| c.last().copied()),
             recent_deals: push_recent(&mut created.into_iter()),

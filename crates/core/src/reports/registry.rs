@@ -37,6 +37,8 @@ pub enum Param {
     Rule,
     /// `--min-days` / `?min_days=`: only what has stood open at least this many days (hygiene).
     MinDays,
+    /// `--prospects` / `?prospects=1`: the companies that never bought instead of the clients (call priority).
+    Prospects,
 }
 
 impl Param {
@@ -52,6 +54,7 @@ impl Param {
             Param::Team => "team",
             Param::Rule => "rule",
             Param::MinDays => "min_days",
+            Param::Prospects => "prospects",
         }
     }
 }
@@ -211,6 +214,8 @@ pub struct RawParams {
     pub team: Option<String>,
     pub rule: Option<String>,
     pub min_days: Option<String>,
+    /// `1` (or `true`, `yes`, `да`) for the other list; `0` for the default one.
+    pub prospects: Option<String>,
 }
 
 impl RawParams {
@@ -226,6 +231,7 @@ impl RawParams {
             ("team", &self.team),
             ("rule", &self.rule),
             ("min_days", &self.min_days),
+            ("prospects", &self.prospects),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| (name, v)))
@@ -309,6 +315,12 @@ pub fn parse_params(id: ReportId, raw: &RawParams, ws: &Workspace, today: NaiveD
                         .parse::<u32>()
                         .map_err(|_| err(text_with(lang, "report.bad_min_days", &[("value", value)])))? as i64,
                 )
+            "prospects" => {
+                params.prospects = match value.to_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" | "да" => true,
+                    "0" | "false" | "no" | "off" | "нет" => false,
+                    _ => return Err(err(text_with(lang, "report.bad_switch", &[("value", value)]))),
+                }
             }
             _ => unreachable!("RawParams::given names only known parameters"),
         }

@@ -283,6 +283,7 @@ pub fn leaderboard(r: &super::leaderboard::Leaderboard, lang: Language, _currenc
     if let Some(w) = &r.last_month_winner {
         notes.push(format!("{} ({}): {}", t(lang, r.last_winner_key()), r.last_month_label, w.manager));
     }
+    notes.extend(r.margin_basis.clone());
     if r.default_margin_used {
         notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
     }
@@ -416,33 +417,39 @@ pub fn call_priority(r: &super::call_priority::CallPriority, lang: Language, _cu
                     Cell::Text(m.manager.clone()),
                     Cell::Int(c.rank as i64),
                     Cell::link(c.company.clone(), c.company_url.clone()),
+                    Cell::Text(c.why.clone()),
+                    Cell::Money(c.past_revenue),
+                    Cell::opt(c.last_contact.map(Cell::Instant)),
                     Cell::Int(c.deals_recent as i64),
                     Cell::Int(c.comms_recent as i64),
-                    Cell::opt(c.last_contact.map(Cell::Instant)),
-                    Cell::Money(c.past_revenue),
-                    Cell::Text(c.why.clone()),
                 ]
             })
         })
         .collect();
+    let (list, note) = if r.prospects {
+        ("call_priority.prospects", "call_priority.prospects_note")
+    } else {
+        ("call_priority.clients", "call_priority.clients_note")
+    };
+    let days = r.lookback_days.to_string();
     vec![Table {
         id: "call-priority".into(),
-        title: t(lang, "report.call_priority"),
+        title: format!("{} · {}", t(lang, "report.call_priority"), t(lang, list)),
         columns: [
             "col.manager",
             "col.place",
             "col.company",
+            "col.why",
+            "col.bought_for",
+            "col.last_contact",
             "col.deals_recent",
             "col.comms_recent",
-            "col.last_contact",
-            "col.revenue",
-            "col.why",
         ]
         .iter()
         .map(|k| t(lang, k))
         .collect(),
         rows,
-        notes: vec![],
+        notes: vec![crate::i18n::text_with(lang, note, &[("days", &days)])],
     }]
 }
 

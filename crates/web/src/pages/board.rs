@@ -44,6 +44,8 @@ pub struct BoardQuery {
     /// Hygiene's list: one rule's violations, those open at least `min_days` days.
     pub rule: Option<String>,
     pub min_days: Option<String>,
+    /// `1`: call priority's companies that never bought instead of its clients.
+    pub prospects: Option<String>,
 }
 
 impl BoardQuery {
@@ -60,6 +62,7 @@ impl BoardQuery {
             team: self.team.clone(),
             rule: self.rule.clone(),
             min_days: self.min_days.clone(),
+            prospects: self.prospects.clone(),
         })
     }
 
@@ -133,6 +136,8 @@ pub struct BoardPage {
     pub all_xlsx: String,
     /// Where "show the whole team" leads, when a manager is picked.
     pub clear_filter: Option<String>,
+    /// Call priority's list, kept when the filters are changed.
+    pub prospects: Option<String>,
 }
 
 /// An option of a select.
@@ -157,7 +162,7 @@ pub async fn board(
     let page = parse_page(query.page.as_deref())?;
     let report_query = query.report_query(state.language())?;
     let what = format!(
-        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}",
+        "board\u{1}{slug}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{page}\u{1}{}",
         query.manager(),
         query.metric.as_deref().unwrap_or(""),
         query.sort.as_deref().unwrap_or(""),
@@ -167,6 +172,7 @@ pub async fn board(
         BoardQuery::option(&query.team),
         BoardQuery::option(&query.rule),
         BoardQuery::option(&query.min_days),
+        BoardQuery::option(&query.prospects),
     );
     let (st, q, at) = (state.clone(), query.clone(), as_of.clone());
     pagecache::cached(&state, what, &as_of, Kind::Html, move || async move {
@@ -237,6 +243,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             ("team", BoardQuery::option(&query.team)),
             ("rule", BoardQuery::option(&query.rule)),
             ("min_days", BoardQuery::option(&query.min_days)),
+            ("prospects", BoardQuery::option(&query.prospects)),
         ];
         let (periods, from, to) = if def.takes("period") {
             period_choices(lang, def, report_query.period.as_deref(), today)
@@ -302,6 +309,7 @@ async fn render(state: &AppState, board: &'static Board, query: &BoardQuery, as_
             tables,
             all_xlsx: href(&format!("{}.xlsx", board.path), &options),
             clear_filter: manager.map(|_| href(board.path, &[("as_of", requested)])),
+            prospects: query.prospects.clone().filter(|p| !p.trim().is_empty()),
         };
         Ok(page.render()?)
     })

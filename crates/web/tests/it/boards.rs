@@ -479,7 +479,7 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     assert!(html.contains("<option value=\"custom\" selected>"), "the custom range is picked");
     assert!(html.contains("name=\"from\" value=\"2026-09-01\"") && html.contains("name=\"to\" value=\"2026-09-30\""));
     assert!(html.contains("<option value=\"previous\" selected>"), "the comparison is picked");
-    assert!(html.contains("Факт · 01.08.2026–31.08.2026"), "August heads the compared column");
+    assert!(html.contains("Факт · август 2026"), "August heads the compared column");
     assert!(html.contains("data-table=\"leaderboard-teams\""), "teams are rolled up");
     // Links and downloads carry the range and the comparison; the CSV has the compared columns.
     let link = "/boards/leaderboard/leaderboard.csv?metric=revenue&#38;period=2026-09-01..2026-09-30&#38;compare=previous";
@@ -499,7 +499,7 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     .await
     .json();
     let c = &api["comparison"];
-    assert_eq!(c["label"], "01.08.2026–31.08.2026");
+    assert_eq!(c["label"], "август 2026");
     let rows = api["rows"].as_array().unwrap();
     assert_eq!(c["rows"].as_array().unwrap().len(), rows.len());
     let sum: i64 = rows.iter().map(|r| r["value"].as_i64().unwrap()).sum();
@@ -524,4 +524,73 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     let reply = get(&state, "/api/reports/receivables?compare=previous").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.json()["error"].as_str().unwrap().contains("принимает: manager, sort"));
+}
+
+#[tokio::test]
+async fn call_priority_shows_clients_first_and_prospects_behind_a_tab() {
+    let state = demo_state(Language::Ru);
+    let clients = get(&state, "/api/reports/call-priority").await.json();
+    let prospects = get(&state, "/api/reports/call-priority?prospects=1").await.json();
+    assert_eq!(
+        (clients["prospects"].as_bool(), prospects["prospects"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let rows = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["managers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["companies"].as_array().unwrap().clone())
+            .collect()
+    };
+    assert!(!rows(&clients).is_empty() && !rows(&prospects).is_empty(), "the demo has both");
+    assert!(
+        rows(&clients)
+            .iter()
+            .all(|c| c["won_deals"].as_u64().unwrap() > 0 && c["past_revenue"].as_i64().unwrap() > 0)
+    );
+    assert!(rows(&prospects).iter().all(|c| c["won_deals"] == 0));
+    assert!(rows(&clients).iter().all(|c| {
+        let why = c["why"].as_str().unwrap();
+        why.starts_with("покупал на ") || why.contains(" покупки на ") || why.contains(" покупок на ")
+    }));
+
+    let html = get(&state, "/boards/call-priority").await.body;
+    assert!(html.contains("data-list=\"clients\" aria-current=\"page\""), "{html}");
+    assert!(html.contains("href=\"/boards/call-priority?prospects=1\" data-list=\"prospects\">Без покупок"));
+    assert!(table_html(&html, "call-priority").contains("клиенты с покупками"));
+    let html = get(&state, "/boards/call-priority?prospects=1").await.body;
+    assert!(html.contains("data-list=\"prospects\" aria-current=\"page\""));
+    let table = table_html(&html, "call-priority");
+    assert!(
+        table.contains("без покупок") && table.contains("prospects=1"),
+        "the downloads keep the list"
+    );
+    assert!(html.contains("name=\"prospects\" value=\"1\""), "the filters keep the list");
+    assert_eq!(
+        get(&state, "/api/reports/call-priority?prospects=maybe").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&state, "/api/reports/hygiene?prospects=1").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_leaderboard_says_where_its_margin_comes_from() {
+    let state = demo_state(Language::Ru);
+    let html = get(&state, "/boards/leaderboard?metric=margin").await.body;
+    let api = get(&state, "/api/reports/leaderboard?metric=margin").await.json();
+    let basis = api["margin_basis"]
+        .as_str()
+        .expect("ranked by margin, the basis is said")
+        .to_string();
+    assert!(basis.starts_with("Маржа: "), "{basis}");
+    assert!(
+        html.contains(&basis.replace('«', "&#171;").replace('»', "&#187;")) || html.contains(&basis),
+        "{html}"
+    );
+    let html = get(&state, "/boards/leaderboard?metric=revenue").await.body;
+    assert!(!html.contains("Маржа: "));
 }
