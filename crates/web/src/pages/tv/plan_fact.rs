@@ -87,7 +87,18 @@ pub fn paging(n: usize) -> (usize, usize) {
 fn today_label(lang: Language, period: &Period) -> String {
     use chrono::Datelike;
     const GENITIVE: [&str; 12] = [
-        "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря",
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
     ];
     let day = period.start;
     let date = match lang {
@@ -140,11 +151,7 @@ fn cells(lang: Language, currency: &str, metric: Metric, row: Option<&PlanFactRo
         None => none(),
     };
     let (diff_text, diff_raw, diff_class) = match (plan, row.and_then(|r| r.difference)) {
-        (Some(_), Some(d)) => (
-            signed(lang, currency, metric, d),
-            d.to_string(),
-            if d < 0 { "bad" } else { "good" },
-        ),
+        (Some(_), Some(d)) => (signed(lang, currency, metric, d), d.to_string(), if d < 0 { "bad" } else { "good" }),
         (None, _) => (t(lang, "web.tv.pf.no_plan").to_string(), String::new(), "none no-plan"),
         (Some(_), None) => none(),
     };
@@ -189,7 +196,18 @@ fn cells(lang: Language, currency: &str, metric: Metric, row: Option<&PlanFactRo
 fn month_label(lang: Language, period: &Period) -> String {
     use chrono::Datelike;
     const NOMINATIVE: [&str; 12] = [
-        "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+        "Январь",
+        "Февраль",
+        "Март",
+        "Апрель",
+        "Май",
+        "Июнь",
+        "Июль",
+        "Август",
+        "Сентябрь",
+        "Октябрь",
+        "Ноябрь",
+        "Декабрь",
     ];
     match lang {
         Language::Ru => format!("{} {}", NOMINATIVE[period.start.month0() as usize], period.start.year()),
@@ -289,5 +307,48 @@ fn paged(lang: Language, rows: Vec<Row>, groups: impl Fn() -> Vec<Group>, note: 
             rows,
             note: note.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_floor_pages_evenly_and_never_empty() {
+        assert_eq!(paging(0), (1, 1));
+        assert_eq!(paging(1), (1, 1));
+        assert_eq!(paging(12), (1, 12));
+        assert_eq!(paging(13), (2, 7));
+        assert_eq!(paging(20), (2, 10));
+        assert_eq!(paging(25), (3, 9));
+        for n in 1..=60 {
+            let (pages, per) = paging(n);
+            assert!(per <= ROWS_PER_PAGE && pages * per >= n && (pages - 1) * per < n, "{n}");
+        }
+    }
+
+    #[test]
+    fn differences_and_percents_as_the_floor_reads_them() {
+        let ru = |v| signed(Language::Ru, "RUB", Metric::Revenue, v);
+        assert_eq!(ru(-1_250_000), "\u{2212}12\u{a0}500\u{a0}₽");
+        assert_eq!(ru(400_000), "+4\u{a0}000\u{a0}₽");
+        assert_eq!(ru(0), "0\u{a0}₽");
+        assert_eq!(signed(Language::Ru, "RUB", Metric::WonDeals, -3), "\u{2212}3");
+        assert_eq!(signed(Language::En, "USD", Metric::Revenue, -1_250_000), "\u{2212}$12,500");
+        // Ten million and more no longer fits its column: shortened.
+        assert_eq!(ru(-1_234_567_800), "\u{2212}12,3\u{a0}млн\u{a0}₽");
+        assert_eq!(whole_percent(Language::Ru, 317.46), "317\u{a0}%");
+        assert_eq!(whole_percent(Language::En, 99.5), "100%");
+    }
+
+    #[test]
+    fn today_and_the_month_are_written_as_people_say_them() {
+        let day = Period::containing(PeriodKind::Day, chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        assert_eq!(today_label(Language::Ru, &day), "Сегодня, 30\u{a0}ноября");
+        assert_eq!(today_label(Language::En, &day), "Today, Nov 30");
+        let month = Period::containing(PeriodKind::Month, day.start);
+        assert_eq!(month_label(Language::Ru, &month), "Ноябрь 2026");
+        assert_eq!(month_label(Language::En, &month), "November 2026");
     }
 }
