@@ -8,8 +8,9 @@
 #   TSIFRA_BIN=path/to/tsifra   use this binary instead of building target/ci/tsifra
 #   E2E_DEALS=3000              size of the demo department
 #
-# A second server serves a floor of 20 (`demo --managers 21`: one of them left
-# months ago) for the TV's paging; the tests find it in TSIFRA_URL_20.
+# Two more servers serve floors of 12 and 20 at work (`demo --managers 13` and
+# `21`: one of them left months ago) for the TV's plan-fact slide: a full page
+# and two pages; the tests find them in TSIFRA_URL_12 and TSIFRA_URL_20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -49,22 +50,24 @@ work="$root/target/e2e"   # a fixed path: the home page shows it, and the screen
 rm -rf "$work"
 mkdir -p "$work"
 server_pid=""
+server12_pid=""
 server20_pid=""
 cleanup() {
-  for pid in "$server_pid" "$server20_pid"; do
+  for pid in "$server_pid" "$server12_pid" "$server20_pid"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
     fi
   done
-  rm -rf "$work/demo" "$work/demo20"
+  rm -rf "$work/demo" "$work/demo12" "$work/demo20"
 }
 trap cleanup EXIT
 
 step "a demo department: $DEALS deals, seed $SEED, as of $AS_OF"
 "$bin" demo --data-dir "$work/demo" --deals "$DEALS" --seed "$SEED" --as-of "$AS_OF" --no-serve
 
-step "a floor of 20 for the TV: 21 managers, 1200 deals"
+step "floors of 12 and 20 for the TV: 13 and 21 managers"
+"$bin" demo --data-dir "$work/demo12" --deals 800 --managers 13 --seed "$SEED" --as-of "$AS_OF" --no-serve
 "$bin" demo --data-dir "$work/demo20" --deals 1200 --managers 21 --seed "$SEED" --as-of "$AS_OF" --no-serve
 
 # Prints the URL the server with pid $1, logging to $2.{out,log}, listens on, once it answers.
@@ -91,9 +94,13 @@ TSIFRA_TV__TOKEN="$TOKEN" RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" --data-dir "$work/demo" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" --data-dir "$work/demo12" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server12.out" 2>"$work/server12.log" &
+server12_pid=$!
+RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" --data-dir "$work/demo20" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server20.out" 2>"$work/server20.log" &
 server20_pid=$!
 url="$(await_server "$server_pid" "$work/server")"
+url12="$(await_server "$server12_pid" "$work/server12")"
 url20="$(await_server "$server20_pid" "$work/server20")"
 
 step "node --test e2e/"
@@ -103,7 +110,7 @@ status=0
 # One test file at a time: each drives its own Chromium, and two cores are enough for one.
 serial=()
 [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] && serial=(--test-concurrency=1)
-TSIFRA_URL="$url" TSIFRA_URL_20="$url20" TSIFRA_TV_TOKEN="$TOKEN" TSIFRA_SCREENSHOTS="$SHOTS" \
+TSIFRA_URL="$url" TSIFRA_URL_12="$url12" TSIFRA_URL_20="$url20" TSIFRA_TV_TOKEN="$TOKEN" TSIFRA_SCREENSHOTS="$SHOTS" \
   node --test "${serial[@]}" e2e/ || status=$?
 
 if [ "$status" -ne 0 ]; then
