@@ -257,35 +257,24 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         manager: manager_id,
     };
     let (kpis, figures) = report_figures(&vc, &computed.report, &computed.tables(state), trend.as_deref());
-    let content = SlideContent {
+    if let tsifra_core::reports::Report::PlanFact(report) = &*computed.report {
+        // Today and this week per manager, paged, the month last: see `plan_fact`.
+        let head = plan_fact::Head {
+            slug,
+            title: t(lang, board.title_key).to_string(),
+            who,
+            stamp: stamp(lang, &state.calendar(), computed.report_as_of()),
+            kpis,
+        };
+        return plan_fact::render(lang, &currency, head, report);
+    }
+    Ok(SlideContent {
         slug,
         title: t(lang, board.title_key).to_string(),
         who,
         stamp: stamp(lang, &state.calendar(), computed.report_as_of()),
         kpis,
         figures,
-    };
-    if let tsifra_core::reports::Report::PlanFact(report) = &*computed.report {
-        return plan_fact_slide(lang, &currency, content, report);
-    }
-    Ok(content.render()?)
-}
-
-/// The plan-fact slide: today and this week per manager, paged, the month last.
-fn plan_fact_slide(
-    lang: Language,
-    currency: &str,
-    slide: SlideContent,
-    report: &tsifra_core::reports::plan_fact::PlanFact,
-) -> Result<String, AppError> {
-    Ok(plan_fact::PlanFactSlide {
-        lang,
-        slug: slide.slug,
-        title: slide.title,
-        who: slide.who,
-        stamp: slide.stamp,
-        kpis: slide.kpis,
-        pages: plan_fact::pages(lang, currency, report),
     }
     .render()?)
 }

@@ -76,6 +76,29 @@ impl PlanFactSlide {
     }
 }
 
+/// What the slide shares with every other: its board, title, manager, stamp and headline figures.
+pub struct Head {
+    pub slug: &'static str,
+    pub title: String,
+    pub who: Option<String>,
+    pub stamp: String,
+    pub kpis: Vec<Kpi>,
+}
+
+/// The slide's HTML fragment.
+pub fn render(lang: Language, currency: &str, head: Head, report: &PlanFact) -> Result<String, crate::error::AppError> {
+    Ok(PlanFactSlide {
+        lang,
+        slug: head.slug,
+        title: head.title,
+        who: head.who,
+        stamp: head.stamp,
+        kpis: head.kpis,
+        pages: pages(lang, currency, report),
+    }
+    .render()?)
+}
+
 /// How many pages `n` managers take and how many go on each: as few pages as
 /// fit, shared evenly (20 → 2 × 10, 25 → 3 × 9), never an empty one.
 pub fn paging(n: usize) -> (usize, usize) {
