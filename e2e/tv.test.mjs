@@ -132,6 +132,146 @@ test('hundreds of fast cycles leave the heap, the DOM and the listeners flat', a
   await page.close();
 });
 
+// Floors of 12 and 20 at work: demos of 13 and 21 managers, one of whom left months ago (scripts/e2e.sh).
+const BASE12 = (process.env.TSIFRA_URL_12 || '').replace(/\/$/, '');
+const BASE20 = (process.env.TSIFRA_URL_20 || '').replace(/\/$/, '');
+
+/** What the plan-fact slide shows on each of its pages, as the browser lays it out. */
+async function planFactPages(page) {
+  const pages = await page.locator('.slide.active .tv-page').count();
+  const out = [];
+  for (let k = 0; k < pages; k++) {
+    // Turn to page k the way tv.js does, and measure it.
+    out.push(await page.evaluate((k) => {
+      const slide = document.querySelector('.slide.active');
+      slide.querySelectorAll('.tv-page').forEach((e, i) => e.classList.toggle('on', i === k));
+      const box = slide.getBoundingClientRect();
+      const on = slide.querySelector('.tv-page.on');
+      const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+      const rows = [...on.querySelectorAll('tbody tr')];
+      const clipped = [...on.querySelectorAll('td, thead th')]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > box.right + 0.5)
+        .map((e) => `${e.closest('tr').dataset.manager || 'head'} ${e.dataset.period || ''} ${e.dataset.col || ''}: ${e.textContent}`);
+      const overflowing = rows.filter((r) => r.getBoundingClientRect().bottom > box.bottom + 0.5).length;
+      const secondary = [...slide.querySelectorAll('.kpi-label, .kpi-detail, .tv-page.on thead th, .tv-page.on td.plan, .tv-page.on td.pct, .tv-page.on td.no-plan, .tv-page.on small, .tv-page.on .pf-note')]
+        .filter((e) => e.textContent.trim() !== '');
+      const cells = {};
+      for (const r of rows) {
+        for (const c of r.querySelectorAll('td')) {
+          cells[`${r.dataset.manager}/${c.dataset.period}/${c.dataset.col}`] = { value: c.dataset.value, text: c.textContent };
+        }
+      }
+      return {
+        periods: on.dataset.periods,
+        rows: rows.length,
+        managers: rows.map((r) => r.dataset.manager),
+        clipped,
+        overflowing,
+        bottomGap: (box.bottom - rows[rows.length - 1].getBoundingClientRect().bottom) / box.height,
+        mainPx: Math.min(...[...on.querySelectorAll('td.fact, td.diff:not(.no-plan)')].map(px)),
+        secondaryPx: Math.min(...secondary.map(px)),
+        scrolls: slide.scrollHeight > slide.clientHeight + 1 || document.scrollingElement.scrollHeight > innerHeight,
+        cells,
+      };
+    }, k));
+  }
+  return out;
+}
+
+/** Checks a floor's plan-fact slide at 1920×1080 against its server's API. */
+async function checkPlanFact(base, floor, name) {
+  const page = await openPage(context);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const params = new URLSearchParams('boards=plan-fact:600');
+  if (TOKEN && base === BASE) params.set('token', TOKEN);
+  await page.goto(`${base}/tv?${params}`);
+  const pages = await planFactPages(page);
+  const api = await (await fetch(`${base}/api/reports/plan-fact`)).json();
+  const vh = 1080 / 100;
+  // 13 mm on a 55" 16:9 panel (68.5 cm tall) is 1.9 % of its height: 20.5 px at 1080.
+  const floorPx = Math.max(20.5, 1.9 * vh);
+  const perManager = pages.filter((p) => p.periods === 'today,week');
+  assert.ok(pages.length >= 2 && pages.at(-1).periods === 'month', `${name}: ${pages.map((p) => p.periods)}`);
+  for (const [k, p] of pages.entries()) {
+    const where = `${name}, page ${k + 1}/${pages.length} (${p.periods})`;
+    assert.deepEqual(p.clipped, [], `${where}: nothing cut off`);
+    assert.equal(p.overflowing, 0, `${where}: every row inside the slide`);
+    assert.equal(p.scrolls, false, `${where}: no scrollbar`);
+    assert.ok(p.mainPx >= floorPx, `${where}: main figures ${p.mainPx}px, at least ${floorPx}px`);
+    assert.ok(p.secondaryPx >= 2.4 * vh - 0.5, `${where}: secondary text ${p.secondaryPx}px, at least 2.4vh`);
+    assert.ok(p.bottomGap < 0.2 && p.rows <= 12, `${where}: the table fills the slide (${(p.bottomGap * 100).toFixed(1)} % empty below)`);
+  }
+  // Today and this week, per manager: the same numbers as the API's.
+  const shown = perManager.flatMap((p) => p.managers);
+  assert.equal(new Set(shown).size, floor, `${name}: ${floor} managers on ${perManager.length} page(s)`);
+  const json = (v) => (v === null || v === undefined ? '' : String(v));
+  let noPlan = 0;
+  for (const [i, period] of [[0, 'today'], [1, 'week']]) {
+    for (const row of api.periods[i].rows) {
+      const id = String(row.manager_id);
+      if (!shown.includes(id)) {
+        assert.ok(!row.active && row.fact === 0, `${name}: ${row.manager} is missing from the TV`);
+        continue;
+      }
+      const cells = Object.assign({}, ...perManager.map((p) => p.cells));
+      const cell = (col) => cells[`${id}/${period}/${col}`];
+      assert.equal(cell('fact').value, json(row.fact), `${row.manager} ${period} fact`);
+      assert.equal(cell('plan').value, json(row.plan), `${row.manager} ${period} plan`);
+      if (row.plan === null) {
+        noPlan++;
+        assert.equal(cell('plan').text, '—', `${row.manager} ${period}: no plan is a dash`);
+        assert.equal(cell('diff').text, 'без плана');
+        assert.equal(cell('pct').text, '', 'no % without a plan');
+      } else {
+        assert.equal(cell('diff').value, json(row.difference), `${row.manager} ${period} difference`);
+        assert.equal(cell('pct').value === '' ? null : Number(cell('pct').value), row.percent_done, `${row.manager} ${period} %`);
+        if (row.difference < 0) assert.match(cell('diff').text, /^−[\d\u00a0]+\u00a0₽$/, 'the Russian minus and the rouble');
+      }
+    }
+  }
+  assert.ok(noPlan >= 2, `${name}: the manager without a plan this month, today and this week`);
+  assert.deepEqual(page.problems, []);
+  return page;
+}
+
+test('plan-fact on the TV, the demo: today and this week per manager, readable from 4 m', async () => {
+  // The demo's dozen: eleven at work, one who left months ago (nothing this week: not shown).
+  const page = await checkPlanFact(BASE, 11, 'the demo');
+  await page.close();
+});
+
+test('plan-fact on the TV, a floor of 12: one full page', { skip: !BASE12 && 'TSIFRA_URL_12 not set' }, async () => {
+  const page = await checkPlanFact(BASE12, 12, '12 managers');
+  const pages = await planFactPages(page);
+  assert.deepEqual(pages.map((p) => `${p.periods}:${p.rows}`), ['today,week:12', 'month:12']);
+  await page.close();
+});
+
+test('plan-fact on the TV, a floor of 20: two pages of 10 that turn within the slide', { skip: !BASE20 && 'TSIFRA_URL_20 not set' }, async () => {
+  const page = await checkPlanFact(BASE20, 20, '20 managers');
+  const pages = await planFactPages(page);
+  assert.deepEqual(pages.map((p) => `${p.periods}:${p.rows}`), ['today,week:10', 'today,week:10', 'month:10', 'month:10']);
+  // The pages turn on their own, sharing the slide's seconds, and the slide still moves on.
+  await page.goto(`${BASE20}/tv?boards=plan-fact:2,leaderboard:2`);
+  const seen = new Set();
+  for (let i = 0; i < 40 && seen.size < 5; i++) {
+    seen.add(await page.evaluate(() => {
+      const s = document.querySelector('.slide.active');
+      const on = s.querySelector('.tv-page.on');
+      return `${s.dataset.slug}:${on ? on.dataset.page : '-'}`;
+    }));
+    await page.waitForTimeout(150);
+  }
+  assert.deepEqual([...seen].sort(), ['leaderboard:-', 'plan-fact:0', 'plan-fact:1', 'plan-fact:2', 'plan-fact:3']);
+  const state = await tv(page);
+  assert.ok(state.turned >= 3 && state.failed === 0, JSON.stringify(state));
+  assert.equal(await page.locator('.slide.active .tv-page.on').count() <= 1, true, 'one page at a time');
+  await page.goto(`${BASE20}/tv?boards=plan-fact:600`);
+  await shot(page, 'tv-plan-fact-20');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('the TV link token: none or a wrong one is a clear 403', { skip: !TOKEN && 'no [tv] token set' }, async () => {
   const page = await openPage(context);
   for (const url of [`${BASE}/tv`, `${BASE}/tv?token=wrong-${TOKEN}`, `${BASE}/tv/slide/hygiene?token=nope`]) {

@@ -7,6 +7,10 @@
 #
 #   TSIFRA_BIN=path/to/tsifra   use this binary instead of building target/ci/tsifra
 #   E2E_DEALS=3000              size of the demo department
+#
+# Two more servers serve floors of 12 and 20 at work (`demo --managers 13` and
+# `21`: one of them left months ago) for the TV's plan-fact slide: a full page
+# and two pages; the tests find them in TSIFRA_URL_12 and TSIFRA_URL_20.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -46,36 +50,58 @@ work="$root/target/e2e"   # a fixed path: the home page shows it, and the screen
 rm -rf "$work"
 mkdir -p "$work"
 server_pid=""
+server12_pid=""
+server20_pid=""
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work/demo"
+  for pid in "$server_pid" "$server12_pid" "$server20_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$work/demo" "$work/demo12" "$work/demo20"
 }
 trap cleanup EXIT
 
 step "a demo department: $DEALS deals, seed $SEED, as of $AS_OF"
 "$bin" demo --data-dir "$work/demo" --deals "$DEALS" --seed "$SEED" --as-of "$AS_OF" --no-serve
 
-step "the server, clock frozen at $AS_OF"
+step "floors of 12 and 20 for the TV: 13 and 21 managers"
+"$bin" demo --data-dir "$work/demo12" --deals 800 --managers 13 --seed "$SEED" --as-of "$AS_OF" --no-serve
+"$bin" demo --data-dir "$work/demo20" --deals 1200 --managers 21 --seed "$SEED" --as-of "$AS_OF" --no-serve
+
+# Prints the URL the server with pid $1, logging to $2.{out,log}, listens on, once it answers.
+await_server() {
+  local pid="$1" log="$2" url=""
+  for _ in $(seq 1 600); do
+    url="$(grep -ho 'http://127\.0\.0\.1:[0-9]*' "$log.log" "$log.out" 2>/dev/null | head -n 1)" || true
+    [ -n "$url" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log.log" >&2; fail "the server exited"; }
+    sleep 0.1
+  done
+  [ -n "$url" ] || { cat "$log.log" >&2; fail "the server did not say where it listens"; }
+  for _ in $(seq 1 300); do
+    if node -e "fetch('$url/api/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then break; fi
+    sleep 0.2
+  done
+  node -e "fetch('$url/api/health').then(r => r.json()).then(j => console.error('serving', j.deals, 'deals as of', j.as_of))"
+  echo "$url"
+}
+
+step "the servers, clock frozen at $AS_OF"
 # The TV token comes from the environment, as an operator would set it ([tv] token).
 TSIFRA_TV__TOKEN="$TOKEN" RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" --data-dir "$work/demo" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
-url=""
-for _ in $(seq 1 600); do
-  url="$(grep -ho 'http://127\.0\.0\.1:[0-9]*' "$work/server.log" "$work/server.out" 2>/dev/null | head -n 1)" || true
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; fail "the server exited"; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log" >&2; fail "the server did not say where it listens"; }
-for _ in $(seq 1 300); do
-  if node -e "fetch('$url/api/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then break; fi
-  sleep 0.2
-done
-node -e "fetch('$url/api/health').then(r => r.json()).then(j => console.log('serving', j.deals, 'deals as of', j.as_of))"
+RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" --data-dir "$work/demo12" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server12.out" 2>"$work/server12.log" &
+server12_pid=$!
+RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" --data-dir "$work/demo20" serve --bind 127.0.0.1:0 --as-of "$AS_OF" >"$work/server20.out" 2>"$work/server20.log" &
+server20_pid=$!
+url="$(await_server "$server_pid" "$work/server")"
+url12="$(await_server "$server12_pid" "$work/server12")"
+url20="$(await_server "$server20_pid" "$work/server20")"
 
 step "node --test e2e/"
 rm -rf "$SHOTS"
@@ -84,7 +110,7 @@ status=0
 # One test file at a time: each drives its own Chromium, and two cores are enough for one.
 serial=()
 [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] && serial=(--test-concurrency=1)
-TSIFRA_URL="$url" TSIFRA_TV_TOKEN="$TOKEN" TSIFRA_SCREENSHOTS="$SHOTS" \
+TSIFRA_URL="$url" TSIFRA_URL_12="$url12" TSIFRA_URL_20="$url20" TSIFRA_TV_TOKEN="$TOKEN" TSIFRA_SCREENSHOTS="$SHOTS" \
   node --test "${serial[@]}" e2e/ || status=$?
 
 if [ "$status" -ne 0 ]; then

@@ -125,6 +125,10 @@ pub struct DemoArgs {
     /// How many deals to generate (companies, tasks and calls scale with it).
     #[arg(long, default_value_t = tsifra_demo::DemoOptions::DEFAULT_DEALS as i64, allow_negative_numbers = true)]
     pub deals: i64,
+    /// How many managers work there, 12 to 40: the twelve with telling habits, then ordinary
+    /// ones sharing the same deals (e.g. a 20-person floor for the office TV).
+    #[arg(long, default_value_t = tsifra_demo::MIN_MANAGERS as i64, allow_negative_numbers = true)]
+    pub managers: i64,
     /// Throw away an existing demo workspace and generate it anew.
     #[arg(long)]
     pub regenerate: bool,

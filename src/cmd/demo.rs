@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use chrono::{DurationRound, TimeDelta, Utc};
 use tsifra_core::model::Batch;
-use tsifra_demo::{DemoOptions, field_mapping, generate, plans_csv};
+use tsifra_demo::{DemoOptions, MAX_MANAGERS, MIN_MANAGERS, field_mapping, generate_with_managers, plans_csv};
 use tsifra_store::Store;
 
 use crate::cli::DemoArgs;
@@ -18,6 +18,15 @@ pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Resu
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| usage(format!("--deals: expected a positive number of deals, got {}", args.deals)))?;
+    let managers = usize::try_from(args.managers)
+        .ok()
+        .filter(|n| (MIN_MANAGERS..=MAX_MANAGERS).contains(n))
+        .ok_or_else(|| {
+            usage(format!(
+                "--managers: expected {MIN_MANAGERS} to {MAX_MANAGERS} managers, got {}",
+                args.managers
+            ))
+        })?;
     setup::ensure_data_dir(data_dir)?;
     let config_file = data_dir.join("tsifra.toml");
     if config.is_none() && !config_file.exists() {
@@ -50,6 +59,7 @@ pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Resu
                 deals,
                 as_of,
             },
+            managers,
         )
         .await?;
     }
@@ -67,15 +77,17 @@ pub async fn create(
     config: &tsifra_core::Config,
     calendar: &tsifra_core::BusinessCalendar,
     opts: DemoOptions,
+    managers: usize,
 ) -> Result<()> {
     let started = std::time::Instant::now();
     eprintln!(
-        "Generating a demo department: {} deals, seed {}, clock at {}...",
+        "Generating a demo department: {} managers, {} deals, seed {}, clock at {}...",
+        managers,
         opts.deals,
         opts.seed,
         opts.as_of.format("%Y-%m-%d %H:%M UTC")
     );
-    let mut ws = generate(&opts, calendar);
+    let mut ws = generate_with_managers(&opts, calendar, managers);
     ws.hygiene_history = hygiene_backfill(&ws, config, calendar, opts.as_of);
     let generated = started.elapsed();
     let plans_file = data_dir.join(tsifra_demo::PLAN_ORIGIN);

@@ -48,6 +48,26 @@ fn demo_refuses_zero_or_negative_deals_and_writes_nothing() {
 }
 
 #[test]
+fn demo_takes_a_floor_of_12_to_40_managers_and_refuses_others() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["11", "41", "-1"] {
+        let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "50", "--managers", n]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("--managers: expected 12 to 40 managers, got {n}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.path().join("tsifra.db").exists());
+    let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "200", "--managers", "20"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("20 managers"), "{}", stderr(&out));
+    let plans = std::fs::read_to_string(dir.path().join("plans.csv")).unwrap();
+    assert!(plans.contains("Васильева Ирина Петровна"), "the ordinary managers have plans");
+}
+
+#[test]
 fn broken_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tsifra.toml"), "[server]\nbind = \"127.0.0.1:8080\"\nbnid = 3\n").unwrap();

@@ -14,7 +14,7 @@ use crate::names::{
 };
 use crate::sample::{DemoRng, Stream, below, between, chance, lognormal, mix, pick, poisson, rng_for, unit, weighted};
 use crate::setup::{
-    CLIENT_TYPES, FIELD_CLIENT_TYPE, FIELD_INDUSTRY, FIELD_POSITION, FIELD_QUALIFICATION, Habit, INDUSTRIES, PERSONAS, QUALIFICATIONS,
+    CLIENT_TYPES, FIELD_CLIENT_TYPE, FIELD_INDUSTRY, FIELD_POSITION, FIELD_QUALIFICATION, Habit, INDUSTRIES, QUALIFICATIONS,
 };
 use crate::tasks::{TaskSpec, task};
 
@@ -55,8 +55,10 @@ pub(crate) fn generate(ctx: &Ctx) -> Clients {
     let salt = mix(ctx.seed);
     let grid = &ctx.grid;
     // Newcomers get a small handed-over portfolio; the one who left had a full one.
-    let owner_weights: Vec<f64> = PERSONAS
+    let owner_weights: Vec<f64> = ctx
+        .staff
         .iter()
+        .map(|s| s.persona)
         .map(|p| if p.habit == Habit::Newcomer { 0.3 } else { p.volume })
         .collect();
 
@@ -64,7 +66,7 @@ pub(crate) fn generate(ctx: &Ctx) -> Clients {
     let mut owner = Vec::with_capacity(n);
     let mut company_w = Vec::with_capacity(n);
     let mut regions = Vec::with_capacity(n);
-    let mut portfolios = vec![Vec::new(); PERSONAS.len()];
+    let mut portfolios = vec![Vec::new(); ctx.staff.len()];
     let mut domains = Vec::with_capacity(n);
     for c in 0..n {
         let mut rng = rng_for(ctx.seed, Stream::Companies, c as u64);
@@ -286,7 +288,7 @@ pub(crate) fn client_work(ctx: &Ctx, clients: &Clients) -> ClientWork {
     let scale = ctx.deals as f64 / n.max(1) as f64;
     let mut activities = Vec::with_capacity(ctx.deals * 6 / 10 + 16);
     let mut tasks = Vec::with_capacity(ctx.deals / 7 + 16);
-    let mut calls = vec![[0u32; MONTHS]; PERSONAS.len()];
+    let mut calls = vec![[0u32; MONTHS]; ctx.staff.len()];
     let mut company_touch = vec![(u32::MAX, 0u32); n];
     let mut contact_touch = vec![(u32::MAX, 0u32); clients.contacts.len()];
     let touch = |slot: &mut (u32, u32), w: u32| {

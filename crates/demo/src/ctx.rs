@@ -8,7 +8,7 @@ use tsifra_core::{BusinessCalendar, Id, Period, PeriodKind};
 use crate::DemoOptions;
 use crate::grid::{DAY, WorkGrid};
 use crate::sample::DemoRng;
-use crate::setup::{FIRED_DAYS, Habit, NEWCOMER_DAYS, PERSONAS, Persona, PipeMeta, USER_BASE, persona_index, pipelines};
+use crate::setup::{FIRED_DAYS, Habit, NEWCOMER_DAYS, Persona, PipeMeta, USER_BASE, persona_index, personas, pipelines};
 
 /// Relative demand by calendar month: the January and May holidays dip, autumn and December peak.
 const SEASON: [f64; 12] = [0.62, 0.9, 1.0, 0.98, 0.8, 0.95, 0.85, 0.88, 1.08, 1.15, 1.2, 1.3];
@@ -50,7 +50,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(opts: &DemoOptions, cal: &'a BusinessCalendar, threads: usize) -> Ctx<'a> {
+    pub(crate) fn new(opts: &DemoOptions, cal: &'a BusinessCalendar, threads: usize, managers: usize) -> Ctx<'a> {
         let today = cal.local_date(opts.as_of);
         let current = Period::containing(PeriodKind::Month, today);
         let first_month = current.start - Months::new(MONTHS as u32 - 1);
@@ -64,8 +64,7 @@ impl<'a> Ctx<'a> {
         let window_w = grid.first_w_on_or_after(first_month);
 
         let steady = persona_index(Habit::Steady);
-        let staff = PERSONAS
-            .iter()
+        let staff = personas(managers)
             .enumerate()
             .map(|(i, p)| Staff {
                 id: USER_BASE + i as Id,

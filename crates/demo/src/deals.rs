@@ -95,7 +95,7 @@ pub(crate) fn generate(ctx: &Ctx, clients: &Clients) -> Vec<Skeleton> {
 }
 
 fn pick_manager(ctx: &Ctx, rng: &mut DemoRng, w: u32) -> usize {
-    let mut weights = [0.0; 12];
+    let mut weights = [0.0; crate::setup::MAX_MANAGERS];
     for (m, weight) in weights.iter_mut().enumerate().take(ctx.staff.len()) {
         if ctx.active(m, w) {
             let s = &ctx.staff[m];

@@ -22,7 +22,8 @@ use tsifra_core::{BusinessCalendar, Id, Instant, Table, Workspace};
 pub use plans::{PLAN_ORIGIN, plans_csv};
 pub use setup::{
     DEMO_BASE_URL, FIELD_CLIENT_TYPE, FIELD_INDUSTRY, FIELD_MARGIN, FIELD_PAID_AMOUNT, FIELD_PAID_DATE, FIELD_PAYMENT_DUE, FIELD_POSITION,
-    FIELD_PRODUCT_TYPE, FIELD_PROPOSAL_SENT, FIELD_QUALIFICATION, Habit, field_mapping, manager_with, managers,
+    FIELD_PRODUCT_TYPE, FIELD_PROPOSAL_SENT, FIELD_QUALIFICATION, Habit, MAX_MANAGERS, MIN_MANAGERS, field_mapping, manager_with, managers,
+    managers_of,
 };
 
 /// First ids of each kind, amoCRM-like integers.
@@ -68,11 +69,17 @@ impl Default for DemoOptions {
 /// Generates the whole department: account, teams, users, pipelines, loss reasons,
 /// field definitions, companies, contacts, deals, tasks, activities, payments and plans.
 pub fn generate(opts: &DemoOptions, calendar: &BusinessCalendar) -> Workspace {
-    generate_on(opts, calendar, parallel::cores())
+    generate_on(opts, calendar, parallel::cores(), MIN_MANAGERS)
 }
 
-fn generate_on(opts: &DemoOptions, calendar: &BusinessCalendar, threads: usize) -> Workspace {
-    let ctx = ctx::Ctx::new(opts, calendar, threads);
+/// [`generate`] with a floor of `managers` (12 to 40): the twelve with habits and
+/// ordinary ones after them, sharing the same number of deals (a 20-person floor for the TV).
+pub fn generate_with_managers(opts: &DemoOptions, calendar: &BusinessCalendar, managers: usize) -> Workspace {
+    generate_on(opts, calendar, parallel::cores(), managers)
+}
+
+fn generate_on(opts: &DemoOptions, calendar: &BusinessCalendar, threads: usize, managers: usize) -> Workspace {
+    let ctx = ctx::Ctx::new(opts, calendar, threads, managers);
     let clients = clients::generate(&ctx);
     let mut skeletons = deals::generate(&ctx, &clients);
     let mut plans = plans::sales_plans(&ctx, &skeletons);
@@ -131,7 +138,7 @@ fn generate_on(opts: &DemoOptions, calendar: &BusinessCalendar, threads: usize) 
     Workspace {
         account: Some(setup::account(calendar)),
         teams: setup::teams().into_iter().collect(),
-        users: setup::users().into_iter().collect(),
+        users: setup::users(ctx.staff.len()).into_iter().collect(),
         pipelines: pipelines.into_iter().collect(),
         loss_reasons: setup::loss_reasons().into_iter().collect(),
         field_defs: setup::field_defs().into_iter().collect(),
@@ -181,8 +188,8 @@ mod tests {
             deals: 45_000,
             as_of,
         };
-        let one = generate_on(&opts, &cal, 1);
-        let three = generate_on(&opts, &cal, 3);
+        let one = generate_on(&opts, &cal, 1, MIN_MANAGERS);
+        let three = generate_on(&opts, &cal, 3, MIN_MANAGERS);
         assert_eq!(one.deals.as_slice(), three.deals.as_slice());
         assert_eq!(one.tasks.as_slice(), three.tasks.as_slice());
         assert_eq!(one.activities.as_slice(), three.activities.as_slice());

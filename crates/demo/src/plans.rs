@@ -10,7 +10,7 @@ use tsifra_core::{Metric, Money, Period, PeriodKind, Plan, StageKind, Workspace}
 use crate::ctx::{Ctx, MONTHS};
 use crate::deals::{Move, Skeleton};
 use crate::sample::{Stream, between, rng_for, uniform};
-use crate::setup::{Habit, PERSONAS, persona_index};
+use crate::setup::{Habit, persona_index};
 
 /// Every generated plan says it came from this file, so a re-import replaces them.
 pub const PLAN_ORIGIN: &str = "plans.csv";
@@ -26,7 +26,7 @@ const MARGIN_SHARE: f64 = 0.27;
 fn targets(ctx: &Ctx, facts: &[[f64; MONTHS]], salt: u64) -> Vec<[f64; MONTHS]> {
     let newcomer = persona_index(Habit::Newcomer);
     let no_plan = persona_index(Habit::NoPlanThisMonth);
-    let bases: Vec<Option<f64>> = (0..PERSONAS.len())
+    let bases: Vec<Option<f64>> = (0..ctx.staff.len())
         .map(|m| {
             // Whole months worked, up to the last one.
             let rates: Vec<f64> = (0..MONTHS - 1)
@@ -40,7 +40,7 @@ fn targets(ctx: &Ctx, facts: &[[f64; MONTHS]], salt: u64) -> Vec<[f64; MONTHS]> 
     known.sort_by(f64::total_cmp);
     let typical = known.get(known.len() / 2).copied().unwrap_or(0.0);
     let start_month = (0..MONTHS).find(|&k| ctx.worked_share(newcomer, k) > 0.0).unwrap_or(MONTHS - 1);
-    (0..PERSONAS.len())
+    (0..ctx.staff.len())
         .map(|m| {
             let mut row = [0.0; MONTHS];
             for (k, slot) in row.iter_mut().enumerate() {
@@ -75,8 +75,8 @@ fn plan(ctx: &Ctx, m: usize, k: usize, metric: Metric, target: i64) -> Plan {
 
 /// Revenue, margin and won-deal plans, from the wins on record before this month.
 pub(crate) fn sales_plans(ctx: &Ctx, skeletons: &[Skeleton]) -> Vec<Plan> {
-    let mut revenue = vec![[0.0; MONTHS]; PERSONAS.len()];
-    let mut count = vec![[0.0; MONTHS]; PERSONAS.len()];
+    let mut revenue = vec![[0.0; MONTHS]; ctx.staff.len()];
+    let mut count = vec![[0.0; MONTHS]; ctx.staff.len()];
     for sk in skeletons {
         if sk.kind(&ctx.pipes) != StageKind::Won {
             continue;
@@ -90,7 +90,7 @@ pub(crate) fn sales_plans(ctx: &Ctx, skeletons: &[Skeleton]) -> Vec<Plan> {
     let revenue_targets = targets(ctx, &revenue, 1);
     let count_targets = targets(ctx, &count, 2);
     let mut plans = Vec::new();
-    for m in 0..PERSONAS.len() {
+    for m in 0..ctx.staff.len() {
         for k in 0..MONTHS {
             let roubles = revenue_targets[m][k];
             if roubles <= 0.0 {

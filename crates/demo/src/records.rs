@@ -13,7 +13,7 @@ use crate::parallel::in_chunks;
 use crate::sample::{DemoRng, Stream, between, chance, exponential, pick, poisson, rng_for, uniform, unit, weighted};
 use crate::setup::{
     FIELD_MARGIN, FIELD_PAID_AMOUNT, FIELD_PAID_DATE, FIELD_PAYMENT_DUE, FIELD_PRODUCT_TYPE, FIELD_PROPOSAL_SENT, HOT, LEAD_SOURCES,
-    LOSS_REASON_BASE, PERSONAS, PRODUCT_MARGIN, PRODUCTS, TAGS,
+    LOSS_REASON_BASE, PRODUCT_MARGIN, PRODUCTS, TAGS,
 };
 use crate::tasks::{TaskSpec, random_kind, task};
 
@@ -38,7 +38,7 @@ pub(crate) fn materialize(ctx: &Ctx, clients: &Clients, skeletons: &[Skeleton]) 
             tasks: Vec::with_capacity(n * 3 / 2),
             activities: Vec::with_capacity(n * 4),
             payments: Vec::with_capacity(n / 3),
-            calls: vec![[0; MONTHS]; PERSONAS.len()],
+            calls: vec![[0; MONTHS]; ctx.staff.len()],
         };
         for index in range {
             build(ctx, clients, index, &skeletons[index], &mut out);

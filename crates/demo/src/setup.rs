@@ -37,6 +37,9 @@ pub enum Habit {
     NoPlanThisMonth,
     /// Opens many deals, wins fewer of them, neglects existing clients.
     Hunter,
+    /// One of the department's norm, no habit of note: the managers past the
+    /// first twelve of a bigger floor (`tsifra demo --managers 20`).
+    Ordinary,
 }
 
 /// Behaviour knobs of one manager; 1.0 is the department's norm for multipliers.
@@ -251,6 +254,60 @@ pub(crate) const PERSONAS: [Persona; 12] = [
     },
 ];
 
+/// A department's size: the twelve with habits, and up to this many in all.
+pub const MIN_MANAGERS: usize = PERSONAS.len();
+pub const MAX_MANAGERS: usize = PERSONAS.len() + EXTRA_PERSONAS.len();
+
+const fn ordinary(name: &'static str, email: &'static str, team: usize) -> Persona {
+    Persona {
+        name,
+        email,
+        team,
+        habit: Habit::Ordinary,
+        ..NORM
+    }
+}
+
+/// The managers of a bigger floor after the first twelve, ordinary ones, in both teams.
+const EXTRA_PERSONAS: [Persona; 28] = [
+    ordinary("Васильева Ирина Петровна", "i.vasilieva@vektor.ru", 0),
+    ordinary("Зайцев Роман Игоревич", "r.zaitsev@vektor.ru", 1),
+    ordinary("Павлова Дарья Андреевна", "d.pavlova@vektor.ru", 0),
+    ordinary("Семёнов Кирилл Олегович", "k.semenov@vektor.ru", 1),
+    ordinary("Голубева Татьяна Юрьевна", "t.golubeva@vektor.ru", 0),
+    ordinary("Виноградов Алексей Михайлович", "a.vinogradov@vektor.ru", 1),
+    ordinary("Богданова Светлана Викторовна", "s.bogdanova@vektor.ru", 0),
+    ordinary("Воробьёв Никита Сергеевич", "n.vorobiev@vektor.ru", 1),
+    ordinary("Фролова Юлия Александровна", "y.frolova@vektor.ru", 0),
+    ordinary("Михайлов Денис Валерьевич", "d.mikhailov@vektor.ru", 1),
+    ordinary("Белова Ксения Павловна", "k.belova@vektor.ru", 0),
+    ordinary("Тарасов Евгений Николаевич", "e.tarasov@vektor.ru", 1),
+    ordinary("Комарова Алина Денисовна", "a.komarova@vektor.ru", 0),
+    ordinary("Орлов Владимир Ильич", "v.orlov@vektor.ru", 1),
+    ordinary("Киселёва Вероника Олеговна", "v.kiseleva@vektor.ru", 0),
+    ordinary("Макаров Георгий Романович", "g.makarov@vektor.ru", 1),
+    ordinary("Андреева Полина Сергеевна", "p.andreeva@vektor.ru", 0),
+    ordinary("Ковалёв Илья Дмитриевич", "i.kovalev@vektor.ru", 1),
+    ordinary("Ильина Екатерина Борисовна", "e.ilina@vektor.ru", 0),
+    ordinary("Гусев Антон Викторович", "a.gusev@vektor.ru", 1),
+    ordinary("Титова Маргарита Ивановна", "m.titova@vektor.ru", 0),
+    ordinary("Кудрявцев Степан Алексеевич", "s.kudryavtsev@vektor.ru", 1),
+    ordinary("Баранова Любовь Геннадьевна", "l.baranova@vektor.ru", 0),
+    ordinary("Куликов Олег Станиславович", "o.kulikov@vektor.ru", 1),
+    ordinary("Алексеева Валерия Максимовна", "v.alekseeva@vektor.ru", 0),
+    ordinary("Степанов Тимур Русланович", "t.stepanov@vektor.ru", 1),
+    ordinary("Яковлева Софья Артёмовна", "s.yakovleva@vektor.ru", 0),
+    ordinary("Сорокин Глеб Евгеньевич", "g.sorokin@vektor.ru", 1),
+];
+
+/// The first `n` managers' personas: the twelve with habits, then ordinary ones.
+pub(crate) fn personas(n: usize) -> impl Iterator<Item = &'static Persona> {
+    PERSONAS
+        .iter()
+        .chain(EXTRA_PERSONAS.iter())
+        .take(n.clamp(MIN_MANAGERS, MAX_MANAGERS))
+}
+
 /// Days before "now" the newcomer started and the fired manager left.
 pub(crate) const NEWCOMER_DAYS: u64 = 61;
 pub(crate) const FIRED_DAYS: u64 = 130;
@@ -264,7 +321,12 @@ pub(crate) fn persona_index(habit: Habit) -> usize {
 
 /// The demo's managers: (user id, full name, habit), in id order.
 pub fn managers() -> impl Iterator<Item = (Id, &'static str, Habit)> {
-    PERSONAS.iter().enumerate().map(|(i, p)| (USER_BASE + i as Id, p.name, p.habit))
+    managers_of(MIN_MANAGERS)
+}
+
+/// The managers of a demo of `n` managers (12 to 40), in id order.
+pub fn managers_of(n: usize) -> impl Iterator<Item = (Id, &'static str, Habit)> {
+    personas(n).enumerate().map(|(i, p)| (USER_BASE + i as Id, p.name, p.habit))
 }
 
 /// The user id of the manager with this habit.
@@ -292,9 +354,8 @@ pub(crate) fn teams() -> Vec<Team> {
         .collect()
 }
 
-pub(crate) fn users() -> Vec<User> {
-    PERSONAS
-        .iter()
+pub(crate) fn users(n: usize) -> Vec<User> {
+    personas(n)
         .enumerate()
         .map(|(i, p)| User {
             id: USER_BASE + i as Id,

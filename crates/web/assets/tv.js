@@ -1,6 +1,10 @@
 // Tsifra TV: shows the slides the server put in the page one after another,
 // and swaps fresh figures into them without reloading the page.
 //
+// A slide too big for one screen (a 20-person floor on plan-fact) comes as
+// pages (`.tv-page`, the first one `.on`): they turn within the slide's time,
+// on the rotation's own timer.
+//
 // A TV runs this for weeks, so: exactly three timers ever exist (rotation,
 // refresh, clock), each rescheduled only after its work is done; a slide's
 // content is replaced whole (the old nodes go with it, and no listener is
@@ -19,7 +23,7 @@
   var now = function () { return performance.now(); };
 
   // What the browser tests read; plain numbers only.
-  var state = { index: 0, shown: 1, cycles: 0, refreshed: 0, failed: 0 };
+  var state = { index: 0, page: 0, shown: 1, cycles: 0, refreshed: 0, failed: 0, turned: 0 };
   window.tsifraTv = state;
 
   var loadedAt = slides.map(function () { return now(); });
@@ -29,6 +33,24 @@
 
   function seconds(i) {
     return Math.max(0.05, Number(slides[i].dataset.seconds) || 20);
+  }
+
+  function pages(i) {
+    return slides[i].querySelectorAll('.tv-page');
+  }
+
+  // Shows page p of slide i (the last one if it has fewer now).
+  function turnTo(i, p) {
+    var all = pages(i);
+    if (all.length === 0) return 0;
+    p = Math.min(p, all.length - 1);
+    for (var k = 0; k < all.length; k++) all[k].classList.toggle('on', k === p);
+    return p;
+  }
+
+  // How long each page of slide i stays: the slide's time shared by its pages.
+  function pageSeconds(i) {
+    return seconds(i) / Math.max(1, pages(i).length);
   }
 
   function showStamp() {
@@ -57,6 +79,7 @@
         }
         return response.text().then(function (html) {
           slides[i].innerHTML = html;
+          if (i === state.index) state.page = turnTo(i, state.page);
           slides[i].classList.remove('stale');
           loadedAt[i] = now();
           state.refreshed++;
@@ -89,17 +112,24 @@
     }
     if (i === 0) state.cycles++;
     state.index = i;
+    state.page = turnTo(i, 0);
     state.shown++;
     showStamp();
   }
 
   function rotate() {
+    if (state.page + 1 < pages(state.index).length) {
+      state.page = turnTo(state.index, state.page + 1);
+      state.turned++;
+      rotateTimer = setTimeout(rotate, pageSeconds(state.index) * 1000);
+      return;
+    }
     var next = (state.index + 1) % slides.length;
     // The next slide gets fresh figures before it comes up, if it needs them.
     var ready = now() - loadedAt[next] >= refreshMs ? refresh(next) : Promise.resolve();
     ready.then(function () {
       show(next);
-      rotateTimer = setTimeout(rotate, seconds(state.index) * 1000);
+      rotateTimer = setTimeout(rotate, pageSeconds(state.index) * 1000);
     });
   }
 
@@ -125,7 +155,7 @@
   tick();
   setInterval(tick, 1000);
   if (slides.length > 0) {
-    rotateTimer = setTimeout(rotate, seconds(0) * 1000);
+    rotateTimer = setTimeout(rotate, pageSeconds(0) * 1000);
     refreshTimer = setTimeout(refreshShown, refreshMs);
   }
 })();

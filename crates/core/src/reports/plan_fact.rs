@@ -44,6 +44,10 @@ pub struct PlanFactRow {
     /// `None` on the team total row.
     pub manager_id: Option<Id>,
     pub manager: String,
+    /// The manager still works here (a user the CRM has not deactivated); a
+    /// manager who left shows only while the period has his fact or plan.
+    /// Always true on team and total rows.
+    pub active: bool,
     /// `None`: no plan set (and none to derive), never a zero to divide by.
     pub plan: Option<i64>,
     /// The plan was split from a month plan by working days.
@@ -345,6 +349,7 @@ fn row(
     PlanFactRow {
         manager_id,
         manager,
+        active: manager_id.is_none_or(|m| ctx.ws.users.get(m).is_some_and(|u| u.active)),
         plan: plan.map(|p| p.target),
         plan_derived: plan.is_some_and(|p| p.derived),
         plan_covers: partial.map(|p| PlanCoverage {
@@ -769,6 +774,163 @@ mod tests {
         assert_eq!(r.periods[2].total.manager, "Итого", "one manager is not the whole team");
         let all = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
         assert_eq!(all.periods[2].total.manager, "Весь отдел");
+    }
+
+    /// Manager `m`'s row of the period `i` (0 today, 1 this week, 2 this month).
+    fn row_of(r: &PlanFact, i: usize, m: Id) -> &PlanFactRow {
+        r.periods[i]
+            .rows
+            .iter()
+            .find(|r| r.manager_id == Some(m))
+            .unwrap_or_else(|| panic!("manager {m} in period {i}"))
+    }
+
+    /// (plan, fact, difference, % done) of a row: what the TV shows per manager.
+    fn figures(r: &PlanFactRow) -> (Option<i64>, i64, Option<i64>, Option<f64>) {
+        (r.plan, r.fact, r.difference, r.percent_done)
+    }
+
+    #[test]
+    fn per_manager_today_and_a_week_across_the_month_edge() {
+        let mut k = Kit::new();
+        let (anna, boris, vera) = (k.manager("Анна"), k.manager("Борис"), k.manager("Вера"));
+        // 100,000 a working day in November (20 days) and in December (22 days).
+        k.month_plan(anna, "2026-11", Metric::Revenue, 2_000_000);
+        k.month_plan(anna, "2026-12", Metric::Revenue, 2_200_000);
+        // Boris: November only, 50,000 a day; Vera: no plan at all.
+        k.month_plan(boris, "2026-11", Metric::Revenue, 1_000_000);
+        k.won_deal(anna, 30_000, "2026-11-20T10:00:00Z", "2026-11-29T12:00:00Z"); // Sunday: last week
+        k.won_deal(anna, 70_000, "2026-11-20T10:00:00Z", "2026-11-30T07:00:00Z"); // Monday 30 Nov
+        k.won_deal(anna, 120_000, "2026-11-20T10:00:00Z", "2026-12-01T07:00:00Z"); // Tuesday 1 Dec
+        k.won_deal(boris, 20_000, "2026-11-20T10:00:00Z", "2026-11-30T09:00:00Z");
+        k.won_deal(boris, 40_000, "2026-11-20T10:00:00Z", "2026-12-01T08:00:00Z");
+        k.won_deal(vera, 10_000, "2026-11-20T10:00:00Z", "2026-12-01T09:00:00Z");
+        // Tuesday 1 December, noon in Moscow: the week of 30.11–06.12 spans two months.
+        let r = k.plan_fact("2026-12-01T09:00:00Z", Metric::Revenue);
+        assert_eq!(
+            (r.periods[0].period.key(), r.periods[1].period.key()),
+            ("2026-12-01".into(), "2026-W49".into())
+        );
+        // Anna: a day of December's plan today; the week is one November day and four December days.
+        assert_eq!(
+            figures(row_of(&r, 0, anna)),
+            (Some(10_000_000), 12_000_000, Some(2_000_000), Some(120.0))
+        );
+        assert_eq!(
+            figures(row_of(&r, 1, anna)),
+            (Some(50_000_000), 19_000_000, Some(-31_000_000), Some(38.0))
+        );
+        assert_eq!(row_of(&r, 1, anna).plan_covers, None);
+        // Boris: no plan today (December's is missing): his fact, and no difference or %.
+        assert_eq!(figures(row_of(&r, 0, boris)), (None, 4_000_000, None, None));
+        // His week compares Monday, the one day his plan covers, and keeps the whole week's fact beside it.
+        let b = row_of(&r, 1, boris);
+        assert_eq!(figures(b), (Some(5_000_000), 2_000_000, Some(-3_000_000), Some(40.0)));
+        assert_eq!((b.fact_whole_period(), b.plan_covers.map(|c| c.working_days)), (6_000_000, Some(1)));
+        // Vera: never a plan; her fact still counts, today and this week.
+        assert_eq!(figures(row_of(&r, 0, vera)), (None, 1_000_000, None, None));
+        assert_eq!(figures(row_of(&r, 1, vera)), (None, 1_000_000, None, None));
+        assert!(r.periods[..2].iter().all(|p| p.rows.len() == 3 && p.rows.iter().all(|r| r.active)));
+    }
+
+    #[test]
+    fn monday_midnight_in_the_business_zone_starts_the_week_and_the_day() {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        k.month_plan(anna, "2026-11", Metric::Revenue, 2_000_000);
+        // 23:59:59 on Sunday 29 November in Moscow, and 00:00:00 on Monday 30 November.
+        k.won_deal(anna, 50_000, "2026-11-20T10:00:00Z", "2026-11-29T20:59:59Z");
+        k.won_deal(anna, 70_000, "2026-11-20T10:00:00Z", "2026-11-29T21:00:00Z");
+        let monday = k.plan_fact("2026-11-29T21:00:00Z", Metric::Revenue);
+        assert_eq!(monday.periods[0].period.key(), "2026-11-30");
+        assert_eq!(monday.periods[1].period.key(), "2026-W49");
+        // The first instant of the day counts in it; Sunday's deal is last week's.
+        assert_eq!(
+            figures(row_of(&monday, 0, anna)),
+            (Some(10_000_000), 7_000_000, Some(-3_000_000), Some(70.0))
+        );
+        // November's plan covers only Monday of this week: the week compares that day.
+        assert_eq!(
+            figures(row_of(&monday, 1, anna)),
+            (Some(10_000_000), 7_000_000, Some(-3_000_000), Some(70.0))
+        );
+        assert_eq!(monday.periods[1].working_days_elapsed, 0.0);
+        // One second earlier it is still Sunday: a day without working time has a zero plan and no %.
+        let sunday = k.plan_fact("2026-11-29T20:59:59Z", Metric::Revenue);
+        assert_eq!(sunday.periods[1].period.key(), "2026-W48");
+        assert_eq!(figures(row_of(&sunday, 0, anna)), (Some(0), 5_000_000, Some(5_000_000), None));
+        assert_eq!(
+            figures(row_of(&sunday, 1, anna)),
+            (Some(50_000_000), 5_000_000, Some(-45_000_000), Some(10.0))
+        );
+    }
+
+    #[test]
+    fn a_week_with_the_autumn_clock_change_counts_by_local_days() {
+        let mut k = Kit::new();
+        k.config.business.time_zone = "Europe/Berlin".into();
+        k.config.calendar.holidays = crate::calendar::HolidayPreset::None;
+        let anna = k.manager("Anna");
+        // October 2026 has 22 weekdays: 100,000 a day.
+        k.month_plan(anna, "2026-10", Metric::Revenue, 2_200_000);
+        k.won_deal(anna, 10_000, "2026-10-01T10:00:00Z", "2026-10-18T21:30:00Z"); // Sun 18.10 23:30 CEST: last week
+        k.won_deal(anna, 20_000, "2026-10-01T10:00:00Z", "2026-10-18T22:30:00Z"); // Mon 19.10 00:30 CEST
+        k.won_deal(anna, 40_000, "2026-10-01T10:00:00Z", "2026-10-25T22:30:00Z"); // Sun 25.10 23:30 CET
+        k.won_deal(anna, 80_000, "2026-10-01T10:00:00Z", "2026-10-25T23:30:00Z"); // Mon 26.10 00:30 CET
+        // Sunday 25 October, 23:59 in Berlin: the clocks went back at 03:00, the day has 25 hours.
+        let r = k.plan_fact("2026-10-25T22:59:00Z", Metric::Revenue);
+        assert_eq!(
+            (r.periods[0].period.key(), r.periods[1].period.key()),
+            ("2026-10-25".into(), "2026-W43".into())
+        );
+        assert_eq!(figures(row_of(&r, 0, anna)), (Some(0), 4_000_000, Some(4_000_000), None));
+        assert_eq!(
+            figures(row_of(&r, 1, anna)),
+            (Some(50_000_000), 6_000_000, Some(-44_000_000), Some(12.0))
+        );
+        // Half an hour into Monday (CET now): the new week and day hold only the last deal.
+        let r = k.plan_fact("2026-10-25T23:30:00Z", Metric::Revenue);
+        assert_eq!(r.periods[1].period.key(), "2026-W44");
+        assert_eq!(
+            figures(row_of(&r, 0, anna)),
+            (Some(10_000_000), 8_000_000, Some(-2_000_000), Some(80.0))
+        );
+        assert_eq!(
+            figures(row_of(&r, 1, anna)),
+            (Some(50_000_000), 8_000_000, Some(-42_000_000), Some(16.0))
+        );
+    }
+
+    #[test]
+    fn zero_plans_no_plans_and_managers_who_left() {
+        let mut k = Kit::new();
+        let (anna, boris) = (k.manager("Анна"), k.manager("Борис"));
+        let (gleb, dima) = (k.manager("Глеб"), k.manager("Дмитрий"));
+        for m in [gleb, dima] {
+            let mut u = k.ws.users.get(m).unwrap().clone();
+            u.active = false;
+            k.ws.users.upsert(u);
+        }
+        // Anna's plan for November is zero: her day's and week's plans are zero, never a division.
+        k.month_plan(anna, "2026-11", Metric::Revenue, 0);
+        k.won_deal(anna, 15_000, "2026-11-20T10:00:00Z", "2026-11-26T07:00:00Z");
+        // Gleb left, yet sold this week; Dmitry left and sold earlier this month only.
+        k.won_deal(gleb, 25_000, "2026-11-20T10:00:00Z", "2026-11-24T07:00:00Z");
+        k.won_deal(dima, 5_000, "2026-11-02T10:00:00Z", "2026-11-05T07:00:00Z");
+        let r = k.plan_fact("2026-11-26T12:00:00Z", Metric::Revenue);
+        assert_eq!(figures(row_of(&r, 0, anna)), (Some(0), 1_500_000, Some(1_500_000), None));
+        assert_eq!(figures(row_of(&r, 1, anna)), (Some(0), 1_500_000, Some(1_500_000), None));
+        assert_eq!(figures(row_of(&r, 0, boris)), (None, 0, None, None));
+        // Gleb's week shows, marked as gone; not today, when he sold nothing.
+        let g = row_of(&r, 1, gleb);
+        assert_eq!((g.fact, g.active), (2_500_000, false));
+        assert!(r.periods[0].rows.iter().all(|r| r.manager_id != Some(gleb)));
+        // Dmitry is in the month only.
+        assert!(r.periods[..2].iter().all(|p| p.rows.iter().all(|r| r.manager_id != Some(dima))));
+        assert!(!row_of(&r, 2, dima).active);
+        assert!(row_of(&r, 0, anna).active && r.periods[1].total.active);
+        // The team's day: a zero plan and no plan add up to zero, and nobody divides by it.
+        assert_eq!((r.periods[0].total.plan, r.periods[0].total.percent_done), (Some(0), None));
     }
 
     #[test]

@@ -172,3 +172,38 @@ fn plans_are_ambitious_but_reachable() {
     let share = made as f64 / total as f64;
     assert!((0.15..=0.6).contains(&share), "{made} of {total} month plans made");
 }
+
+/// `tsifra demo --managers 20`: the twelve with habits keep their ids, and the
+/// eight ordinary ones after them get deals, wins and plans like anyone else.
+#[test]
+fn a_bigger_floor_adds_ordinary_managers_with_deals_and_plans() {
+    let cal = moscow();
+    let ws = tsifra_demo::generate_with_managers(&options(4, 3_000, now()), &cal, 20);
+    let this_month = Period::containing(PeriodKind::Month, cal.local_date(now()));
+    let managers: Vec<_> = tsifra_demo::managers_of(20).collect();
+    assert_eq!(managers.len(), 20);
+    assert_eq!(ws.users.len(), 20);
+    assert_eq!(
+        ws.users.iter().filter(|u| u.active).count(),
+        19,
+        "only the one who left is inactive"
+    );
+    assert!(managers.iter().take(12).map(|m| m.0).eq(tsifra_demo::managers().map(|m| m.0)));
+    for (id, name, habit) in managers.iter().skip(12) {
+        assert_eq!(*habit, Habit::Ordinary);
+        assert_eq!(ws.users.get(*id).map(|u| u.name.as_str()), Some(*name));
+        let won = ws
+            .deals
+            .iter()
+            .filter(|d| d.responsible_id == Some(*id) && stage_kind(&ws, d.pipeline_id, d.stage_id) == StageKind::Won)
+            .count();
+        assert!(won > 10, "{name} won {won} deals");
+        assert!(
+            ws.plans.iter().any(|p| p.manager_id == Some(*id) && p.period == this_month),
+            "{name} has a plan this month"
+        );
+    }
+    // The size is what was asked for, within the range the command accepts.
+    assert_eq!(tsifra_demo::managers_of(3).count(), tsifra_demo::MIN_MANAGERS);
+    assert_eq!(tsifra_demo::managers_of(1_000).count(), tsifra_demo::MAX_MANAGERS);
+}

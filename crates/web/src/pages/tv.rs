@@ -28,6 +28,8 @@ use crate::state::AppState;
 use crate::texts::t;
 use crate::view::{Figure, Kpi, href};
 
+mod plan_fact;
+
 /// The most slides one rotation may have.
 const MAX_SLIDES: usize = 24;
 
@@ -268,6 +270,17 @@ async fn render_slide(state: &AppState, slug: &'static str, manager: &str, as_of
         manager: manager_id,
     };
     let (kpis, figures) = report_figures(&vc, &computed.report, &computed.tables(state), trend.as_deref());
+    if let tsifra_core::reports::Report::PlanFact(report) = &*computed.report {
+        // Today and this week per manager, paged, the month last: see `plan_fact`.
+        let head = plan_fact::Head {
+            slug,
+            title: t(lang, board.title_key).to_string(),
+            who,
+            stamp: stamp(lang, &state.calendar(), computed.report_as_of()),
+            kpis,
+        };
+        return plan_fact::render(lang, &currency, head, report);
+    }
     Ok(SlideContent {
         slug,
         title: t(lang, board.title_key).to_string(),

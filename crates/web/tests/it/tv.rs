@@ -159,3 +159,89 @@ async fn a_tv_can_follow_one_manager() {
     assert!(html.contains(&format!("· {name}")), "{html}");
     assert!(html.contains(&short) || html.contains(&name));
 }
+
+/// The `data-value` of each (period, column) cell of manager `id`'s row on the plan-fact slide.
+fn pf_cells(slide: &str, id: i64) -> Vec<(String, String, String, String)> {
+    let at = slide
+        .find(&format!("data-manager=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row for {id}"));
+    let row = &slide[at..at + slide[at..].find("</tr>").unwrap()];
+    row.split("<td ")
+        .skip(1)
+        .map(|cell| {
+            let attr = |name: &str| {
+                let from = cell.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                cell[from..from + cell[from..].find('"').unwrap()].to_string()
+            };
+            let text = &cell[cell.find('>').unwrap() + 1..];
+            (
+                attr("data-period"),
+                attr("data-col"),
+                attr("data-value"),
+                text[..text.find('<').unwrap()].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn plan_fact_on_the_tv_is_per_manager_for_today_and_this_week() {
+    use tsifra_demo::{Habit, manager_with};
+    let (config, mut ws) = crate::support::demo(Language::Ru);
+    // The week's best seller leaves today: his row stays, greyed, while he has this week's fact.
+    let state = AppState::with_clock(config.clone(), ws.clone(), "/tmp", Arc::new(|| utc(NOW)));
+    let api = get(&state, "/api/reports/plan-fact").await.json();
+    let best = api["periods"][1]["rows"][0]["manager_id"].as_i64().unwrap();
+    assert!(api["periods"][1]["rows"][0]["fact"].as_i64().unwrap() > 0);
+    let mut user = ws.users.get(best).unwrap().clone();
+    user.active = false;
+    ws.users.upsert(user);
+    let state = AppState::with_clock(config, ws, "/tmp", Arc::new(|| utc(NOW)));
+    let api = get(&state, "/api/reports/plan-fact").await.json();
+    let slide = get(&state, "/tv/slide/plan-fact").await.body;
+
+    let rows = |i: usize| api["periods"][i]["rows"].as_array().unwrap().clone();
+    let json = |v: &serde_json::Value| if v.is_null() { String::new() } else { v.to_string() };
+    let mut shown = 0;
+    for (i, period) in [(0, "today"), (1, "week")] {
+        for r in rows(i) {
+            let id = r["manager_id"].as_i64().unwrap();
+            if !r["active"].as_bool().unwrap() && r["fact"].as_i64() == Some(0) {
+                continue;
+            }
+            shown += 1;
+            let cells: Vec<_> = pf_cells(&slide, id).into_iter().filter(|c| c.0 == period).collect();
+            let value = |col: &str| cells.iter().find(|c| c.1 == col).unwrap().clone();
+            // The same numbers as the API's, cell by cell.
+            assert_eq!(value("plan").2, json(&r["plan"]), "{id} {period}");
+            assert_eq!(value("fact").2, json(&r["fact"]), "{id} {period}");
+            if r["plan"].is_null() {
+                // No plan: a dash, the fact, "без плана", and no % (never 0 % or ∞).
+                assert_eq!((value("plan").3.as_str(), value("diff").3.as_str()), ("—", "без плана"));
+                assert_eq!((value("diff").2.as_str(), value("pct").3.as_str()), ("", ""));
+            } else {
+                assert_eq!(value("diff").2, json(&r["difference"]), "{id} {period}");
+                assert_eq!(value("pct").2, json(&r["percent_done"]), "{id} {period}");
+            }
+            let diff = r["difference"].as_i64().unwrap_or(0);
+            if diff < 0 && !r["plan"].is_null() {
+                assert!(value("diff").3.starts_with('\u{2212}'), "the Russian minus: {:?}", value("diff"));
+            }
+        }
+    }
+    assert!(shown > 10, "today and this week for every manager");
+    // The manager without a plan this month has none today or this week either.
+    let no_plan = manager_with(Habit::NoPlanThisMonth);
+    let cells = pf_cells(&slide, no_plan);
+    assert!(cells.iter().filter(|c| c.1 == "plan").all(|c| c.3 == "—"), "{cells:?}");
+    // The one who left months ago has nothing this week: not on the slide.
+    assert!(!slide.contains(&format!("data-manager=\"{}\"", manager_with(Habit::Fired))));
+    // The one who left today sold this week: greyed and marked.
+    let at = slide.find(&format!("data-manager=\"{best}\"")).unwrap();
+    assert!(slide[..at].ends_with("<tr class=\"pf-row gone\" "), "greyed");
+    let row = &slide[at..at + slide[at..].find("</tr>").unwrap()];
+    assert!(row.contains("<small>не работает</small>"), "{row}");
+    // The month per manager is the slide's last page.
+    assert!(slide.contains("data-periods=\"today,week\"") && slide.contains("data-periods=\"month\""));
+    assert!(slide.contains("data-pages=\"2\""));
+}
