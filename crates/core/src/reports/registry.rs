@@ -315,6 +315,7 @@ pub fn parse_params(id: ReportId, raw: &RawParams, ws: &Workspace, today: NaiveD
                         .parse::<u32>()
                         .map_err(|_| err(text_with(lang, "report.bad_min_days", &[("value", value)])))? as i64,
                 )
+            }
             "prospects" => {
                 params.prospects = match value.to_lowercase().as_str() {
                     "1" | "true" | "yes" | "on" | "да" => true,
