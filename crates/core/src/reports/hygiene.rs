@@ -862,6 +862,7 @@ impl super::ReportKind for HygieneReport {
         id: "hygiene",
         title_key: "report.hygiene",
         params: &[super::registry::Param::Manager],
+        reads: crate::model::Tables::ALL,
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         hygiene(ctx, params)
