@@ -47,7 +47,7 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
         let full = match mode.as_str() {
             "changes" => false,
             "reload" => true,
-            other => return Err(usage(format!("--store-watch: expected changes or reload, got {other:?}")).into()),
+            other => return Err(usage(format!("--store-watch: expected changes or reload, got {other:?}"))),
         };
         return store_watch(loaded.config, &dir, full).await;
     }

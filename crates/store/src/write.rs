@@ -653,7 +653,7 @@ async fn log_changes(store: &Store, conn: &mut AnyConnection, batch: &Batch, ver
             b.push_bind(version_db).push_bind(*kind).push_bind(*op).push_bind(keys.as_str());
         })
         .await?;
-    if version % PRUNE_EVERY == 0 && version > LOG_KEEP_BATCHES {
+    if version.is_multiple_of(PRUNE_EVERY) && version > LOG_KEEP_BATCHES {
         // Integers of ours, not input: written into the SQL as they are.
         let cut = version - LOG_KEEP_BATCHES;
         sqlx::query(AssertSqlSafe(format!("DELETE FROM change_log WHERE version <= {cut}")))
