@@ -140,7 +140,13 @@ pub async fn reload_if_written_elsewhere(state: &AppState, store: &Store) -> Res
                     return Ok(true);
                 }
             }
-            StoreChanges::Reload { why, .. } => {
+            StoreChanges::Reload { version, why } => {
+                // A big write of this process's own may have landed a moment
+                // before it was noted: look again shortly before loading it all.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                if state.store_version() >= version {
+                    return Ok(false);
+                }
                 let ws = store.load().await?;
                 let version = ws.version;
                 state.replace_workspace(ws).await;
