@@ -11,6 +11,7 @@ mod logging;
 mod owner;
 mod reports;
 mod serve;
+mod store_watch;
 mod support;
 mod sync;
 mod tv;
