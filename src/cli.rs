@@ -357,4 +357,10 @@ pub struct BenchArgs {
     /// (one deal won, one new deal, one task done) on the store already in --keep-in DIR
     #[arg(long, requires = "keep_in")]
     pub one_deal_change: bool,
+    /// Time how a serving process takes in one deal won by another process
+    /// (from that write to the plan-fact board showing it) and its peak memory
+    /// meanwhile: `changes` reads the store's change log (what `tsifra serve`
+    /// does), `reload` loads the whole store again (what it did before)
+    #[arg(long, requires = "keep_in", value_name = "changes|reload")]
+    pub store_watch: Option<String>,
 }

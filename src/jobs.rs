@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Result;
 use tsifra_core::model::Batch;
 use tsifra_core::reports::{Report, ReportId, hygiene};
-use tsifra_store::Store;
+use tsifra_store::{Store, StoreChanges};
 use tsifra_web::AppState;
 use tsifra_web::reports::{ReportQuery, compute};
 
@@ -88,8 +88,8 @@ pub const STORE_WATCH_EVERY: Duration = Duration::from_secs(2);
 /// Every [`STORE_WATCH_EVERY`], compares the store's data version with the one
 /// the served workspace reflects; when another process has written (a plan
 /// import, a `tsifra sync` from a shell, another server on the same
-/// PostgreSQL), loads the store again and swaps it in. This process's own
-/// writes move the mark as they land, so they cause no reload.
+/// PostgreSQL), takes in what it wrote (see [`reload_if_written_elsewhere`]).
+/// This process's own writes move the mark as they land, so they are not read again.
 /// `config` is the served config: an official calendar imported into the store
 /// (`tsifra calendar import`) is served from then on too.
 pub fn spawn_store_watch(state: AppState, store: Store, mut config: tsifra_core::Config) {
@@ -114,25 +114,50 @@ pub fn spawn_store_watch(state: AppState, store: Store, mut config: tsifra_core:
     });
 }
 
-/// Loads the store again if it is ahead of the served workspace; says whether it did.
+/// Brings the served workspace up to the store if another process wrote it;
+/// says whether it did. What changed is read from the store's change log and
+/// applied in place (the index and cached answers updated by what changed); the
+/// store is loaded whole only when the log cannot say (it was pruned past the
+/// served version, or too much changed: an import of a whole workspace).
 pub async fn reload_if_written_elsewhere(state: &AppState, store: &Store) -> Result<bool> {
-    let seen = state.store_version();
-    if store.version().await? <= seen {
-        return Ok(false);
+    // A write that lands while the changes are read makes them stale (see
+    // AppState::catch_up): read again; a store that never stops moving is
+    // caught up with at the next tick.
+    for _ in 0..5 {
+        let seen = state.store_version();
+        let started = std::time::Instant::now();
+        match store.changes_since(seen).await? {
+            StoreChanges::UpToDate => return Ok(false),
+            StoreChanges::Changed { version, batch, records } => {
+                let still_at = async { matches!(store.version().await, Ok(now) if now == version) };
+                if state.catch_up(&batch, version, still_at).await {
+                    tracing::info!(
+                        version,
+                        records,
+                        ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+                        "the store was changed by another process: took in what changed"
+                    );
+                    return Ok(true);
+                }
+            }
+            StoreChanges::Reload { version, why } => {
+                // A big write of this process's own may have landed a moment
+                // before it was noted: look again shortly before loading it all.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                if state.store_version() >= version {
+                    return Ok(false);
+                }
+                let ws = store.load().await?;
+                let version = ws.version;
+                state.replace_workspace(ws).await;
+                tracing::info!(
+                    version,
+                    seconds = format!("{:.2}", started.elapsed().as_secs_f64()),
+                    "the store was changed by another process: reloaded whole ({why})"
+                );
+                return Ok(true);
+            }
+        }
     }
-    // Our own write may have landed a moment before it was noted: look again shortly.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    if store.version().await? <= state.store_version() {
-        return Ok(false);
-    }
-    let started = std::time::Instant::now();
-    let ws = store.load().await?;
-    let version = ws.version;
-    state.replace_workspace(ws).await;
-    tracing::info!(
-        version,
-        seconds = format!("{:.2}", started.elapsed().as_secs_f64()),
-        "the store was changed by another process: reloaded"
-    );
-    Ok(true)
+    Ok(false)
 }

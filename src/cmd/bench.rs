@@ -43,6 +43,14 @@ pub async fn run(args: BenchArgs, config: Option<&Path>) -> Result<()> {
     if args.one_deal_change {
         return one_deal_change(&loaded.config, &dir).await;
     }
+    if let Some(mode) = &args.store_watch {
+        let full = match mode.as_str() {
+            "changes" => false,
+            "reload" => true,
+            other => return Err(usage(format!("--store-watch: expected changes or reload, got {other:?}"))),
+        };
+        return store_watch(loaded.config, &dir, full).await;
+    }
     let calendar = loaded.config.calendar();
     let as_of = chrono::Utc::now();
     let url = Store::sqlite_url_for(&dir);
@@ -307,6 +315,96 @@ async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()>
         );
     }
     drop((facts, layer));
+    Ok(())
+}
+
+/// A serving process (the store loaded, the plan-fact board computed once) and
+/// another handle on the store that wins one open deal, as a `tsifra sync` in
+/// another shell would: the time from that write's commit until the board,
+/// computed again, shows it, and the peak memory above the served workspace
+/// meanwhile. `full`: by loading the store whole and swapping it in (the
+/// watch before the change log); else by the watch's own catch-up. Both leave
+/// out the watch's tick (every 2 s, so 1 s on average before it looks).
+async fn store_watch(config: tsifra_core::Config, dir: &Path, full: bool) -> Result<()> {
+    use tsifra_core::model::{Batch, StageMove};
+    use tsifra_core::{AMOCRM_WON_STATUS, StageKind};
+    use tsifra_web::reports::{ReportQuery, compute};
+    let store = setup::open_store(&config, dir).await?;
+    let other = setup::open_store(&config, dir).await?;
+    let ws = store.load().await?;
+    let deals = ws.deals.len();
+    let now = chrono::Utc::now();
+    // Open deals spread over the table, one won per run.
+    let open: Vec<tsifra_core::model::Deal> = {
+        let open: Vec<_> = ws
+            .deals
+            .iter()
+            .filter(|d| ws.stage_kind(d.pipeline_id, d.stage_id) == StageKind::Open)
+            // Revenue on the board: the main pipeline's deals with an amount.
+            .filter(|d| d.amount.minor() > 0 && ws.pipelines.get(d.pipeline_id).is_some_and(|p| p.is_main))
+            .collect();
+        let step = (open.len() / 5).max(1);
+        open.into_iter().step_by(step).take(5).cloned().collect()
+    };
+    let state = tsifra_web::AppState::new(config, ws, dir);
+    let board = |state: tsifra_web::AppState| async move {
+        let report = compute(&state, ReportId::PlanFact, &ReportQuery::default(), now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        anyhow::Ok(serde_json::to_string(&*report)?)
+    };
+    let mut shown = board(state.clone()).await?;
+    println!(
+        "store watch ({}): {deals} deals; served workspace and board {} MiB ({} cores)",
+        if full { "full reload" } else { "change log" },
+        proc_status_mib("VmRSS:"),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let runs = if full { 2 } else { 5 };
+    for (i, mut deal) in open.into_iter().take(runs).enumerate() {
+        let at = now - chrono::Duration::seconds(60 - i as i64);
+        deal.history.push(StageMove {
+            at,
+            pipeline_id: deal.pipeline_id,
+            stage_id: AMOCRM_WON_STATUS,
+            author_id: deal.responsible_id,
+        });
+        deal.stage_id = AMOCRM_WON_STATUS;
+        deal.closed_at = Some(at);
+        deal.updated_at = at;
+        let base = proc_status_mib("VmRSS:");
+        // Peak memory from here on (Linux: 5 resets the high-water mark).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        other
+            .write_batch(&Batch {
+                deals: vec![deal],
+                ..Batch::default()
+            })
+            .await?;
+        let started = Instant::now();
+        if full {
+            let ws = store.load().await?;
+            state.replace_workspace(ws).await;
+        } else if !crate::jobs::reload_if_written_elsewhere(&state, &store).await? {
+            bail!("the watch saw no change");
+        }
+        let caught_up = started.elapsed();
+        let now_shown = board(state.clone()).await?;
+        let total = started.elapsed();
+        if now_shown == shown {
+            bail!("the board does not show the won deal");
+        }
+        shown = now_shown;
+        println!(
+            "  run {}: board shows the won deal {:>8.1} ms after the write (store read + applied {:.1} ms, board {:.1} ms); peak memory {} MiB above the {} MiB served",
+            i + 1,
+            ms(total),
+            ms(caught_up),
+            ms(total - caught_up),
+            proc_status_mib("VmHWM:").saturating_sub(base),
+            base
+        );
+    }
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! A running `tsifra serve` sees what other processes write to its store: a
-//! plan imported from another shell reaches the board without a restart.
+//! plan imported from another shell reaches the board without a restart,
+//! taken in from the store's change log (not by loading the store again).
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{http_get, serve, tsifra};
+use crate::support::{Killed, http_get, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
@@ -31,6 +33,34 @@ fn wait_for(mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// `tsifra serve` with its info log kept: the server, its address, its log lines so far.
+fn serve_logged(data_dir: &std::path::Path, extra: &[&str]) -> (Killed, String, Arc<Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsifra"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("TSIFRA_DATA_DIR")
+        .env_remove("TSIFRA_CONFIG")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let server = Killed(child);
+    let addr = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| kept.lock().unwrap().push(l)));
+    (server, addr, log)
+}
+
 #[test]
 fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +70,7 @@ fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let (_server, addr) = serve(dir.path(), &["--as-of", AS_OF]);
+    let (_server, addr, log) = serve_logged(dir.path(), &["--as-of", AS_OF]);
     let before = month_plan(&addr);
     assert!(before.is_some(), "the demo has plans");
 
@@ -58,6 +88,10 @@ fn a_plan_imported_from_another_shell_reaches_the_running_server() {
         now = month_plan(&addr);
     }
     assert_eq!(now, Some(1_234_567_800), "the imported team plan is on the running server's board");
+    // Taken in from the change log: the plans it names, not the whole store again.
+    let said = |what: &str| log.lock().unwrap().iter().any(|l| l.contains(what));
+    assert!(wait_for(|| said("took in what changed")), "{:?}", log.lock().unwrap());
+    assert!(!said("reloaded whole"), "{:?}", log.lock().unwrap());
 
     // An official calendar imported from another shell changes the working days the board counts.
     assert_eq!(month_working_days(&addr, "2027-01-15"), Some(15), "January 2027 on the Labour Code");

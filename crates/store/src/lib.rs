@@ -7,6 +7,7 @@
 //! times faster than sqlx's row-at-a-time hand-off; same SQL, same decoding.
 
 mod calendar;
+mod changes;
 mod codec;
 mod error;
 mod lease;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 use tsifra_core::model::{Batch, EntityKind, Workspace};
 
+pub use changes::{MAX_RECORDS as MAX_CHANGED_RECORDS, ReloadWhy, StoreChanges};
 pub use error::{Location, StoreError, redact_url};
 pub use lease::LeaseTake;
 
@@ -173,6 +175,15 @@ impl Store {
     /// Reads the whole workspace into memory, from one consistent snapshot.
     pub async fn load(&self) -> Result<Workspace, StoreError> {
         load::load(self.current()).await
+    }
+
+    /// What was written after data version `seen` (a workspace loaded or
+    /// brought up to date at `seen`), read from the change log and the records
+    /// it names in one snapshot: a batch to [`Workspace::apply`], or word that
+    /// the store must be loaded whole (the log was pruned past `seen`, or too
+    /// much changed). The log keeps the last 1,000 batches.
+    pub async fn changes_since(&self, seen: u64) -> Result<StoreChanges, StoreError> {
+        changes::changes_since(self.current(), seen).await
     }
 
     /// Rows of each entity kind, without loading them.

@@ -49,11 +49,11 @@ pub(crate) trait Cols {
     }
 }
 
-type OnRow<'f> = dyn FnMut(&dyn Cols) -> Result<(), String> + 'f;
+pub(crate) type OnRow<'f> = dyn FnMut(&dyn Cols) -> Result<(), String> + 'f;
 
 /// Runs a SELECT and feeds each row to a callback, synchronously (loads run
 /// on a blocking thread, never on the async runtime's workers).
-trait RowSource {
+pub(crate) trait RowSource {
     fn each(&mut self, table: &'static str, sql: &str, on_row: &mut OnRow<'_>) -> Result<(), StoreError>;
 
     fn count(&mut self, table: &'static str) -> Result<usize, StoreError> {
@@ -81,7 +81,7 @@ trait RowSource {
 
 /// The workspace's pieces, each loaded by one query (pipelines by two).
 #[derive(Clone, Copy, Debug)]
-enum Part {
+pub(crate) enum Part {
     Account,
     Teams,
     Users,
@@ -278,7 +278,7 @@ fn rows<T>(
     Ok(out)
 }
 
-fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Result<(), StoreError> {
+pub(crate) fn read_part(source: &mut dyn RowSource, part: Part, ws: &mut Workspace) -> Result<(), StoreError> {
     match part {
         Part::Account => {
             ws.account = rows(
@@ -558,10 +558,10 @@ fn read_pipelines(source: &mut dyn RowSource) -> Result<Table<Pipeline>, StoreEr
     Ok(pipelines.into_iter().collect())
 }
 
-struct AnySource<'a> {
-    store: &'a Store,
-    conn: &'a mut AnyConnection,
-    handle: Handle,
+pub(crate) struct AnySource<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) conn: &'a mut AnyConnection,
+    pub(crate) handle: Handle,
 }
 
 impl RowSource for AnySource<'_> {
@@ -633,7 +633,7 @@ impl RowSource for RawSource<'_> {
     }
 }
 
-fn decode_error(store: &Store, table: &'static str, id: String, reason: String) -> StoreError {
+pub(crate) fn decode_error(store: &Store, table: &'static str, id: String, reason: String) -> StoreError {
     StoreError::Decode {
         location: store.location.clone(),
         table,

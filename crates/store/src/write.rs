@@ -234,6 +234,7 @@ pub(crate) async fn write_batch(store: &Store, batch: &Batch, checkpoints: &[(St
     delete_records(store, conn, &batch.deletions).await?;
     write_plans(store, conn, batch).await?;
     write_hygiene_history(store, conn, batch).await?;
+    log_changes(store, conn, batch, version).await?;
     // The checkpoint lands with the batch it describes: a run killed after this
     // commit resumes after the batch, one killed before it redoes the batch.
     Writer::new(store, "sync_state", &["key", "value"], Some("key"))
@@ -561,6 +562,113 @@ async fn write_hygiene_history(store: &Store, conn: &mut AnyConnection, batch: &
             .push_bind(h.checked as i64);
     })
     .await
+}
+
+/// A batch listing more keys than this is logged as one `all` row: a reader
+/// loads the store whole, which for that many records costs about what
+/// reading them one by one would (and keeps the log small).
+pub(crate) const LOG_MAX_KEYS: usize = 50_000;
+/// The change log keeps the rows of at least this many last batches (a
+/// watching server reads it every few seconds; one that fell further behind
+/// loads the store whole). Pruned every [`PRUNE_EVERY`] batches.
+pub(crate) const LOG_KEEP_BATCHES: u64 = 1_000;
+const PRUNE_EVERY: u64 = 16;
+
+/// The ids a batch upserts, per kind (sorted, once each).
+fn upserted(batch: &Batch, kind: EntityKind) -> Vec<Id> {
+    fn ids<T: Keyed>(rows: &[T]) -> Vec<Id> {
+        let mut ids: Vec<Id> = rows.iter().map(Keyed::key).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+    match kind {
+        EntityKind::User => ids(&batch.users),
+        EntityKind::Team => ids(&batch.teams),
+        EntityKind::Pipeline => ids(&batch.pipelines),
+        EntityKind::LossReason => ids(&batch.loss_reasons),
+        EntityKind::FieldDef => ids(&batch.field_defs),
+        EntityKind::Company => ids(&batch.companies),
+        EntityKind::Contact => ids(&batch.contacts),
+        EntityKind::Deal => ids(&batch.deals),
+        EntityKind::Task => ids(&batch.tasks),
+        EntityKind::Activity => ids(&batch.activities),
+        EntityKind::Payment => ids(&batch.payments),
+    }
+}
+
+/// A list of keys as the change log keeps it: a JSON array.
+fn json<T: serde::Serialize>(keys: &[T]) -> String {
+    serde_json::to_string(keys).expect("ids and strings serialize")
+}
+
+/// Appends to the change log what the batch of data version `version`
+/// touched (see migrations 0007), in the batch's own transaction, and now and
+/// then drops the rows of batches older than [`LOG_KEEP_BATCHES`].
+async fn log_changes(store: &Store, conn: &mut AnyConnection, batch: &Batch, version: u64) -> Result<(), StoreError> {
+    let mut rows: Vec<(&'static str, &'static str, String)> = Vec::new();
+    let mut keys = 0;
+    for kind in EntityKind::ALL {
+        let up = upserted(batch, kind);
+        if !up.is_empty() {
+            keys += up.len();
+            rows.push((kind.as_str(), "upsert", json(&up)));
+        }
+        let mut gone: Vec<Id> = batch.deletions.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect();
+        gone.sort_unstable();
+        gone.dedup();
+        if !gone.is_empty() {
+            keys += gone.len();
+            rows.push((kind.as_str(), "delete", json(&gone)));
+        }
+    }
+    if batch.account.is_some() {
+        rows.push(("account", "upsert", "[1]".into()));
+    }
+    let mut origins: Vec<&str> = batch
+        .replace_plan_origins
+        .iter()
+        .chain(batch.plans.iter().map(|p| &p.origin))
+        .map(String::as_str)
+        .collect();
+    origins.sort_unstable();
+    origins.dedup();
+    if !origins.is_empty() {
+        keys += origins.len();
+        rows.push(("plan_origin", "upsert", json(&origins)));
+    }
+    let mut days: Vec<String> = batch.hygiene_history.iter().map(|h| date_to_db(h.day)).collect();
+    days.sort_unstable();
+    days.dedup();
+    if !days.is_empty() {
+        keys += days.len();
+        rows.push(("hygiene_day", "upsert", json(&days)));
+    }
+    if keys > LOG_MAX_KEYS {
+        rows = vec![("all", "upsert", "[]".into())];
+    }
+    let version_db = i64::try_from(version).unwrap_or(i64::MAX);
+    Writer::new(store, "change_log", &["version", "kind", "op", "keys"], None)
+        .run(conn, &rows, |b, (kind, op, keys)| {
+            b.push_bind(version_db).push_bind(*kind).push_bind(*op).push_bind(keys.as_str());
+        })
+        .await?;
+    if version.is_multiple_of(PRUNE_EVERY) && version > LOG_KEEP_BATCHES {
+        // Integers of ours, not input: written into the SQL as they are.
+        let cut = version - LOG_KEEP_BATCHES;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM change_log WHERE version <= {cut}")))
+            .execute(&mut *conn)
+            .await
+            .map_err(store.query_error("pruning the change log"))?;
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE meta SET value = '{}' WHERE key = 'change_log_from' AND CAST(value AS BIGINT) <= {cut}",
+            cut + 1
+        )))
+        .execute(&mut *conn)
+        .await
+        .map_err(store.query_error("pruning the change log"))?;
+    }
+    Ok(())
 }
 
 /// Catches, before any write, what the database would reject with a less

@@ -16,7 +16,7 @@ use tsifra_core::query::Compare;
 use tsifra_core::reports::registry::{self, RawParams};
 use tsifra_core::reports::tabular::Table;
 use tsifra_core::reports::{self, Ctx, Facts, Report, ReportId, ReportParams};
-use tsifra_core::{Instant, Tables, Workspace};
+use tsifra_core::{Instant, Workspace};
 
 use crate::asof::AsOf;
 use crate::cache::{CacheKey, Memo};
@@ -105,22 +105,6 @@ impl CacheKey for Key {
         // a change drops only those that read what it touched ([`ReportCache::take_in`]).
         view(self) == view(older)
             && (self.version > older.version || (self.live && older.live && self.as_of - older.as_of >= TimeDelta::minutes(2)))
-    }
-}
-
-/// The tables a report reads: a change to any other leaves its cached copies standing.
-pub fn reads(id: ReportId) -> Tables {
-    let base = Tables::DEALS.with(Tables::USERS).with(Tables::SETUP);
-    match id {
-        ReportId::Funnel => base,
-        ReportId::PlanFact | ReportId::Leaderboard => base.with(Tables::ACTIVITIES).with(Tables::PLANS),
-        ReportId::Receivables => base.with(Tables::PAYMENTS).with(Tables::COMPANIES),
-        ReportId::CallPriority => base
-            .with(Tables::COMPANIES)
-            .with(Tables::CONTACTS)
-            .with(Tables::TASKS)
-            .with(Tables::ACTIVITIES),
-        ReportId::Hygiene => Tables::ALL,
     }
 }
 
@@ -237,7 +221,7 @@ impl ReportCache {
     /// and the reports that read a table the batch touched are dropped.
     pub(crate) fn take_in(&self, ws: &Workspace, config: &tsifra_core::Config, changes: &tsifra_core::Changes) {
         let touched = changes.tables();
-        self.reports.retain(|k| !reads(k.id).meets(touched));
+        self.reports.retain(|k| !k.id.reads().meets(touched));
         let mut slot = self.facts.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(facts) = slot.take_if(|f| f.version == changes.from_version) {
             // Nobody else holds it while the workspace is locked for writing; if someone does, a copy.
@@ -291,7 +275,7 @@ async fn compute_entry(state: &AppState, id: ReportId, query: &ReportQuery, as_o
         let ws = state.workspace().await;
         let today = state.calendar().local_date(as_of);
         let params = registry::parse_params(id, &query.raw(), &ws, today, state.language()).map_err(|e| AppError::BadRequest(e.message))?;
-        (params, state.stamp(reads(id)))
+        (params, state.stamp(id.reads()))
     };
     let ReportParams {
         manager,
@@ -395,7 +379,7 @@ pub async fn prepare_next_minute(state: &AppState, next: Instant) -> usize {
         .reports
         .keys()
         .into_iter()
-        .filter(|k| k.live && k.version == state.stamp(reads(k.id)) && k.as_of == previous)
+        .filter(|k| k.live && k.version == state.stamp(k.id.reads()) && k.as_of == previous)
         .collect();
     let mut made = 0;
     for key in keys {

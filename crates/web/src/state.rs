@@ -224,6 +224,30 @@ impl AppState {
     /// read a table it touched are made again, the rest are still served.
     pub async fn apply_batch(&self, batch: &Batch) -> u64 {
         let mut ws = self.inner.workspace.write().await;
+        self.apply_held(&mut ws, batch)
+    }
+
+    /// Brings the served workspace up to the store's data version `version`
+    /// with `batch`: what other processes wrote since [`AppState::store_version`],
+    /// read from the store's change log. Applied as [`AppState::apply_batch`]
+    /// applies (index, query layer and cached answers updated by what changed).
+    ///
+    /// `still_at` is awaited once the workspace is held for writing and says
+    /// whether the store is still at `version`. If it moved on, a write of this
+    /// process newer than `batch` may be in memory already (this process applies
+    /// its writes after storing them), and `batch` would undo it: then nothing
+    /// is applied and `false` returned, to read the changes again.
+    pub async fn catch_up(&self, batch: &Batch, version: u64, still_at: impl std::future::Future<Output = bool>) -> bool {
+        let mut ws = self.inner.workspace.write().await;
+        if !still_at.await {
+            return false;
+        }
+        self.apply_held(&mut ws, batch);
+        self.inner.store_version.fetch_max(version, std::sync::atomic::Ordering::SeqCst);
+        true
+    }
+
+    fn apply_held(&self, ws: &mut Workspace, batch: &Batch) -> u64 {
         let changes = ws.apply(batch);
         let touched = changes.tables();
         self.inner
@@ -232,8 +256,8 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .touch(touched, ws.version);
         let config = &self.inner.config;
-        self.inner.reports.take_in(&ws, config, &changes);
-        self.inner.layers.take_in(&ws, config, &changes);
+        self.inner.reports.take_in(ws, config, &changes);
+        self.inner.layers.take_in(ws, config, &changes);
         // Pages are not dropped here: one whose tables moved is keyed by a stamp
         // no longer asked for, and is still served while its new copy is made.
         ws.version

@@ -380,6 +380,11 @@ impl super::ReportKind for CallPriorityReport {
         id: "call-priority",
         title_key: "report.call_priority",
         params: &[super::registry::Param::Manager, super::registry::Param::Prospects],
+        reads: super::registry::Definition::READS_DEALS
+            .with(crate::model::Tables::COMPANIES)
+            .with(crate::model::Tables::CONTACTS)
+            .with(crate::model::Tables::TASKS)
+            .with(crate::model::Tables::ACTIVITIES),
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> CallPriority {
         call_priority(ctx, params)

@@ -538,6 +538,7 @@ impl super::ReportKind for FunnelReport {
             super::registry::Param::Pipeline,
             super::registry::Param::Team,
         ],
+        reads: super::registry::Definition::READS_DEALS,
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Funnel {
         funnel(ctx, params)

@@ -1059,6 +1059,7 @@ impl super::ReportKind for HygieneReport {
             super::registry::Param::Rule,
             super::registry::Param::MinDays,
         ],
+        reads: crate::model::Tables::ALL,
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Hygiene {
         hygiene(ctx, params)

@@ -328,6 +328,9 @@ impl super::ReportKind for LeaderboardReport {
             super::registry::Param::Period,
             super::registry::Param::Compare,
         ],
+        reads: super::registry::Definition::READS_DEALS
+            .with(crate::model::Tables::ACTIVITIES)
+            .with(crate::model::Tables::PLANS),
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Leaderboard {
         leaderboard(ctx, params)

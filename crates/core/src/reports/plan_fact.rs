@@ -430,6 +430,9 @@ impl super::ReportKind for PlanFactReport {
             super::registry::Param::Period,
             super::registry::Param::Compare,
         ],
+        reads: super::registry::Definition::READS_DEALS
+            .with(crate::model::Tables::ACTIVITIES)
+            .with(crate::model::Tables::PLANS),
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> PlanFact {
         plan_fact(ctx, params)

@@ -296,6 +296,9 @@ impl super::ReportKind for ReceivablesReport {
         id: "receivables",
         title_key: "report.receivables",
         params: &[super::registry::Param::Manager, super::registry::Param::Sort(&["amount", "days"])],
+        reads: super::registry::Definition::READS_DEALS
+            .with(crate::model::Tables::PAYMENTS)
+            .with(crate::model::Tables::COMPANIES),
     };
     fn run(ctx: &Ctx, params: &ReportParams) -> Receivables {
         receivables(ctx, params)

@@ -13,7 +13,7 @@ use super::tabular::Table;
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
 use crate::i18n::{Language, text_with};
-use crate::model::{Metric, Workspace};
+use crate::model::{Metric, Tables, Workspace};
 use crate::query::{Compare, Span};
 
 /// A parameter a report accepts, with its valid values where they are a fixed list.
@@ -70,9 +70,18 @@ pub struct Definition {
     pub title_key: &'static str,
     /// The parameters it accepts; any other is refused, naming these.
     pub params: &'static [Param],
+    /// The workspace's tables it reads (start from [`Definition::READS_DEALS`]):
+    /// a cached copy stands while none of these changes, so a table it reads
+    /// and does not list here would serve stale figures.
+    pub reads: Tables,
 }
 
 impl Definition {
+    /// What every report over deals reads: the deals, the managers and teams,
+    /// and the set-up that gives them meaning (pipelines' stages, loss reasons,
+    /// custom fields, the account).
+    pub const READS_DEALS: Tables = Tables::DEALS.with(Tables::USERS).with(Tables::SETUP);
+
     pub fn takes(&self, name: &str) -> bool {
         self.params.iter().any(|p| p.name() == name)
     }
@@ -194,6 +203,11 @@ impl ReportId {
     /// The report's title key in [`crate::i18n::TEXTS`].
     pub fn title_key(self) -> &'static str {
         self.def().title_key
+    }
+
+    /// The tables it reads (see [`Definition::reads`]).
+    pub fn reads(self) -> Tables {
+        self.def().reads
     }
 
     /// Every id, comma-separated, for messages that list them.
@@ -332,6 +346,7 @@ pub fn parse_params(id: ReportId, raw: &RawParams, ws: &Workspace, today: NaiveD
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{EntityRef, Id};
     use crate::reports::testkit::*;
 
     #[test]
@@ -352,6 +367,165 @@ mod tests {
             }
         }
         assert_eq!(ReportId::parse("nope"), None);
+    }
+
+    /// A department with something in every table, the same each call.
+    fn department() -> (Kit, Id, Id, Id) {
+        let mut k = Kit::new();
+        let anna = k.manager("Анна");
+        let boris = k.manager("Борис");
+        let client = k.company("ООО «Клиент»", anna);
+        let won = k.won_deal(anna, 120_000, "2026-09-01T09:00:00Z", "2026-10-05T12:00:00Z");
+        k.set_company(won, client);
+        let open = k.open_deal(boris, 50_000, "2026-11-02T09:00:00Z");
+        k.set_company(open, client);
+        k.won_deal(boris, 80_000, "2026-11-03T09:00:00Z", "2026-11-24T12:00:00Z");
+        k.call(anna, "2026-11-24T10:00:00Z", true);
+        k.activity(
+            boris,
+            crate::model::ActivityKind::CallOut,
+            Some(EntityRef::Company(client)),
+            "2026-10-20T10:00:00Z",
+            true,
+        );
+        k.task(
+            boris,
+            EntityRef::Deal(open),
+            crate::model::TaskKind::Call,
+            "2026-11-20T10:00:00Z",
+            None,
+        );
+        k.month_plan(anna, "2026-11", Metric::Revenue, 200_000);
+        let id = k.id();
+        k.ws.payments.upsert(payment(id, won, client, "2026-11-10"));
+        (k, anna, client, open)
+    }
+
+    fn payment(id: Id, deal: Id, company: Id, due: &str) -> crate::model::Payment {
+        crate::model::Payment {
+            id,
+            deal_id: Some(deal),
+            company_id: Some(company),
+            amount_due: crate::money::Money::from_major(120_000),
+            due_date: Some(date(due)),
+            amount_paid: crate::money::Money::ZERO,
+            paid_date: None,
+            source: crate::model::Source::Amocrm,
+        }
+    }
+
+    /// A change to each table alone, of the kind a board shows.
+    fn change(table: Tables, k: &mut Kit, anna: Id, client: Id, open: Id) {
+        use crate::model::*;
+        match table {
+            Tables::COMPANIES => {
+                let mut c = k.ws.companies.get(client).unwrap().clone();
+                c.name = "ООО «Переименован»".into();
+                c.tax_id = Some("7707083893".into());
+                k.ws.companies.upsert(c);
+            }
+            Tables::CONTACTS => {
+                let id = k.id();
+                k.ws.contacts.upsert(Contact {
+                    id,
+                    name: "Иван".into(),
+                    responsible_id: Some(anna),
+                    company_ids: vec![client],
+                    created_at: at("2026-11-01T00:00:00Z"),
+                    updated_at: at("2026-11-01T00:00:00Z"),
+                    phones: vec![],
+                    emails: vec![],
+                    fields: vec![],
+                    source: Source::Amocrm,
+                });
+            }
+            Tables::DEALS => {
+                k.won_deal(anna, 70_000, "2026-11-05T09:00:00Z", "2026-11-25T12:00:00Z");
+            }
+            Tables::TASKS => {
+                k.task(anna, EntityRef::Deal(open), TaskKind::Call, "2026-11-18T10:00:00Z", None);
+            }
+            Tables::ACTIVITIES => {
+                k.call(anna, "2026-11-25T11:00:00Z", true);
+                k.activity(
+                    anna,
+                    ActivityKind::Meeting,
+                    Some(EntityRef::Company(client)),
+                    "2026-11-25T12:00:00Z",
+                    true,
+                );
+            }
+            Tables::PAYMENTS => {
+                let (id, deal) = (k.id(), open);
+                k.ws.payments.upsert(payment(id, deal, client, "2026-11-01"));
+            }
+            Tables::USERS => {
+                let mut u = k.ws.users.get(anna).unwrap().clone();
+                u.name = "Анна Петровна".into();
+                k.ws.users.upsert(u);
+            }
+            Tables::SETUP => {
+                let mut p = k.ws.pipelines.iter().next().unwrap().clone();
+                for stage in &mut p.stages {
+                    stage.name.push_str(" (новое)");
+                }
+                p.name.push_str(" (новая)");
+                k.ws.pipelines.upsert(p);
+            }
+            Tables::PLANS => k.plan(None, "2026-11", Metric::Revenue, 999_000),
+            Tables::HYGIENE_HISTORY => k.ws.hygiene_history.push(HygieneCount {
+                day: date("2026-11-24"),
+                manager_id: Some(anna),
+                rule: "open_deal_without_task".into(),
+                violations: 5,
+                checked: 9,
+            }),
+            other => unreachable!("{other:?} is not one table"),
+        }
+    }
+
+    /// The cache serves a report's copy until a table it declares changes: a
+    /// report whose output moves with a table it does not declare would be
+    /// served stale. Each table is changed alone; every report not declaring it
+    /// must come out the same. (And each change is one a board shows, so the
+    /// check has teeth: some report moves with every table.)
+    #[test]
+    fn each_report_declares_every_table_it_reads() {
+        const AS_OF: &str = "2026-11-26T12:00:00Z";
+        // Each report as the boards ask for it, and counting calls where it counts a metric.
+        let json = |k: &Kit, id: ReportId| {
+            let mut out = serde_json::to_string(&k.report(id, AS_OF)).unwrap();
+            if id.def().takes("metric") {
+                let calls = ReportParams {
+                    metric: Some(Metric::Calls),
+                    ..ReportParams::default()
+                };
+                out += &serde_json::to_string(&k.report_with(id, AS_OF, calls)).unwrap();
+            }
+            out
+        };
+        let tables = (0..10).map(|bit| Tables(1 << bit));
+        for table in tables {
+            let (before, anna, client, open) = department();
+            let (mut after, ..) = department();
+            change(table, &mut after, anna, client, open);
+            let mut moved = Vec::new();
+            for id in ReportId::ALL {
+                let changed = json(&before, id) != json(&after, id);
+                assert!(
+                    !changed || id.reads().meets(table),
+                    "{}: its figures move with {table:?}, which its definition's `reads` leaves out",
+                    id.as_str()
+                );
+                if changed {
+                    moved.push(id);
+                }
+            }
+            assert!(
+                !moved.is_empty(),
+                "changing {table:?} moved no report: the check would prove nothing"
+            );
+        }
     }
 
     #[test]

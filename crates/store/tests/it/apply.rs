@@ -12,7 +12,7 @@ crate::on_both_backends! {
     duplicate_ids_in_one_batch_last_one_wins => duplicate_ids;
 }
 
-fn second_batch_of_changes() -> Batch {
+pub fn second_batch_of_changes() -> Batch {
     let base = sample_workspace();
     let mut won = base.deals.get(30).unwrap().clone();
     won.amount = Money::from_major(1);

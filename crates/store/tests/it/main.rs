@@ -5,6 +5,7 @@
 mod apply;
 mod atomicity;
 mod calendar;
+mod changes;
 mod common;
 mod concurrency;
 mod foreign;

@@ -13,6 +13,7 @@ mod logging;
 mod owner;
 mod reports;
 mod serve;
+mod store_watch;
 mod support;
 mod sync;
 mod tv;
