@@ -657,22 +657,87 @@ pub fn funnel(r: &super::funnel::Funnel, lang: Language, _currency: &str) -> Vec
     ]
 }
 
-/// A table as CSV (RFC 4180 quoting), raw values, header row first.
-pub fn to_csv(table: &Table, cal: &BusinessCalendar) -> String {
+/// The byte-order mark a CSV file starts with, so that Excel reads its Cyrillic as UTF-8.
+pub const CSV_BOM: &str = "\u{feff}";
+
+/// The field separator a spreadsheet in `lang` splits a CSV on: Russian Excel
+/// uses the decimal comma, so its list separator is `;` (a `,` file opens as one column).
+pub fn csv_delimiter(lang: Language) -> char {
+    match lang {
+        Language::Ru => ';',
+        Language::En => ',',
+    }
+}
+
+/// CRM text a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+7...`,
+/// `-1+1`, `@SUM`, or one starting with a tab or a carriage return) made inert
+/// with a leading `'`, as OWASP advises for CSV injection. Numbers never come
+/// through here: they are typed cells and stay numbers.
+pub fn inert_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+impl Cell {
+    /// A cell as a spreadsheet in `lang` reads it from a CSV: numbers plain (no
+    /// grouping, an ASCII minus so they stay numbers) with the language's decimal
+    /// mark, dates as the language writes them, text never a formula.
+    pub fn for_spreadsheet(&self, cal: &BusinessCalendar, lang: Language) -> String {
+        let decimal = |s: String| match lang {
+            Language::Ru => s.replace('.', ","),
+            Language::En => s,
+        };
+        match (self, lang) {
+            (Cell::Text(s) | Cell::Link { text: s, .. }, _) => inert_text(s).into_owned(),
+            (Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_), _) => decimal(self.raw(cal)),
+            (Cell::Date(d), Language::Ru) => d.format("%d.%m.%Y").to_string(),
+            (Cell::Instant(t), Language::Ru) => cal.local_time(*t).format("%d.%m.%Y %H:%M").to_string(),
+            (Cell::Instant(t), Language::En) => cal.local_time(*t).format("%Y-%m-%d %H:%M").to_string(),
+            _ => self.raw(cal),
+        }
+    }
+}
+
+/// A table as CSV for a spreadsheet in `lang` (RFC 4180 quoting, header row
+/// first): `;` and a decimal comma for Russian, `,` and a dot for English.
+/// Without the byte-order mark: a file starts with [`CSV_BOM`] (see [`csv_file`]).
+pub fn to_csv(table: &Table, cal: &BusinessCalendar, lang: Language) -> String {
+    let delimiter = csv_delimiter(lang);
     let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
+        if s.contains([delimiter, '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
         }
     };
-    let mut out = table.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+    let separator = delimiter.to_string();
+    let mut out = table
+        .columns
+        .iter()
+        .map(|c| quote(&inert_text(c)))
+        .collect::<Vec<_>>()
+        .join(&separator);
     out.push('\n');
     for row in &table.rows {
-        out.push_str(&row.iter().map(|c| quote(&c.raw(cal))).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|c| quote(&c.for_spreadsheet(cal, lang)))
+                .collect::<Vec<_>>()
+                .join(&separator),
+        );
         out.push('\n');
     }
     out
+}
+
+/// A table as a CSV file Excel opens right in `lang`: the byte-order mark, then [`to_csv`].
+pub fn csv_file(table: &Table, cal: &BusinessCalendar, lang: Language) -> Vec<u8> {
+    let mut bytes = CSV_BOM.as_bytes().to_vec();
+    bytes.extend_from_slice(to_csv(table, cal, lang).as_bytes());
+    bytes
 }
 
 /// A table as aligned text for a terminal. Control characters in names from
@@ -747,8 +812,10 @@ mod tests {
         assert_eq!(month.rows[0][2], Cell::Money(25_000_000));
         assert_eq!(month.rows[0][4], Cell::Percent(25.0));
         let cal = k.config.calendar();
-        let csv = to_csv(month, &cal);
-        assert!(csv.starts_with("Менеджер,План,Факт,"), "{csv}");
+        let csv = to_csv(month, &cal, Language::Ru);
+        assert!(csv.starts_with("Менеджер;План;Факт;"), "{csv}");
+        assert!(csv.contains("Анна;1000000,00;250000,00;-750000,00;25,0;"), "{csv}");
+        let csv = to_csv(month, &cal, Language::En);
         assert!(csv.contains("Анна,1000000.00,250000.00,-750000.00,25.0,"), "{csv}");
         let text = to_text(month, Language::Ru, "RUB", &cal);
         assert!(text.contains("250\u{a0}000\u{a0}₽"), "{text}");
@@ -765,7 +832,120 @@ mod tests {
             notes: vec![],
         };
         let cal = BusinessCalendar::plain(chrono_tz::UTC);
-        assert_eq!(to_csv(&table, &cal), "a,b\n\"ООО \"\"Ромашка\"\", Москва\",\n");
+        assert_eq!(to_csv(&table, &cal, Language::En), "a,b\n\"ООО \"\"Ромашка\"\", Москва\",\n");
+        // A `;` file quotes the `;`, and a comma alone needs no quotes there.
+        let table = Table {
+            rows: vec![vec![Cell::Text("Ромашка; Москва".into()), Cell::Text("Лютик, Тула".into())]],
+            ..table
+        };
+        assert_eq!(to_csv(&table, &cal, Language::Ru), "a;b\n\"Ромашка; Москва\";Лютик, Тула\n");
+    }
+
+    /// A table with every kind of cell, the CRM's text in it trying to be a formula.
+    fn spreadsheet_table() -> Table {
+        let at = "2026-11-30T21:30:00Z".parse::<Instant>().unwrap();
+        Table {
+            id: "x".into(),
+            title: "x".into(),
+            columns: ["Компания", "Менеджер", "Долг", "Разница", "Доля", "Срок", "Контакт", "Сделок"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![
+                vec![
+                    Cell::Link {
+                        text: "=HYPERLINK(\"http://evil.example\",\"Жми\")".into(),
+                        url: "https://x.amocrm.ru/companies/detail/1".into(),
+                    },
+                    Cell::Text("+7 900 000-00-00".into()),
+                    Cell::Money(123_456_789),
+                    Cell::Money(-5_050),
+                    Cell::Percent(12.5),
+                    Cell::Date(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                    Cell::Instant(at),
+                    Cell::Int(-3),
+                ],
+                vec![
+                    Cell::Text("@SUM(A1)".into()),
+                    Cell::Text("-1+1".into()),
+                    Cell::Empty,
+                    Cell::Money(0),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Int(0),
+                ],
+                vec![
+                    Cell::Text("\t=1+1".into()),
+                    Cell::Text("Анна".into()),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                ],
+            ],
+            notes: vec![],
+        }
+    }
+
+    fn read_csv(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn russian_csv_splits_on_semicolons_with_a_decimal_comma() {
+        let table = spreadsheet_table();
+        let cal = BusinessCalendar::plain(chrono_tz::Tz::Europe__Moscow);
+        let rows = read_csv(&to_csv(&table, &cal, Language::Ru), b';');
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r.len() == 8), "{rows:?}");
+        assert_eq!(rows[1][2], "1234567,89");
+        assert_eq!(rows[1][3], "-50,50", "a negative amount stays a number: ASCII minus, no quote");
+        assert_eq!(rows[1][4], "12,5");
+        assert_eq!(rows[1][5], "01.12.2026");
+        // 21:30 UTC on the 30th is past midnight in Moscow: the business's day.
+        assert_eq!(rows[1][6], "01.12.2026 00:30");
+        assert_eq!(rows[1][7], "-3");
+        assert_eq!(rows[2][3], "0,00");
+        // Read with `,` the same file is one column a row: what Excel did before.
+        let as_english = read_csv(&to_csv(&table, &cal, Language::Ru), b',');
+        assert!(as_english.iter().all(|r| r.len() < 8), "{as_english:?}");
+        // English keeps `,` and a dot.
+        let rows = read_csv(&to_csv(&table, &cal, Language::En), b',');
+        assert!(rows.iter().all(|r| r.len() == 8), "{rows:?}");
+        assert_eq!(rows[1][2], "1234567.89");
+        assert_eq!(rows[1][5], "2026-12-01");
+    }
+
+    #[test]
+    fn csv_text_never_runs_as_a_formula() {
+        let table = spreadsheet_table();
+        let cal = BusinessCalendar::plain(chrono_tz::UTC);
+        for (lang, delimiter) in [(Language::Ru, b';'), (Language::En, b',')] {
+            let rows = read_csv(&to_csv(&table, &cal, lang), delimiter);
+            assert_eq!(rows[1][0], "'=HYPERLINK(\"http://evil.example\",\"Жми\")");
+            assert_eq!(rows[1][1], "'+7 900 000-00-00");
+            assert_eq!(rows[2][0], "'@SUM(A1)");
+            assert_eq!(rows[2][1], "'-1+1");
+            assert_eq!(rows[3][0], "'\t=1+1");
+            assert_eq!(rows[3][1], "Анна");
+            assert_eq!(rows[2][7], "0");
+            for row in &rows {
+                for cell in row {
+                    assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell:?} would run as a formula");
+                }
+            }
+        }
+        let file = csv_file(&table, &cal, Language::Ru);
+        assert!(file.starts_with("\u{feff}Компания;".as_bytes()));
     }
 
     #[test]
