@@ -444,6 +444,32 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "the config names what the CRM does not have",
     ),
     (
+        "cli.csv_many_tables",
+        "в отчёте несколько таблиц ({tables}), а CSV — одна таблица: выберите --table ИМЯ или --out ПАПКА (файл на каждую таблицу)",
+        "the report has several tables ({tables}) and a CSV holds one: pick --table NAME, or --out DIR (a file per table)",
+    ),
+    (
+        "cli.unknown_table",
+        "в отчёте нет таблицы «{table}»; есть: {tables}",
+        "the report has no table \"{table}\"; it has: {tables}",
+    ),
+    (
+        "cli.out_not_csv",
+        "--out и --table — для --format csv",
+        "--out and --table are for --format csv",
+    ),
+    (
+        "cli.out_dir",
+        "не удалось записать в папку {dir}: {error}",
+        "cannot write to the folder {dir}: {error}",
+    ),
+    ("cli.wrote", "записан файл {file}", "wrote {file}"),
+    (
+        "cli.columns_hidden",
+        "не поместились по ширине ({width} знаков): {columns} — все столбцы в --format csv",
+        "left out to fit {width} characters: {columns} — --format csv has every column",
+    ),
+    (
         "plan_fact.partial_plan",
         "План задан на {covered} из {days} рабочих дней ({dates}): {who} — план, факт и выполнение за эти дни",
         "The plan covers {covered} of {days} working days ({dates}): {who} — plan, fact and % done are for those days",

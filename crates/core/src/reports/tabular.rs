@@ -743,6 +743,14 @@ pub fn csv_file(table: &Table, cal: &BusinessCalendar, lang: Language) -> Vec<u8
 /// A table as aligned text for a terminal. Control characters in names from
 /// the CRM (escape sequences, line breaks) become spaces: one row, one line.
 pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar) -> String {
+    to_text_fitted(table, lang, currency, cal, None)
+}
+
+/// [`to_text`] fitted to a terminal `fit` characters wide: a table wider
+/// than that wraps its headers, shortens long names with `…`, and, if that is
+/// not enough, leaves out columns from the right with a note naming them.
+/// Numbers are never cut.
+pub fn to_text_fitted(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar, fit: Option<usize>) -> String {
     let cells: Vec<Vec<String>> = table
         .rows
         .iter()
@@ -763,6 +771,10 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
                 .any(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_)))
         })
         .collect();
+    let natural = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    if let Some(fit) = fit.filter(|w| natural > *w) {
+        return fitted(table, &cells, &numeric, &widths, fit, lang);
+    }
     let line = |values: &[String]| {
         values
             .iter()
@@ -790,6 +802,121 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
         out.push_str(&format!("  {}\n", printable(note)));
     }
     out
+}
+
+/// A text column is shortened to no fewer characters than this.
+const TEXT_MIN: usize = 12;
+/// A header word is broken to no fewer characters than this.
+const HEADER_MIN: usize = 8;
+
+/// The layout of a table too wide for its terminal (see [`to_text_fitted`]).
+fn fitted(table: &Table, cells: &[Vec<String>], numeric: &[bool], natural: &[usize], width: usize, lang: Language) -> String {
+    let chars = |s: &str| s.chars().count();
+    let n = table.columns.len();
+    let widest = |i: usize| cells.iter().map(|r| chars(&r[i])).max().unwrap_or(0);
+    let longest_word = |s: &str| s.split_whitespace().map(chars).max().unwrap_or(0);
+    let least: Vec<usize> = (0..n)
+        .map(|i| {
+            let body = if numeric[i] { widest(i) } else { widest(i).min(TEXT_MIN) };
+            body.max(longest_word(&table.columns[i]).min(HEADER_MIN)).max(1)
+        })
+        .collect();
+    let need = |kept: &[usize]| kept.iter().map(|&i| least[i]).sum::<usize>() + 2 * kept.len().saturating_sub(1);
+    let mut kept: Vec<usize> = (0..n).collect();
+    let mut hidden = Vec::new();
+    while need(&kept) > width && kept.len() > 1 {
+        hidden.extend(kept.pop());
+    }
+    hidden.reverse();
+    // The room left goes back to the columns a character at a time, in turn, up to what each would take.
+    let mut widths: Vec<usize> = kept.iter().map(|&i| least[i]).collect();
+    let mut spare = width.saturating_sub(need(&kept));
+    while spare > 0 {
+        let before = spare;
+        for (w, &i) in widths.iter_mut().zip(&kept) {
+            if spare > 0 && *w < natural[i] {
+                *w += 1;
+                spare -= 1;
+            }
+        }
+        if spare == before {
+            break;
+        }
+    }
+    let headers: Vec<Vec<String>> = kept.iter().zip(&widths).map(|(&i, &w)| wrap(&table.columns[i], w)).collect();
+    let height = headers.iter().map(Vec::len).max().unwrap_or(1);
+    let line = |values: Vec<String>| -> String {
+        values
+            .iter()
+            .zip(kept.iter().zip(&widths))
+            .map(|(v, (&i, &w))| {
+                let v = if chars(v) > w {
+                    v.chars().take(w.saturating_sub(1)).chain(['…']).collect()
+                } else {
+                    v.clone()
+                };
+                let pad = " ".repeat(w.saturating_sub(chars(&v)));
+                if numeric[i] { format!("{pad}{v}") } else { format!("{v}{pad}") }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = format!("{}\n", printable(&table.title));
+    for h in 0..height {
+        out.push_str(&line(
+            headers.iter().map(|lines| lines.get(h).cloned().unwrap_or_default()).collect(),
+        ));
+        out.push('\n');
+    }
+    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
+    out.push('\n');
+    for row in cells {
+        out.push_str(&line(kept.iter().map(|&i| row[i].clone()).collect()));
+        out.push('\n');
+    }
+    let mut notes: Vec<String> = table.notes.iter().map(|n| printable(n).into_owned()).collect();
+    if !hidden.is_empty() {
+        let names: Vec<&str> = hidden.iter().map(|&i| table.columns[i].as_str()).collect();
+        notes.push(crate::i18n::text_with(
+            lang,
+            "cli.columns_hidden",
+            &[("width", &width.to_string()), ("columns", &names.join(", "))],
+        ));
+    }
+    for note in notes {
+        for line in wrap(&note, width.saturating_sub(2)) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// A header in lines of at most `width` characters, broken at spaces, and
+/// inside a word only where one word is wider than the column.
+fn wrap(header: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in printable(header).split_whitespace() {
+        let word: Vec<char> = word.chars().collect();
+        for piece in word.chunks(width) {
+            let piece: String = piece.iter().collect();
+            let len = current.chars().count();
+            if len > 0 && len + 1 + piece.chars().count() <= width {
+                current.push(' ');
+                current.push_str(&piece);
+            } else {
+                if len > 0 {
+                    lines.push(std::mem::take(&mut current));
+                }
+                current = piece;
+            }
+        }
+    }
+    lines.push(current);
+    lines
 }
 
 #[cfg(test)]
@@ -946,6 +1073,58 @@ mod tests {
         }
         let file = csv_file(&table, &cal, Language::Ru);
         assert!(file.starts_with("\u{feff}Компания;".as_bytes()));
+    }
+
+    #[test]
+    fn a_wide_table_fits_the_terminal_without_cutting_a_number() {
+        let mut columns = vec!["Менеджер".to_string()];
+        columns.extend((1..=11).map(|i| format!("Открытая сделка без задачи {i}")));
+        columns.extend(["Всего".to_string(), "Подробности".to_string()]);
+        let row = |name: &str, n: i64| {
+            let mut cells = vec![Cell::Text(name.into())];
+            cells.extend((1..=11).map(|i| Cell::Int(n * i)));
+            cells.extend([
+                Cell::Money(-123_456_789_00),
+                Cell::Text("очень длинное пояснение к строке ".repeat(3)),
+            ]);
+            cells
+        };
+        let table = Table {
+            id: "managers".into(),
+            title: "Гигиена CRM".into(),
+            columns,
+            rows: vec![row("Константинопольская Александра Викторовна", 1_000), row("Анна", 7)],
+            notes: vec![],
+        };
+        let cal = BusinessCalendar::plain(chrono_tz::UTC);
+        let wide = to_text(&table, Language::Ru, "RUB", &cal);
+        assert!(wide.lines().nth(1).unwrap().chars().count() > 286, "the table as it was: {wide}");
+        for fit in [200, 120, 80, 40] {
+            let text = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(fit));
+            assert!(text.lines().all(|l| l.chars().count() <= fit), "{fit}: {text}");
+            // Every number shown is shown whole.
+            for number in ["1\u{a0}000", "11\u{a0}000", "77"] {
+                let shown = text.contains(number);
+                let hidden = text.contains("не поместились");
+                assert!(shown || hidden, "{fit}: {number} is cut: {text}");
+            }
+            assert!(!text.contains("1\u{a0}00…") && !text.contains("−123\u{a0}456\u{a0}78…"), "{text}");
+            assert!(
+                text.contains("Константиноп") && text.contains('…'),
+                "a long name is shortened: {text}"
+            );
+        }
+        let narrow = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(80));
+        assert!(narrow.contains("не поместились по ширине (80 знаков): "), "{narrow}");
+        assert!(
+            narrow.contains("Подробности") && narrow.contains("Всего"),
+            "the left-out columns are named: {narrow}"
+        );
+        let roomy = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(200));
+        assert!(!roomy.contains("не поместились"), "headers wrapped are enough at 200: {roomy}");
+        assert!(roomy.contains("123\u{a0}456\u{a0}789\u{a0}₽"), "{roomy}");
+        // A table that fits is printed as it always was.
+        assert_eq!(to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(10_000)), wide);
     }
 
     #[test]
