@@ -465,6 +465,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("cli.wrote", "записан файл {file}", "wrote {file}"),
     (
+        "cli.no_plans_from",
+        "планы из «{file}» не загружались; загружены файлы: {known}",
+        "no plans loaded from \"{file}\"; loaded files: {known}",
+    ),
+    ("cli.no_plan_files", "никакие", "none"),
+    (
         "cli.columns_hidden",
         "не поместились по ширине ({width} знаков): {columns} — все столбцы в --format csv",
         "left out to fit {width} characters: {columns} — --format csv has every column",

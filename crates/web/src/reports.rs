@@ -409,7 +409,10 @@ pub async fn api_report(
     let limit = match query.limit.as_deref().filter(|l| !l.is_empty()) {
         Some(l) => Some(
             l.parse::<usize>()
-                .map_err(|_| AppError::BadRequest(format!("limit={l:?}: expected a whole number of items")))?,
+                .map_err(|_| AppError::BadValue {
+                    key: "web.error.limit",
+                    values: vec![("value", l.to_string())],
+                })?,
         ),
         None => None,
     };
