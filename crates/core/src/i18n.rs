@@ -32,16 +32,25 @@ impl Language {
 
 const NBSP: char = '\u{a0}';
 
-/// Groups digits in thousands: "1 234 567" (ru, no-break spaces) or "1,234,567" (en).
+/// The minus sign as the language prints it: Russian typography uses the
+/// real minus (−, U+2212), English the hyphen-minus.
+pub fn minus(lang: Language) -> char {
+    match lang {
+        Language::Ru => '\u{2212}',
+        Language::En => '-',
+    }
+}
+
+/// Groups digits in thousands: "1 234 567" (ru, no-break spaces) or "1,234,567" (en); "−1 234" below zero.
 pub fn format_int(lang: Language, value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let sep = match lang {
         Language::Ru => NBSP,
         Language::En => ',',
     };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
     if value < 0 {
-        out.push('-');
+        out.push(minus(lang));
     }
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -80,7 +89,7 @@ pub fn format_money(lang: Language, currency: &str, amount: Money) -> String {
 pub fn format_percent(lang: Language, percent: f64) -> String {
     let text = format!("{percent:.1}");
     match lang {
-        Language::Ru => format!("{}{NBSP}%", text.replace('.', ",")),
+        Language::Ru => format!("{}{NBSP}%", text.replace('.', ",").replace('-', "\u{2212}")),
         Language::En => format!("{text}%"),
     }
 }
@@ -89,7 +98,7 @@ pub fn format_percent(lang: Language, percent: f64) -> String {
 pub fn format_decimal(lang: Language, value: f64) -> String {
     let text = format!("{value:.1}");
     match lang {
-        Language::Ru => text.replace('.', ","),
+        Language::Ru => text.replace('.', ",").replace('-', "\u{2212}"),
         Language::En => text,
     }
 }
@@ -731,6 +740,13 @@ mod tests {
         assert_eq!(format_money(Language::Ru, "RUB", Money(50)), "1\u{a0}₽");
         assert_eq!(format_int(Language::En, 999), "999");
         assert_eq!(format_int(Language::En, -1000), "-1,000");
+        // Russian typography: the real minus sign, not a hyphen.
+        assert_eq!(format_int(Language::Ru, -1000), "\u{2212}1\u{a0}000");
+        assert_eq!(format_money(Language::Ru, "RUB", Money(-75_000_000)), "\u{2212}750\u{a0}000\u{a0}₽");
+        assert_eq!(format_money(Language::Ru, "RUB", Money(-49)), "0\u{a0}₽", "no minus on a rounded zero");
+        assert_eq!(format_percent(Language::Ru, -12.5), "\u{2212}12,5\u{a0}%");
+        assert_eq!(format_decimal(Language::Ru, -0.5), "\u{2212}0,5");
+        assert_eq!(format_percent(Language::En, -12.5), "-12.5%");
     }
 
     #[test]
