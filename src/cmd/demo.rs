@@ -14,10 +14,17 @@ use crate::cmd::serve;
 use crate::setup::{self, usage};
 
 pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    let deals = usize::try_from(args.deals)
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| usage(format!("--deals: expected a positive number of deals, got {}", args.deals)))?;
+    let deals = usize::try_from(args.deals).ok().filter(|n| *n > 0).ok_or_else(|| {
+        // In the language of the config there is (Russian before the demo writes its own).
+        let lang = setup::load_config(config, data_dir)
+            .map(|l| l.config.business.language)
+            .unwrap_or_default();
+        usage(tsifra_core::i18n::text_with(
+            lang,
+            "cli.deals_positive",
+            &[("value", &args.deals.to_string())],
+        ))
+    })?;
     setup::ensure_data_dir(data_dir)?;
     let config_file = data_dir.join("tsifra.toml");
     if config.is_none() && !config_file.exists() {

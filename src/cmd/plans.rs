@@ -15,12 +15,16 @@ use crate::cli::PlansCommand;
 use crate::setup;
 
 pub async fn run(cmd: PlansCommand, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    if !data_dir.exists() {
-        bail!("no workspace in {}: nothing is loaded yet", data_dir.display());
-    }
     let loaded = setup::load_config(config, data_dir)?;
     let config = loaded.config;
     let lang = config.business.language;
+    if !data_dir.exists() {
+        bail!(tsifra_core::i18n::text_with(
+            lang,
+            "cli.no_workspace",
+            &[("dir", &data_dir.display().to_string())]
+        ));
+    }
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;
     match cmd {

@@ -23,23 +23,23 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         ids.extend(super::explore::IDS);
         ids.join(", ")
     };
+    // The config first: what goes wrong after it is said in its language.
+    let loaded = setup::load_config(config, data_dir)?;
+    let mut config = loaded.config;
+    let lang = config.business.language;
     // Every registered report takes its options through the registry's one check below.
     let analysis = super::explore::IDS.contains(&args.id.as_str());
     let id = match analysis {
         true => None,
-        false => Some(ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?),
+        false => Some(
+            ReportId::parse(&args.id).ok_or_else(|| usage(text_with(lang, "cli.unknown_report", &[("id", &args.id), ("ids", &ids())])))?,
+        ),
     };
-    let loaded = setup::load_config(config, data_dir)?;
-    let mut config = loaded.config;
     // The zone is all `--as-of` needs; the days off come with the store's imported calendars below.
     let calendar = config.calendar();
-    let lang = config.business.language;
     let as_of = setup::parse_as_of(args.as_of.as_deref(), &calendar, lang)?.unwrap_or_else(chrono::Utc::now);
     if !data_dir.exists() {
-        bail!(
-            "no workspace in {}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
-            data_dir.display()
-        );
+        bail!(text_with(lang, "cli.no_workspace", &[("dir", &data_dir.display().to_string())]));
     }
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;

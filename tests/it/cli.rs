@@ -39,7 +39,7 @@ fn demo_refuses_zero_or_negative_deals_and_writes_nothing() {
         let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", n]);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(
-            stderr(&out).contains("--deals: expected a positive number of deals"),
+            stderr(&out).contains("--deals: нужно положительное число сделок, а не"),
             "{}",
             stderr(&out)
         );
@@ -284,7 +284,7 @@ fn report_formats_and_bad_arguments() {
     let out = tsifra(dir.path(), &["report", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("unknown report \"nope\"") && stderr(&out).contains("plan-fact"),
+        stderr(&out).contains("нет отчёта «nope»; есть: ") && stderr(&out).contains("plan-fact"),
         "{}",
         stderr(&out)
     );
@@ -296,7 +296,13 @@ fn report_formats_and_bad_arguments() {
     assert!(stderr(&out).contains("известные менеджеры"), "{}", stderr(&out));
     let out = tsifra(&dir.path().join("missing"), &["report", "plan-fact"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no workspace"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("нет рабочего пространства"), "{}", stderr(&out));
+    let out = tsifra_with(
+        &dir.path().join("missing"),
+        &["report", "plan-fact"],
+        &[("TSIFRA_BUSINESS__LANGUAGE", "en")],
+    );
+    assert!(stderr(&out).starts_with("error: no workspace in "), "{}", stderr(&out));
 }
 
 #[test]

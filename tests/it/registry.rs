@@ -66,7 +66,16 @@ fn every_registered_report_is_reachable_from_cli_api_page_downloads_and_tv() {
         let files = dir.path().join("csv").join(name);
         let out = tsifra(
             dir.path(),
-            &["report", name, "--as-of", AS_OF, "--format", "csv", "--out", files.to_str().unwrap()],
+            &[
+                "report",
+                name,
+                "--as-of",
+                AS_OF,
+                "--format",
+                "csv",
+                "--out",
+                files.to_str().unwrap(),
+            ],
         );
         assert!(out.status.success(), "{name}: {}", text(&out.stderr));
         assert!(std::fs::read_dir(&files).unwrap().count() >= 1, "{name}: a file per table");

@@ -133,7 +133,11 @@ impl Period {
             }
             (PeriodKind::Month, _) => crate::query::span::month_label(lang, self.start),
             (PeriodKind::Quarter, Language::Ru) => {
-                format!("{} квартал {}", ["I", "II", "III", "IV"][self.start.month0() as usize / 3], self.start.year())
+                format!(
+                    "{} квартал {}",
+                    ["I", "II", "III", "IV"][self.start.month0() as usize / 3],
+                    self.start.year()
+                )
             }
             (PeriodKind::Quarter, Language::En) => format!("Q{} {}", self.start.month0() / 3 + 1, self.start.year()),
             (PeriodKind::LastDays(_), _) => format!("{}–{}", format_date(lang, self.start), format_date(lang, self.last_day())),
@@ -698,11 +702,17 @@ mod tests {
         let inside = Period::containing(PeriodKind::Week, date("2026-12-09"));
         assert_eq!(inside.label(En), "week 7–13 Dec");
         // A week across the year's end.
-        assert_eq!(Period::containing(PeriodKind::Week, date("2027-01-01")).label(Ru), "неделя 28.12–03.01");
+        assert_eq!(
+            Period::containing(PeriodKind::Week, date("2027-01-01")).label(Ru),
+            "неделя 28.12–03.01"
+        );
         let month = Period::containing(PeriodKind::Month, date("2026-11-30"));
         assert_eq!((month.label(Ru), month.label(En)), ("ноябрь 2026".into(), "November 2026".into()));
         let quarter = Period::containing(PeriodKind::Quarter, date("2026-09-30"));
-        assert_eq!((quarter.label(Ru), quarter.label(En)), ("III квартал 2026".into(), "Q3 2026".into()));
+        assert_eq!(
+            (quarter.label(Ru), quarter.label(En)),
+            ("III квартал 2026".into(), "Q3 2026".into())
+        );
         assert_eq!(Period::containing(PeriodKind::Day, date("2026-11-30")).label(Ru), "30.11.2026");
         let last = Period::containing(PeriodKind::LastDays(90), date("2026-11-30"));
         assert_eq!(last.label(Ru), "02.09.2026–30.11.2026");

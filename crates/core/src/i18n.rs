@@ -480,6 +480,46 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("cli.no_plan_files", "никакие", "none"),
     (
+        "cli.no_workspace",
+        "в {dir} нет рабочего пространства: запустите tsifra demo (и добавьте --data-dir tsifra-demo) или сначала загрузите данные",
+        "no workspace in {dir}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
+    ),
+    (
+        "cli.no_workspace_for_plans",
+        "в {dir} нет рабочего пространства: в планах названы менеджеры, поэтому сначала загрузите данные CRM (tsifra demo или tsifra sync)",
+        "no workspace in {dir}: plans name managers, so load the CRM data first (tsifra demo, or a sync)",
+    ),
+    (
+        "cli.unknown_report",
+        "нет отчёта «{id}»; есть: {ids}",
+        "unknown report \"{id}\"; expected one of: {ids}",
+    ),
+    (
+        "cli.url_not_http",
+        "--url: нужна ссылка http(s) на опубликованный CSV, а не «{url}»",
+        "--url: expected an http(s) link to a published CSV, got \"{url}\"",
+    ),
+    (
+        "cli.download_failed",
+        "не удалось скачать {url}: HTTP {status}; таблица опубликована в интернете как CSV?",
+        "downloading {url}: HTTP {status}; is the sheet published to the web as CSV?",
+    ),
+    (
+        "cli.calendar_twice",
+        "{file}: календарь на {year} год есть и в {earlier}; загружайте один файл на год",
+        "{file}: the {year} calendar is also in {earlier}; import one file per year",
+    ),
+    (
+        "cli.year_range",
+        "нужен год от 1900 до 2200, а не {year}",
+        "expected a year from 1900 to 2200, got {year}",
+    ),
+    (
+        "cli.deals_positive",
+        "--deals: нужно положительное число сделок, а не {value}",
+        "--deals: expected a positive number of deals, got {value}",
+    ),
+    (
         "cli.columns_hidden",
         "не поместились по ширине ({width} знаков): {columns} — все столбцы в --format csv",
         "left out to fit {width} characters: {columns} — --format csv has every column",
@@ -743,7 +783,11 @@ mod tests {
         // Russian typography: the real minus sign, not a hyphen.
         assert_eq!(format_int(Language::Ru, -1000), "\u{2212}1\u{a0}000");
         assert_eq!(format_money(Language::Ru, "RUB", Money(-75_000_000)), "\u{2212}750\u{a0}000\u{a0}₽");
-        assert_eq!(format_money(Language::Ru, "RUB", Money(-49)), "0\u{a0}₽", "no minus on a rounded zero");
+        assert_eq!(
+            format_money(Language::Ru, "RUB", Money(-49)),
+            "0\u{a0}₽",
+            "no minus on a rounded zero"
+        );
         assert_eq!(format_percent(Language::Ru, -12.5), "\u{2212}12,5\u{a0}%");
         assert_eq!(format_decimal(Language::Ru, -0.5), "\u{2212}0,5");
         assert_eq!(format_percent(Language::En, -12.5), "-12.5%");

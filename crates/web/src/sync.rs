@@ -12,7 +12,6 @@ use crate::AppState;
 use crate::html::format_local_datetime;
 use crate::texts::t;
 
-
 /// How the connector marks a run that stopped on a bug (a panic) in its
 /// outcome, before the panic's message: the page shows its own words instead.
 pub const INTERNAL: &str = "internal: ";
