@@ -111,6 +111,29 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     }
 }
 
+/// A day of the month as it is said: "30 ноября" / "30 November" ("сегодня, 30 ноября").
+pub fn format_day_month(lang: Language, date: NaiveDate) -> String {
+    use chrono::Datelike;
+    const GENITIVE: [&str; 12] = [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ];
+    match lang {
+        Language::Ru => format!("{} {}", date.day(), GENITIVE[date.month0() as usize]),
+        Language::En => date.format("%-d %B").to_string(),
+    }
+}
+
 /// The days of a period as people write them: "30.11" for one day,
 /// "30.11–06.12" for several ("Nov 30", "Nov 30 – Dec 6").
 pub fn format_days(lang: Language, period: &crate::calendar::Period) -> String {
@@ -802,6 +825,15 @@ mod tests {
         assert_eq!(format_days(Language::En, &week), "Nov 30 – Dec 6");
         let day = Period::containing(PeriodKind::Day, d(2026, 11, 30));
         assert_eq!(format_days(Language::Ru, &day), "30.11");
+    }
+
+    #[test]
+    fn a_day_as_it_is_said() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(format_day_month(Language::Ru, d("2026-11-30")), "30 ноября");
+        assert_eq!(format_day_month(Language::Ru, d("2027-01-01")), "1 января");
+        assert_eq!(format_day_month(Language::Ru, d("2026-05-09")), "9 мая");
+        assert_eq!(format_day_month(Language::En, d("2026-11-30")), "30 November");
     }
 
     #[test]

@@ -185,15 +185,12 @@ pub fn plan_fact(r: &PlanFact, lang: Language, currency: &str) -> Vec<Table> {
             };
             let title = match &p.label {
                 Some(label) => format!("{} · {label}", t(lang, "period.asked")),
-                // "Сегодня · 20.11.2026", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
-                None => {
-                    let when = match p.kind {
-                        PeriodKind::Day => format_date(lang, p.period.start),
-                        PeriodKind::Week => crate::i18n::format_days(lang, &p.period),
-                        _ => crate::query::span::month_label(lang, p.period.start),
-                    };
-                    format!("{} · {when}", t(lang, key))
-                }
+                // "Сегодня, 20 ноября", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
+                None => match p.kind {
+                    PeriodKind::Day => format!("{}, {}", t(lang, key), crate::i18n::format_day_month(lang, p.period.start)),
+                    PeriodKind::Week => format!("{} · {}", t(lang, key), crate::i18n::format_days(lang, &p.period)),
+                    _ => format!("{} · {}", t(lang, key), p.period.label(lang)),
+                },
             };
             let columns = |first: &str| -> Vec<String> {
                 let mut columns: Vec<String> = [
