@@ -539,6 +539,14 @@ fn csv_is_one_table_in_russian_excel_form_and_text_fits_the_terminal() {
         "{}",
         stderr(&out)
     );
+    let out = tsifra(dir.path(), &["report", "receivables", "--format", "json", "--out", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--out пишет только CSV"), "{}", stderr(&out));
+    // --table narrows the terminal's table too.
+    let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--table", "aging"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Просрочка по срокам") && !text.contains("Должники"), "{text}");
 
     // One table: `;`, a decimal comma, the CRM's names inert.
     let out = tsifra(dir.path(), &["report", "call-priority", "--as-of", AS_OF, "--format", "csv"]);

@@ -487,8 +487,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "cli.out_not_csv",
-        "--out и --table — для --format csv",
-        "--out and --table are for --format csv",
+        "--out пишет только CSV (--format csv); --table выбирает таблицу для csv и table, не для json",
+        "--out writes CSV only (--format csv); --table picks a table for csv and table, not json",
     ),
     (
         "cli.out_dir",
