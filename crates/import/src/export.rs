@@ -136,12 +136,20 @@ fn sheet_name(title: &str, id: &str, taken: &[String]) -> String {
     };
     let base = if base.is_empty() { "Лист".to_string() } else { base };
     let is_taken = |name: &str| taken.iter().any(|t| t.to_lowercase() == name.to_lowercase());
+    // "Эта неделя · 16.11–22.11 · по отделам" is too long: its first and last
+    // parts ("Эта неделя · по отделам") say more than its first 31 characters.
+    let fit = |room: usize| -> String {
+        let parts: Vec<&str> = base.split(" · ").collect();
+        let short = match parts.as_slice() {
+            [first, .., last] if base.chars().count() > room => format!("{first} · {last}"),
+            _ => base.clone(),
+        };
+        short.chars().take(room).collect::<String>().trim_end().to_string()
+    };
     (1..)
         .map(|n| {
             let suffix = if n == 1 { String::new() } else { format!(" ({n})") };
-            let room = 31 - suffix.chars().count();
-            let head: String = base.chars().take(room).collect();
-            format!("{}{suffix}", head.trim_end())
+            format!("{}{suffix}", fit(31 - suffix.chars().count()))
         })
         .find(|name| !is_taken(name) && !name.eq_ignore_ascii_case("history"))
         .expect("some numbered name is free")
@@ -231,7 +239,8 @@ mod tests {
     #[test]
     fn sheet_names_are_russian_short_unique_and_legal() {
         let long = "Этот месяц · ноябрь 2026 · по отделам: [опт/розница]?";
-        let tables: Vec<Table> = [long, long, "History", "'", "Сегодня · 07.12.2026"]
+        let week = "Эта неделя · 16.11–22.11 · по отделам";
+        let tables: Vec<Table> = [long, long, "History", "'", "Сегодня, 7 декабря", week]
             .iter()
             .map(|title| Table {
                 title: title.to_string(),
@@ -245,11 +254,12 @@ mod tests {
         assert_eq!(
             names,
             [
-                "Этот месяц · ноябрь 2026 · по о",
-                "Этот месяц · ноябрь 2026 · (2)",
+                "Этот месяц · по отделам оптрозн",
+                "Этот месяц · по отделам опт (2)",
                 "History (2)",
                 "month",
-                "Сегодня · 07.12.2026"
+                "Сегодня, 7 декабря",
+                "Эта неделя · по отделам"
             ]
         );
         assert!(names.iter().all(|n| n.chars().count() <= 31));
