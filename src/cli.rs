@@ -203,6 +203,15 @@ pub struct ReportArgs {
     pub limit: Option<usize>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Only this table of the report (its id: month, violations, debtors...; an unknown one is
+    /// refused, naming those the report has). A CSV holds one table: a report of several needs
+    /// this or --out
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// --format csv: write every table to its own file in DIR (made if missing),
+    /// tsifra-REPORT-TABLE-DATE.csv, instead of printing one
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// The report ids, from the registry.

@@ -190,6 +190,11 @@ impl Connector {
                 s.last_outcome = Some(format!("skipped: {e}"));
                 tracing::info!(reason = %e, "amoCRM sync skipped: another process holds the account's lease");
             }
+            // A bug: the home page says so in the workspace's language; its message is for the log.
+            Err(e @ AmoError::Internal(detail)) => {
+                s.last_outcome = Some(format!("{}{detail}", tsifra_web::sync::INTERNAL));
+                tracing::error!(error = %e, "amoCRM sync failed");
+            }
             Err(e) => {
                 s.last_outcome = Some(e.to_string());
                 tracing::warn!(error = %e, "amoCRM sync failed");
@@ -464,7 +469,12 @@ mod tests {
         assert!(outcome.contains("a bug met mid-run"), "{outcome}");
         let panel = tsifra_web::sync::SyncPanel::new(tsifra_core::Language::Ru, &config.calendar(), &connector.status());
         assert_eq!(panel.state, "error");
-        assert!(panel.error.unwrap().contains("a bug met mid-run"));
+        // The home page tells a Russian reader in Russian; the panic's own words go to the log.
+        let error = panel.error.unwrap();
+        assert!(error.starts_with("Синхронизация остановилась на внутренней ошибке"), "{error}");
+        assert!(!error.contains("a bug met mid-run") && !error.contains("internal"), "{error}");
+        let panel = tsifra_web::sync::SyncPanel::new(tsifra_core::Language::En, &config.calendar(), &connector.status());
+        assert!(panel.error.unwrap().starts_with("The sync stopped on an internal error"));
 
         let report = connector.run(SyncMode::Auto).await.expect("the next run runs");
         assert!(report.records > 0, "{report:?}");

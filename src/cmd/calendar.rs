@@ -24,11 +24,14 @@ pub async fn run(cmd: CalendarCommand, data_dir: &Path, config: Option<&Path>) -
                 let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
                 for year in tsifra_import::parse_calendar(&file.display().to_string(), &bytes)? {
                     if let Some(earlier) = years.iter().find(|y| y.year == year.year) {
-                        return Err(usage(format!(
-                            "{}: the {} calendar is also in {}; import one file per year",
-                            file.display(),
-                            year.year,
-                            earlier.source
+                        return Err(usage(tsifra_core::i18n::text_with(
+                            config.business.language,
+                            "cli.calendar_twice",
+                            &[
+                                ("file", &file.display().to_string()),
+                                ("year", &year.year.to_string()),
+                                ("earlier", &earlier.source.to_string()),
+                            ],
                         )));
                     }
                     years.push(year);
@@ -69,7 +72,11 @@ pub async fn run(cmd: CalendarCommand, data_dir: &Path, config: Option<&Path>) -
         }
         CalendarCommand::Show(args) => {
             if !(1900..=2200).contains(&args.year) {
-                return Err(usage(format!("expected a year from 1900 to 2200, got {}", args.year)));
+                return Err(usage(tsifra_core::i18n::text_with(
+                    config.business.language,
+                    "cli.year_range",
+                    &[("year", &args.year.to_string())],
+                )));
             }
             load_imports(&mut config, data_dir).await?;
             let calendar = config.calendar();

@@ -14,17 +14,31 @@ use crate::cmd::serve;
 use crate::setup::{self, usage};
 
 pub async fn run(args: DemoArgs, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    let deals = usize::try_from(args.deals)
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| usage(format!("--deals: expected a positive number of deals, got {}", args.deals)))?;
+    // Errors in the language of the config there is (Russian before the demo writes its own).
+    let lang = || {
+        setup::load_config(config, data_dir)
+            .map(|l| l.config.business.language)
+            .unwrap_or_default()
+    };
+    let deals = usize::try_from(args.deals).ok().filter(|n| *n > 0).ok_or_else(|| {
+        usage(tsifra_core::i18n::text_with(
+            lang(),
+            "cli.deals_positive",
+            &[("value", &args.deals.to_string())],
+        ))
+    })?;
     let managers = usize::try_from(args.managers)
         .ok()
         .filter(|n| (MIN_MANAGERS..=MAX_MANAGERS).contains(n))
         .ok_or_else(|| {
-            usage(format!(
-                "--managers: expected {MIN_MANAGERS} to {MAX_MANAGERS} managers, got {}",
-                args.managers
+            usage(tsifra_core::i18n::text_with(
+                lang(),
+                "cli.managers_range",
+                &[
+                    ("min", &MIN_MANAGERS.to_string()),
+                    ("max", &MAX_MANAGERS.to_string()),
+                    ("value", &args.managers.to_string()),
+                ],
             ))
         })?;
     setup::ensure_data_dir(data_dir)?;

@@ -62,8 +62,14 @@ pub fn render(args: &ReportArgs, ws: &Workspace, config: &Config, calendar: &Bus
     };
     match args.format {
         Format::Json => writeln!(out, "{json}")?,
-        Format::Csv => out.push_str(&tabular::to_csv(&table, calendar)),
-        Format::Table => out.push_str(&tabular::to_text(&table, lang, currency, calendar)),
+        Format::Csv => out = super::report::csv_out(vec![table], args, lang, calendar, &format!("tsifra-{}", args.id), today)?,
+        Format::Table => out.push_str(&tabular::to_text_fitted(
+            &table,
+            lang,
+            currency,
+            calendar,
+            super::report::terminal_width(),
+        )),
     }
     Ok(out)
 }

@@ -18,6 +18,8 @@ use crate::setup;
 
 pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> Result<()> {
     let ImportCommand::Plans(args) = cmd;
+    // The config first: what goes wrong after it is said in its language.
+    let loaded = setup::load_config(config, data_dir)?;
     // The file name is the plan set's identity: importing plans.xlsx again replaces what plans.xlsx brought.
     let (origin, input) = match (&args.file, &args.url) {
         (Some(file), _) => {
@@ -27,16 +29,16 @@ pub async fn run(cmd: ImportCommand, data_dir: &Path, config: Option<&Path>) -> 
                 .unwrap_or_else(|| file.display().to_string());
             (name, Input::open(file)?)
         }
-        (None, Some(url)) => (url.clone(), Input::Bytes(fetch(url).await?)),
+        (None, Some(url)) => (url.clone(), Input::Bytes(fetch(url, loaded.config.business.language).await?)),
         (None, None) => unreachable!("clap requires FILE or --url"),
     };
     if !data_dir.exists() {
-        bail!(
-            "no workspace in {}: plans name managers, so load the CRM data first (tsifra demo, or a sync)",
-            data_dir.display()
-        );
+        bail!(tsifra_core::i18n::text_with(
+            loaded.config.business.language,
+            "cli.no_workspace_for_plans",
+            &[("dir", &data_dir.display().to_string())]
+        ));
     }
-    let loaded = setup::load_config(config, data_dir)?;
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;
     let lang = loaded.config.business.language;
@@ -156,16 +158,21 @@ fn empty_refused(lang: Language, origin: &str, stored: usize) -> String {
     }
 }
 
-async fn fetch(url: &str) -> Result<Vec<u8>> {
+async fn fetch(url: &str, lang: tsifra_core::Language) -> Result<Vec<u8>> {
+    use tsifra_core::i18n::text_with;
     if !(url.starts_with("https://") || url.starts_with("http://")) {
-        bail!("--url: expected an http(s) link to a published CSV, got {url:?}");
+        bail!(text_with(lang, "cli.url_not_http", &[("url", url)]));
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
     let response = client.get(url).send().await.with_context(|| format!("cannot download {url}"))?;
     let status = response.status();
     if !status.is_success() {
-        bail!("downloading {url}: HTTP {status}; is the sheet published to the web as CSV?");
+        bail!(text_with(
+            lang,
+            "cli.download_failed",
+            &[("url", url), ("status", &status.to_string())]
+        ));
     }
     Ok(response.bytes().await?.to_vec())
 }

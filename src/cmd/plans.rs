@@ -15,18 +15,22 @@ use crate::cli::PlansCommand;
 use crate::setup;
 
 pub async fn run(cmd: PlansCommand, data_dir: &Path, config: Option<&Path>) -> Result<()> {
-    if !data_dir.exists() {
-        bail!("no workspace in {}: nothing is loaded yet", data_dir.display());
-    }
     let loaded = setup::load_config(config, data_dir)?;
     let config = loaded.config;
     let lang = config.business.language;
+    if !data_dir.exists() {
+        bail!(tsifra_core::i18n::text_with(
+            lang,
+            "cli.no_workspace",
+            &[("dir", &data_dir.display().to_string())]
+        ));
+    }
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;
     match cmd {
         PlansCommand::List => print!("{}", tsifra_core::i18n::terminal_safe(&list(&ws.plans, &config))),
         PlansCommand::Remove { file } => {
-            let origin = origin_of(&file, &ws.plans)?;
+            let origin = origin_of(&file, &ws.plans, lang)?;
             let mine = ws.plans.iter().filter(|p| p.origin == origin).count();
             let others: Vec<Plan> = ws.plans.iter().filter(|p| p.origin != origin).cloned().collect();
             // Plans of other files that the removed one had overridden are in force again.
@@ -48,7 +52,7 @@ pub async fn run(cmd: PlansCommand, data_dir: &Path, config: Option<&Path>) -> R
 }
 
 /// The loaded origin `file` names: as given (a file name or URL), or the file name of a path.
-fn origin_of(file: &str, plans: &[Plan]) -> Result<String> {
+fn origin_of(file: &str, plans: &[Plan], lang: Language) -> Result<String> {
     let origins: BTreeSet<&str> = plans.iter().map(|p| p.origin.as_str()).collect();
     let name = Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned());
     if let Some(found) = [Some(file.to_string()), name]
@@ -59,11 +63,15 @@ fn origin_of(file: &str, plans: &[Plan]) -> Result<String> {
         return Ok(found);
     }
     let known = if origins.is_empty() {
-        "none".to_string()
+        tsifra_core::i18n::text(lang, "cli.no_plan_files").to_string()
     } else {
         origins.into_iter().collect::<Vec<_>>().join(", ")
     };
-    Err(setup::usage(format!("no plans loaded from {file:?}; loaded files: {known}")))
+    Err(setup::usage(tsifra_core::i18n::text_with(
+        lang,
+        "cli.no_plans_from",
+        &[("file", file), ("known", &known)],
+    )))
 }
 
 /// One line per loaded file: when imported, how many plans, which periods, how
@@ -120,7 +128,7 @@ fn list(plans: &[Plan], config: &Config) -> String {
             format_int(lang, f.plans as i64),
             format_int(lang, f.in_force as i64),
             format_int(lang, (f.plans - f.in_force) as i64),
-            periods(&f.periods),
+            periods(&f.periods, lang),
         ]);
     }
     let mut out = table(&rows);
@@ -144,9 +152,9 @@ fn time_format(lang: Language) -> &'static str {
     }
 }
 
-/// `2026-11, 2026-12` for a few periods; `2025-11 … 2026-12 (14)` for many.
-fn periods(periods: &BTreeSet<Period>) -> String {
-    let keys: Vec<String> = periods.iter().map(Period::key).collect();
+/// `ноябрь 2026, декабрь 2026` for a few periods; `ноябрь 2025 … декабрь 2026 (14)` for many.
+fn periods(periods: &BTreeSet<Period>, lang: Language) -> String {
+    let keys: Vec<String> = periods.iter().map(|p| p.label(lang)).collect();
     match keys.as_slice() {
         [] => String::new(),
         [first, .., last] if keys.len() > 3 => format!("{first} … {last} ({})", keys.len()),
@@ -306,7 +314,8 @@ mod tests {
     #[test]
     fn periods_are_listed_short() {
         let set = |months: &[u32]| months.iter().map(|m| plan("a", None, *m, 1, None).period).collect::<BTreeSet<_>>();
-        assert_eq!(periods(&set(&[11, 12])), "2026-11, 2026-12");
-        assert_eq!(periods(&set(&[1, 2, 3, 4, 5])), "2026-01 … 2026-05 (5)");
+        assert_eq!(periods(&set(&[11, 12]), Language::Ru), "ноябрь 2026, декабрь 2026");
+        assert_eq!(periods(&set(&[1, 2, 3, 4, 5]), Language::Ru), "январь 2026 … май 2026 (5)");
+        assert_eq!(periods(&set(&[11, 12]), Language::En), "November 2026, December 2026");
     }
 }

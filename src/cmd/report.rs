@@ -7,8 +7,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::{Result, bail};
+use tsifra_core::BusinessCalendar;
 use tsifra_core::calendar::fallback_notice;
+use tsifra_core::i18n::{Language, text, text_with};
 use tsifra_core::reports::registry::{self, RawParams};
+use tsifra_core::reports::tabular::Table;
 use tsifra_core::reports::{self, Ctx, Facts, ReportId, tabular};
 
 use crate::cli::{Format, ReportArgs};
@@ -20,23 +23,23 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
         ids.extend(super::explore::IDS);
         ids.join(", ")
     };
+    // The config first: what goes wrong after it is said in its language.
+    let loaded = setup::load_config(config, data_dir)?;
+    let mut config = loaded.config;
+    let lang = config.business.language;
     // Every registered report takes its options through the registry's one check below.
     let analysis = super::explore::IDS.contains(&args.id.as_str());
     let id = match analysis {
         true => None,
-        false => Some(ReportId::parse(&args.id).ok_or_else(|| usage(format!("unknown report {:?}; expected one of: {}", args.id, ids())))?),
+        false => Some(
+            ReportId::parse(&args.id).ok_or_else(|| usage(text_with(lang, "cli.unknown_report", &[("id", &args.id), ("ids", &ids())])))?,
+        ),
     };
-    let loaded = setup::load_config(config, data_dir)?;
-    let mut config = loaded.config;
     // The zone is all `--as-of` needs; the days off come with the store's imported calendars below.
     let calendar = config.calendar();
-    let lang = config.business.language;
     let as_of = setup::parse_as_of(args.as_of.as_deref(), &calendar, lang)?.unwrap_or_else(chrono::Utc::now);
     if !data_dir.exists() {
-        bail!(
-            "no workspace in {}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
-            data_dir.display()
-        );
+        bail!(text_with(lang, "cli.no_workspace", &[("dir", &data_dir.display().to_string())]));
     }
     let store = setup::open_store(&config, data_dir).await?;
     let ws = store.load().await?;
@@ -78,36 +81,96 @@ pub async fn run(args: ReportArgs, data_dir: &Path, config: Option<&Path>) -> Re
     let report = reports::run(id, &ctx, &params);
     let currency = config.business.currency.as_str();
     let mut out = String::new();
+    if args.format == Format::Json && (args.table.is_some() || args.out.is_some()) {
+        return Err(usage(text(lang, "cli.out_not_csv")));
+    }
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         Format::Csv => {
             let tables = tabular::tables(&report, lang, currency);
-            let many = tables.len() > 1;
-            for (i, table) in tables.iter().enumerate() {
-                if many {
-                    // Several tables in one stream: a comment line names each, a blank line parts them.
-                    if i > 0 {
-                        writeln!(out)?;
-                    }
-                    writeln!(out, "# {}", table.title)?;
-                }
-                out.push_str(&tabular::to_csv(table, &calendar));
-            }
+            let stem = format!("tsifra-{}", id.as_str());
+            out = csv_out(tables, &args, lang, &calendar, &stem, calendar.local_date(as_of))?;
         }
         Format::Table => {
+            if args.out.is_some() {
+                return Err(usage(text(lang, "cli.out_not_csv")));
+            }
             let local = calendar.local_time(as_of);
             println!(
-                "{} · {}",
-                tsifra_core::i18n::text(lang, id.title_key()),
-                local.format("%Y-%m-%d %H:%M %Z")
+                "{} · {} {}",
+                text(lang, id.title_key()),
+                tsifra_core::i18n::format_date(lang, local.date_naive()),
+                local.format("%H:%M %Z")
             );
-            for table in tabular::tables(&report, lang, currency) {
+            let fit = terminal_width();
+            for table in chosen(tabular::tables(&report, lang, currency), args.table.as_deref(), lang)? {
                 writeln!(out)?;
-                out.push_str(&tabular::to_text(&table, lang, currency, &calendar));
+                out.push_str(&tabular::to_text_fitted(&table, lang, currency, &calendar, fit));
             }
         }
     }
     write_out(&out)
+}
+
+/// The table `--table` names, or every table.
+fn chosen(tables: Vec<Table>, name: Option<&str>, lang: Language) -> Result<Vec<Table>> {
+    let Some(name) = name else { return Ok(tables) };
+    let ids = tables.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ");
+    match tables.into_iter().find(|t| t.id == name) {
+        Some(table) => Ok(vec![table]),
+        None => Err(usage(text_with(lang, "cli.unknown_table", &[("table", name), ("tables", &ids)]))),
+    }
+}
+
+/// A report's tables as CSV the way a spreadsheet in `lang` opens them: one
+/// table printed (the one `--table` names, or the only one), or with `--out`
+/// every table to a file of its own; what is printed is returned. Several
+/// tables in one stream would not be one CSV, so that is refused, naming them.
+pub fn csv_out(
+    tables: Vec<Table>,
+    args: &ReportArgs,
+    lang: Language,
+    calendar: &BusinessCalendar,
+    stem: &str,
+    day: chrono::NaiveDate,
+) -> Result<String> {
+    let tables = chosen(tables, args.table.as_deref(), lang)?;
+    if let Some(dir) = &args.out {
+        let failed = |e: std::io::Error| {
+            anyhow::anyhow!(text_with(
+                lang,
+                "cli.out_dir",
+                &[("dir", &dir.display().to_string()), ("error", &e.to_string())]
+            ))
+        };
+        std::fs::create_dir_all(dir).map_err(failed)?;
+        for table in &tables {
+            let safe: String = table.id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            let file = dir.join(format!("{stem}-{safe}-{}.csv", day.format("%Y-%m-%d")));
+            std::fs::write(&file, tabular::csv_file(table, calendar, lang)).map_err(failed)?;
+            eprintln!("{}", text_with(lang, "cli.wrote", &[("file", &file.display().to_string())]));
+        }
+        return Ok(String::new());
+    }
+    match tables.as_slice() {
+        [table] => Ok(format!("{}{}", tabular::CSV_BOM, tabular::to_csv(table, calendar, lang))),
+        _ => {
+            let ids = tables.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ");
+            Err(usage(text_with(lang, "cli.csv_many_tables", &[("tables", &ids)])))
+        }
+    }
+}
+
+/// The terminal's width in characters: `COLUMNS` if set, else the terminal's
+/// own when stdout is one; none (no fitting) when printing to a file or a pipe.
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok());
+    match columns {
+        Some(columns) if columns >= 20 => Some(columns),
+        _ if std::io::stdout().is_terminal() => console::Term::stdout().size_checked().map(|(_, cols)| cols as usize),
+        _ => None,
+    }
 }
 
 /// Writes to stdout; a reader that stops early (`| head`) is not an error.

@@ -99,7 +99,12 @@ fn amounts_beyond_any_sum_are_reported_and_nothing_goes_down() {
 
     for id in ["plan-fact", "leaderboard", "hygiene", "call-priority", "receivables", "funnel"] {
         for format in ["table", "json", "csv"] {
-            let out = tsifra(dir.path(), &["report", id, "--format", format]);
+            let files = dir.path().join("files");
+            let mut args = vec!["report", id, "--format", format];
+            if format == "csv" {
+                args.extend(["--out", files.to_str().unwrap()]);
+            }
+            let out = tsifra(dir.path(), &args);
             assert!(out.status.success(), "{id} {format}: {}", String::from_utf8_lossy(&out.stderr));
         }
     }

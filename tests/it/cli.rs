@@ -39,7 +39,7 @@ fn demo_refuses_zero_or_negative_deals_and_writes_nothing() {
         let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", n]);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(
-            stderr(&out).contains("--deals: expected a positive number of deals"),
+            stderr(&out).contains("--deals: нужно положительное число сделок, а не"),
             "{}",
             stderr(&out)
         );
@@ -54,7 +54,7 @@ fn demo_takes_a_floor_of_12_to_40_managers_and_refuses_others() {
         let out = tsifra(dir.path(), &["demo", "--no-serve", "--deals", "50", "--managers", n]);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(
-            stderr(&out).contains(&format!("--managers: expected 12 to 40 managers, got {n}")),
+            stderr(&out).contains(&format!("--managers: нужно от 12 до 40 менеджеров, а не {n}")),
             "{}",
             stderr(&out)
         );
@@ -179,7 +179,11 @@ fn names_from_the_crm_cannot_drive_the_terminal() {
         ("call-priority", "csv"),
         ("receivables", "json"),
     ] {
-        let out = tsifra(dir.path(), &["report", id, "--as-of", AS_OF, "--format", format]);
+        let mut args = vec!["report", id, "--as-of", AS_OF, "--format", format];
+        if format == "csv" {
+            args.extend(["--table", id]); // the managers' table of several
+        }
+        let out = tsifra(dir.path(), &args);
         assert!(out.status.success(), "{id}: {}", stderr(&out));
         let text = stdout(&out);
         assert!(
@@ -291,13 +295,16 @@ fn report_formats_and_bad_arguments() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("Весь отдел") && text.contains("₽"), "{text}");
-    let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--format", "csv"]);
-    assert!(stdout(&out).contains("Компания,Менеджер,Долг"), "{}", stdout(&out));
+    let out = tsifra(
+        dir.path(),
+        &["report", "receivables", "--as-of", AS_OF, "--format", "csv", "--table", "debtors"],
+    );
+    assert!(stdout(&out).starts_with("\u{feff}Компания;Менеджер;Долг"), "{}", stdout(&out));
 
     let out = tsifra(dir.path(), &["report", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("unknown report \"nope\"") && stderr(&out).contains("plan-fact"),
+        stderr(&out).contains("нет отчёта «nope»; есть: ") && stderr(&out).contains("plan-fact"),
         "{}",
         stderr(&out)
     );
@@ -309,7 +316,13 @@ fn report_formats_and_bad_arguments() {
     assert!(stderr(&out).contains("известные менеджеры"), "{}", stderr(&out));
     let out = tsifra(&dir.path().join("missing"), &["report", "plan-fact"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no workspace"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("нет рабочего пространства"), "{}", stderr(&out));
+    let out = tsifra_with(
+        &dir.path().join("missing"),
+        &["report", "plan-fact"],
+        &[("TSIFRA_BUSINESS__LANGUAGE", "en")],
+    );
+    assert!(stderr(&out).starts_with("error: no workspace in "), "{}", stderr(&out));
 }
 
 #[test]
@@ -319,7 +332,7 @@ fn report_funnel_prints_per_pipeline_and_takes_a_period_and_a_pipeline() {
     let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("Воронка продаж · 2026-11-20 15:00"), "{text}");
+    assert!(text.starts_with("Воронка продаж · 20.11.2026 15:00"), "{text}");
     for needle in [
         "Воронка по этапам · 23.08.2026–20.11.2026",
         "Холодные продажи",
@@ -341,12 +354,14 @@ fn report_funnel_prints_per_pipeline_and_takes_a_period_and_a_pipeline() {
             "last_quarter",
             "--format",
             "csv",
+            "--table",
+            "stages",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
-    assert!(csv.contains("# Воронка по этапам · III квартал 2026\nВоронка,Этап,Вошли,"), "{csv}");
-    assert!(!csv.contains("Холодные продажи,"), "one pipeline only: {csv}");
+    assert!(csv.starts_with("\u{feff}Воронка;Этап;Вошли;"), "{csv}");
+    assert!(!csv.contains("Холодные продажи;"), "one pipeline only: {csv}");
     for (flag, value, needle) in [("--period", "soon", "last_quarter"), ("--pipeline", "Тёплые", "Холодные продажи")] {
         let out = tsifra(dir.path(), &["report", "funnel", "--as-of", AS_OF, flag, value]);
         assert_eq!(out.status.code(), Some(2), "{flag}");
@@ -529,4 +544,131 @@ fn call_priority_lists_clients_and_with_prospects_the_companies_that_never_bough
     let out = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF, "--prospects"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("prospects"), "{}", stderr(&out));
+}
+
+/// CSV from the CLI is one valid table a Russian Excel opens as columns: a
+/// report of several tables asks which (or writes a file each), names from the
+/// CRM never run as formulas, and tables on a terminal fit its width.
+#[test]
+fn csv_is_one_table_in_russian_excel_form_and_text_fits_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
+            .await
+            .unwrap();
+        let ws = store.load().await.unwrap();
+        let mut companies: Vec<_> = ws.companies.iter().cloned().collect();
+        for c in &mut companies {
+            c.name = format!("=HYPERLINK(\"http://evil.example\";\"{}\")", c.name);
+        }
+        let batch = tsifra_core::model::Batch {
+            companies,
+            ..Default::default()
+        };
+        store.write_batch(&batch).await.unwrap();
+        store.close().await;
+    });
+    // Several tables, no choice: refused in the workspace's language, naming them.
+    let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("несколько таблиц (debtors, aging, due-soon, no-due-date)") && err.contains("--table"),
+        "{err}"
+    );
+    let out = tsifra_with(
+        dir.path(),
+        &["report", "receivables", "--as-of", AS_OF, "--format", "csv"],
+        &[("TSIFRA_BUSINESS__LANGUAGE", "en")],
+    );
+    assert!(
+        stderr(&out).contains("several tables (debtors, aging, due-soon, no-due-date)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tsifra(dir.path(), &["report", "receivables", "--format", "csv", "--table", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("нет таблицы «nope»; есть: debtors, aging"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tsifra(dir.path(), &["report", "receivables", "--format", "json", "--out", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--out пишет только CSV"), "{}", stderr(&out));
+    // --table narrows the terminal's table too.
+    let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--table", "aging"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Просрочка по срокам") && !text.contains("Должники"), "{text}");
+
+    // One table: `;`, a decimal comma, the CRM's names inert.
+    let out = tsifra(dir.path(), &["report", "call-priority", "--as-of", AS_OF, "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = out.stdout.strip_prefix("\u{feff}".as_bytes()).expect("a BOM for Excel");
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body);
+    let columns = reader.headers().unwrap().len();
+    assert_eq!(columns, 8, "{:?}", reader.headers());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!(row.len(), columns);
+        assert!(row[2].starts_with("'=HYPERLINK("), "the company is text: {row:?}");
+        assert!(row.iter().all(|c| !c.starts_with('=')), "{row:?}");
+        assert!(
+            row[6].is_empty() || row[6].ends_with(",00") || row[6].contains(','),
+            "money with a decimal comma: {row:?}"
+        );
+    }
+
+    // --out: a file a table, each a valid CSV.
+    let files = dir.path().join("files");
+    let out = tsifra(
+        dir.path(),
+        &[
+            "report",
+            "plan-fact",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "csv",
+            "--out",
+            files.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(&files)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"tsifra-plan-fact-month-2026-11-20.csv".to_string()), "{names:?}");
+    assert!(names.contains(&"tsifra-plan-fact-today-2026-11-20.csv".to_string()), "{names:?}");
+    for name in &names {
+        let bytes = std::fs::read(files.join(name)).unwrap();
+        assert!(
+            bytes.starts_with("\u{feff}Менеджер;".as_bytes()) || bytes.starts_with("\u{feff}Отдел;".as_bytes()),
+            "{name}"
+        );
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);
+        let width = reader.headers().unwrap().len();
+        assert!(reader.records().all(|r| r.unwrap().len() == width), "{name}");
+    }
+    assert!(stderr(&out).contains("записан файл"), "{}", stderr(&out));
+
+    // A table on an 80-column terminal: no line wider, no number cut.
+    let wide = tsifra(dir.path(), &["report", "hygiene", "--as-of", AS_OF]);
+    assert!(
+        stdout(&wide).lines().any(|l| l.chars().count() > 120),
+        "hygiene is wide: {}",
+        stdout(&wide)
+    );
+    let out = tsifra_with(dir.path(), &["report", "hygiene", "--as-of", AS_OF], &[("COLUMNS", "80")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    assert!(text.contains("Весь отдел"), "{text}");
 }

@@ -91,9 +91,13 @@ fn latest_import_wins_is_listed_and_removing_it_restores_the_earlier() {
     let total = rows.to_string();
     assert_eq!(line("plans.csv")[1..5], ["—", total.as_str(), "0", total.as_str()], "{list}");
     // правки.csv: 5 plans over two periods, only the new team plan still in force.
-    assert_eq!(line("правки.csv")[3..], ["5", "1", "4", "2026-11,", "2027-01"], "{list}");
+    assert_eq!(
+        line("правки.csv")[3..],
+        ["5", "1", "4", "ноябрь", "2026,", "январь", "2027"],
+        "{list}"
+    );
     assert_eq!(line("copy.csv")[3..6], [total.as_str(), total.as_str(), "0"], "{list}");
-    assert!(list.contains("2025-11 … "), "{list}");
+    assert!(list.contains("ноябрь 2025 … "), "periods as people say them: {list}");
 
     // Removing the copy brings the corrections back; removing them brings back the demo's plans.
     let out = ok(&tsifra(d, &["plans", "remove", copy.to_str().unwrap()]));

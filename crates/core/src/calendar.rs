@@ -114,6 +114,36 @@ impl Period {
         }
     }
 
+    /// The period as people say it, for every screen, file and message: "неделя
+    /// 30.11–06.12", "ноябрь 2026", "IV квартал 2026", "30.11.2026",
+    /// "01.09.2026–30.11.2026" ("week 30 Nov–6 Dec", "November 2026", "Q4 2026").
+    /// [`Period::key`] is for machines (URLs, JSON ids, plan files).
+    pub fn label(&self, lang: crate::i18n::Language) -> String {
+        use crate::i18n::{Language, format_date, format_days};
+        match (self.kind, lang) {
+            (PeriodKind::Day, _) => format_date(lang, self.start),
+            (PeriodKind::Week, Language::Ru) => format!("неделя {}", format_days(lang, self)),
+            (PeriodKind::Week, Language::En) => {
+                let (first, last) = (self.start, self.last_day());
+                let first = match first.month() == last.month() {
+                    true => first.format("%-d").to_string(),
+                    false => first.format("%-d %b").to_string(),
+                };
+                format!("week {first}–{}", last.format("%-d %b"))
+            }
+            (PeriodKind::Month, _) => crate::query::span::month_label(lang, self.start),
+            (PeriodKind::Quarter, Language::Ru) => {
+                format!(
+                    "{} квартал {}",
+                    ["I", "II", "III", "IV"][self.start.month0() as usize / 3],
+                    self.start.year()
+                )
+            }
+            (PeriodKind::Quarter, Language::En) => format!("Q{} {}", self.start.month0() / 3 + 1, self.start.year()),
+            (PeriodKind::LastDays(_), _) => format!("{}–{}", format_date(lang, self.start), format_date(lang, self.last_day())),
+        }
+    }
+
     /// Parses a key made by [`Period::key`] (not the `LastDays` form).
     pub fn parse_key(key: &str) -> Option<Period> {
         let key = key.trim();
@@ -660,6 +690,35 @@ mod tests {
         assert_eq!(Period::parse_key("2026-W01"), Some(w));
         // 2020 had 53 ISO weeks.
         assert_eq!(Period::containing(PeriodKind::Week, date("2021-01-03")).key(), "2020-W53");
+    }
+
+    #[test]
+    fn periods_are_labelled_as_people_say_them() {
+        use crate::i18n::Language::{En, Ru};
+        let week = Period::containing(PeriodKind::Week, date("2026-12-02"));
+        assert_eq!(week.key(), "2026-W49", "machines keep the ISO key");
+        assert_eq!(week.label(Ru), "неделя 30.11–06.12");
+        assert_eq!(week.label(En), "week 30 Nov–6 Dec");
+        let inside = Period::containing(PeriodKind::Week, date("2026-12-09"));
+        assert_eq!(inside.label(En), "week 7–13 Dec");
+        // A week across the year's end.
+        assert_eq!(
+            Period::containing(PeriodKind::Week, date("2027-01-01")).label(Ru),
+            "неделя 28.12–03.01"
+        );
+        let month = Period::containing(PeriodKind::Month, date("2026-11-30"));
+        assert_eq!((month.label(Ru), month.label(En)), ("ноябрь 2026".into(), "November 2026".into()));
+        let quarter = Period::containing(PeriodKind::Quarter, date("2026-09-30"));
+        assert_eq!(
+            (quarter.label(Ru), quarter.label(En)),
+            ("III квартал 2026".into(), "Q3 2026".into())
+        );
+        assert_eq!(Period::containing(PeriodKind::Day, date("2026-11-30")).label(Ru), "30.11.2026");
+        let last = Period::containing(PeriodKind::LastDays(90), date("2026-11-30"));
+        assert_eq!(last.label(Ru), "02.09.2026–30.11.2026");
+        for p in [week, month, quarter] {
+            assert!(!p.label(Ru).contains("-W") && !p.label(Ru).contains("2026-"), "{}", p.label(Ru));
+        }
     }
 
     #[test]

@@ -32,16 +32,25 @@ impl Language {
 
 const NBSP: char = '\u{a0}';
 
-/// Groups digits in thousands: "1 234 567" (ru, no-break spaces) or "1,234,567" (en).
+/// The minus sign as the language prints it: Russian typography uses the
+/// real minus (−, U+2212), English the hyphen-minus.
+pub fn minus(lang: Language) -> char {
+    match lang {
+        Language::Ru => '\u{2212}',
+        Language::En => '-',
+    }
+}
+
+/// Groups digits in thousands: "1 234 567" (ru, no-break spaces) or "1,234,567" (en); "−1 234" below zero.
 pub fn format_int(lang: Language, value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let sep = match lang {
         Language::Ru => NBSP,
         Language::En => ',',
     };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
     if value < 0 {
-        out.push('-');
+        out.push(minus(lang));
     }
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -80,7 +89,7 @@ pub fn format_money(lang: Language, currency: &str, amount: Money) -> String {
 pub fn format_percent(lang: Language, percent: f64) -> String {
     let text = format!("{percent:.1}");
     match lang {
-        Language::Ru => format!("{}{NBSP}%", text.replace('.', ",")),
+        Language::Ru => format!("{}{NBSP}%", text.replace('.', ",").replace('-', "\u{2212}")),
         Language::En => format!("{text}%"),
     }
 }
@@ -89,7 +98,7 @@ pub fn format_percent(lang: Language, percent: f64) -> String {
 pub fn format_decimal(lang: Language, value: f64) -> String {
     let text = format!("{value:.1}");
     match lang {
-        Language::Ru => text.replace('.', ","),
+        Language::Ru => text.replace('.', ",").replace('-', "\u{2212}"),
         Language::En => text,
     }
 }
@@ -99,6 +108,29 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     match lang {
         Language::Ru => date.format("%d.%m.%Y").to_string(),
         Language::En => date.format("%b %-d, %Y").to_string(),
+    }
+}
+
+/// A day of the month as it is said: "30 ноября" / "30 November" ("сегодня, 30 ноября").
+pub fn format_day_month(lang: Language, date: NaiveDate) -> String {
+    use chrono::Datelike;
+    const GENITIVE: [&str; 12] = [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ];
+    match lang {
+        Language::Ru => format!("{} {}", date.day(), GENITIVE[date.month0() as usize]),
+        Language::En => date.format("%-d %B").to_string(),
     }
 }
 
@@ -490,6 +522,83 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "the config names what the CRM does not have",
     ),
     (
+        "cli.csv_many_tables",
+        "в отчёте несколько таблиц ({tables}), а CSV — одна таблица: выберите --table ИМЯ или --out ПАПКА (файл на каждую таблицу)",
+        "the report has several tables ({tables}) and a CSV holds one: pick --table NAME, or --out DIR (a file per table)",
+    ),
+    (
+        "cli.unknown_table",
+        "в отчёте нет таблицы «{table}»; есть: {tables}",
+        "the report has no table \"{table}\"; it has: {tables}",
+    ),
+    (
+        "cli.out_not_csv",
+        "--out пишет только CSV (--format csv); --table выбирает таблицу для csv и table, не для json",
+        "--out writes CSV only (--format csv); --table picks a table for csv and table, not json",
+    ),
+    (
+        "cli.out_dir",
+        "не удалось записать в папку {dir}: {error}",
+        "cannot write to the folder {dir}: {error}",
+    ),
+    ("cli.wrote", "записан файл {file}", "wrote {file}"),
+    (
+        "cli.no_plans_from",
+        "планы из «{file}» не загружались; загружены файлы: {known}",
+        "no plans loaded from \"{file}\"; loaded files: {known}",
+    ),
+    ("cli.no_plan_files", "никакие", "none"),
+    (
+        "cli.no_workspace",
+        "в {dir} нет рабочего пространства: запустите tsifra demo (и добавьте --data-dir tsifra-demo) или сначала загрузите данные",
+        "no workspace in {dir}: run `tsifra demo` (then add --data-dir tsifra-demo) or import your data first",
+    ),
+    (
+        "cli.no_workspace_for_plans",
+        "в {dir} нет рабочего пространства: в планах названы менеджеры, поэтому сначала загрузите данные CRM (tsifra demo или tsifra sync)",
+        "no workspace in {dir}: plans name managers, so load the CRM data first (tsifra demo, or a sync)",
+    ),
+    (
+        "cli.unknown_report",
+        "нет отчёта «{id}»; есть: {ids}",
+        "unknown report \"{id}\"; expected one of: {ids}",
+    ),
+    (
+        "cli.url_not_http",
+        "--url: нужна ссылка http(s) на опубликованный CSV, а не «{url}»",
+        "--url: expected an http(s) link to a published CSV, got \"{url}\"",
+    ),
+    (
+        "cli.download_failed",
+        "не удалось скачать {url}: HTTP {status}; таблица опубликована в интернете как CSV?",
+        "downloading {url}: HTTP {status}; is the sheet published to the web as CSV?",
+    ),
+    (
+        "cli.calendar_twice",
+        "{file}: календарь на {year} год есть и в {earlier}; загружайте один файл на год",
+        "{file}: the {year} calendar is also in {earlier}; import one file per year",
+    ),
+    (
+        "cli.year_range",
+        "нужен год от 1900 до 2200, а не {year}",
+        "expected a year from 1900 to 2200, got {year}",
+    ),
+    (
+        "cli.deals_positive",
+        "--deals: нужно положительное число сделок, а не {value}",
+        "--deals: expected a positive number of deals, got {value}",
+    ),
+    (
+        "cli.managers_range",
+        "--managers: нужно от {min} до {max} менеджеров, а не {value}",
+        "--managers: expected {min} to {max} managers, got {value}",
+    ),
+    (
+        "cli.columns_hidden",
+        "не поместились по ширине ({width} знаков): {columns} — все столбцы в --format csv",
+        "left out to fit {width} characters: {columns} — --format csv has every column",
+    ),
+    (
         "plan_fact.partial_plan",
         "План задан на {covered} из {days} рабочих дней ({dates}): {who} — план, факт и выполнение за эти дни",
         "The plan covers {covered} of {days} working days ({dates}): {who} — plan, fact and % done are for those days",
@@ -750,6 +859,17 @@ mod tests {
         assert_eq!(format_money(Language::Ru, "RUB", Money(50)), "1\u{a0}₽");
         assert_eq!(format_int(Language::En, 999), "999");
         assert_eq!(format_int(Language::En, -1000), "-1,000");
+        // Russian typography: the real minus sign, not a hyphen.
+        assert_eq!(format_int(Language::Ru, -1000), "\u{2212}1\u{a0}000");
+        assert_eq!(format_money(Language::Ru, "RUB", Money(-75_000_000)), "\u{2212}750\u{a0}000\u{a0}₽");
+        assert_eq!(
+            format_money(Language::Ru, "RUB", Money(-49)),
+            "0\u{a0}₽",
+            "no minus on a rounded zero"
+        );
+        assert_eq!(format_percent(Language::Ru, -12.5), "\u{2212}12,5\u{a0}%");
+        assert_eq!(format_decimal(Language::Ru, -0.5), "\u{2212}0,5");
+        assert_eq!(format_percent(Language::En, -12.5), "-12.5%");
     }
 
     #[test]
@@ -761,6 +881,15 @@ mod tests {
         assert_eq!(format_days(Language::En, &week), "Nov 30 – Dec 6");
         let day = Period::containing(PeriodKind::Day, d(2026, 11, 30));
         assert_eq!(format_days(Language::Ru, &day), "30.11");
+    }
+
+    #[test]
+    fn a_day_as_it_is_said() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(format_day_month(Language::Ru, d("2026-11-30")), "30 ноября");
+        assert_eq!(format_day_month(Language::Ru, d("2027-01-01")), "1 января");
+        assert_eq!(format_day_month(Language::Ru, d("2026-05-09")), "9 мая");
+        assert_eq!(format_day_month(Language::En, d("2026-11-30")), "30 November");
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn boards(deals: Vec<tsifra_core::model::Deal>, defs: Vec<tsifra_core::model::Fi
     for id in ReportId::ALL {
         let report = reports::run(id, &ctx, &ReportParams::default());
         for t in reports::tabular::tables(&report, Language::Ru, "RUB") {
-            let _ = reports::tabular::to_csv(&t, &calendar);
+            let _ = reports::tabular::to_csv(&t, &calendar, Language::Ru);
         }
     }
 }

@@ -22,6 +22,12 @@ pub enum AppError {
     MethodNotAllowed,
     /// A request we could not read (a broken query string, say). The message is shown as is.
     BadRequest(String),
+    /// A bad value in the request, told in the reader's language: the text `key`
+    /// with its `{placeholders}` filled (pages in the workspace's, the API in English).
+    BadValue {
+        key: &'static str,
+        values: Vec<(&'static str, String)>,
+    },
     InvalidAsOf(AsOfError),
     /// A token-protected page (the TV) asked for without the right token. The message says which.
     Forbidden(String),
@@ -39,7 +45,7 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::BadRequest(_) | AppError::InvalidAsOf(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BadValue { .. } | AppError::InvalidAsOf(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Rejected { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -51,7 +57,9 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => t(lang, "web.error.not_found"),
             AppError::MethodNotAllowed => t(lang, "web.error.method"),
-            AppError::BadRequest(_) | AppError::InvalidAsOf(_) | AppError::Rejected { .. } => t(lang, "web.error.bad_request"),
+            AppError::BadRequest(_) | AppError::BadValue { .. } | AppError::InvalidAsOf(_) | AppError::Rejected { .. } => {
+                t(lang, "web.error.bad_request")
+            }
             AppError::Forbidden(_) => t(lang, "web.error.forbidden"),
             AppError::Internal(_) => t(lang, "web.error.internal"),
         }
@@ -62,7 +70,16 @@ impl AppError {
         match self {
             AppError::NotFound { path } => t_with(lang, "web.error.not_found.detail", &[("path", path)]),
             AppError::MethodNotAllowed => t(lang, "web.error.method.detail").to_string(),
-            AppError::BadRequest(message) | AppError::Rejected { message, .. } | AppError::Forbidden(message) => message.clone(),
+            AppError::BadRequest(message) | AppError::Forbidden(message) => message.clone(),
+            AppError::BadValue { key, values } => {
+                let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t_with(lang, key, &values)
+            }
+            // axum's rejections are English: a Russian page says what they mean instead.
+            AppError::Rejected { message, .. } => match lang {
+                Language::Ru => t(lang, "web.error.rejected.detail").to_string(),
+                Language::En => message.clone(),
+            },
             AppError::InvalidAsOf(e) => e.message(lang),
             AppError::Internal(_) => t(lang, "web.error.internal.detail").to_string(),
         }

@@ -422,10 +422,10 @@ pub async fn api_report(
         path: format!("/api/reports/{id}"),
     })?;
     let limit = match query.limit.as_deref().filter(|l| !l.is_empty()) {
-        Some(l) => Some(
-            l.parse::<usize>()
-                .map_err(|_| AppError::BadRequest(format!("limit={l:?}: expected a whole number of items")))?,
-        ),
+        Some(l) => Some(l.parse::<usize>().map_err(|_| AppError::BadValue {
+            key: "web.error.limit",
+            values: vec![("value", l.to_string())],
+        })?),
         None => None,
     };
     let report_query = ReportQuery {

@@ -12,6 +12,10 @@ use crate::AppState;
 use crate::html::format_local_datetime;
 use crate::texts::t;
 
+/// How the connector marks a run that stopped on a bug (a panic) in its
+/// outcome, before the panic's message: the page shows its own words instead.
+pub const INTERNAL: &str = "internal: ";
+
 /// The last sync's outcome, for the home page and `GET /api/sync`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SyncStatus {
@@ -94,7 +98,10 @@ impl SyncPanel {
             (Some(at), Some(error)) => SyncPanel {
                 state: "error",
                 line: format!("{} {} · {}", t(lang, "web.sync.last"), when(Some(at)), t(lang, "web.sync.failed")),
-                error: Some(error.to_string()),
+                error: Some(match error.starts_with(INTERNAL) {
+                    true => t(lang, "web.sync.internal").to_string(),
+                    false => error.to_string(),
+                }),
                 bad_values: Vec::new(),
             },
         }

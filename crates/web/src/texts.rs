@@ -534,6 +534,36 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
         "This address does not accept this kind of request.",
     ),
     ("web.error.bad_request", "Неверный запрос", "Bad request"),
+    (
+        "web.error.rejected.detail",
+        "Не удалось прочитать запрос: проверьте параметры в адресе страницы.",
+        "The request could not be read: check the parameters in the address.",
+    ),
+    (
+        "web.error.seconds",
+        "{name}=«{value}»: нужно число секунд от 0,05 до 86 400.",
+        "{name}=\"{value}\": expected seconds from 0.05 to 86400.",
+    ),
+    (
+        "web.error.tv_board_count",
+        "boards: нужно от 1 до {max} досок.",
+        "boards: expected 1 to {max} boards.",
+    ),
+    (
+        "web.error.tv_board",
+        "boards: «{value}» — нет такой доски или после двоеточия не число секунд от 0,05 до 86 400; доски: {boards}.",
+        "boards: \"{value}\" is no board, or not seconds from 0.05 to 86400 after the colon; boards: {boards}.",
+    ),
+    (
+        "web.error.page",
+        "page=«{value}»: нужен номер страницы от 1.",
+        "page=\"{value}\": expected a page number from 1.",
+    ),
+    (
+        "web.error.limit",
+        "limit=«{value}»: нужно целое число строк.",
+        "limit=\"{value}\": expected a whole number of items.",
+    ),
     ("web.error.internal", "Внутренняя ошибка", "Internal error"),
     (
         "web.error.internal.detail",
@@ -556,6 +586,13 @@ pub const WEB_TEXTS: &[(&str, &str, &str)] = &[
     ("web.sync.last", "Последняя синхронизация", "Last sync"),
     ("web.sync.ok", "успешно", "ok"),
     ("web.sync.failed", "ошибка", "failed"),
+    (
+        "web.sync.internal",
+        "Синхронизация остановилась на внутренней ошибке Tsifra. Всё, что она успела сохранить, сохранено; \
+         следующий запуск продолжит с того же места. Подробности записаны в журнал сервера.",
+        "The sync stopped on an internal error in Tsifra. What it had stored is kept; \
+         the next run resumes from there. The details are in the server log.",
+    ),
     (
         "web.sync.skipped",
         "пропущена: аккаунт в это время синхронизировал другой процесс",

@@ -262,7 +262,7 @@ pub fn compact_money(lang: Language, currency: &str, minor: i64) -> String {
     let symbol = currency_symbol(currency);
     let unit = t(lang, unit_key);
     match lang {
-        Language::Ru => format!("{}\u{a0}{unit}\u{a0}{symbol}", number.replace('.', ",")),
+        Language::Ru => format!("{}\u{a0}{unit}\u{a0}{symbol}", number.replace('.', ",").replace('-', "\u{2212}")),
         Language::En if scaled < 0.0 => format!("-{symbol}{}{unit}", number.trim_start_matches('-')),
         Language::En => format!("{symbol}{number}{unit}"),
     }
@@ -334,6 +334,9 @@ mod tests {
         assert_eq!(compact_money(Language::En, "USD", -1_234_500), "-$12.3K");
         assert_eq!(compact_money(Language::Ru, "RUB", 512_300), "5\u{a0}123\u{a0}₽");
         assert_eq!(compact_money(Language::Ru, "RUB", 45_000_000_000), "450\u{a0}млн\u{a0}₽");
+        // A shortfall with the minus sign, in full or compact.
+        assert_eq!(compact_money(Language::Ru, "RUB", -123_456_700), "\u{2212}1,2\u{a0}млн\u{a0}₽");
+        assert_eq!(compact_money(Language::Ru, "RUB", -512_300), "\u{2212}5\u{a0}123\u{a0}₽");
     }
 
     #[test]

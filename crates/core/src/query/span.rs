@@ -244,27 +244,17 @@ impl Span {
     /// As the period would be written on a Russian screen: "ноябрь 2026",
     /// "неделя 30.11–06.12", "IV квартал 2026", "01.09.2026–30.11.2026".
     pub fn label(&self, lang: Language) -> String {
-        match self.unit {
-            Some(SpanUnit::Day) => format_date(lang, self.start),
-            Some(SpanUnit::Week) => match lang {
-                Language::Ru => format!(
-                    "неделя {}",
-                    crate::i18n::format_days(lang, &Period::containing(PeriodKind::Week, self.start))
-                ),
-                Language::En => format!(
-                    "week {}",
-                    crate::i18n::format_days(lang, &Period::containing(PeriodKind::Week, self.start))
-                ),
-            },
-            Some(SpanUnit::Month) => month_label(lang, self.start),
-            Some(SpanUnit::Quarter) => {
-                let q = self.start.month0() / 3;
-                match lang {
-                    Language::Ru => format!("{} квартал {}", ["I", "II", "III", "IV"][q as usize], self.start.year()),
-                    Language::En => format!("Q{} {}", q + 1, self.start.year()),
-                }
-            }
-            Some(SpanUnit::Year) => match lang {
+        // A calendar unit is labelled as the calendar labels its period: one wording everywhere.
+        let kind = match self.unit {
+            Some(SpanUnit::Day) => Some(PeriodKind::Day),
+            Some(SpanUnit::Week) => Some(PeriodKind::Week),
+            Some(SpanUnit::Month) => Some(PeriodKind::Month),
+            Some(SpanUnit::Quarter) => Some(PeriodKind::Quarter),
+            Some(SpanUnit::Year) | None => None,
+        };
+        match (kind, self.unit) {
+            (Some(kind), _) => Period::containing(kind, self.start).label(lang),
+            (None, Some(SpanUnit::Year)) => match lang {
                 Language::Ru => format!("{} год", self.start.year()),
                 Language::En => self.start.year().to_string(),
             },

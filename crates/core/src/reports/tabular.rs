@@ -185,15 +185,12 @@ pub fn plan_fact(r: &PlanFact, lang: Language, currency: &str) -> Vec<Table> {
             };
             let title = match &p.label {
                 Some(label) => format!("{} · {label}", t(lang, "period.asked")),
-                // "Сегодня · 20.11.2026", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
-                None => {
-                    let when = match p.kind {
-                        PeriodKind::Day => format_date(lang, p.period.start),
-                        PeriodKind::Week => crate::i18n::format_days(lang, &p.period),
-                        _ => crate::query::span::month_label(lang, p.period.start),
-                    };
-                    format!("{} · {when}", t(lang, key))
-                }
+                // "Сегодня, 20 ноября", "Эта неделя · 16.11–22.11", "Этот месяц · ноябрь 2026".
+                None => match p.kind {
+                    PeriodKind::Day => format!("{}, {}", t(lang, key), crate::i18n::format_day_month(lang, p.period.start)),
+                    PeriodKind::Week => format!("{} · {}", t(lang, key), crate::i18n::format_days(lang, &p.period)),
+                    _ => format!("{} · {}", t(lang, key), p.period.label(lang)),
+                },
             };
             let columns = |first: &str| -> Vec<String> {
                 let mut columns: Vec<String> = [
@@ -671,27 +668,100 @@ pub fn funnel(r: &super::funnel::Funnel, lang: Language, _currency: &str) -> Vec
     ]
 }
 
-/// A table as CSV (RFC 4180 quoting), raw values, header row first.
-pub fn to_csv(table: &Table, cal: &BusinessCalendar) -> String {
+/// The byte-order mark a CSV file starts with, so that Excel reads its Cyrillic as UTF-8.
+pub const CSV_BOM: &str = "\u{feff}";
+
+/// The field separator a spreadsheet in `lang` splits a CSV on: Russian Excel
+/// uses the decimal comma, so its list separator is `;` (a `,` file opens as one column).
+pub fn csv_delimiter(lang: Language) -> char {
+    match lang {
+        Language::Ru => ';',
+        Language::En => ',',
+    }
+}
+
+/// CRM text a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+7...`,
+/// `-1+1`, `@SUM`, or one starting with a tab or a carriage return) made inert
+/// with a leading `'`, as OWASP advises for CSV injection. Numbers never come
+/// through here: they are typed cells and stay numbers.
+pub fn inert_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+impl Cell {
+    /// A cell as a spreadsheet in `lang` reads it from a CSV: numbers plain (no
+    /// grouping, an ASCII minus so they stay numbers) with the language's decimal
+    /// mark, dates as the language writes them, text never a formula.
+    pub fn for_spreadsheet(&self, cal: &BusinessCalendar, lang: Language) -> String {
+        let decimal = |s: String| match lang {
+            Language::Ru => s.replace('.', ","),
+            Language::En => s,
+        };
+        match (self, lang) {
+            (Cell::Text(s) | Cell::Link { text: s, .. }, _) => inert_text(s).into_owned(),
+            (Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_), _) => decimal(self.raw(cal)),
+            (Cell::Date(d), Language::Ru) => d.format("%d.%m.%Y").to_string(),
+            (Cell::Instant(t), Language::Ru) => cal.local_time(*t).format("%d.%m.%Y %H:%M").to_string(),
+            (Cell::Instant(t), Language::En) => cal.local_time(*t).format("%Y-%m-%d %H:%M").to_string(),
+            _ => self.raw(cal),
+        }
+    }
+}
+
+/// A table as CSV for a spreadsheet in `lang` (RFC 4180 quoting, header row
+/// first): `;` and a decimal comma for Russian, `,` and a dot for English.
+/// Without the byte-order mark: a file starts with [`CSV_BOM`] (see [`csv_file`]).
+pub fn to_csv(table: &Table, cal: &BusinessCalendar, lang: Language) -> String {
+    let delimiter = csv_delimiter(lang);
     let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
+        if s.contains([delimiter, '"', '\n', '\r']) {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
         }
     };
-    let mut out = table.columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+    let separator = delimiter.to_string();
+    let mut out = table
+        .columns
+        .iter()
+        .map(|c| quote(&inert_text(c)))
+        .collect::<Vec<_>>()
+        .join(&separator);
     out.push('\n');
     for row in &table.rows {
-        out.push_str(&row.iter().map(|c| quote(&c.raw(cal))).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &row.iter()
+                .map(|c| quote(&c.for_spreadsheet(cal, lang)))
+                .collect::<Vec<_>>()
+                .join(&separator),
+        );
         out.push('\n');
     }
     out
 }
 
+/// A table as a CSV file Excel opens right in `lang`: the byte-order mark, then [`to_csv`].
+pub fn csv_file(table: &Table, cal: &BusinessCalendar, lang: Language) -> Vec<u8> {
+    let mut bytes = CSV_BOM.as_bytes().to_vec();
+    bytes.extend_from_slice(to_csv(table, cal, lang).as_bytes());
+    bytes
+}
+
 /// A table as aligned text for a terminal. Control characters in names from
 /// the CRM (escape sequences, line breaks) become spaces: one row, one line.
 pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar) -> String {
+    to_text_fitted(table, lang, currency, cal, None)
+}
+
+/// [`to_text`] fitted to a terminal `fit` characters wide: a table wider
+/// than that wraps its headers, shortens long names with `…`, and, if that is
+/// not enough, leaves out columns from the right with a note naming them.
+/// Numbers are never cut.
+pub fn to_text_fitted(table: &Table, lang: Language, currency: &str, cal: &BusinessCalendar, fit: Option<usize>) -> String {
     let cells: Vec<Vec<String>> = table
         .rows
         .iter()
@@ -712,6 +782,10 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
                 .any(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_) | Cell::Decimal(_)))
         })
         .collect();
+    let natural = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    if let Some(fit) = fit.filter(|w| natural > *w) {
+        return fitted(table, &cells, &numeric, &widths, fit, lang);
+    }
     let line = |values: &[String]| {
         values
             .iter()
@@ -741,6 +815,121 @@ pub fn to_text(table: &Table, lang: Language, currency: &str, cal: &BusinessCale
     out
 }
 
+/// A text column is shortened to no fewer characters than this.
+const TEXT_MIN: usize = 12;
+/// A header word is broken to no fewer characters than this.
+const HEADER_MIN: usize = 8;
+
+/// The layout of a table too wide for its terminal (see [`to_text_fitted`]).
+fn fitted(table: &Table, cells: &[Vec<String>], numeric: &[bool], natural: &[usize], width: usize, lang: Language) -> String {
+    let chars = |s: &str| s.chars().count();
+    let n = table.columns.len();
+    let widest = |i: usize| cells.iter().map(|r| chars(&r[i])).max().unwrap_or(0);
+    let longest_word = |s: &str| s.split_whitespace().map(chars).max().unwrap_or(0);
+    let least: Vec<usize> = (0..n)
+        .map(|i| {
+            let body = if numeric[i] { widest(i) } else { widest(i).min(TEXT_MIN) };
+            body.max(longest_word(&table.columns[i]).min(HEADER_MIN)).max(1)
+        })
+        .collect();
+    let need = |kept: &[usize]| kept.iter().map(|&i| least[i]).sum::<usize>() + 2 * kept.len().saturating_sub(1);
+    let mut kept: Vec<usize> = (0..n).collect();
+    let mut hidden = Vec::new();
+    while need(&kept) > width && kept.len() > 1 {
+        hidden.extend(kept.pop());
+    }
+    hidden.reverse();
+    // The room left goes back to the columns a character at a time, in turn, up to what each would take.
+    let mut widths: Vec<usize> = kept.iter().map(|&i| least[i]).collect();
+    let mut spare = width.saturating_sub(need(&kept));
+    while spare > 0 {
+        let before = spare;
+        for (w, &i) in widths.iter_mut().zip(&kept) {
+            if spare > 0 && *w < natural[i] {
+                *w += 1;
+                spare -= 1;
+            }
+        }
+        if spare == before {
+            break;
+        }
+    }
+    let headers: Vec<Vec<String>> = kept.iter().zip(&widths).map(|(&i, &w)| wrap(&table.columns[i], w)).collect();
+    let height = headers.iter().map(Vec::len).max().unwrap_or(1);
+    let line = |values: Vec<String>| -> String {
+        values
+            .iter()
+            .zip(kept.iter().zip(&widths))
+            .map(|(v, (&i, &w))| {
+                let v = if chars(v) > w {
+                    v.chars().take(w.saturating_sub(1)).chain(['…']).collect()
+                } else {
+                    v.clone()
+                };
+                let pad = " ".repeat(w.saturating_sub(chars(&v)));
+                if numeric[i] { format!("{pad}{v}") } else { format!("{v}{pad}") }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = format!("{}\n", printable(&table.title));
+    for h in 0..height {
+        out.push_str(&line(
+            headers.iter().map(|lines| lines.get(h).cloned().unwrap_or_default()).collect(),
+        ));
+        out.push('\n');
+    }
+    out.push_str(&widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "));
+    out.push('\n');
+    for row in cells {
+        out.push_str(&line(kept.iter().map(|&i| row[i].clone()).collect()));
+        out.push('\n');
+    }
+    let mut notes: Vec<String> = table.notes.iter().map(|n| printable(n).into_owned()).collect();
+    if !hidden.is_empty() {
+        let names: Vec<&str> = hidden.iter().map(|&i| table.columns[i].as_str()).collect();
+        notes.push(crate::i18n::text_with(
+            lang,
+            "cli.columns_hidden",
+            &[("width", &width.to_string()), ("columns", &names.join(", "))],
+        ));
+    }
+    for note in notes {
+        for line in wrap(&note, width.saturating_sub(2)) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// A header in lines of at most `width` characters, broken at spaces, and
+/// inside a word only where one word is wider than the column.
+fn wrap(header: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in printable(header).split_whitespace() {
+        let word: Vec<char> = word.chars().collect();
+        for piece in word.chunks(width) {
+            let piece: String = piece.iter().collect();
+            let len = current.chars().count();
+            if len > 0 && len + 1 + piece.chars().count() <= width {
+                current.push(' ');
+                current.push_str(&piece);
+            } else {
+                if len > 0 {
+                    lines.push(std::mem::take(&mut current));
+                }
+                current = piece;
+            }
+        }
+    }
+    lines.push(current);
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,8 +950,10 @@ mod tests {
         assert_eq!(month.rows[0][2], Cell::Money(25_000_000));
         assert_eq!(month.rows[0][4], Cell::Percent(25.0));
         let cal = k.config.calendar();
-        let csv = to_csv(month, &cal);
-        assert!(csv.starts_with("Менеджер,План,Факт,"), "{csv}");
+        let csv = to_csv(month, &cal, Language::Ru);
+        assert!(csv.starts_with("Менеджер;План;Факт;"), "{csv}");
+        assert!(csv.contains("Анна;1000000,00;250000,00;-750000,00;25,0;"), "{csv}");
+        let csv = to_csv(month, &cal, Language::En);
         assert!(csv.contains("Анна,1000000.00,250000.00,-750000.00,25.0,"), "{csv}");
         let text = to_text(month, Language::Ru, "RUB", &cal);
         assert!(text.contains("250\u{a0}000\u{a0}₽"), "{text}");
@@ -779,7 +970,172 @@ mod tests {
             notes: vec![],
         };
         let cal = BusinessCalendar::plain(chrono_tz::UTC);
-        assert_eq!(to_csv(&table, &cal), "a,b\n\"ООО \"\"Ромашка\"\", Москва\",\n");
+        assert_eq!(to_csv(&table, &cal, Language::En), "a,b\n\"ООО \"\"Ромашка\"\", Москва\",\n");
+        // A `;` file quotes the `;`, and a comma alone needs no quotes there.
+        let table = Table {
+            rows: vec![vec![Cell::Text("Ромашка; Москва".into()), Cell::Text("Лютик, Тула".into())]],
+            ..table
+        };
+        assert_eq!(to_csv(&table, &cal, Language::Ru), "a;b\n\"Ромашка; Москва\";Лютик, Тула\n");
+    }
+
+    /// A table with every kind of cell, the CRM's text in it trying to be a formula.
+    fn spreadsheet_table() -> Table {
+        let at = "2026-11-30T21:30:00Z".parse::<Instant>().unwrap();
+        Table {
+            id: "x".into(),
+            title: "x".into(),
+            columns: ["Компания", "Менеджер", "Долг", "Разница", "Доля", "Срок", "Контакт", "Сделок"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![
+                vec![
+                    Cell::Link {
+                        text: "=HYPERLINK(\"http://evil.example\",\"Жми\")".into(),
+                        url: "https://x.amocrm.ru/companies/detail/1".into(),
+                    },
+                    Cell::Text("+7 900 000-00-00".into()),
+                    Cell::Money(123_456_789),
+                    Cell::Money(-5_050),
+                    Cell::Percent(12.5),
+                    Cell::Date(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+                    Cell::Instant(at),
+                    Cell::Int(-3),
+                ],
+                vec![
+                    Cell::Text("@SUM(A1)".into()),
+                    Cell::Text("-1+1".into()),
+                    Cell::Empty,
+                    Cell::Money(0),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Int(0),
+                ],
+                vec![
+                    Cell::Text("\t=1+1".into()),
+                    Cell::Text("Анна".into()),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                ],
+            ],
+            notes: vec![],
+        }
+    }
+
+    fn read_csv(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn russian_csv_splits_on_semicolons_with_a_decimal_comma() {
+        let table = spreadsheet_table();
+        let cal = BusinessCalendar::plain(chrono_tz::Tz::Europe__Moscow);
+        let rows = read_csv(&to_csv(&table, &cal, Language::Ru), b';');
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r.len() == 8), "{rows:?}");
+        assert_eq!(rows[1][2], "1234567,89");
+        assert_eq!(rows[1][3], "-50,50", "a negative amount stays a number: ASCII minus, no quote");
+        assert_eq!(rows[1][4], "12,5");
+        assert_eq!(rows[1][5], "01.12.2026");
+        // 21:30 UTC on the 30th is past midnight in Moscow: the business's day.
+        assert_eq!(rows[1][6], "01.12.2026 00:30");
+        assert_eq!(rows[1][7], "-3");
+        assert_eq!(rows[2][3], "0,00");
+        // Read with `,` the same file is one column a row: what Excel did before.
+        let as_english = read_csv(&to_csv(&table, &cal, Language::Ru), b',');
+        assert!(as_english.iter().all(|r| r.len() < 8), "{as_english:?}");
+        // English keeps `,` and a dot.
+        let rows = read_csv(&to_csv(&table, &cal, Language::En), b',');
+        assert!(rows.iter().all(|r| r.len() == 8), "{rows:?}");
+        assert_eq!(rows[1][2], "1234567.89");
+        assert_eq!(rows[1][5], "2026-12-01");
+    }
+
+    #[test]
+    fn csv_text_never_runs_as_a_formula() {
+        let table = spreadsheet_table();
+        let cal = BusinessCalendar::plain(chrono_tz::UTC);
+        for (lang, delimiter) in [(Language::Ru, b';'), (Language::En, b',')] {
+            let rows = read_csv(&to_csv(&table, &cal, lang), delimiter);
+            assert_eq!(rows[1][0], "'=HYPERLINK(\"http://evil.example\",\"Жми\")");
+            assert_eq!(rows[1][1], "'+7 900 000-00-00");
+            assert_eq!(rows[2][0], "'@SUM(A1)");
+            assert_eq!(rows[2][1], "'-1+1");
+            assert_eq!(rows[3][0], "'\t=1+1");
+            assert_eq!(rows[3][1], "Анна");
+            assert_eq!(rows[2][7], "0");
+            for row in &rows {
+                for cell in row {
+                    assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell:?} would run as a formula");
+                }
+            }
+        }
+        let file = csv_file(&table, &cal, Language::Ru);
+        assert!(file.starts_with("\u{feff}Компания;".as_bytes()));
+    }
+
+    #[test]
+    fn a_wide_table_fits_the_terminal_without_cutting_a_number() {
+        let mut columns = vec!["Менеджер".to_string()];
+        columns.extend((1..=11).map(|i| format!("Открытая сделка без задачи {i}")));
+        columns.extend(["Всего".to_string(), "Подробности".to_string()]);
+        let row = |name: &str, n: i64| {
+            let mut cells = vec![Cell::Text(name.into())];
+            cells.extend((1..=11).map(|i| Cell::Int(n * i)));
+            cells.extend([
+                Cell::Money(-12_345_678_900),
+                Cell::Text("очень длинное пояснение к строке ".repeat(3)),
+            ]);
+            cells
+        };
+        let table = Table {
+            id: "managers".into(),
+            title: "Гигиена CRM".into(),
+            columns,
+            rows: vec![row("Константинопольская Александра Викторовна", 1_000), row("Анна", 7)],
+            notes: vec![],
+        };
+        let cal = BusinessCalendar::plain(chrono_tz::UTC);
+        let wide = to_text(&table, Language::Ru, "RUB", &cal);
+        assert!(wide.lines().nth(1).unwrap().chars().count() > 286, "the table as it was: {wide}");
+        for fit in [200, 120, 80, 40] {
+            let text = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(fit));
+            assert!(text.lines().all(|l| l.chars().count() <= fit), "{fit}: {text}");
+            // Every number shown is shown whole.
+            for number in ["1\u{a0}000", "11\u{a0}000", "77"] {
+                let shown = text.contains(number);
+                let hidden = text.contains("не поместились");
+                assert!(shown || hidden, "{fit}: {number} is cut: {text}");
+            }
+            assert!(!text.contains("1\u{a0}00…") && !text.contains("−123\u{a0}456\u{a0}78…"), "{text}");
+            assert!(
+                text.contains("Константиноп") && text.contains('…'),
+                "a long name is shortened: {text}"
+            );
+        }
+        let narrow = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(80));
+        assert!(narrow.contains("не поместились по ширине (80 знаков): "), "{narrow}");
+        assert!(
+            narrow.contains("Подробности") && narrow.contains("Всего"),
+            "the left-out columns are named: {narrow}"
+        );
+        let roomy = to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(200));
+        assert!(!roomy.contains("не поместились"), "headers wrapped are enough at 200: {roomy}");
+        assert!(roomy.contains("123\u{a0}456\u{a0}789\u{a0}₽"), "{roomy}");
+        // A table that fits is printed as it always was.
+        assert_eq!(to_text_fitted(&table, Language::Ru, "RUB", &cal, Some(10_000)), wide);
     }
 
     #[test]

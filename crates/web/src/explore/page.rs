@@ -711,9 +711,7 @@ pub async fn file_bytes(
         let day = state.calendar().local_date(effective_as_of(&as_of)).format("%Y-%m-%d");
         let name = format!("tsifra-{board}-{day}.{ext}");
         let body = if ext == "csv" {
-            let mut bytes = "\u{feff}".as_bytes().to_vec();
-            bytes.extend_from_slice(tsifra_core::reports::tabular::to_csv(&table, &state.calendar()).as_bytes());
-            bytes
+            tsifra_core::reports::tabular::csv_file(&table, &state.calendar(), state.language())
         } else {
             crate::pages::download::xlsx(std::slice::from_ref(&table), &state)?
         };

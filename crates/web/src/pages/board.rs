@@ -97,7 +97,10 @@ pub fn parse_page(text: Option<&str>) -> Result<usize, AppError> {
         None => Ok(1),
         Some(p) => match p.parse::<usize>() {
             Ok(n) if n >= 1 => Ok(n),
-            _ => Err(AppError::BadRequest(format!("page={p:?}: expected a page number from 1"))),
+            _ => Err(AppError::BadValue {
+                key: "web.error.page",
+                values: vec![("value", p.to_string())],
+            }),
         },
     }
 }

@@ -6,7 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use tsifra_core::reports::tabular::{Table, to_csv};
+use tsifra_core::reports::tabular::{Table, csv_file};
 
 use crate::asof::AsOf;
 use crate::boards::{self, Board};
@@ -44,10 +44,8 @@ pub async fn table_file(
         let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AppError> {
             let calendar = &*st.calendar();
             if csv {
-                // A byte-order mark, so that Excel opens Cyrillic text as UTF-8.
-                let mut bytes = "\u{feff}".as_bytes().to_vec();
-                bytes.extend_from_slice(to_csv(&table, calendar).as_bytes());
-                Ok(bytes)
+                // `;` and a decimal comma for a Russian workspace, after a byte-order mark.
+                Ok(csv_file(&table, calendar, st.language()))
             } else {
                 xlsx(std::slice::from_ref(&table), &st)
             }
@@ -78,7 +76,9 @@ pub async fn workbook(state: AppState, board: &'static Board, as_of: AsOf, query
 }
 
 pub(crate) fn xlsx(tables: &[Table], state: &AppState) -> Result<Vec<u8>, AppError> {
-    tsifra_import::export::to_xlsx(tables, &state.calendar()).map_err(|e| AppError::Internal(format!("xlsx: {e}")))
+    let currency = state.config().business.currency.as_str();
+    tsifra_import::export::to_xlsx(tables, &state.calendar(), state.language(), currency)
+        .map_err(|e| AppError::Internal(format!("xlsx: {e}")))
 }
 
 /// `tsifra-hygiene-violations-2026-11-20.csv`: ASCII, so every browser keeps it as is.

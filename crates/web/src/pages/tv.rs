@@ -75,7 +75,10 @@ fn parse_seconds(name: &str, text: Option<&str>, default: f64) -> Result<f64, Ap
         None => Ok(default),
         Some(s) => match s.parse::<f64>() {
             Ok(v) if (0.05..=86_400.0).contains(&v) => Ok(v),
-            _ => Err(AppError::BadRequest(format!("{name}={s:?}: expected seconds from 0.05 to 86400"))),
+            _ => Err(AppError::BadValue {
+                key: "web.error.seconds",
+                values: vec![("name", name.to_string()), ("value", s.to_string())],
+            }),
         },
     }
 }
@@ -89,14 +92,23 @@ fn rotation(state: &AppState, query: &TvQuery) -> Result<Vec<(&'static str, f64)
         None => config.boards.clone(),
     };
     if entries.is_empty() || entries.len() > MAX_SLIDES {
-        return Err(AppError::BadRequest(format!("boards: expected 1 to {MAX_SLIDES} boards")));
+        return Err(AppError::BadValue {
+            key: "web.error.tv_board_count",
+            values: vec![("max", MAX_SLIDES.to_string())],
+        });
     }
     entries
         .iter()
         .map(|entry| {
             parse_tv_board(entry)
                 .map(|(board, seconds)| (board, seconds.unwrap_or(default_seconds)))
-                .map_err(|m| AppError::BadRequest(format!("boards: {m}")))
+                .map_err(|_| AppError::BadValue {
+                    key: "web.error.tv_board",
+                    values: vec![
+                        ("value", entry.trim().to_string()),
+                        ("boards", tsifra_core::config::tv_boards().join(", ")),
+                    ],
+                })
         })
         .collect()
 }

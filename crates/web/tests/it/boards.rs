@@ -154,7 +154,7 @@ async fn the_funnel_takes_a_period_a_pipeline_and_a_team() {
     );
     let csv = get(&state, &format!("/boards/funnel/stages.csv?pipeline={id}&period=2026-10")).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.body.contains("Воронка,Этап,Вошли"), "{}", csv.body);
+    assert!(csv.body.contains("Воронка;Этап;Вошли"), "{}", csv.body);
     assert!(csv.body.lines().skip(1).all(|l| l.starts_with(name.as_str())), "{}", csv.body);
     // What does not parse is a 400 naming what would.
     for (query, needle) in [
@@ -299,7 +299,7 @@ async fn every_table_downloads_as_csv_equal_to_the_cli_and_as_xlsx() {
             assert_eq!(csv.status, StatusCode::OK, "{} {}", board.path, table.id);
             assert_eq!(
                 csv.body.trim_start_matches('\u{feff}'),
-                tsifra_core::reports::tabular::to_csv(&table, &calendar),
+                tsifra_core::reports::tabular::to_csv(&table, &calendar, Language::Ru),
                 "{} {}",
                 board.path,
                 table.id
@@ -314,6 +314,54 @@ async fn every_table_downloads_as_csv_equal_to_the_cli_and_as_xlsx() {
     }
     for missing in ["/boards/hygiene/nope.csv", "/boards/hygiene/violations.pdf", "/boards/nope/x.csv"] {
         assert_eq!(get(&state, missing).await.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+}
+
+/// A Russian workspace's CSV opens in Russian Excel as columns (`;`, a decimal
+/// comma), and no company's name from the CRM runs there as a formula.
+#[tokio::test]
+async fn csv_downloads_split_on_semicolons_and_never_carry_a_formula() {
+    let (config, mut ws) = crate::support::demo(Language::Ru);
+    let companies: Vec<_> = ws.companies.iter().cloned().collect();
+    for (i, mut company) in companies.into_iter().enumerate() {
+        company.name = match i % 3 {
+            0 => format!("=HYPERLINK(\"http://evil.example\",\"{}\")", company.name),
+            1 => format!("+{}", company.name),
+            _ => format!("@{}; и партнёры", company.name),
+        };
+        ws.companies.upsert(company);
+    }
+    let state = tsifra_web::AppState::with_clock(
+        config,
+        ws,
+        "/tmp/tsifra-demo",
+        std::sync::Arc::new(|| crate::support::utc(crate::support::NOW)),
+    );
+    for path in ["/boards/call-priority/call-priority.csv", "/boards/receivables/debtors.csv"] {
+        let (status, body) = crate::support::get_bytes(&state, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(body.starts_with("\u{feff}".as_bytes()), "a BOM for Excel");
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&body[3..]);
+        let columns = reader.headers().unwrap().len();
+        assert!(columns >= 5, "{path}: the header splits into columns on `;`");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert!(!rows.is_empty(), "{path}");
+        let mut neutralised = 0;
+        for row in &rows {
+            assert_eq!(row.len(), columns, "{path}: {row:?}");
+            for cell in row {
+                assert!(!cell.starts_with(['=', '+', '@']), "{path}: {cell:?} would run as a formula");
+                neutralised += usize::from(cell.starts_with("'=HYPERLINK(") || cell.starts_with("'+") || cell.starts_with("'@"));
+            }
+        }
+        assert!(neutralised > 0, "{path}: the companies are there, made inert");
+        // Money with a decimal comma, and a negative amount or none stays a plain number.
+        let owed_or_revenue = rows.iter().flat_map(|r| r.iter().map(String::from).collect::<Vec<_>>()).find(|c| {
+            c.split_once(',').is_some_and(|(whole, cents)| {
+                !whole.is_empty() && cents.len() == 2 && (whole.to_owned() + cents).bytes().all(|d| d.is_ascii_digit())
+            })
+        });
+        assert!(owed_or_revenue.is_some(), "{path}: an amount like 139000,00");
     }
 }
 
@@ -490,7 +538,7 @@ async fn boards_with_a_period_pick_one_and_compare_it_in_the_url() {
     );
     let csv = get(&state, &link.replace("&#38;", "&")).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.body.contains(",Изменение,\"Изменение, %\""), "{}", csv.body);
+    assert!(csv.body.contains(";Изменение;Изменение, %"), "{}", csv.body);
     // The API gives the same comparison, per manager and in total.
     let api = get(
         &state,
