@@ -259,8 +259,8 @@ impl Span {
                 Language::En => self.start.year().to_string(),
             },
             // 01.09.2026–30.09.2026 is September: named as the month.
-            None if self.whole_months() == Some(1) => month_label(lang, self.start),
-            None => format!("{}–{}", format_date(lang, self.start), format_date(lang, self.last_day())),
+            _ if self.whole_months() == Some(1) => month_label(lang, self.start),
+            _ => format!("{}–{}", format_date(lang, self.start), format_date(lang, self.last_day())),
         }
     }
 }
