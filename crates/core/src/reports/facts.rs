@@ -103,7 +103,8 @@ pub struct Facts {
 
 #[cfg(test)]
 thread_local! {
-    /// How many times this thread built the index's lists: a test proves an update took a change in place.
+    /// How many times this thread built the index's lists (or its communication
+    /// lists) from every row: a test proves an update took a change in place.
     pub(crate) static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
@@ -329,6 +330,8 @@ impl Facts {
         let deals = ws.deals.as_slice();
         let mut companies: std::collections::BTreeSet<Id> = Default::default();
         let mut rebuild_activities = false;
+        // Deals that came, went or changed company, with communications: by the company they had.
+        let mut relinked: HashMap<Id, Option<Id>> = HashMap::default();
         let mut deals_settled_may_fall = false;
         let (mut old, mut new) = (Vec::new(), Vec::new());
         let mut won = Edits::new();
@@ -353,7 +356,7 @@ impl Facts {
             companies.extend(now.and_then(|d| d.company_id));
             // Its communications count for its company: a deal that came, went or changed company moves them.
             if before.map(|d| d.company_id) != now.map(|d| d.company_id) && self.comms_by_deal.contains_key(&id) {
-                rebuild_activities = true;
+                relinked.insert(id, before.and_then(|d| d.company_id));
             }
             refresh.insert(id);
         }
@@ -437,7 +440,8 @@ impl Facts {
         }
 
         // Communications: a contact's company is not indexed, so a contact that came,
-        // went or changed company builds them again; so does a deal's company change above.
+        // went or changed company builds them again. A deal's (above) moves its
+        // communications between companies: found by one pass over the table.
         let first_company = |c: Option<&crate::model::Contact>| c.and_then(|c| c.company_ids.first().copied());
         rebuild_activities |= changes
             .contacts
@@ -459,10 +463,33 @@ impl Facts {
                 .map(|(row, d)| now::open_deal(ws, d, row as u32, &self.tasks_by_entity, &self.comms_by_deal))
                 .collect();
             refresh.clear();
-        } else if !changes.activities.is_empty() {
+        } else if !changes.activities.is_empty() || !relinked.is_empty() {
             let calls_out = Arc::make_mut(&mut self.calls_out);
             let comms_by_company = Arc::make_mut(&mut self.comms_by_company);
             let calls_by_company = Arc::make_mut(&mut self.calls_by_company);
+            // The unchanged communications on a deal that came, went or changed company
+            // move from the company it had to the one it has (changed ones are taken below).
+            if !relinked.is_empty() {
+                for a in ws.activities.iter() {
+                    let Some(EntityRef::Deal(deal)) = a.entity else { continue };
+                    let Some(&was) = relinked.get(&deal) else { continue };
+                    if !a.kind.is_communication() || changes.activities.before.contains_key(&a.id) {
+                        continue;
+                    }
+                    if let Some(company) = was {
+                        remove_sorted(comms_by_company, company, a.at);
+                        if a.kind.is_call() {
+                            remove_sorted(calls_by_company, company, a.at);
+                        }
+                    }
+                    if let Some(company) = ws.deals.get(deal).and_then(|d| d.company_id) {
+                        insert_sorted(comms_by_company, company, a.at);
+                        if a.kind.is_call() {
+                            insert_sorted(calls_by_company, company, a.at);
+                        }
+                    }
+                }
+            }
             let comms_by_deal = Arc::make_mut(&mut self.comms_by_deal);
             let mut settled_may_fall = false;
             let mut calls = Edits::new();
@@ -470,7 +497,11 @@ impl Facts {
                 let (was, is) = (changes.activities.before[&id].map(|a| a.at), ws.activities.get(id).map(|a| a.at));
                 settled_may_fall |= falls(was, is, self.activities_settled_at);
                 if let Some(a) = changes.activities.before[&id].as_ref() {
-                    let p = activity_part(ws, a);
+                    let mut p = activity_part(ws, a);
+                    // On a deal whose company changed, it counted for the company the deal had.
+                    if let Some(&was) = p.deal.and_then(|d| relinked.get(&d)) {
+                        p.company = was;
+                    }
                     if let Some(c) = p.call_out {
                         calls.out.push(c);
                     }
@@ -697,6 +728,8 @@ struct ActivityIndexes {
 
 /// Connected outgoing calls in time order, and communications by company (calls apart) and by deal.
 fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
+    #[cfg(test)]
+    BUILDS.with(|n| n.set(n.get() + 1));
     let mut calls_out = Vec::new();
     let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();

@@ -272,6 +272,49 @@ fn deleting_first_and_middle_rows_updates_in_place() {
                 .map(|id| (EntityKind::Activity, id)),
         );
         assert!(cases.len() >= 6, "seed {seed}: the workspace has rows to delete");
+        // Deals with communications moved to another company (or to none) first.
+        let companies: Vec<Id> = ws.companies.iter().map(|c| c.id).collect();
+        let talked: std::collections::BTreeSet<Id> = ws
+            .activities
+            .iter()
+            .filter_map(|a| match a.entity {
+                Some(EntityRef::Deal(d)) if a.kind.is_communication() => Some(d),
+                _ => None,
+            })
+            .collect();
+        let moved: Vec<Deal> = ws
+            .deals
+            .iter()
+            .filter(|d| talked.contains(&d.id))
+            .take(3)
+            .enumerate()
+            .map(|(i, d)| Deal {
+                company_id: if i == 2 {
+                    None
+                } else {
+                    companies.iter().copied().find(|c| Some(*c) != d.company_id)
+                },
+                ..d.clone()
+            })
+            .collect();
+        assert!(!moved.is_empty(), "seed {seed}: deals with communications");
+        for deal in moved {
+            let what = format!("seed {seed}: deal {} moved to company {:?}", deal.id, deal.company_id);
+            let changes = ws.apply(&Batch {
+                deals: vec![deal],
+                ..Batch::default()
+            });
+            let builds = super::facts::BUILDS.with(|n| n.get());
+            facts = facts.update(&ws, &k.config, &changes);
+            assert_eq!(
+                super::facts::BUILDS.with(|n| n.get()),
+                builds,
+                "{what}: taken in place, not built again"
+            );
+            assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
+            layer = layer.update(&ws, &k.config, &changes);
+            assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
+        }
         for (kind, id) in cases {
             let what = format!("seed {seed}: {kind:?} {id} deleted");
             let changes = ws.apply(&Batch {
