@@ -363,7 +363,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 0)]
     pub think_ms: u64,
     /// Time only how fast the boards' index and query layer take in a webhook's change
-    /// (one deal won, one new deal, one task done) on the store already in --keep-in DIR
+    /// (one deal won, one new deal, one task done, a deal or a task deleted) on the store already in --keep-in DIR
     #[arg(long, requires = "keep_in")]
     pub one_deal_change: bool,
     /// Time how a serving process takes in one deal won by another process

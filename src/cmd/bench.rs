@@ -140,6 +140,13 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
     let started = Instant::now();
     let facts = Facts::build(&ws, config);
     println!("  index (Facts) {}", secs(started.elapsed()));
+    // The past-as-of part is made on the first report for an earlier moment after a change.
+    let started = Instant::now();
+    std::hint::black_box(facts.past(&ws));
+    println!(
+        "  past-as-of index (the first past as-of after a change) {}",
+        secs(started.elapsed())
+    );
     let calendar = config.calendar();
     let as_of = chrono::Utc::now();
     let ctx = Ctx {
@@ -197,8 +204,9 @@ async fn load_and_report(config: &tsifra_core::Config, dir: &Path, ids: &[Report
 }
 
 /// `--one-deal-change`: what a webhook costs the boards on the store in `dir`:
-/// an open deal won, a new deal, an open task done (25 of each, spread over the
-/// tables). Each change lands on the loaded workspace (`apply`, which says what
+/// an open deal won, a new deal, an open task done, a deal and a task deleted
+/// (25 of each, spread over the tables; deletions from the first rows and the
+/// middle, so the table's last row moves into the gap). Each change lands on the loaded workspace (`apply`, which says what
 /// changed) and the floor index and query layer are updated from that change
 /// set; the figure is the three together, from the batch to both indexes ready.
 async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()> {
@@ -274,6 +282,27 @@ async fn one_deal_change(config: &tsifra_core::Config, dir: &Path) -> Result<()>
                 ..Batch::default()
             },
         ));
+        // A deal and a task deleted in the CRM from the first rows and the middle (not the last:
+        // the table's last row moves into the gap).
+        let deleted = |rows: usize| if i % 2 == 0 { i } else { rows / 2 + i };
+        if let Some(gone) = ws.deals.as_slice().get(deleted(ws.deals.len())) {
+            cases.push((
+                "a deal deleted",
+                Batch {
+                    deletions: vec![(tsifra_core::model::EntityKind::Deal, gone.id)],
+                    ..Batch::default()
+                },
+            ));
+        }
+        if let Some(gone) = ws.tasks.as_slice().get(deleted(ws.tasks.len())) {
+            cases.push((
+                "a task deleted",
+                Batch {
+                    deletions: vec![(tsifra_core::model::EntityKind::Task, gone.id)],
+                    ..Batch::default()
+                },
+            ));
+        }
         if let Some(mut task) = open_tasks.get(i * open_tasks.len() / 25).and_then(|id| ws.tasks.get(*id)).cloned() {
             task.completed_at = Some(at);
             cases.push((

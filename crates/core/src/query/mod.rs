@@ -474,45 +474,61 @@ impl QueryCtx<'_> {
         }
     }
 
-    /// The total, the figures per combination of `by` values and, when asked,
-    /// per `series` time bucket, in one pass. A row with several values of a
-    /// dimension (tags) counts once in the total and once under each of its values.
+    /// The total, the figures per combination of values of each slicing in
+    /// `slicings` (each up to two dimensions) and, when asked, per `series`
+    /// time bucket, in one pass: a dimension's values are read once per row
+    /// however many slicings name it. A row with several values of a dimension
+    /// (tags) counts once in the total and once under each of its values.
     fn grouped(
         &self,
         measure: Measure,
         span: &Span,
         filters: &[Filter],
-        by: &[Dimension],
+        slicings: &[&[Dimension]],
         series: Option<SpanUnit>,
         records: bool,
     ) -> Grouped {
-        let mut g = Grouped::default();
-        let (mut a_keys, mut b_keys) = (Vec::new(), Vec::new());
-        self.scan(measure, span, filters, |v, part| {
-            if records {
-                g.total.add(part)
-            } else {
-                g.total.add_figure(part)
+        let mut g = Grouped {
+            groups: slicings.iter().map(|_| HashMap::default()).collect(),
+            ..Grouped::default()
+        };
+        // The distinct dimensions, and each slicing's as places in that list.
+        let mut dims: Vec<Dimension> = Vec::new();
+        let mut place = |d: Dimension| match dims.iter().position(|x| *x == d) {
+            Some(i) => i,
+            None => {
+                dims.push(d);
+                dims.len() - 1
             }
+        };
+        let places: Vec<(Option<usize>, Option<usize>)> = slicings
+            .iter()
+            .map(|by| (by.first().map(|d| place(*d)), by.get(1).map(|d| place(*d))))
+            .collect();
+        let mut keys: Vec<Vec<Key>> = dims.iter().map(|_| Vec::new()).collect();
+        let add = |acc: &mut Acc, part: &Part| if records { acc.add(part) } else { acc.add_figure(part) };
+        self.scan(measure, span, filters, |v, part| {
+            add(&mut g.total, part);
             if let Some(unit) = series {
                 let bucket = Span::of(unit, v.day).start;
                 g.series.entry(bucket).or_default().add_figure(part);
             }
-            let Some(&first) = by.first() else { return };
-            self.keys(first, v, &mut a_keys);
-            match by.get(1) {
-                None => {
-                    for a in a_keys.drain(..) {
-                        let acc = g.groups.entry((a, Key::None)).or_default();
-                        if records { acc.add(part) } else { acc.add_figure(part) }
+            for (d, out) in dims.iter().zip(keys.iter_mut()) {
+                self.keys(*d, v, out);
+            }
+            for (groups, place) in g.groups.iter_mut().zip(&places) {
+                match *place {
+                    (None, _) => {}
+                    (Some(a), None) => {
+                        for a in &keys[a] {
+                            add(groups.entry((a.clone(), Key::None)).or_default(), part);
+                        }
                     }
-                }
-                Some(&second) => {
-                    self.keys(second, v, &mut b_keys);
-                    for a in &a_keys {
-                        for b in &b_keys {
-                            let acc = g.groups.entry((a.clone(), b.clone())).or_default();
-                            if records { acc.add(part) } else { acc.add_figure(part) }
+                    (Some(a), Some(b)) => {
+                        for a in &keys[a] {
+                            for b in &keys[b] {
+                                add(groups.entry((a.clone(), b.clone())).or_default(), part);
+                            }
                         }
                     }
                 }
@@ -522,12 +538,12 @@ impl QueryCtx<'_> {
     }
 }
 
-/// What one pass over the facts gives: the total, the groups and the series.
+/// What one pass over the facts gives: the total, each slicing's groups and the series.
 #[derive(Default)]
 struct Grouped {
     total: Acc,
-    /// By (first, second) key; the second is `Key::None` with one dimension.
-    groups: HashMap<(Key, Key), Acc>,
+    /// Per slicing, by (first, second) key; the second is `Key::None` with one dimension.
+    groups: Vec<HashMap<(Key, Key), Acc>>,
     series: HashMap<NaiveDate, Acc>,
 }
 
@@ -571,33 +587,124 @@ pub fn series_unit(span: &Span) -> SpanUnit {
 
 /// Answers a question.
 pub fn answer(ctx: &QueryCtx, q: &Query) -> Answer {
-    answer_with(ctx, q, true)
+    one(screen(ctx, q, &[&q.by], true))
 }
 
 /// [`answer`] without the records behind each figure (`record_ids` left
 /// empty; `records` still counts them): what a page's charts draw, which only
 /// link to the records. Spares a list of every record per redraw.
 pub fn figures(ctx: &QueryCtx, q: &Query) -> Answer {
-    answer_with(ctx, q, false)
+    one(screen(ctx, q, &[&q.by], false))
 }
 
-fn answer_with(ctx: &QueryCtx, q: &Query, records: bool) -> Answer {
-    let lang = ctx.config.business.language;
-    let by = &q.by[..q.by.len().min(MAX_DIMENSIONS)];
+fn one(s: Screen) -> Answer {
+    s.answers.into_iter().next().expect("one slicing asked, one answer")
+}
+
+/// Everything a screen of the analysis board draws for one question.
+pub struct Screen {
+    /// Per slicing asked, the answer to the question broken down by it:
+    /// equal to [`figures`] of the question with `by` set to that slicing.
+    pub answers: Vec<Answer>,
+    /// The comparison period's series (when the question compares): equal to
+    /// the `series` of [`figures`] of the question over the compared period,
+    /// with no slices and no comparison.
+    pub compared_series: Option<Vec<SeriesPoint>>,
+}
+
+/// [`figures`] of `q` under each slicing of `slicings` (the main breakdown,
+/// each slice's chart), and the compared period's series, in one pass over
+/// the facts of the period and one over those of the compared period, instead
+/// of one pass per chart: a click on the explore board redraws every chart
+/// from these two.
+pub fn screen_figures(ctx: &QueryCtx, q: &Query, slicings: &[&[Dimension]]) -> Screen {
+    screen(ctx, q, slicings, false)
+}
+
+fn screen(ctx: &QueryCtx, q: &Query, slicings: &[&[Dimension]], records: bool) -> Screen {
+    let slicings: Vec<&[Dimension]> = slicings.iter().map(|by| &by[..by.len().min(MAX_DIMENSIONS)]).collect();
     let unit = series_unit(&q.span);
     let Grouped {
         total,
         groups,
         series: points,
-    } = ctx.grouped(q.measure, &q.span, &q.filters, by, Some(unit), records);
+    } = ctx.grouped(q.measure, &q.span, &q.filters, &slicings, Some(unit), records);
     let compare_span = q.compare.map(|c| q.span.compared(c));
-    let (compare_total, compare_groups) = match &compare_span {
-        Some(span) => {
-            let g = ctx.grouped(q.measure, span, &q.filters, by, None, false);
-            (Some(g.total), g.groups)
+    let compare_unit = compare_span.as_ref().map(series_unit);
+    let compared = compare_span
+        .as_ref()
+        .map(|span| ctx.grouped(q.measure, span, &q.filters, &slicings, compare_unit, false));
+    let series = |span: &Span, unit: SpanUnit, points: &HashMap<NaiveDate, Acc>| -> Vec<SeriesPoint> {
+        let lang = ctx.config.business.language;
+        let mut series = Vec::new();
+        let mut bucket = Span::of(unit, span.start);
+        while bucket.start < span.end {
+            series.push(SeriesPoint {
+                start: bucket.start,
+                label: bucket.label(lang),
+                value: points
+                    .get(&bucket.start)
+                    .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
+            });
+            bucket = Span::of(unit, bucket.end);
         }
-        None => (None, HashMap::default()),
+        series
     };
+    let main_series = series(&q.span, unit, &points);
+    let compared_series = match (&compare_span, compare_unit, &compared) {
+        (Some(span), Some(unit), Some(g)) => Some(series(span, unit, &g.series)),
+        _ => None,
+    };
+    let (compare_total, mut compare_groups) = match compared {
+        Some(g) => (Some(g.total), g.groups),
+        None => (None, Vec::new()),
+    };
+    // The total's records go to the last answer, a copy to each other.
+    let mut total = Some(total);
+    let mut answers = Vec::with_capacity(slicings.len());
+    for (i, (by, groups)) in slicings.iter().zip(groups).enumerate() {
+        let total = if i + 1 == slicings.len() { total.take() } else { total.clone() };
+        let compare_groups = compare_groups.get_mut(i).map(std::mem::take).unwrap_or_default();
+        answers.push(assemble(
+            ctx,
+            q,
+            by,
+            Parts {
+                total: total.expect("taken only by the last"),
+                groups,
+                compare_total: compare_total.clone(),
+                compare_groups,
+                compare_span,
+                unit,
+                series: main_series.clone(),
+            },
+        ));
+    }
+    Screen { answers, compared_series }
+}
+
+/// What [`assemble`] makes an answer of.
+struct Parts {
+    total: Acc,
+    groups: HashMap<(Key, Key), Acc>,
+    compare_total: Option<Acc>,
+    compare_groups: HashMap<(Key, Key), Acc>,
+    compare_span: Option<Span>,
+    unit: SpanUnit,
+    series: Vec<SeriesPoint>,
+}
+
+fn assemble(ctx: &QueryCtx, q: &Query, by: &[Dimension], p: Parts) -> Answer {
+    let lang = ctx.config.business.language;
+    let Parts {
+        total,
+        groups,
+        compare_total,
+        compare_groups,
+        compare_span,
+        unit,
+        series,
+    } = p;
     let comparing = q.compare.is_some();
     let keys_of = |(a, b): &(Key, Key)| -> Vec<Key> {
         match by.len() {
@@ -648,19 +755,6 @@ fn answer_with(ctx: &QueryCtx, q: &Query, records: bool) -> Answer {
     }
     let others_label = crate::i18n::text(lang, "dim.others").to_string();
     let others = others.map(|acc| row(q.measure, vec![], vec![others_label], acc, others_compared.as_ref(), comparing));
-
-    let mut series = Vec::new();
-    let mut bucket = Span::of(unit, q.span.start);
-    while bucket.start < q.span.end {
-        series.push(SeriesPoint {
-            start: bucket.start,
-            label: bucket.label(lang),
-            value: points
-                .get(&bucket.start)
-                .map_or_else(|| Acc::default().value(q.measure), |a| a.value(q.measure)),
-        });
-        bucket = Span::of(unit, bucket.end);
-    }
 
     Answer {
         measure: q.measure,

@@ -352,3 +352,107 @@ fn figures_are_the_answer_without_its_records() {
     assert_eq!(figures.total.records, 2);
     assert!(figures.total.record_ids.is_empty() && figures.rows.iter().all(|r| r.record_ids.is_empty()));
 }
+
+/// A screen's answers in one pass equal each chart's answer asked alone, on
+/// random workspaces shaped like real accounts (tags added, so a row counts
+/// under several values): every slicing, measure, filter and comparison.
+#[test]
+fn one_pass_screen_equals_each_answer_asked_alone() {
+    use crate::reports::live_equals_scan::{Rng, workspace};
+    let json = |a: &Answer| serde_json::to_value(a).unwrap();
+    let (mut asked, mut nonempty) = (0, 0);
+    for seed in 0..16u64 {
+        let (mut k, end) = workspace(seed);
+        let mut r = Rng(seed ^ 0xface);
+        let tags = ["опт", "розница", "vip"];
+        let ids: Vec<Id> = k.ws.deals.iter().map(|d| d.id).collect();
+        for id in ids {
+            let mut d = k.deal_mut(id);
+            d.tags = tags.iter().filter(|_| r.chance(40)).map(|t| t.to_string()).collect();
+            k.ws.deals.upsert(d);
+        }
+        let layer = Layer::build(&k.ws, &k.config);
+        let calendar = k.config.calendar();
+        let ctx = QueryCtx {
+            ws: &k.ws,
+            layer: &layer,
+            config: &k.config,
+            calendar: &calendar,
+            as_of: end,
+        };
+        let today = calendar.local_date(end);
+        let managers: Vec<Id> = k.ws.users.iter().map(|u| u.id).collect();
+        let measures = [
+            Measure::Revenue,
+            Measure::WinRate,
+            Measure::CycleMedian,
+            Measure::NewDeals,
+            Measure::Calls,
+            Measure::TasksDone,
+        ];
+        let slicings: [&[Dimension]; 4] = [
+            &[Dimension::Manager, Dimension::Time(SpanUnit::Month)],
+            &[Dimension::Manager],
+            &[Dimension::Time(SpanUnit::Month)],
+            &[Dimension::Tag, Dimension::Stage],
+        ];
+        for round in 0..6 {
+            let mut filters = Vec::new();
+            if r.chance(50) {
+                filters.push(Filter {
+                    dim: Dimension::Manager,
+                    keys: vec![Key::Id(r.pick(&managers)), Key::Id(r.pick(&managers))],
+                });
+            }
+            if r.chance(30) {
+                filters.push(Filter {
+                    dim: Dimension::Tag,
+                    keys: vec![Key::Text(r.pick(&tags).to_string())],
+                });
+            }
+            let q = Query {
+                measure: r.pick(&measures),
+                span: Span::parse(r.pick(&["last_365_days", "this_month", "last_90_days", "this_quarter"]), today).unwrap(),
+                by: vec![],
+                filters,
+                compare: r.pick(&[None, Some(Compare::Previous), Some(Compare::YearAgo)]),
+                limit: r.pick(&[2, DEFAULT_LIMIT]),
+            };
+            let what = format!("seed {seed}, round {round}: {q:?}");
+            let screen = screen_figures(&ctx, &q, &slicings);
+            assert_eq!(screen.answers.len(), slicings.len());
+            for (by, one_pass) in slicings.iter().zip(&screen.answers) {
+                let alone = figures(
+                    &ctx,
+                    &Query {
+                        by: by.to_vec(),
+                        ..q.clone()
+                    },
+                );
+                assert_eq!(json(one_pass), json(&alone), "{what}: by {by:?}");
+                nonempty += (alone.total.records > 0) as usize;
+                asked += 1;
+            }
+            let compared = q.compare.map(|c| {
+                let span = q.span.compared(c);
+                figures(
+                    &ctx,
+                    &Query {
+                        span,
+                        by: vec![],
+                        compare: None,
+                        ..q.clone()
+                    },
+                )
+                .series
+            });
+            assert_eq!(
+                screen.compared_series.as_ref().map(|s| serde_json::to_value(s).unwrap()),
+                compared.as_ref().map(|s| serde_json::to_value(s).unwrap()),
+                "{what}: the compared series"
+            );
+        }
+    }
+    // The questions had facts to count, most of them.
+    assert!(nonempty * 2 > asked, "{nonempty} of {asked} answers had records");
+}

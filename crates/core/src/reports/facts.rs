@@ -101,6 +101,13 @@ pub struct Facts {
     pub scan_past: bool,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread built the index's lists (or its communication
+    /// lists) from every row: a test proves an update took a change in place.
+    pub(crate) static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A change set this large is taken in by building the index again (keeping
 /// the parts no batch touched): one pass beats shifting long lists per record.
 const MANY_CHANGES: usize = if cfg!(test) { 6 } else { 20_000 };
@@ -208,6 +215,8 @@ impl Facts {
     }
 
     fn build_lists(previous: Option<&Facts>, ws: &Workspace, config: &Config) -> Facts {
+        #[cfg(test)]
+        BUILDS.with(|n| n.set(n.get() + 1));
         let g = ws.generations;
         let kept_tasks = previous.filter(|p| p.generations.tasks == g.tasks);
         let kept_activities = previous.filter(|p| p.generations.activities == g.activities);
@@ -297,18 +306,16 @@ impl Facts {
     /// (the call candidates' look-back window, the standing hygiene verdicts)
     /// is made again from the updated lists. Built again instead when the
     /// change set does not start at this version, changed pipelines or field
-    /// definitions, or deleted a deal, task, company or payment that was not
-    /// its table's last row (rows moved: see [`crate::model::Delta::moved`]).
+    /// definitions, or touched more records than patching beats a pass. A
+    /// deleted row that was not its table's last takes the last row into its
+    /// place ([`crate::model::Delta::moved`]): the moved record's entries (its
+    /// company's deal list, its record's task list, the open lists) are made
+    /// again like a changed record's, so a deletion costs what a change does.
     pub fn update(mut self, ws: &Workspace, config: &Config, changes: &Changes) -> Facts {
         let margin_field = resolve_field(ws, EntityKind::Deal, &config.fields.margin);
-        let rows_moved = !(changes.deals.moved.is_empty()
-            && changes.tasks.moved.is_empty()
-            && changes.companies.moved.is_empty()
-            && changes.payments.moved.is_empty());
         if changes.from_version != self.version
             || self.generations.lineage != ws.generations.lineage
             || changes.structural()
-            || rows_moved
             || margin_field != self.margin_field
             || config.reports.default_margin_percent != self.default_margin_percent
             || changes.records() > MANY_CHANGES
@@ -323,6 +330,8 @@ impl Facts {
         let deals = ws.deals.as_slice();
         let mut companies: std::collections::BTreeSet<Id> = Default::default();
         let mut rebuild_activities = false;
+        // Deals that came, went or changed company, with communications: by the company they had.
+        let mut relinked: HashMap<Id, Option<Id>> = HashMap::default();
         let mut deals_settled_may_fall = false;
         let (mut old, mut new) = (Vec::new(), Vec::new());
         let mut won = Edits::new();
@@ -347,8 +356,14 @@ impl Facts {
             companies.extend(now.and_then(|d| d.company_id));
             // Its communications count for its company: a deal that came, went or changed company moves them.
             if before.map(|d| d.company_id) != now.map(|d| d.company_id) && self.comms_by_deal.contains_key(&id) {
-                rebuild_activities = true;
+                relinked.insert(id, before.and_then(|d| d.company_id));
             }
+            refresh.insert(id);
+        }
+        // Deals that only moved row (into a deleted one's place): their company's list and open entry point at the new row.
+        let deals_moved = changes.deals.moved_only();
+        for &id in &deals_moved {
+            companies.extend(ws.deals.get(id).and_then(|d| d.company_id));
             refresh.insert(id);
         }
         won.apply(&mut self.won, won_key);
@@ -358,7 +373,8 @@ impl Facts {
         let rows = deals.len();
         for company in companies {
             let list = self.deals_by_company.entry(company).or_default();
-            relist(list, &ws.deals, changes.deals.before.keys(), |d| d.company_id == Some(company));
+            let changed = changes.deals.before.keys().chain(&deals_moved);
+            relist(list, &ws.deals, changed, |d| d.company_id == Some(company));
             if list.is_empty() {
                 self.deals_by_company.remove(&company);
             }
@@ -383,18 +399,23 @@ impl Facts {
             if settled_may_fall {
                 self.tasks_settled_at = tasks.iter().filter_map(settled).max();
             }
+            // Tasks that only moved row (into a deleted one's place): their record's list and open entry take the new row.
+            let moved = changes.tasks.moved_only();
+            entities.extend(moved.iter().filter_map(|id| ws.tasks.get(*id).and_then(|t| t.entity)));
             for entity in entities {
                 if let EntityRef::Deal(id) = entity {
                     refresh.insert(id);
                 }
                 let list = by_entity.entry(entity).or_default();
-                relist(list, &ws.tasks, changes.tasks.before.keys(), |t| t.entity == Some(entity));
+                relist(list, &ws.tasks, changes.tasks.before.keys().chain(&moved), |t| {
+                    t.entity == Some(entity)
+                });
                 if list.is_empty() {
                     by_entity.remove(&entity);
                 }
             }
             let open = &mut self.now.open_tasks;
-            if changes.tasks.before.len() > MANY_ENTRIES {
+            if changes.tasks.before.len() + moved.len() > MANY_ENTRIES {
                 *open = tasks
                     .iter()
                     .enumerate()
@@ -402,9 +423,9 @@ impl Facts {
                     .map(|(row, t)| now::open_task(row as u32, t))
                     .collect();
             } else {
-                // Rows at or past the table's end were deleted (no row moved, so each was the last).
+                // Rows at or past the table's end were deleted or moved into a deleted one's place.
                 open.truncate(open.partition_point(|t| (t.row as usize) < tasks.len()));
-                for id in changes.tasks.before.keys() {
+                for id in changes.tasks.before.keys().chain(&moved) {
                     let Some(row) = ws.tasks.position(*id) else { continue };
                     let at = open.partition_point(|t| (t.row as usize) < row);
                     let there = open.get(at).is_some_and(|t| t.row as usize == row);
@@ -419,7 +440,8 @@ impl Facts {
         }
 
         // Communications: a contact's company is not indexed, so a contact that came,
-        // went or changed company builds them again; so does a deal's company change above.
+        // went or changed company builds them again. A deal's (above) moves its
+        // communications between companies: found by one pass over the table.
         let first_company = |c: Option<&crate::model::Contact>| c.and_then(|c| c.company_ids.first().copied());
         rebuild_activities |= changes
             .contacts
@@ -441,10 +463,33 @@ impl Facts {
                 .map(|(row, d)| now::open_deal(ws, d, row as u32, &self.tasks_by_entity, &self.comms_by_deal))
                 .collect();
             refresh.clear();
-        } else if !changes.activities.is_empty() {
+        } else if !changes.activities.is_empty() || !relinked.is_empty() {
             let calls_out = Arc::make_mut(&mut self.calls_out);
             let comms_by_company = Arc::make_mut(&mut self.comms_by_company);
             let calls_by_company = Arc::make_mut(&mut self.calls_by_company);
+            // The unchanged communications on a deal that came, went or changed company
+            // move from the company it had to the one it has (changed ones are taken below).
+            if !relinked.is_empty() {
+                for a in ws.activities.iter() {
+                    let Some(EntityRef::Deal(deal)) = a.entity else { continue };
+                    let Some(&was) = relinked.get(&deal) else { continue };
+                    if !a.kind.is_communication() || changes.activities.before.contains_key(&a.id) {
+                        continue;
+                    }
+                    if let Some(company) = was {
+                        remove_sorted(comms_by_company, company, a.at);
+                        if a.kind.is_call() {
+                            remove_sorted(calls_by_company, company, a.at);
+                        }
+                    }
+                    if let Some(company) = ws.deals.get(deal).and_then(|d| d.company_id) {
+                        insert_sorted(comms_by_company, company, a.at);
+                        if a.kind.is_call() {
+                            insert_sorted(calls_by_company, company, a.at);
+                        }
+                    }
+                }
+            }
             let comms_by_deal = Arc::make_mut(&mut self.comms_by_deal);
             let mut settled_may_fall = false;
             let mut calls = Edits::new();
@@ -452,7 +497,11 @@ impl Facts {
                 let (was, is) = (changes.activities.before[&id].map(|a| a.at), ws.activities.get(id).map(|a| a.at));
                 settled_may_fall |= falls(was, is, self.activities_settled_at);
                 if let Some(a) = changes.activities.before[&id].as_ref() {
-                    let p = activity_part(ws, a);
+                    let mut p = activity_part(ws, a);
+                    // On a deal whose company changed, it counted for the company the deal had.
+                    if let Some(&was) = p.deal.and_then(|d| relinked.get(&d)) {
+                        p.company = was;
+                    }
                     if let Some(c) = p.call_out {
                         calls.out.push(c);
                     }
@@ -544,7 +593,7 @@ impl Facts {
         .flatten()
         .max();
 
-        // Open deals, in table order: entries past the table's end were deleted deals.
+        // Open deals, in table order: entries past the table's end were deleted deals or moved ones (in `refresh`).
         let open = &mut self.now.open_deals;
         open.truncate(open.partition_point(|o| (o.row as usize) < rows));
         if refresh.len() > MANY_ENTRIES {
@@ -679,6 +728,8 @@ struct ActivityIndexes {
 
 /// Connected outgoing calls in time order, and communications by company (calls apart) and by deal.
 fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
+    #[cfg(test)]
+    BUILDS.with(|n| n.set(n.get() + 1));
     let mut calls_out = Vec::new();
     let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();

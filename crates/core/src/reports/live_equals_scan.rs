@@ -17,7 +17,7 @@ use crate::model::*;
 use crate::money::Money;
 
 /// A small deterministic generator, so a failing case shrinks to its seed.
-pub(super) struct Rng(pub u64);
+pub(crate) struct Rng(pub u64);
 
 impl Rng {
     pub fn next(&mut self) -> u64 {
@@ -46,7 +46,7 @@ impl Rng {
 const UNSORTED: Id = 9;
 const UNKNOWN_PIPELINE: Id = 999;
 
-pub(super) fn workspace(seed: u64) -> (Kit, Instant) {
+pub(crate) fn workspace(seed: u64) -> (Kit, Instant) {
     let mut r = Rng(seed);
     let mut k = Kit::new();
     // amoCRM's incoming leads: a stage of their own in the cold pipeline.

@@ -186,7 +186,7 @@ pub fn ratio(numerator: i64, denominator: i64) -> Option<i64> {
 pub(crate) mod testkit;
 
 #[cfg(test)]
-mod live_equals_scan;
+pub(crate) mod live_equals_scan;
 
 #[cfg(test)]
 mod extreme_values;

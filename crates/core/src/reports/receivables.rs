@@ -2,14 +2,14 @@
 //! buckets, what falls due in the next days, and the payments that have no
 //! due date at all (listed apart, never silently dropped).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
 use super::{Ctx, ReportParams};
 use crate::calendar::Instant;
-use crate::model::{EntityRef, Id, Payment};
+use crate::model::{Company, Deal, EntityRef, Id, Payment};
 use crate::money::sum_minor;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -108,31 +108,68 @@ const BUCKETS: [(&str, i64, Option<i64>); 4] = [
     ("90+", 91, None),
 ];
 
+/// A payment outstanding on the day, before anything is named: the report
+/// sorts and sums these, and writes names and links only into the rows it returns.
+#[derive(Clone, Copy)]
+struct Owed<'a> {
+    p: &'a Payment,
+    deal: Option<&'a Deal>,
+    company_id: Option<Id>,
+    company: Option<&'a Company>,
+    manager_id: Option<Id>,
+    paid: i64,
+    outstanding: i64,
+    days: i64,
+}
+
+impl Owed<'_> {
+    fn debtor(&self) -> DebtorKey {
+        match (self.company_id, self.p.deal_id) {
+            (Some(company), _) => DebtorKey::Company {
+                company,
+                manager: self.manager_id,
+            },
+            (None, Some(deal)) => DebtorKey::Deal(deal),
+            (None, None) => DebtorKey::Payment(self.p.id),
+        }
+    }
+}
+
+/// A debtor's figures, summed before it is named.
+struct Owing {
+    /// Its first overdue payment, which names it.
+    first: usize,
+    owed: i64,
+    max_days_overdue: i64,
+    count: u32,
+}
+
 pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
     let today = ctx.calendar.local_date(ctx.as_of);
     let soon_days = ctx.config.receivables.due_soon_days;
     let soon_end = today + Days::new(soon_days as u64);
     let links = ctx.links();
+    let lang = ctx.config.business.language;
 
-    let mut overdue = Vec::new();
-    let mut due_soon = Vec::new();
-    let mut without_due_date = Vec::new();
+    let mut overdue: Vec<Owed> = Vec::new();
+    let mut due_soon: Vec<Owed> = Vec::new();
+    let mut without_due_date: Vec<Owed> = Vec::new();
     // Only payments not paid in full, and those paid in full after `today`, can be outstanding.
     let payments = ctx.ws.payments.as_slice();
     let paid_later = &ctx.facts.paid_payments[ctx.facts.paid_payments.partition_point(|(paid, _)| *paid <= today)..];
     let candidates = ctx.facts.unpaid_payments.iter().chain(paid_later.iter().map(|(_, row)| row));
     for p in candidates.map(|&row| &payments[row as usize]) {
-        // Payments due later than the "soon" window are in no list: skip before naming them.
+        // Payments due later than the "soon" window are in no list: skip before looking them up.
         if p.due_date.is_some_and(|due| due > soon_end) {
             continue;
         }
-        let Some(row) = payment_row(ctx, &links, p, today, params.manager) else {
+        let Some(owed) = owed(ctx, p, today, params.manager) else {
             continue;
         };
-        match row.due_date {
-            None => without_due_date.push(row),
-            Some(due) if due < today => overdue.push(row),
-            Some(due) if due <= soon_end => due_soon.push(row),
+        match p.due_date {
+            None => without_due_date.push(owed),
+            Some(due) if due < today => overdue.push(owed),
+            Some(due) if due <= soon_end => due_soon.push(owed),
             Some(_) => {}
         }
     }
@@ -147,52 +184,58 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
             count: 0,
         })
         .collect();
-    let mut by_debtor: HashMap<DebtorKey, Debtor> = HashMap::new();
-    for row in &overdue {
+    let mut by_debtor: FxHashMap<DebtorKey, Owing> = FxHashMap::default();
+    for (i, o) in overdue.iter().enumerate() {
         if let Some(b) = buckets
             .iter_mut()
-            .find(|b| row.days_overdue >= b.from_days && b.to_days.is_none_or(|t| row.days_overdue <= t))
+            .find(|b| o.days >= b.from_days && b.to_days.is_none_or(|t| o.days <= t))
         {
-            b.amount = b.amount.saturating_add(row.outstanding);
+            b.amount = b.amount.saturating_add(o.outstanding);
             b.count += 1;
         }
-        let key = match (row.company_id, row.deal_id) {
-            (Some(company), _) => DebtorKey::Company {
-                company,
-                manager: row.manager_id,
-            },
-            (None, Some(deal)) => DebtorKey::Deal(deal),
-            (None, None) => DebtorKey::Payment(row.payment_id),
-        };
-        let d = by_debtor.entry(key).or_insert_with(|| Debtor {
-            company_id: row.company_id,
-            company: row.company.clone(),
-            company_url: row.company_id.and_then(|c| {
-                ctx.ws
-                    .companies
-                    .get(c)
-                    .and_then(|co| links.card_url(co.source, EntityRef::Company(c)))
-            }),
-            deal_id: row.company_id.is_none().then_some(row.deal_id).flatten(),
-            deal: row
-                .company_id
-                .is_none()
-                .then(|| row.deal_id.and_then(|id| ctx.ws.deals.get(id)).map(|d| d.name.clone()))
-                .flatten(),
-            deal_url: row.company_id.is_none().then(|| row.deal_url.clone()).flatten(),
-            manager_id: row.manager_id,
-            manager: row.manager.clone(),
+        let d = by_debtor.entry(o.debtor()).or_insert(Owing {
+            first: i,
             owed: 0,
             max_days_overdue: 0,
             count: 0,
         });
-        d.owed = d.owed.saturating_add(row.outstanding);
-        d.max_days_overdue = d.max_days_overdue.max(row.days_overdue);
+        d.owed = d.owed.saturating_add(o.outstanding);
+        d.max_days_overdue = d.max_days_overdue.max(o.days);
         d.count += 1;
     }
 
+    // Names once per manager, not once per payment.
+    let mut managers: FxHashMap<Option<Id>, String> = FxHashMap::default();
+    let mut manager = |id: Option<Id>| managers.entry(id).or_insert_with(|| ctx.manager_name(id)).clone();
+    let no_company = crate::i18n::text(lang, "report.no_company");
+    let company_name = |o: &Owed| o.company.map_or_else(|| no_company.to_string(), |c| c.name.clone());
+    let deal_url = |o: &Owed| o.deal.and_then(|d| links.card_url(d.source, EntityRef::Deal(d.id)));
+    let mut companies: Vec<Debtor> = by_debtor
+        .into_values()
+        .map(|d| {
+            let o = &overdue[d.first];
+            let alone = o.company_id.is_none();
+            Debtor {
+                company_id: o.company_id,
+                company: company_name(o),
+                company_url: o.company.and_then(|c| links.card_url(c.source, EntityRef::Company(c.id))),
+                deal_id: if alone { o.p.deal_id } else { None },
+                deal: if alone {
+                    o.p.deal_id.and_then(|id| ctx.ws.deals.get(id)).map(|d| d.name.clone())
+                } else {
+                    None
+                },
+                deal_url: if alone { deal_url(o) } else { None },
+                manager_id: o.manager_id,
+                manager: manager(o.manager_id),
+                owed: d.owed,
+                max_days_overdue: d.max_days_overdue,
+                count: d.count,
+            }
+        })
+        .collect();
+
     let by_days = params.sort.as_deref() == Some("days");
-    let mut companies: Vec<Debtor> = by_debtor.into_values().collect();
     if by_days {
         companies.sort_by(|a, b| {
             b.max_days_overdue
@@ -203,11 +246,11 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .then(a.deal_id.cmp(&b.deal_id))
                 .then(a.manager_id.cmp(&b.manager_id))
         });
-        overdue.sort_by(|a, b| {
-            b.days_overdue
-                .cmp(&a.days_overdue)
+        overdue.sort_unstable_by(|a, b| {
+            b.days
+                .cmp(&a.days)
                 .then(b.outstanding.cmp(&a.outstanding))
-                .then(a.payment_id.cmp(&b.payment_id))
+                .then(a.p.id.cmp(&b.p.id))
         });
     } else {
         companies.sort_by(|a, b| {
@@ -219,39 +262,57 @@ pub fn receivables(ctx: &Ctx, params: &ReportParams) -> Receivables {
                 .then(a.deal_id.cmp(&b.deal_id))
                 .then(a.manager_id.cmp(&b.manager_id))
         });
-        overdue.sort_by(|a, b| {
+        overdue.sort_unstable_by(|a, b| {
             b.outstanding
                 .cmp(&a.outstanding)
-                .then(b.days_overdue.cmp(&a.days_overdue))
-                .then(a.payment_id.cmp(&b.payment_id))
+                .then(b.days.cmp(&a.days))
+                .then(a.p.id.cmp(&b.p.id))
         });
     }
-    due_soon.sort_by(|a, b| {
-        a.due_date
-            .cmp(&b.due_date)
+    due_soon.sort_unstable_by(|a, b| {
+        a.p.due_date
+            .cmp(&b.p.due_date)
             .then(b.outstanding.cmp(&a.outstanding))
-            .then(a.payment_id.cmp(&b.payment_id))
+            .then(a.p.id.cmp(&b.p.id))
     });
-    without_due_date.sort_by(|a, b| b.outstanding.cmp(&a.outstanding).then(a.payment_id.cmp(&b.payment_id)));
+    without_due_date.sort_unstable_by(|a, b| b.outstanding.cmp(&a.outstanding).then(a.p.id.cmp(&b.p.id)));
 
+    let mut rows = |list: Vec<Owed>| -> Vec<PaymentRow> {
+        list.iter()
+            .map(|o| PaymentRow {
+                payment_id: o.p.id,
+                deal_id: o.p.deal_id,
+                deal_url: deal_url(o),
+                company_id: o.company_id,
+                company: company_name(o),
+                manager_id: o.manager_id,
+                manager: manager(o.manager_id),
+                amount_due: o.p.amount_due.minor(),
+                amount_paid: o.paid,
+                outstanding: o.outstanding,
+                due_date: o.p.due_date,
+                days_overdue: o.days,
+            })
+            .collect()
+    };
     Receivables {
         as_of: ctx.as_of,
         today,
         sort: if by_days { "days" } else { "amount" },
         unit: ctx.money_unit(),
-        total_overdue: sum_minor(overdue.iter().map(|r| r.outstanding)),
+        total_overdue: sum_minor(overdue.iter().map(|o| o.outstanding)),
         companies,
         buckets,
-        overdue,
+        overdue: rows(overdue),
         due_soon_days: soon_days,
-        due_soon,
-        without_due_date,
+        due_soon: rows(due_soon),
+        without_due_date: rows(without_due_date),
     }
 }
 
 /// The payment as it stood on `today`: `None` if nothing was outstanding, or if
 /// only one manager's payments are wanted and it is someone else's.
-fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: NaiveDate, only: Option<Id>) -> Option<PaymentRow> {
+fn owed<'a>(ctx: &Ctx<'a>, p: &'a Payment, today: NaiveDate, only: Option<Id>) -> Option<Owed<'a>> {
     // A payment made after the as-of date had not been made yet then.
     let paid = if p.paid_date.is_some_and(|d| d > today) {
         0
@@ -269,21 +330,15 @@ fn payment_row(ctx: &Ctx, links: &crate::model::CrmLinks, p: &Payment, today: Na
     if only.is_some() && manager_id != only {
         return None;
     }
-    Some(PaymentRow {
-        payment_id: p.id,
-        deal_id: p.deal_id,
-        deal_url: deal.and_then(|d| links.card_url(d.source, EntityRef::Deal(d.id))),
+    Some(Owed {
+        p,
+        deal,
         company_id,
-        company: company
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| crate::i18n::text(ctx.config.business.language, "report.no_company").to_string()),
+        company,
         manager_id,
-        manager: ctx.manager_name(manager_id),
-        amount_due: p.amount_due.minor(),
-        amount_paid: paid,
+        paid,
         outstanding,
-        due_date: p.due_date,
-        days_overdue: p.due_date.map(|d| (today - d).num_days()).unwrap_or(0),
+        days: p.due_date.map(|d| (today - d).num_days()).unwrap_or(0),
     })
 }
 

@@ -234,6 +234,116 @@ fn indexes_stay_equal(seed: u64) {
     }
 }
 
+/// Deleting the first or a middle row of a table (the last row moves into its
+/// place) is taken in place, not by building the index again, and the updated
+/// index and layer equal built ones.
+#[test]
+fn deleting_first_and_middle_rows_updates_in_place() {
+    for seed in 0..24u64 {
+        let (k, _) = workspace(seed);
+        let mut ws = k.ws.clone();
+        let mut layer = Layer::build(&ws, &k.config);
+        let mut facts = Facts::build(&ws, &k.config);
+        let first_and_middle = |ids: Vec<Id>| -> Vec<Id> { if ids.len() < 3 { vec![] } else { vec![ids[0], ids[ids.len() / 2]] } };
+        let mut cases: Vec<(EntityKind, Id)> = Vec::new();
+        cases.extend(
+            first_and_middle(ws.deals.iter().map(|d| d.id).collect())
+                .into_iter()
+                .map(|id| (EntityKind::Deal, id)),
+        );
+        cases.extend(
+            first_and_middle(ws.tasks.iter().map(|t| t.id).collect())
+                .into_iter()
+                .map(|id| (EntityKind::Task, id)),
+        );
+        cases.extend(
+            first_and_middle(ws.companies.iter().map(|c| c.id).collect())
+                .into_iter()
+                .map(|id| (EntityKind::Company, id)),
+        );
+        cases.extend(
+            first_and_middle(ws.payments.iter().map(|p| p.id).collect())
+                .into_iter()
+                .map(|id| (EntityKind::Payment, id)),
+        );
+        cases.extend(
+            first_and_middle(ws.activities.iter().map(|a| a.id).collect())
+                .into_iter()
+                .map(|id| (EntityKind::Activity, id)),
+        );
+        assert!(cases.len() >= 6, "seed {seed}: the workspace has rows to delete");
+        // Deals with communications moved to another company (or to none) first.
+        let companies: Vec<Id> = ws.companies.iter().map(|c| c.id).collect();
+        let talked: std::collections::BTreeSet<Id> = ws
+            .activities
+            .iter()
+            .filter_map(|a| match a.entity {
+                Some(EntityRef::Deal(d)) if a.kind.is_communication() => Some(d),
+                _ => None,
+            })
+            .collect();
+        let moved: Vec<Deal> = ws
+            .deals
+            .iter()
+            .filter(|d| talked.contains(&d.id))
+            .take(3)
+            .enumerate()
+            .map(|(i, d)| Deal {
+                company_id: if i == 2 {
+                    None
+                } else {
+                    companies.iter().copied().find(|c| Some(*c) != d.company_id)
+                },
+                ..d.clone()
+            })
+            .collect();
+        assert!(!moved.is_empty(), "seed {seed}: deals with communications");
+        for deal in moved {
+            let what = format!("seed {seed}: deal {} moved to company {:?}", deal.id, deal.company_id);
+            let changes = ws.apply(&Batch {
+                deals: vec![deal],
+                ..Batch::default()
+            });
+            let builds = super::facts::BUILDS.with(|n| n.get());
+            facts = facts.update(&ws, &k.config, &changes);
+            assert_eq!(
+                super::facts::BUILDS.with(|n| n.get()),
+                builds,
+                "{what}: taken in place, not built again"
+            );
+            assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
+            layer = layer.update(&ws, &k.config, &changes);
+            assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
+        }
+        for (kind, id) in cases {
+            let what = format!("seed {seed}: {kind:?} {id} deleted");
+            let changes = ws.apply(&Batch {
+                deletions: vec![(kind, id)],
+                ..Batch::default()
+            });
+            assert!(
+                kind == EntityKind::Activity
+                    || !changes.deals.moved.is_empty()
+                    || !changes.tasks.moved.is_empty()
+                    || !changes.companies.moved.is_empty()
+                    || !changes.payments.moved.is_empty(),
+                "{what}: a row moved"
+            );
+            let builds = super::facts::BUILDS.with(|n| n.get());
+            facts = facts.update(&ws, &k.config, &changes);
+            assert_eq!(
+                super::facts::BUILDS.with(|n| n.get()),
+                builds,
+                "{what}: taken in place, not built again"
+            );
+            assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
+            assert_same_hygiene(&ws, &k.config, &facts, &Facts::build(&ws, &k.config), &what);
+            layer = layer.update(&ws, &k.config, &changes);
+            assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 

@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use tsifra_core::query::table::answer_table;
-use tsifra_core::query::{Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Span, SpanUnit, Unit, Value, answer, figures};
+use tsifra_core::query::{
+    Answer, Dimension, Measure, Query as Question, QueryCtx, Row, Screen, Span, SpanUnit, Unit, Value, answer, screen_figures,
+};
 use tsifra_core::reports::tabular::Table;
 use tsifra_core::{Language, Workspace};
 
@@ -211,7 +213,19 @@ fn build(
     let ws = ctx.ws;
     let q = params.question(ws, ctx.config, today)?;
     // The page links to the records behind its figures, never lists them: figures only.
-    let main = figures(ctx, &q);
+    // Every chart of the screen (the main breakdown, each slice alone when there are two,
+    // the compared period's series) comes from one pass over the period's facts and one
+    // over the compared period's, not a pass per chart.
+    let alone: Vec<[Dimension; 1]> = if q.by.len() > 1 {
+        q.by.iter().map(|d| [*d]).collect()
+    } else {
+        vec![]
+    };
+    let slicings: Vec<&[Dimension]> = std::iter::once(&q.by[..]).chain(alone.iter().map(|d| &d[..])).collect();
+    let Screen { answers, compared_series } = screen_figures(ctx, &q, &slicings);
+    let mut answers = answers.into_iter();
+    let main = answers.next().expect("the main slicing's answer");
+    let mut slice_answers = answers;
     let unit = main.unit;
     let measure_title = t(lang, &q.measure.title_key()).to_string();
     let comparing = q.compare.is_some();
@@ -260,16 +274,7 @@ fn build(
             let mut text = params.text.clone();
             text.by = vec![dim.key()];
             let sp = params.with_text(text);
-            (
-                figures(
-                    ctx,
-                    &Question {
-                        by: vec![*dim],
-                        ..q.clone()
-                    },
-                ),
-                sp,
-            )
+            (slice_answers.next().expect("an answer per slice"), sp)
         };
         slices.push(SliceView {
             id: format!("slice-{i}"),
@@ -280,18 +285,6 @@ fn build(
     let cross = (q.by.len() == 2).then(|| cross_table(&main, params, ws, today, lang, currency));
 
     // The measure over time under the same filters, and the compared period's beside it.
-    let compared_series = main.compare_period.map(|span| {
-        figures(
-            ctx,
-            &Question {
-                span,
-                by: vec![],
-                compare: None,
-                ..q.clone()
-            },
-        )
-        .series
-    });
     let points: Vec<SeriesPoint> = main
         .series
         .iter()
