@@ -3,7 +3,8 @@
 //! served by the fake amoCRM with no stage events (an imported account's
 //! shape), pulled with `tsifra sync`, and the analysis board's answers checked
 //! against sums this test makes from the CSV files itself: won revenue, win
-//! rate per agent, revenue per product and per sector, the Pareto of accounts.
+//! rate per agent, revenue per product and per sector, the Pareto of accounts;
+//! then every board, the TV slides and a CSV served from it.
 //!
 //! The data set lives beside the project, never in it: `TSIFRA_DATASETS` names
 //! the folder (scripts/test.sh sets it to ../shared/datasets).
@@ -306,5 +307,108 @@ fn maven_crm_through_the_fake_amocrm_answers_as_its_csv_files_do() {
         revenue,
         pareto["headline"].as_str().unwrap()
     );
+    // Every screen on the real data set, served as a user would open it: 35 agents
+    // in 6 teams, long names, no plans, two years of history ending before the as-of.
+    let (_server, addr) = crate::support::serve(data.path(), &["--as-of", AS_OF]);
+    let get = |path: &str| -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (status, out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+    };
+    let period = "period=2017-01-01..2017-12-31";
+    for path in [
+        "/".to_string(),
+        "/boards/plan-fact".into(),
+        format!("/boards/plan-fact?{period}"),
+        format!("/boards/leaderboard?{period}"),
+        "/boards/hygiene".into(),
+        "/boards/hygiene?sort=manager&min_days=30".into(),
+        "/boards/call-priority".into(),
+        "/boards/call-priority?prospects=1".into(),
+        "/boards/receivables".into(),
+        format!("/boards/funnel?{period}"),
+        format!("/boards/explore?measure=win_rate&by=team&{period}"),
+        format!("/boards/pareto?by=company&{period}"),
+        "/owner".into(),
+        "/tv".into(),
+        "/tv/slide/owner".into(),
+    ] {
+        let (status, body) = get(&path);
+        assert_eq!(status, 200, "{path}: {body}");
+        // Russian periods on every screen, never ISO keys.
+        assert!(!shows_iso_week(&visible_text(&body)), "{path} shows an ISO week: {body}");
+    }
+    // The TV's plan-fact slide pages the 35 agents cleanly: at most 12 rows a page, each agent once.
+    let (status, slide) = get("/tv/slide/plan-fact");
+    assert_eq!(status, 200);
+    let pages: Vec<&str> = slide.split("class=\"tv-page pf-page").skip(1).collect();
+    // Today and this week per agent on pages of their own; the month follows on its own pages.
+    let (days, months): (Vec<&str>, Vec<&str>) = pages.iter().partition(|p| p.contains("data-periods=\"today,week\""));
+    assert!(
+        days.len() >= 3 && !months.is_empty(),
+        "35 agents on {} + {} pages",
+        days.len(),
+        months.len()
+    );
+    let mut seen = Vec::new();
+    for page in &days {
+        let rows = page.matches("<tr class=\"pf-row").count();
+        assert!((1..=12).contains(&rows), "{rows} rows on a page");
+        for part in page.split("data-manager=\"").skip(1) {
+            seen.push(part.split('"').next().unwrap().to_string());
+        }
+    }
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!(before, seen.len(), "an agent on two pages");
+    assert_eq!(seen.len(), 35, "every agent today and this week");
+    // The hygiene heat table has a row for every agent the report counts.
+    let (_, api) = get("/api/reports/hygiene");
+    let hygiene: serde_json::Value = serde_json::from_str(&api).unwrap();
+    let (status, heat) = get("/tv/slide/hygiene");
+    assert_eq!(status, 200);
+    assert_eq!(
+        heat.matches("data-manager-id=").count(),
+        hygiene["managers"].as_array().unwrap().len(),
+        "a heat row per manager"
+    );
+    // A board's table as the file Russian Excel opens: `;`, one row per agent.
+    let (status, csv) = get(&format!("/boards/leaderboard/leaderboard.csv?{period}"));
+    assert_eq!(status, 200, "{csv}");
+    let body = csv.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body.as_bytes());
+    let width = reader.headers().unwrap().len();
+    assert!(width > 3, "{:?}", reader.headers());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() >= 35, "{} rows", rows.len());
+    assert!(rows.iter().all(|r| r.len() == width));
+
     rt.block_on(fake.shutdown());
+}
+
+/// `2026-W49` or any ISO week key: what a Russian screen must never show.
+fn shows_iso_week(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(8)
+        .any(|w| w[..4].iter().all(u8::is_ascii_digit) && &w[4..6] == b"-W" && w[6..].iter().all(u8::is_ascii_digit))
+}
+
+/// The text a page shows: what lies outside its tags (links may keep ISO keys in their URLs).
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
