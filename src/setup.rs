@@ -66,14 +66,26 @@ pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
         Some(path) => Some(path.to_path_buf()),
         None => Some(data_dir.join("tsifra.toml")).filter(|p| p.exists()),
     };
+    let env: Vec<(String, String)> = std::env::vars().collect();
     let (name, text) = match &file {
-        Some(path) => (
-            path.display().to_string(),
-            fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?,
+        Some(path) => {
+            let text = fs::read_to_string(path).map_err(|e| {
+                let lang = tsifra_core::config::lenient_language("", &env);
+                let _ = LANGUAGE.set(lang);
+                let message = tsifra_core::i18n::text_with(lang, "cli.config_unreadable", &[("file", &path.display().to_string())]);
+                anyhow::Error::new(e).context(message)
+            })?;
+            (path.display().to_string(), text)
+        }
+        None => (
+            tsifra_core::i18n::text(tsifra_core::config::lenient_language("", &env), "cli.config_defaults").to_string(),
+            String::new(),
         ),
-        None => ("(built-in defaults)".to_string(), String::new()),
     };
-    let config = Config::parse(&name, &text, std::env::vars())?;
+    // What `main` prints around the error is in the file's language too, even when it does not parse.
+    let config = Config::parse(&name, &text, env.iter().cloned()).inspect_err(|_| {
+        let _ = LANGUAGE.set(tsifra_core::config::lenient_language(&text, &env));
+    })?;
     let _ = LANGUAGE.set(config.business.language);
     Ok(Loaded { config, file })
 }
