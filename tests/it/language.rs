@@ -101,3 +101,33 @@ fn config_check_reports_in_the_language() {
         "{text}"
     );
 }
+
+/// A bad calendar file is told in the workspace's language: file, row, the
+/// file's own column name, the value and what was expected; English on request.
+#[test]
+fn a_bad_calendar_file_is_told_in_the_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("days.csv");
+    std::fs::write(&csv, "date;kind\n2027-01-11;нерабочий\n31.02.2027;нерабочий\n").unwrap();
+    let out = tsifra(dir.path(), &["calendar", "import", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("ошибка: ")
+            && err.contains("days.csv, строка 3, поле date: «31.02.2027»; ожидалось: дата, например 08.01.2027 или 2027-01-08"),
+        "{err}"
+    );
+    let out = tsifra_with(
+        dir.path(),
+        &["calendar", "import", csv.to_str().unwrap()],
+        &[("TSIFRA_BUSINESS__LANGUAGE", "en")],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("days.csv, line 3, date: got \"31.02.2027\", expected a date such as 2027-01-08"),
+        "{err}"
+    );
+    let missing = dir.path().join("nowhere.xml");
+    let out = tsifra(dir.path(), &["calendar", "import", missing.to_str().unwrap()]);
+    assert!(stderr(&out).contains("не удалось прочитать файл"), "{}", stderr(&out));
+}
