@@ -9,7 +9,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tsifra_amocrm::SyncMode;
 use tsifra_amocrm::sync::Progress;
 use tsifra_core::Language;
-use tsifra_core::i18n::format_int;
 use tsifra_web::{AppState, system_clock};
 
 use crate::cli::SyncArgs;
@@ -71,40 +70,51 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
 
 /// The run in one line, in the workspace's language: what kind, what landed, what it cost.
 fn summary(lang: Language, report: &tsifra_amocrm::sync::SyncReport) -> String {
+    use tsifra_core::i18n::{count, format_decimal, plural};
     let secs = report.elapsed_ms as f64 / 1000.0;
     let rate = report.requests as f64 / secs.max(0.001);
     let full = report.kind == tsifra_amocrm::sync::RunKind::Full;
+    let (records, deletions, requests) = (report.records as i64, report.deletions as i64, report.requests as i64);
     match lang {
+        // "сохранена 1 запись, сохранено 5 записей": the verb agrees with the number.
         Language::Ru => format!(
-            "{}{}: сохранено записей: {}, удалений: {}, запросов отправлено: {} за {} с ({} в секунду){}",
+            "{}{}: {} {}, {} {}, {} {} за {}\u{a0}с ({}\u{a0}запроса в секунду){}",
             if full {
                 "Полная синхронизация"
             } else {
                 "Синхронизация изменений"
             },
             if report.resumed { " (продолжена)" } else { "" },
-            format_int(lang, report.records as i64),
-            format_int(lang, report.deletions as i64),
-            format_int(lang, report.requests as i64),
-            format!("{secs:.1}").replace('.', ","),
-            format!("{rate:.1}").replace('.', ","),
-            if report.skipped > 0 {
-                format!("; нечитаемых записей пропущено: {} (см. журнал)", report.skipped)
-            } else {
-                String::new()
+            plural(records, "сохранена", "сохранено", "сохранено"),
+            count(lang, records, ["запись", "записи", "записей"], ["", ""]),
+            plural(deletions, "удалена", "удалено", "удалено"),
+            count(lang, deletions, ["запись", "записи", "записей"], ["", ""]),
+            plural(requests, "отправлен", "отправлено", "отправлено"),
+            count(lang, requests, ["запрос", "запроса", "запросов"], ["", ""]),
+            format_decimal(lang, secs),
+            format_decimal(lang, rate),
+            match report.skipped as i64 {
+                0 => String::new(),
+                n => format!(
+                    "; {} {} (см. журнал)",
+                    plural(n, "пропущена", "пропущены", "пропущено"),
+                    count(lang, n, ["нечитаемая запись", "нечитаемые записи", "нечитаемых записей"], ["", ""])
+                ),
             }
         ),
         Language::En => format!(
-            "{} sync{}: {} records stored, {} deletions, {} requests sent in {secs:.1} s ({rate:.1} requests/s){}",
+            "{} sync{}: {} stored, {} deleted, {} sent in {secs:.1} s ({rate:.1} requests/s){}",
             if full { "Full" } else { "Incremental" },
             if report.resumed { " (resumed)" } else { "" },
-            report.records,
-            report.deletions,
-            report.requests,
-            if report.skipped > 0 {
-                format!("; {} unreadable records skipped (see the log)", report.skipped)
-            } else {
-                String::new()
+            count(lang, records, ["", "", ""], ["record", "records"]),
+            count(lang, deletions, ["", "", ""], ["record", "records"]),
+            count(lang, requests, ["", "", ""], ["request", "requests"]),
+            match report.skipped as i64 {
+                0 => String::new(),
+                n => format!(
+                    "; {} skipped (see the log)",
+                    count(lang, n, ["", "", ""], ["unreadable record", "unreadable records"])
+                ),
             }
         ),
     }
@@ -232,6 +242,44 @@ mod tests {
         assert_eq!(
             progress_line(&leads(None), Duration::from_secs(30), 0.0),
             "leads: 1250 records, 28 requests"
+        );
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use tsifra_amocrm::sync::{RunKind, SyncReport};
+
+    fn report(records: u64, deletions: u64, requests: u64, skipped: u64) -> SyncReport {
+        SyncReport {
+            kind: RunKind::Full,
+            resumed: false,
+            watermark: 0,
+            records,
+            deletions,
+            requests,
+            elapsed_ms: 2_000,
+            skipped,
+            bad_values: Vec::new(),
+            bad_value_count: 0,
+            filter_fallback: false,
+        }
+    }
+
+    /// Every number has its unit, in the form its number asks for.
+    #[test]
+    fn the_summary_says_each_number_with_its_noun() {
+        assert_eq!(
+            summary(Language::Ru, &report(1_021, 2, 14, 5)),
+            "Полная синхронизация: сохранена 1\u{a0}021\u{a0}запись, удалено 2\u{a0}записи, \
+             отправлено 14\u{a0}запросов за 2,0\u{a0}с (7,0\u{a0}запроса в секунду); \
+             пропущено 5\u{a0}нечитаемых записей (см. журнал)"
+        );
+        assert_eq!(
+            summary(Language::En, &report(1, 0, 2, 1)),
+            "Full sync: 1 record stored, 0 records deleted, 2 requests sent in 2.0 s (1.0 requests/s); \
+             1 unreadable record skipped (see the log)"
         );
     }
 }

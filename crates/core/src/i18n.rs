@@ -94,6 +94,14 @@ pub fn format_percent(lang: Language, percent: f64) -> String {
     }
 }
 
+/// A whole percentage as a setting gives it: "30 %" (no-break space) / "30%".
+pub fn format_whole_percent(lang: Language, percent: i64) -> String {
+    match lang {
+        Language::Ru => format!("{}{NBSP}%", format_int(lang, percent)),
+        Language::En => format!("{percent}%"),
+    }
+}
+
 /// A number with one decimal: "12,5" / "12.5" (days in a stage).
 pub fn format_decimal(lang: Language, value: f64) -> String {
     let text = format!("{value:.1}");
@@ -163,6 +171,15 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
         (1, m) if m != 11 => one,
         (2..=4, m) if !(12..=14).contains(&m) => few,
         _ => many,
+    }
+}
+
+/// A number with its noun in the right form: "1 план", "3 плана", "5 планов" /
+/// "1 plan", "5 plans" (`ru`: one, few, many; `en`: one, other).
+pub fn count(lang: Language, n: i64, ru: [&str; 3], en: [&str; 2]) -> String {
+    match lang {
+        Language::Ru => format!("{}{NBSP}{}", format_int(lang, n), plural(n, ru[0], ru[1], ru[2])),
+        Language::En => format!("{} {}", format_int(lang, n), if n == 1 { en[0] } else { en[1] }),
     }
 }
 
@@ -1046,9 +1063,22 @@ mod tests {
     }
 
     #[test]
+    fn counts_take_their_nouns_form() {
+        let plans = |lang, n| count(lang, n, ["план", "плана", "планов"], ["plan", "plans"]);
+        assert_eq!(plans(Language::Ru, 1), "1\u{a0}план");
+        assert_eq!(plans(Language::Ru, 3), "3\u{a0}плана");
+        assert_eq!(plans(Language::Ru, 11), "11\u{a0}планов");
+        assert_eq!(plans(Language::Ru, 1021), "1\u{a0}021\u{a0}план");
+        assert_eq!(plans(Language::En, 1), "1 plan");
+        assert_eq!(plans(Language::En, 1000), "1,000 plans");
+    }
+
+    #[test]
     fn percent_and_dates() {
         assert_eq!(format_percent(Language::Ru, 82.46), "82,5\u{a0}%");
         assert_eq!(format_percent(Language::En, 82.46), "82.5%");
+        assert_eq!(format_whole_percent(Language::Ru, 30), "30\u{a0}%");
+        assert_eq!(format_whole_percent(Language::En, 30), "30%");
         let d = NaiveDate::from_ymd_opt(2026, 11, 6).unwrap();
         assert_eq!(format_date(Language::Ru, d), "06.11.2026");
         assert_eq!(format_date(Language::En, d), "Nov 6, 2026");
