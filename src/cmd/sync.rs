@@ -18,10 +18,11 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     setup::ensure_data_dir(data_dir)?;
     let loaded = setup::load_config(config, data_dir)?;
     if !loaded.config.amocrm.is_enabled() {
-        bail!(
-            "amoCRM is not configured: set [amocrm] base_url and a long_lived_token (or OAuth2 keys, then `tsifra amocrm connect`) in {}",
-            data_dir.join("tsifra.toml").display()
-        );
+        bail!(tsifra_core::i18n::text_with(
+            loaded.config.business.language,
+            "amocrm_cli.not_configured",
+            &[("file", &data_dir.join("tsifra.toml").display().to_string())]
+        ));
     }
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;

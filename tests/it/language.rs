@@ -131,3 +131,33 @@ fn a_bad_calendar_file_is_told_in_the_language() {
     let out = tsifra(dir.path(), &["calendar", "import", missing.to_str().unwrap()]);
     assert!(stderr(&out).contains("не удалось прочитать файл"), "{}", stderr(&out));
 }
+
+/// `tsifra sync` and `tsifra amocrm` before amoCRM is set up say what to set, in the language.
+#[test]
+fn amocrm_not_set_up_is_told_in_the_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tsifra(dir.path(), &["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with("ошибка: amoCRM не настроен: укажите [amocrm] base_url"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tsifra(dir.path(), &["amocrm", "fields"]);
+    assert!(stderr(&out).contains("сначала укажите [amocrm] base_url"), "{}", stderr(&out));
+    let out = tsifra_with(dir.path(), &["sync"], &[("TSIFRA_BUSINESS__LANGUAGE", "en")]);
+    assert!(
+        stderr(&out).starts_with("error: amoCRM is not configured: set [amocrm] base_url"),
+        "{}",
+        stderr(&out)
+    );
+    // OAuth2's connect without its keys: a long-lived token needs no connect.
+    std::fs::write(
+        dir.path().join("tsifra.toml"),
+        "[amocrm]\nbase_url = \"https://acme.amocrm.ru\"\nlong_lived_token = \"t\"\n",
+    )
+    .unwrap();
+    let out = tsifra(dir.path(), &["amocrm", "connect"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("amocrm connect нужен только для OAuth2"), "{}", stderr(&out));
+}

@@ -632,6 +632,64 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("cli.config_currency", "валюта     ", "currency   "),
     ("cli.config_bind", "адрес      ", "bind       "),
     ("cli.config_store", "хранилище  ", "store      "),
+    (
+        "amocrm_cli.not_configured",
+        "amoCRM не настроен: укажите [amocrm] base_url и long_lived_token (или ключи OAuth2, затем `tsifra amocrm connect`) в {file}",
+        "amoCRM is not configured: set [amocrm] base_url and a long_lived_token (or OAuth2 keys, then `tsifra amocrm connect`) in {file}",
+    ),
+    (
+        "amocrm_cli.no_base_url",
+        "сначала укажите [amocrm] base_url (https://ПОДДОМЕН.amocrm.ru) в {file}",
+        "set [amocrm] base_url (https://SUBDOMAIN.amocrm.ru) in {file} first",
+    ),
+    (
+        "amocrm_cli.oauth_only",
+        "amocrm connect нужен только для OAuth2: укажите [amocrm] client_id, client_secret и redirect_uri (или long_lived_token, которому connect не нужен)",
+        "amocrm connect is for OAuth2: set [amocrm] client_id, client_secret and redirect_uri (or use long_lived_token, which needs no connect)",
+    ),
+    (
+        "amocrm_cli.step_open",
+        "1. Откройте эту ссылку под администратором amoCRM и разрешите доступ:",
+        "1. Open this link as an amoCRM administrator and allow access:",
+    ),
+    (
+        "amocrm_cli.step_redirect",
+        "2. amoCRM перенаправит браузер на {uri}?code=...",
+        "2. amoCRM sends the browser to {uri}?code=...",
+    ),
+    (
+        "amocrm_cli.paste",
+        "Вставьте сюда этот адрес (или только код):",
+        "Paste that address (or just the code) here:",
+    ),
+    (
+        "amocrm_cli.state_differs",
+        "вставленный адрес от другой попытки авторизации (state не совпадает); запустите connect ещё раз",
+        "the pasted address belongs to another authorisation attempt (state differs); run connect again",
+    ),
+    (
+        "amocrm_cli.connected",
+        "Подключено. Токены сохранены в {file} (читать их может только этот пользователь).",
+        "Connected. Tokens are stored in {file} (readable by this user only).",
+    ),
+    (
+        "amocrm_cli.referer",
+        "Внимание: amoCRM сообщает, что аккаунт находится по адресу {referer}; если он другой, укажите его в [amocrm] base_url.",
+        "Note: amoCRM says the account lives at {referer}; set [amocrm] base_url to it if it differs.",
+    ),
+    (
+        "amocrm_cli.next",
+        "Дальше: `tsifra sync` для первой загрузки.",
+        "Next: `tsifra sync` for the first load.",
+    ),
+    ("amocrm_cli.col_entity", "сущность", "entity"),
+    ("amocrm_cli.col_type", "тип", "type"),
+    ("amocrm_cli.col_name", "название", "name"),
+    (
+        "amocrm_cli.map_fields",
+        "Сопоставьте эти поля со смыслами в разделе [fields] файла tsifra.toml, по id или точному названию, например margin = \"Маржа\".",
+        "Map business meanings onto these in [fields] of tsifra.toml, by id or exact name, e.g. margin = \"Маржа\".",
+    ),
     ("config.at_line", "{file}, строка {line}", "{file}, line {line}"),
     (
         "calendar_import.got",
