@@ -611,7 +611,7 @@ impl Config {
         if self.reports.abc_a_percent == 0 || self.reports.abc_a_percent + self.reports.abc_b_percent > 100 {
             return Err(invalid("reports.abc_a_percent", t(lang, "config.abc").into()));
         }
-        if let Err(message) = self.amocrm.validate() {
+        if let Err(message) = self.amocrm.validate_in(lang) {
             // The connector's messages start with the key they are about.
             let (key, message) = match message.split_once(": ") {
                 Some((key, rest)) if key.starts_with("amocrm") => (key.to_string(), rest.to_string()),

@@ -784,6 +784,38 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "«{value}» — не адрес; ожидались адрес и порт, например 127.0.0.1:8080",
         "\"{value}\" is not an address; expected an address and port such as 127.0.0.1:8080",
     ),
+    (
+        "config.amocrm_base_url",
+        "«{value}» — не адрес аккаунта; ожидался адрес вида https://mycompany.amocrm.ru",
+        "expected the account address such as \"https://mycompany.amocrm.ru\", got \"{value}\"",
+    ),
+    (
+        "config.amocrm_www",
+        "нужен адрес самого аккаунта (https://ПОДДОМЕН.amocrm.ru), а не www",
+        "use the account's own address (https://SUBDOMAIN.amocrm.ru), not www",
+    ),
+    (
+        "config.amocrm_rps",
+        "ожидалось от 1 до 50 (amoCRM разрешает 7 на интеграцию), а не {value}",
+        "expected 1 to 50 (amoCRM allows 7 per integration), got {value}",
+    ),
+    (
+        "config.amocrm_auth",
+        "укажите либо long_lived_token, либо client_id, client_secret и redirect_uri для OAuth2",
+        "set either long_lived_token, or client_id, client_secret and redirect_uri for OAuth2",
+    ),
+    (
+        "config.amocrm_cron",
+        "«{value}» — не расписание; ожидалось выражение cron из 5 полей, например \"*/10 * * * *\" \
+         (минута 0–59, час 0–23, день 1–31, месяц 1–12, день недели 0–7); ошибка разбора: «{error}»",
+        "expected a cron expression of 5 fields such as \"*/10 * * * *\" \
+         (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7), got \"{value}\": {error}",
+    ),
+    (
+        "config.amocrm_nightly",
+        "«{value}» — не время; ожидалось время вида \"03:00\" или пустая строка",
+        "expected a time such as \"03:00\" or empty, got \"{value}\"",
+    ),
     ("config.positive", "ожидалось число больше 0", "expected a number above 0"),
     (
         "config.store_url",
