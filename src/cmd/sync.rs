@@ -38,13 +38,14 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     // Each phase's first report: when, and how far the phase was then (its first
     // page, or where a killed load stopped). The pace is measured from there.
     let phase_started = std::sync::Mutex::new((String::new(), std::time::Instant::now(), 0.0));
+    let lang = loaded.config.business.language;
     let progress = move |p: &Progress| {
         let mut phase = phase_started.lock().unwrap_or_else(|e| e.into_inner());
         if phase.0 != p.phase {
             *phase = (p.phase.to_string(), std::time::Instant::now(), p.fraction.unwrap_or(0.0));
         }
         // One line, set in one call: a redraw never mixes two phases.
-        shown.set_message(progress_line(p, phase.1.elapsed(), phase.2));
+        shown.set_message(progress_line(lang, p, phase.1.elapsed(), phase.2));
     };
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
     // A task of its own: a bug that panics mid-run is an error that says so
@@ -152,15 +153,56 @@ fn another_sync_running(lang: Language, holder: &str, expires_in_s: u64) -> Stri
 /// `[======>     ]  27% leads: 1250 records, 28 requests, ~2m 05s left in this phase`;
 /// the bar and the time left only where the phase's share is known. `elapsed`
 /// since the phase's first report, which came at share `from`.
-fn progress_line(p: &Progress, elapsed: Duration, from: f64) -> String {
-    let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
-    let counts = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+fn progress_line(lang: Language, p: &Progress, elapsed: Duration, from: f64) -> String {
+    use tsifra_core::i18n::{TEXTS, count, format_int, text};
+    if lang == Language::En {
+        let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
+        let counts = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+        return match p.fraction {
+            None => counts,
+            Some(f) => match eta(elapsed, from, f) {
+                Some(left) => format!("{} {counts}, ~{} left in this phase", gauge(f), human(left)),
+                None => format!("{} {counts}", gauge(f)),
+            },
+        };
+    }
+    // The phase in words where it has them (a new phase the table lacks shows its own name).
+    let key = format!("sync_phase.{}", p.phase);
+    let phase = match TEXTS.iter().any(|t| t.0 == key) {
+        true => text(lang, &key),
+        false => p.phase,
+    };
+    let (done, requests) = (p.done as i64, p.requests as i64);
+    let records = match p.total {
+        Some(t) => format!(
+            "{} из {}",
+            format_int(lang, done),
+            count(lang, t as i64, ["записи", "записей", "записей"], ["", ""])
+        ),
+        None => count(lang, done, ["запись", "записи", "записей"], ["", ""]),
+    };
+    let counts = format!(
+        "{phase}: {records}, {}",
+        count(lang, requests, ["запрос", "запроса", "запросов"], ["", ""])
+    );
     match p.fraction {
         None => counts,
         Some(f) => match eta(elapsed, from, f) {
-            Some(left) => format!("{} {counts}, ~{} left in this phase", gauge(f), human(left)),
+            Some(left) => format!("{} {counts}, до конца этапа ~{}", gauge(f), human_ru(left)),
             None => format!("{} {counts}", gauge(f)),
         },
+    }
+}
+
+/// [`human`] as Russian writes it: «42 с», «2 мин 05 с», «2 ч 03 мин».
+fn human_ru(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    if s >= 3600 {
+        format!("{}\u{a0}ч {:02}\u{a0}мин", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}\u{a0}мин {:02}\u{a0}с", s / 60, s % 60)
+    } else {
+        format!("{s}\u{a0}с")
     }
 }
 
@@ -233,16 +275,31 @@ mod tests {
             fraction,
         };
         assert_eq!(
-            progress_line(&leads(Some(0.25)), Duration::from_secs(30), 0.0),
+            progress_line(Language::En, &leads(Some(0.25)), Duration::from_secs(30), 0.0),
             "[======>                 ]  25% leads: 1250 records, 28 requests, ~1m 30s left in this phase"
         );
         assert_eq!(
-            progress_line(&leads(Some(0.25)), Duration::from_secs(1), 0.0),
+            progress_line(Language::En, &leads(Some(0.25)), Duration::from_secs(1), 0.0),
             "[======>                 ]  25% leads: 1250 records, 28 requests"
         );
         assert_eq!(
-            progress_line(&leads(None), Duration::from_secs(30), 0.0),
+            progress_line(Language::En, &leads(None), Duration::from_secs(30), 0.0),
             "leads: 1250 records, 28 requests"
+        );
+        assert_eq!(
+            progress_line(Language::Ru, &leads(Some(0.25)), Duration::from_secs(30), 0.0),
+            "[======>                 ]  25% сделки: 1\u{a0}250\u{a0}записей, 28\u{a0}запросов, до конца этапа ~1\u{a0}мин 30\u{a0}с"
+        );
+        let notes = Progress {
+            phase: "notes_leads",
+            done: 21,
+            total: Some(101),
+            requests: 1,
+            fraction: None,
+        };
+        assert_eq!(
+            progress_line(Language::Ru, &notes, Duration::ZERO, 0.0),
+            "примечания сделок: 21 из 101\u{a0}записи, 1\u{a0}запрос"
         );
     }
 }
