@@ -49,6 +49,17 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 /// around an error; Russian before that (the default).
 static LANGUAGE: std::sync::OnceLock<tsifra_core::Language> = std::sync::OnceLock::new();
 
+/// The workspace's language as far as it is known: the config's once read,
+/// else `TSIFRA_BUSINESS__LANGUAGE`, else Russian.
+pub fn language() -> tsifra_core::Language {
+    LANGUAGE.get().copied().unwrap_or_else(|| {
+        let env: Vec<(String, String)> = std::env::var("TSIFRA_BUSINESS__LANGUAGE")
+            .map(|v| vec![("TSIFRA_BUSINESS__LANGUAGE".to_string(), v)])
+            .unwrap_or_default();
+        tsifra_core::config::lenient_language("", &env)
+    })
+}
+
 /// The word an error line starts with, in the workspace's language.
 pub fn error_prefix() -> &'static str {
     tsifra_core::i18n::text(LANGUAGE.get().copied().unwrap_or_default(), "cli.error")
@@ -92,11 +103,12 @@ pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
 
 /// Creates the data dir if needed and proves it can be written to.
 pub fn ensure_data_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    let say = |key: &str| tsifra_core::i18n::text_with(language(), key, &[("dir", &dir.display().to_string())]);
+    fs::create_dir_all(dir).with_context(|| say("cli.cannot_create_data_dir"))?;
     let probe = dir.join(".tsifra-write-check");
     let written = fs::write(&probe, b"ok");
     let _ = fs::remove_file(probe);
-    written.with_context(|| format!("the data dir {} is not writable", dir.display()))
+    written.with_context(|| say("cli.data_dir_not_writable"))
 }
 
 /// Whether an error comes down to a full disk: the OS's "no space left", or

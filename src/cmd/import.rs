@@ -83,7 +83,7 @@ enum Input {
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         use std::io::Read;
-        let cannot = || format!("cannot read {}", path.display());
+        let cannot = || tsifra_core::i18n::text_with(setup::language(), "cli.cannot_read", &[("file", &path.display().to_string())]);
         let mut file = std::fs::File::open(path).with_context(cannot)?;
         let len = file.metadata().with_context(cannot)?.len();
         let mut magic = Vec::with_capacity(4);
@@ -173,7 +173,11 @@ async fn fetch(url: &str, lang: tsifra_core::Language) -> Result<Vec<u8>> {
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
-    let response = client.get(url).send().await.with_context(|| format!("cannot download {url}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| tsifra_core::i18n::text_with(lang, "cli.cannot_download", &[("url", url)]))?;
     let status = response.status();
     if !status.is_success() {
         bail!(text_with(

@@ -220,7 +220,7 @@ fn unwritable_data_dir_is_an_error() {
     std::fs::write(&file, "x").unwrap();
     let out = tsifra(&file.join("data"), &["demo", "--no-serve", "--deals", "10"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot create the data dir"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("не удалось создать папку данных"), "{}", stderr(&out));
 }
 
 #[test]

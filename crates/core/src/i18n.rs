@@ -621,6 +621,17 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "cannot read the config file {file}",
     ),
     ("cli.cannot_read", "не удалось прочитать файл {file}", "cannot read the file {file}"),
+    (
+        "cli.cannot_create_data_dir",
+        "не удалось создать папку данных {dir}",
+        "cannot create the data dir {dir}",
+    ),
+    (
+        "cli.data_dir_not_writable",
+        "в папку данных {dir} нельзя записывать",
+        "the data dir {dir} is not writable",
+    ),
+    ("cli.cannot_download", "не удалось скачать {url}", "cannot download {url}"),
     ("cli.config_defaults", "(настройки по умолчанию)", "(built-in defaults)"),
     (
         "cli.config_none",
