@@ -49,6 +49,17 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 /// around an error; Russian before that (the default).
 static LANGUAGE: std::sync::OnceLock<tsifra_core::Language> = std::sync::OnceLock::new();
 
+/// The workspace's language as far as it is known: the config's once read,
+/// else `TSIFRA_BUSINESS__LANGUAGE`, else Russian.
+pub fn language() -> tsifra_core::Language {
+    LANGUAGE.get().copied().unwrap_or_else(|| {
+        let env: Vec<(String, String)> = std::env::var("TSIFRA_BUSINESS__LANGUAGE")
+            .map(|v| vec![("TSIFRA_BUSINESS__LANGUAGE".to_string(), v)])
+            .unwrap_or_default();
+        tsifra_core::config::lenient_language("", &env)
+    })
+}
+
 /// The word an error line starts with, in the workspace's language.
 pub fn error_prefix() -> &'static str {
     tsifra_core::i18n::text(LANGUAGE.get().copied().unwrap_or_default(), "cli.error")
@@ -66,25 +77,38 @@ pub fn load_config(explicit: Option<&Path>, data_dir: &Path) -> Result<Loaded> {
         Some(path) => Some(path.to_path_buf()),
         None => Some(data_dir.join("tsifra.toml")).filter(|p| p.exists()),
     };
+    let env: Vec<(String, String)> = std::env::vars().collect();
     let (name, text) = match &file {
-        Some(path) => (
-            path.display().to_string(),
-            fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?,
+        Some(path) => {
+            let text = fs::read_to_string(path).map_err(|e| {
+                let lang = tsifra_core::config::lenient_language("", &env);
+                let _ = LANGUAGE.set(lang);
+                let message = tsifra_core::i18n::text_with(lang, "cli.config_unreadable", &[("file", &path.display().to_string())]);
+                anyhow::Error::new(e).context(message)
+            })?;
+            (path.display().to_string(), text)
+        }
+        None => (
+            tsifra_core::i18n::text(tsifra_core::config::lenient_language("", &env), "cli.config_defaults").to_string(),
+            String::new(),
         ),
-        None => ("(built-in defaults)".to_string(), String::new()),
     };
-    let config = Config::parse(&name, &text, std::env::vars())?;
+    // What `main` prints around the error is in the file's language too, even when it does not parse.
+    let config = Config::parse(&name, &text, env.iter().cloned()).inspect_err(|_| {
+        let _ = LANGUAGE.set(tsifra_core::config::lenient_language(&text, &env));
+    })?;
     let _ = LANGUAGE.set(config.business.language);
     Ok(Loaded { config, file })
 }
 
 /// Creates the data dir if needed and proves it can be written to.
 pub fn ensure_data_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    let say = |key: &str| tsifra_core::i18n::text_with(language(), key, &[("dir", &dir.display().to_string())]);
+    fs::create_dir_all(dir).with_context(|| say("cli.cannot_create_data_dir"))?;
     let probe = dir.join(".tsifra-write-check");
     let written = fs::write(&probe, b"ok");
     let _ = fs::remove_file(probe);
-    written.with_context(|| format!("the data dir {} is not writable", dir.display()))
+    written.with_context(|| say("cli.data_dir_not_writable"))
 }
 
 /// Whether an error comes down to a full disk: the OS's "no space left", or

@@ -9,34 +9,30 @@ use tsifra_amocrm::{Client, OAuthApp, list_fields, oauth};
 
 use crate::cli::{AmocrmCommand, DevCommand};
 use crate::setup::{self, usage};
+use tsifra_core::i18n::text_with;
 
 pub async fn run(cmd: AmocrmCommand, data_dir: &Path, config: Option<&Path>) -> Result<()> {
     setup::ensure_data_dir(data_dir)?;
     let loaded = setup::load_config(config, data_dir)?;
     let amo = &loaded.config.amocrm;
+    let lang = loaded.config.business.language;
+    let say = |key: &str, values: &[(&str, &str)]| text_with(lang, &format!("amocrm_cli.{key}"), values);
     if !amo.is_enabled() {
-        bail!(
-            "set [amocrm] base_url (https://SUBDOMAIN.amocrm.ru) in {} first",
-            data_dir.join("tsifra.toml").display()
-        );
+        bail!(say("no_base_url", &[("file", &data_dir.join("tsifra.toml").display().to_string())]));
     }
     match cmd {
         AmocrmCommand::Connect(args) => {
             if amo.client_id.is_empty() {
-                return Err(usage(
-                    "amocrm connect is for OAuth2: set [amocrm] client_id, client_secret and redirect_uri (or use long_lived_token, which needs no connect)",
-                ));
+                return Err(usage(say("oauth_only", &[])));
             }
             let state = oauth::new_state();
-            println!(
-                "1. Open this link as an amoCRM administrator and allow access:\n\n   {}\n",
-                oauth::authorize_url(amo.base(), &OAuthApp::from_config(amo), &state)
-            );
-            println!("2. amoCRM sends the browser to {}?code=...", amo.redirect_uri);
+            let link = oauth::authorize_url(amo.base(), &OAuthApp::from_config(amo), &state);
+            println!("{}\n\n   {link}\n", say("step_open", &[]));
+            println!("{}", say("step_redirect", &[("uri", &amo.redirect_uri)]));
             let input = match args.code {
                 Some(code) => code,
                 None => {
-                    print!("   Paste that address (or just the code) here: ");
+                    print!("   {} ", say("paste", &[]));
                     std::io::stdout().flush()?;
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line)?;
@@ -47,22 +43,27 @@ pub async fn run(cmd: AmocrmCommand, data_dir: &Path, config: Option<&Path>) -> 
             if let Some(got) = redirect.state.as_deref()
                 && got != state
             {
-                bail!("the pasted address belongs to another authorisation attempt (state differs); run connect again");
+                bail!(say("state_differs", &[]));
             }
             oauth::connect(amo, data_dir, &redirect.code).await?;
-            println!(
-                "Connected. Tokens are stored in {} (readable by this user only).",
-                data_dir.join("amocrm-tokens.json").display()
-            );
+            let tokens = data_dir.join("amocrm-tokens.json").display().to_string();
+            println!("{}", say("connected", &[("file", &tokens)]));
             if let Some(referer) = redirect.referer.filter(|r| !amo.base().contains(r.as_str())) {
-                println!("Note: amoCRM says the account lives at {referer}; set [amocrm] base_url to it if it differs.");
+                println!("{}", say("referer", &[("referer", &referer)]));
             }
-            println!("Next: `tsifra sync` for the first load.");
+            println!("{}", say("next", &[]));
         }
         AmocrmCommand::Fields => {
             let client = Client::from_config(amo, data_dir)?;
             let fields = list_fields(&client).await?;
-            println!("{:<10}  {:<8}  {:<14}  name", "id", "entity", "type");
+            let head = |key: &str| tsifra_core::i18n::text(lang, key);
+            println!(
+                "{:<10}  {:<8}  {:<14}  {}",
+                "id",
+                head("amocrm_cli.col_entity"),
+                head("amocrm_cli.col_type"),
+                head("amocrm_cli.col_name")
+            );
             for f in fields {
                 println!(
                     "{:<10}  {:<8}  {:<14}  {}",
@@ -72,7 +73,7 @@ pub async fn run(cmd: AmocrmCommand, data_dir: &Path, config: Option<&Path>) -> 
                     tsifra_core::i18n::printable(&f.def.name)
                 );
             }
-            println!("\nMap business meanings onto these in [fields] of tsifra.toml, by id or exact name, e.g. margin = \"Маржа\".");
+            println!("\n{}", say("map_fields", &[]));
         }
     }
     Ok(())

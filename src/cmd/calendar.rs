@@ -21,8 +21,14 @@ pub async fn run(cmd: CalendarCommand, data_dir: &Path, config: Option<&Path>) -
             // Every file is read and checked before the store is touched, so a bad one stores nothing.
             let mut years: Vec<ImportedYear> = Vec::new();
             for file in &args.files {
-                let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-                for year in tsifra_import::parse_calendar(&file.display().to_string(), &bytes)? {
+                let bytes = std::fs::read(file).with_context(|| {
+                    tsifra_core::i18n::text_with(
+                        config.business.language,
+                        "cli.cannot_read",
+                        &[("file", &file.display().to_string())],
+                    )
+                })?;
+                for year in tsifra_import::parse_calendar(&file.display().to_string(), &bytes, config.business.language)? {
                     if let Some(earlier) = years.iter().find(|y| y.year == year.year) {
                         return Err(usage(tsifra_core::i18n::text_with(
                             config.business.language,

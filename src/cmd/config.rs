@@ -20,22 +20,29 @@ pub async fn run(cmd: ConfigCommand, data_dir: &Path, config: Option<&Path>) -> 
         ConfigCommand::Check => {
             let loaded = setup::load_config(config, data_dir)?;
             let c = &loaded.config;
+            let lang = c.business.language;
             let mut out = String::new();
             match &loaded.file {
                 Some(f) => out.push_str(&format!("{}: OK\n", f.display())),
                 None => out.push_str(&format!(
-                    "no config file ({} not found): built-in defaults, OK\n",
-                    data_dir.join("tsifra.toml").display()
+                    "{}\n",
+                    tsifra_core::i18n::text_with(
+                        lang,
+                        "cli.config_none",
+                        &[("file", &data_dir.join("tsifra.toml").display().to_string())]
+                    )
                 )),
             }
-            out.push_str(&format!("  language   {}\n", c.business.language.code()));
-            out.push_str(&format!("  time zone  {}\n", c.business.time_zone));
-            out.push_str(&format!("  currency   {}\n", c.business.currency));
-            out.push_str(&format!("  bind       {}\n", c.server.bind));
-            out.push_str(&format!(
-                "  store      {}\n",
-                tsifra_store::redact_url(&setup::store_url(c, data_dir))
-            ));
+            let store = tsifra_store::redact_url(&setup::store_url(c, data_dir));
+            for (key, value) in [
+                ("cli.config_language", c.business.language.code()),
+                ("cli.config_time_zone", c.business.time_zone.as_str()),
+                ("cli.config_currency", c.business.currency.as_str()),
+                ("cli.config_bind", c.server.bind.as_str()),
+                ("cli.config_store", store.as_str()),
+            ] {
+                out.push_str(&format!("  {}{value}\n", text(lang, key)));
+            }
             let names = check_names(c, data_dir).await?;
             out.push_str(&format!("  {}\n", names.line));
             print_out(&out);

@@ -8,7 +8,6 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tsifra_core::Language;
-use tsifra_core::i18n::format_int;
 use tsifra_core::model::Batch;
 use tsifra_import::plans::{PlanSource, parse_plans};
 
@@ -84,7 +83,7 @@ enum Input {
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         use std::io::Read;
-        let cannot = || format!("cannot read {}", path.display());
+        let cannot = || tsifra_core::i18n::text_with(setup::language(), "cli.cannot_read", &[("file", &path.display().to_string())]);
         let mut file = std::fs::File::open(path).with_context(cannot)?;
         let len = file.metadata().with_context(cannot)?.len();
         let mut magic = Vec::with_capacity(4);
@@ -122,10 +121,13 @@ fn confirm_empty(lang: Language, origin: &str, stored: usize) -> Result<bool> {
     if stored == 0 || !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Ok(false);
     }
-    let n = format_int(lang, stored as i64);
+    let plans = plans_count(lang, stored);
     let question = match lang {
-        Language::Ru => format!("{origin}: в файле нет ни одного плана. Убрать {n} планов, загруженных из него раньше? [д/Н] "),
-        Language::En => format!("{origin}: the file holds no plans. Take out the {n} plans it brought before? [y/N] "),
+        Language::Ru => format!(
+            "{origin}: в файле нет ни одного плана. Убрать {plans}, {} из него раньше? [д/Н] ",
+            tsifra_core::i18n::plural(stored as i64, "загруженный", "загруженных", "загруженных")
+        ),
+        Language::En => format!("{origin}: the file holds no plans. Take out the {plans} it brought before? [y/N] "),
     };
     eprint!("{question}");
     std::io::stderr().flush().ok();
@@ -134,8 +136,14 @@ fn confirm_empty(lang: Language, origin: &str, stored: usize) -> Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "д" | "да" | "y" | "yes"))
 }
 
+/// "1 план", "3 плана", "5 планов" / "1 plan", "5 plans".
+fn plans_count(lang: Language, n: usize) -> String {
+    tsifra_core::i18n::count(lang, n as i64, ["план", "плана", "планов"], ["plan", "plans"])
+}
+
 fn empty_refused(lang: Language, origin: &str, stored: usize) -> String {
-    let n = format_int(lang, stored as i64);
+    let n = plans_count(lang, stored);
+    let brought = tsifra_core::i18n::plural(stored as i64, "загруженный", "загруженных", "загруженных");
     match (lang, stored) {
         (Language::Ru, 0) => format!(
             "{origin}: в файле нет ни одного плана (только заголовок); ничего не загружено. \
@@ -143,7 +151,7 @@ fn empty_refused(lang: Language, origin: &str, stored: usize) -> String {
         ),
         (Language::Ru, _) => format!(
             "{origin}: в файле нет ни одного плана (только заголовок); ничего не изменено. \
-             Импорт пустого файла убрал бы {n} планов, загруженных из него раньше: \
+             Импорт пустого файла убрал бы {n}, {brought} из него раньше: \
              если это и нужно, повторите с --allow-empty (или: tsifra plans remove {origin})"
         ),
         (Language::En, 0) => format!(
@@ -152,7 +160,7 @@ fn empty_refused(lang: Language, origin: &str, stored: usize) -> String {
         ),
         (Language::En, _) => format!(
             "{origin}: the file holds no plans (a header only); nothing changed. \
-             Importing it would take out the {n} plans it brought before: \
+             Importing it would take out the {n} it brought before: \
              if that is what you want, run again with --allow-empty (or: tsifra plans remove {origin})"
         ),
     }
@@ -165,7 +173,11 @@ async fn fetch(url: &str, lang: tsifra_core::Language) -> Result<Vec<u8>> {
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build()?;
-    let response = client.get(url).send().await.with_context(|| format!("cannot download {url}"))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| tsifra_core::i18n::text_with(lang, "cli.cannot_download", &[("url", url)]))?;
     let status = response.status();
     if !status.is_success() {
         bail!(text_with(

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use tsifra_core::i18n::format_int;
+use tsifra_core::i18n::{count, format_int, plural};
 use tsifra_core::model::{Batch, Id, Metric, Plan, plans_in_force};
 use tsifra_core::{Config, Instant, Language, Period};
 
@@ -189,10 +189,22 @@ fn table(rows: &[[String; 6]]) -> String {
 }
 
 fn removed_message(lang: Language, origin: &str, removed: usize, restored: usize) -> String {
-    let (removed, restored) = (format_int(lang, removed as i64), format_int(lang, restored as i64));
+    let plans = |n: usize| count(lang, n as i64, ["план", "плана", "планов"], ["plan", "plans"]);
+    let (n, m) = (removed as i64, restored as i64);
     match lang {
-        Language::Ru => format!("{origin}: удалено планов: {removed}; снова действуют планы других файлов: {restored}."),
-        Language::En => format!("{origin}: {removed} plans removed; {restored} plans of other files are in force again."),
+        Language::Ru => format!(
+            "{origin}: {} {}; снова {} {} других файлов.",
+            plans(removed),
+            plural(n, "удалён", "удалены", "удалены"),
+            plural(m, "действует", "действуют", "действуют"),
+            plans(restored)
+        ),
+        Language::En => format!(
+            "{origin}: {} removed; {} of other files {} in force again.",
+            plans(removed),
+            plans(restored),
+            if restored == 1 { "is" } else { "are" }
+        ),
     }
 }
 
@@ -227,14 +239,21 @@ impl ImportSummary {
 
     pub fn message(&self, lang: Language, origin: &str) -> String {
         let n = |v: usize| format_int(lang, v as i64);
-        let (replaced, unchanged, added, dropped) = (n(self.replaced), n(self.unchanged), n(self.added), n(self.dropped));
+        let (unchanged, added, dropped) = (n(self.unchanged), n(self.added), n(self.dropped));
+        let replaced = count(lang, self.replaced as i64, ["план", "плана", "планов"], ["plan", "plans"]);
+        // Russian: "1 план заменён, 3 плана заменены"; the participle agrees with the number.
+        let done = |v: usize, one: &'static str, other: &'static str| plural(v as i64, one, other, other);
         let mut text = match lang {
-            Language::Ru => format!("{origin}: заменено планов: {replaced}, без изменений: {unchanged}, добавлено: {added}"),
-            Language::En => format!("{origin}: {replaced} plans replaced, {unchanged} unchanged, {added} added"),
+            Language::Ru => format!(
+                "{origin}: {replaced} {}, {unchanged} без изменений, {added} {}",
+                done(self.replaced, "заменён", "заменены"),
+                done(self.added, "добавлен", "добавлены")
+            ),
+            Language::En => format!("{origin}: {replaced} replaced, {unchanged} unchanged, {added} added"),
         };
         if self.dropped > 0 {
             text.push_str(&match lang {
-                Language::Ru => format!(", убрано (нет в новой версии файла): {dropped}"),
+                Language::Ru => format!(", {dropped} {} (нет в новой версии файла)", done(self.dropped, "убран", "убраны")),
                 Language::En => format!(", {dropped} removed (gone from the file)"),
             });
         }
@@ -295,7 +314,25 @@ mod tests {
         );
         assert_eq!(
             s.message(Language::Ru, "b.csv"),
-            "b.csv: заменено планов: 1, без изменений: 1, добавлено: 1, убрано (нет в новой версии файла): 1."
+            "b.csv: 1\u{a0}план заменён, 1 без изменений, 1 добавлен, 1 убран (нет в новой версии файла)."
+        );
+        let many = ImportSummary {
+            replaced: 22,
+            unchanged: 0,
+            added: 5,
+            dropped: 0,
+        };
+        assert_eq!(
+            many.message(Language::Ru, "b.csv"),
+            "b.csv: 22\u{a0}плана заменены, 0 без изменений, 5 добавлены."
+        );
+        assert_eq!(
+            removed_message(Language::Ru, "b.csv", 5, 1),
+            "b.csv: 5\u{a0}планов удалены; снова действует 1\u{a0}план других файлов."
+        );
+        assert_eq!(
+            removed_message(Language::En, "b.csv", 1, 2),
+            "b.csv: 1 plan removed; 2 plans of other files are in force again."
         );
         assert_eq!(
             ImportSummary::of(&[], "c.csv", &new).message(Language::En, "c.csv"),

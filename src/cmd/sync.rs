@@ -9,7 +9,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tsifra_amocrm::SyncMode;
 use tsifra_amocrm::sync::Progress;
 use tsifra_core::Language;
-use tsifra_core::i18n::format_int;
 use tsifra_web::{AppState, system_clock};
 
 use crate::cli::SyncArgs;
@@ -19,10 +18,11 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     setup::ensure_data_dir(data_dir)?;
     let loaded = setup::load_config(config, data_dir)?;
     if !loaded.config.amocrm.is_enabled() {
-        bail!(
-            "amoCRM is not configured: set [amocrm] base_url and a long_lived_token (or OAuth2 keys, then `tsifra amocrm connect`) in {}",
-            data_dir.join("tsifra.toml").display()
-        );
+        bail!(tsifra_core::i18n::text_with(
+            loaded.config.business.language,
+            "amocrm_cli.not_configured",
+            &[("file", &data_dir.join("tsifra.toml").display().to_string())]
+        ));
     }
     let store = setup::open_store(&loaded.config, data_dir).await?;
     let ws = store.load().await?;
@@ -38,13 +38,14 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
     // Each phase's first report: when, and how far the phase was then (its first
     // page, or where a killed load stopped). The pace is measured from there.
     let phase_started = std::sync::Mutex::new((String::new(), std::time::Instant::now(), 0.0));
+    let lang = loaded.config.business.language;
     let progress = move |p: &Progress| {
         let mut phase = phase_started.lock().unwrap_or_else(|e| e.into_inner());
         if phase.0 != p.phase {
             *phase = (p.phase.to_string(), std::time::Instant::now(), p.fraction.unwrap_or(0.0));
         }
         // One line, set in one call: a redraw never mixes two phases.
-        shown.set_message(progress_line(p, phase.1.elapsed(), phase.2));
+        shown.set_message(progress_line(lang, p, phase.1.elapsed(), phase.2));
     };
     let mode = if args.full { SyncMode::Full } else { SyncMode::Auto };
     // A task of its own: a bug that panics mid-run is an error that says so
@@ -71,40 +72,51 @@ pub async fn run(args: SyncArgs, data_dir: &Path, config: Option<&Path>) -> Resu
 
 /// The run in one line, in the workspace's language: what kind, what landed, what it cost.
 fn summary(lang: Language, report: &tsifra_amocrm::sync::SyncReport) -> String {
+    use tsifra_core::i18n::{count, format_decimal, plural};
     let secs = report.elapsed_ms as f64 / 1000.0;
     let rate = report.requests as f64 / secs.max(0.001);
     let full = report.kind == tsifra_amocrm::sync::RunKind::Full;
+    let (records, deletions, requests) = (report.records as i64, report.deletions as i64, report.requests as i64);
     match lang {
+        // "сохранена 1 запись, сохранено 5 записей": the verb agrees with the number.
         Language::Ru => format!(
-            "{}{}: сохранено записей: {}, удалений: {}, запросов отправлено: {} за {} с ({} в секунду){}",
+            "{}{}: {} {}, {} {}, {} {} за {}\u{a0}с ({}\u{a0}запроса в секунду){}",
             if full {
                 "Полная синхронизация"
             } else {
                 "Синхронизация изменений"
             },
             if report.resumed { " (продолжена)" } else { "" },
-            format_int(lang, report.records as i64),
-            format_int(lang, report.deletions as i64),
-            format_int(lang, report.requests as i64),
-            format!("{secs:.1}").replace('.', ","),
-            format!("{rate:.1}").replace('.', ","),
-            if report.skipped > 0 {
-                format!("; нечитаемых записей пропущено: {} (см. журнал)", report.skipped)
-            } else {
-                String::new()
+            plural(records, "сохранена", "сохранено", "сохранено"),
+            count(lang, records, ["запись", "записи", "записей"], ["", ""]),
+            plural(deletions, "удалена", "удалено", "удалено"),
+            count(lang, deletions, ["запись", "записи", "записей"], ["", ""]),
+            plural(requests, "отправлен", "отправлено", "отправлено"),
+            count(lang, requests, ["запрос", "запроса", "запросов"], ["", ""]),
+            format_decimal(lang, secs),
+            format_decimal(lang, rate),
+            match report.skipped as i64 {
+                0 => String::new(),
+                n => format!(
+                    "; {} {} (см. журнал)",
+                    plural(n, "пропущена", "пропущены", "пропущено"),
+                    count(lang, n, ["нечитаемая запись", "нечитаемые записи", "нечитаемых записей"], ["", ""])
+                ),
             }
         ),
         Language::En => format!(
-            "{} sync{}: {} records stored, {} deletions, {} requests sent in {secs:.1} s ({rate:.1} requests/s){}",
+            "{} sync{}: {} stored, {} deleted, {} sent in {secs:.1} s ({rate:.1} requests/s){}",
             if full { "Full" } else { "Incremental" },
             if report.resumed { " (resumed)" } else { "" },
-            report.records,
-            report.deletions,
-            report.requests,
-            if report.skipped > 0 {
-                format!("; {} unreadable records skipped (see the log)", report.skipped)
-            } else {
-                String::new()
+            count(lang, records, ["", "", ""], ["record", "records"]),
+            count(lang, deletions, ["", "", ""], ["record", "records"]),
+            count(lang, requests, ["", "", ""], ["request", "requests"]),
+            match report.skipped as i64 {
+                0 => String::new(),
+                n => format!(
+                    "; {} skipped (see the log)",
+                    count(lang, n, ["", "", ""], ["unreadable record", "unreadable records"])
+                ),
             }
         ),
     }
@@ -141,15 +153,56 @@ fn another_sync_running(lang: Language, holder: &str, expires_in_s: u64) -> Stri
 /// `[======>     ]  27% leads: 1250 records, 28 requests, ~2m 05s left in this phase`;
 /// the bar and the time left only where the phase's share is known. `elapsed`
 /// since the phase's first report, which came at share `from`.
-fn progress_line(p: &Progress, elapsed: Duration, from: f64) -> String {
-    let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
-    let counts = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+fn progress_line(lang: Language, p: &Progress, elapsed: Duration, from: f64) -> String {
+    use tsifra_core::i18n::{TEXTS, count, format_int, text};
+    if lang == Language::En {
+        let total = p.total.map(|t| format!(" of {t}")).unwrap_or_default();
+        let counts = format!("{}: {}{} records, {} requests", p.phase, p.done, total, p.requests);
+        return match p.fraction {
+            None => counts,
+            Some(f) => match eta(elapsed, from, f) {
+                Some(left) => format!("{} {counts}, ~{} left in this phase", gauge(f), human(left)),
+                None => format!("{} {counts}", gauge(f)),
+            },
+        };
+    }
+    // The phase in words where it has them (a new phase the table lacks shows its own name).
+    let key = format!("sync_phase.{}", p.phase);
+    let phase = match TEXTS.iter().any(|t| t.0 == key) {
+        true => text(lang, &key),
+        false => p.phase,
+    };
+    let (done, requests) = (p.done as i64, p.requests as i64);
+    let records = match p.total {
+        Some(t) => format!(
+            "{} из {}",
+            format_int(lang, done),
+            count(lang, t as i64, ["записи", "записей", "записей"], ["", ""])
+        ),
+        None => count(lang, done, ["запись", "записи", "записей"], ["", ""]),
+    };
+    let counts = format!(
+        "{phase}: {records}, {}",
+        count(lang, requests, ["запрос", "запроса", "запросов"], ["", ""])
+    );
     match p.fraction {
         None => counts,
         Some(f) => match eta(elapsed, from, f) {
-            Some(left) => format!("{} {counts}, ~{} left in this phase", gauge(f), human(left)),
+            Some(left) => format!("{} {counts}, до конца этапа ~{}", gauge(f), human_ru(left)),
             None => format!("{} {counts}", gauge(f)),
         },
+    }
+}
+
+/// [`human`] as Russian writes it: «42 с», «2 мин 05 с», «2 ч 03 мин».
+fn human_ru(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    if s >= 3600 {
+        format!("{}\u{a0}ч {:02}\u{a0}мин", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}\u{a0}мин {:02}\u{a0}с", s / 60, s % 60)
+    } else {
+        format!("{s}\u{a0}с")
     }
 }
 
@@ -222,16 +275,69 @@ mod tests {
             fraction,
         };
         assert_eq!(
-            progress_line(&leads(Some(0.25)), Duration::from_secs(30), 0.0),
+            progress_line(Language::En, &leads(Some(0.25)), Duration::from_secs(30), 0.0),
             "[======>                 ]  25% leads: 1250 records, 28 requests, ~1m 30s left in this phase"
         );
         assert_eq!(
-            progress_line(&leads(Some(0.25)), Duration::from_secs(1), 0.0),
+            progress_line(Language::En, &leads(Some(0.25)), Duration::from_secs(1), 0.0),
             "[======>                 ]  25% leads: 1250 records, 28 requests"
         );
         assert_eq!(
-            progress_line(&leads(None), Duration::from_secs(30), 0.0),
+            progress_line(Language::En, &leads(None), Duration::from_secs(30), 0.0),
             "leads: 1250 records, 28 requests"
+        );
+        assert_eq!(
+            progress_line(Language::Ru, &leads(Some(0.25)), Duration::from_secs(30), 0.0),
+            "[======>                 ]  25% сделки: 1\u{a0}250\u{a0}записей, 28\u{a0}запросов, до конца этапа ~1\u{a0}мин 30\u{a0}с"
+        );
+        let notes = Progress {
+            phase: "notes_leads",
+            done: 21,
+            total: Some(101),
+            requests: 1,
+            fraction: None,
+        };
+        assert_eq!(
+            progress_line(Language::Ru, &notes, Duration::ZERO, 0.0),
+            "примечания сделок: 21 из 101\u{a0}записи, 1\u{a0}запрос"
+        );
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use tsifra_amocrm::sync::{RunKind, SyncReport};
+
+    fn report(records: u64, deletions: u64, requests: u64, skipped: u64) -> SyncReport {
+        SyncReport {
+            kind: RunKind::Full,
+            resumed: false,
+            watermark: 0,
+            records,
+            deletions,
+            requests,
+            elapsed_ms: 2_000,
+            skipped,
+            bad_values: Vec::new(),
+            bad_value_count: 0,
+            filter_fallback: false,
+        }
+    }
+
+    /// Every number has its unit, in the form its number asks for.
+    #[test]
+    fn the_summary_says_each_number_with_its_noun() {
+        assert_eq!(
+            summary(Language::Ru, &report(1_021, 2, 14, 5)),
+            "Полная синхронизация: сохранена 1\u{a0}021\u{a0}запись, удалено 2\u{a0}записи, \
+             отправлено 14\u{a0}запросов за 2,0\u{a0}с (7,0\u{a0}запроса в секунду); \
+             пропущено 5\u{a0}нечитаемых записей (см. журнал)"
+        );
+        assert_eq!(
+            summary(Language::En, &report(1, 0, 2, 1)),
+            "Full sync: 1 record stored, 0 records deleted, 2 requests sent in 2.0 s (1.0 requests/s); \
+             1 unreadable record skipped (see the log)"
         );
     }
 }

@@ -64,7 +64,7 @@ fn demo_through_the_fake_amocrm_gives_the_same_reports() {
     let out = tsifra(synced.path(), &["sync"]);
     assert!(out.status.success(), "sync: {}", String::from_utf8_lossy(&out.stderr));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Полная синхронизация: сохранено записей:"),
+        String::from_utf8_lossy(&out.stdout).contains("Полная синхронизация: сохранен"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
@@ -74,7 +74,7 @@ fn demo_through_the_fake_amocrm_gives_the_same_reports() {
     // A second run is incremental and changes nothing.
     let out = tsifra(synced.path(), &["sync"]);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("Синхронизация изменений: сохранено записей:"),
+        String::from_utf8_lossy(&out.stdout).contains("Синхронизация изменений: сохранен"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );

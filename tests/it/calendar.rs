@@ -100,7 +100,7 @@ fn an_imported_calendar_replaces_the_labour_code_fallback_in_reports() {
     assert_ne!(out.status.code(), Some(0));
     let err = text(&out.stderr);
     assert!(
-        err.contains("days.csv: line 3: kind: got \"праздн\", expected holiday (нерабочий)"),
+        err.contains("days.csv, строка 3, поле kind: «праздн»; ожидалось: нерабочий (holiday), рабочий (working"),
         "{err}"
     );
     let listed = text(&tsifra(&data, &["calendar", "list"]).stdout);

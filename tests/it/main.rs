@@ -8,6 +8,7 @@ mod faults;
 mod flood;
 mod full_disk;
 mod history;
+mod language;
 mod live;
 mod maven;
 mod plans;

@@ -59,7 +59,7 @@ fn latest_import_wins_is_listed_and_removing_it_restores_the_earlier() {
     )
     .unwrap();
     let out = ok(&tsifra(d, &["import", "plans", corrections.to_str().unwrap()]));
-    assert_eq!(out.trim(), "правки.csv: заменено планов: 3, без изменений: 1, добавлено: 1.");
+    assert_eq!(out.trim(), "правки.csv: 3\u{a0}плана заменены, 1 без изменений, 1 добавлен.");
     let corrected = month_plans(d);
     assert_eq!(plan_of(&corrected, &first), Some(111_111_100));
     assert_eq!(plan_of(&corrected, &third), Some(333_333_300));
@@ -101,7 +101,9 @@ fn latest_import_wins_is_listed_and_removing_it_restores_the_earlier() {
 
     // Removing the copy brings the corrections back; removing them brings back the demo's plans.
     let out = ok(&tsifra(d, &["plans", "remove", copy.to_str().unwrap()]));
-    assert!(out.starts_with(&format!("copy.csv: удалено планов: {rows};")), "{out}");
+    let removed = tsifra_core::i18n::count(tsifra_core::Language::Ru, rows as i64, ["план", "плана", "планов"], ["", ""]);
+    let verb = tsifra_core::i18n::plural(rows as i64, "удалён", "удалены", "удалены");
+    assert!(out.starts_with(&format!("copy.csv: {removed} {verb}; снова ")), "{out}");
     assert_eq!(month_plans(d), corrected);
     ok(&tsifra(d, &["plans", "remove", "правки.csv"]));
     assert_eq!(month_plans(d), demo);
@@ -155,7 +157,9 @@ fn a_header_only_file_is_refused_without_allow_empty() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("отдел.csv: в файле нет ни одного плана") && err.contains("убрал бы 1 планов") && err.contains("--allow-empty"),
+        err.contains("отдел.csv: в файле нет ни одного плана")
+            && err.contains("убрал бы 1\u{a0}план, загруженный")
+            && err.contains("--allow-empty"),
         "{err}"
     );
     assert_eq!(month_plans(d), before, "nothing stored changed");

@@ -69,7 +69,7 @@ async fn a_second_sync_of_the_account_is_refused_while_one_runs() {
     .await
     .unwrap();
     assert!(first_status.0.success(), "{}", first_status.1);
-    assert!(first_status.1.contains("сохранено записей"), "{}", first_status.1);
+    assert!(first_status.1.contains("Полная синхронизация: сохранен"), "{}", first_status.1);
 
     // Let go at the end: the next sync runs at once, no waiting for an expiry.
     let third = tokio::task::spawn_blocking({

@@ -80,6 +80,12 @@ impl AmocrmConfig {
 
     /// Checks the section; the error names the key (`amocrm.KEY: ...`).
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_in(crate::Language::En)
+    }
+
+    /// [`Self::validate`] with what was expected told in `lang`.
+    pub fn validate_in(&self, lang: crate::Language) -> Result<(), String> {
+        let say = |key: &str, values: &[(&str, &str)]| crate::i18n::text_with(lang, &format!("config.amocrm_{key}"), values);
         if !self.is_enabled() {
             return Ok(());
         }
@@ -90,35 +96,35 @@ impl AmocrmConfig {
             || parsed.is_none()
         {
             return Err(format!(
-                "amocrm.base_url: expected the account address such as \"https://mycompany.amocrm.ru\", got {base:?}"
+                "amocrm.base_url: {}",
+                say("base_url", &[("value", &base.escape_debug().to_string())])
             ));
         }
         if base.contains("www.amocrm.ru") || base.contains("www.kommo.com") {
-            return Err("amocrm.base_url: use the account's own address (https://SUBDOMAIN.amocrm.ru), not www".into());
+            return Err(format!("amocrm.base_url: {}", say("www", &[])));
         }
         if !(1..=50).contains(&self.requests_per_second) {
             return Err(format!(
-                "amocrm.requests_per_second: expected 1 to 50 (amoCRM allows 7 per integration), got {}",
-                self.requests_per_second
+                "amocrm.requests_per_second: {}",
+                say("rps", &[("value", &self.requests_per_second.to_string())])
             ));
         }
         if self.auth_mode() == AuthMode::OAuth
             && (self.client_id.is_empty() || self.client_secret.is_empty() || self.redirect_uri.is_empty())
         {
-            return Err("amocrm: set either long_lived_token, or client_id, client_secret and redirect_uri for OAuth2".into());
+            return Err(format!("amocrm: {}", say("auth", &[])));
         }
         // Parsed as `serve` parses it, so what passes here runs there.
         if let Err(e) = self.sync_schedule() {
             return Err(format!(
-                "amocrm.sync_every: expected a cron expression of 5 fields such as \"*/10 * * * *\" \
-                 (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7), got {:?}: {e}",
-                self.sync_every
+                "amocrm.sync_every: {}",
+                say("cron", &[("value", &self.sync_every), ("error", &e)])
             ));
         }
         if !self.nightly_reconcile_at.is_empty() && parse_hh_mm(&self.nightly_reconcile_at).is_none() {
             return Err(format!(
-                "amocrm.nightly_reconcile_at: expected a time such as \"03:00\" or empty, got {:?}",
-                self.nightly_reconcile_at
+                "amocrm.nightly_reconcile_at: {}",
+                say("nightly", &[("value", &self.nightly_reconcile_at)])
             ));
         }
         Ok(())
@@ -215,5 +221,15 @@ mod tests {
         };
         assert!(c.validate().unwrap_err().contains("client_id"));
         assert!(AmocrmConfig::default().validate().is_ok(), "off by default");
+        let c = AmocrmConfig {
+            base_url: "https://acme.amocrm.ru".into(),
+            long_lived_token: "t".into(),
+            nightly_reconcile_at: "25:00".into(),
+            ..AmocrmConfig::default()
+        };
+        assert_eq!(
+            c.validate_in(crate::Language::Ru).unwrap_err(),
+            "amocrm.nightly_reconcile_at: «25:00» — не время; ожидалось время вида \"03:00\" или пустая строка"
+        );
     }
 }

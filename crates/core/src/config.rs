@@ -335,15 +335,174 @@ pub fn parse_tv_board(entry: &str) -> Result<(&'static str, Option<f64>), String
     Ok((board, seconds))
 }
 
-/// A config that could not be used, with where and why.
+/// A config that could not be used, with where and why, told in the
+/// workspace's language (read leniently when the file cannot be parsed).
 #[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{}", self.render())]
 pub enum ConfigError {
-    #[error("{file}: {message}")]
-    Parse { file: String, message: String },
-    #[error("environment variable {var}: {message}")]
-    Env { var: String, message: String },
-    #[error("{file}: key `{key}`: {message}")]
-    Invalid { file: String, key: String, message: String },
+    /// The file is not valid TOML or has a key or value of the wrong kind:
+    /// `detail` is the toml crate's own (English) message, quoted.
+    Parse {
+        file: String,
+        line: Option<usize>,
+        key: Option<String>,
+        detail: String,
+        lang: Language,
+    },
+    /// An environment override that cannot be used; `key` is the config key it sets.
+    Env {
+        var: String,
+        key: Option<String>,
+        message: String,
+        lang: Language,
+    },
+    /// A value the file gives that is not allowed; `key` is dotted (`business.time_zone`).
+    Invalid {
+        file: String,
+        line: Option<usize>,
+        key: String,
+        message: String,
+        lang: Language,
+    },
+}
+
+impl ConfigError {
+    /// The message as the head of sales reads it: file (or variable), line,
+    /// `[section] key`, then what was wrong and what was expected.
+    fn render(&self) -> String {
+        use crate::i18n::text_with;
+        let place = |file: &str, line: Option<usize>, lang| match line {
+            Some(n) => text_with(lang, "config.at_line", &[("file", file), ("line", &n.to_string())]),
+            None => file.to_string(),
+        };
+        let with_key = |head: String, key: Option<&str>| match key {
+            Some(k) => format!("{head}, {}", section_key(k)),
+            None => head,
+        };
+        match self {
+            ConfigError::Parse {
+                file,
+                line,
+                key,
+                detail,
+                lang,
+            } => {
+                let what = match unknown_key(detail) {
+                    Some((name, expected)) if expected.is_empty() => text_with(*lang, "config.unknown_key", &[("key", &name)]),
+                    Some((name, expected)) => text_with(*lang, "config.unknown_key_expected", &[("key", &name), ("expected", &expected)]),
+                    None => text_with(*lang, "config.parse", &[("detail", detail)]),
+                };
+                format!("{}: {what}", with_key(place(file, *line, *lang), key.as_deref()))
+            }
+            ConfigError::Env { var, key, message, lang } => {
+                let head = text_with(*lang, "config.env", &[("var", var)]);
+                format!("{}: {message}", with_key(head, key.as_deref()))
+            }
+            ConfigError::Invalid {
+                file,
+                line,
+                key,
+                message,
+                lang,
+            } => {
+                format!("{}: {message}", with_key(place(file, *line, *lang), Some(key)))
+            }
+        }
+    }
+}
+
+/// `business.time_zone` as the file writes it: `[business] time_zone`.
+fn section_key(key: &str) -> String {
+    match key.rsplit_once('.') {
+        Some((section, name)) => format!("[{section}] {name}"),
+        None => key.to_string(),
+    }
+}
+
+/// serde's "unknown field `bnid`, expected one of `bind`, `port`" as the
+/// unknown key and the keys allowed there (empty when none are named).
+fn unknown_key(detail: &str) -> Option<(String, String)> {
+    let rest = detail.strip_prefix("unknown field `")?;
+    let (name, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    Some((name.to_string(), expected.join(", ")))
+}
+
+/// The workspace's language read leniently, for messages about a config that
+/// may not parse: the environment's override, else `[business] language` in
+/// the file (as TOML, or line by line when the TOML is broken), else Russian.
+pub fn lenient_language<'a>(text: &str, env: impl IntoIterator<Item = &'a (String, String)>) -> Language {
+    let from_env = env
+        .into_iter()
+        .find(|(var, _)| var == "TSIFRA_BUSINESS__LANGUAGE")
+        .and_then(|(_, v)| Language::parse(v.trim().trim_matches('"')));
+    if let Some(lang) = from_env {
+        return lang;
+    }
+    if let Ok(table) = toml::from_str::<toml::Table>(text) {
+        return table
+            .get("business")
+            .and_then(|b| b.get("language"))
+            .and_then(|l| l.as_str())
+            .and_then(Language::parse)
+            .unwrap_or_default();
+    }
+    line_of(text, "business.language")
+        .and_then(|n| text.lines().nth(n - 1))
+        .and_then(|l| l.split_once('='))
+        .and_then(|(_, v)| Language::parse(v.split('#').next().unwrap_or_default().trim().trim_matches('"').trim_matches('\'')))
+        .unwrap_or_default()
+}
+
+/// The section a header line opens (`[business]` → `business`), if it is one.
+fn section_of(line: &str) -> Option<&str> {
+    let t = line.trim();
+    (t.starts_with('[') && !t.starts_with("[[") && t.ends_with(']')).then(|| t[1..t.len() - 1].trim())
+}
+
+/// The key a `key = value` line sets, if it does.
+fn key_of(line: &str) -> Option<&str> {
+    let t = line.trim();
+    if t.starts_with('#') || t.starts_with('[') {
+        return None;
+    }
+    let (key, _) = t.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty()).then_some(key)
+}
+
+/// The 1-based line that sets the dotted `key` (`business.time_zone`), if the
+/// file writes it as `[business]` then `time_zone = ...`.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let (section, name) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        if let Some(s) = section_of(line) {
+            current = s;
+        } else if current == section && key_of(line) == Some(name) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// The dotted key set on the 1-based `line`, if that line sets one.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let mut current = "";
+    for (i, l) in text.lines().enumerate() {
+        if let Some(s) = section_of(l) {
+            current = s;
+        }
+        if i + 1 == line {
+            let key = key_of(l)?;
+            return Some(if current.is_empty() {
+                key.to_string()
+            } else {
+                format!("{current}.{key}")
+            });
+        }
+    }
+    None
 }
 
 /// Prefix of environment overrides: `TSIFRA_SERVER__BIND=0.0.0.0:80` sets `server.bind`.
@@ -352,16 +511,23 @@ pub const ENV_PREFIX: &str = "TSIFRA_";
 impl Config {
     /// Parses `text` (the content of `file`, which may be empty for "no file"),
     /// then applies `TSIFRA_SECTION__KEY` overrides from `env`, then validates.
+    /// Errors are in the workspace's language ([`lenient_language`]).
     pub fn parse(file: &str, text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let lang = lenient_language(text, &env);
+        let parse_error = |e: toml::de::Error| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            ConfigError::Parse {
+                file: file.to_string(),
+                line,
+                key: line.and_then(|n| key_at(text, n)),
+                detail: e.message().trim().to_string(),
+                lang,
+            }
+        };
         // First on its own, so that errors point at the file's line and column.
-        let from_file: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.to_string(),
-            message: one_line(&e),
-        })?;
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.to_string(),
-            message: one_line(&e),
-        })?;
+        let from_file: Config = toml::from_str(text).map_err(parse_error)?;
+        let mut table: toml::Table = toml::from_str(text).map_err(parse_error)?;
         // Each override is applied and checked on its own, in name order, so an
         // error names the variable that caused it, never the file.
         let mut overrides: Vec<(String, String)> = env
@@ -374,93 +540,108 @@ impl Config {
         for (var, value) in overrides {
             let path = &var[ENV_PREFIX.len()..];
             let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
-            let env_error = |message: String| ConfigError::Env { var: var.clone(), message };
-            set_path(&mut table, &keys, parse_env_value(&value)).map_err(env_error)?;
+            let env_error = |key: Option<String>, message: String| ConfigError::Env {
+                var: var.clone(),
+                key,
+                message,
+                lang,
+            };
+            set_path(&mut table, &keys, parse_env_value(&value)).map_err(|m| env_error(None, m))?;
             let merged = toml::to_string(&table).expect("a table serialises");
-            config = toml::from_str(&merged).map_err(|e| env_error(format!("key `{}`: {}", keys.join("."), one_line(&e))))?;
+            config = toml::from_str(&merged).map_err(|e| {
+                let detail = e.message().trim().to_string();
+                let message = match unknown_key(&detail) {
+                    Some((name, expected)) => {
+                        crate::i18n::text_with(lang, "config.unknown_key_expected", &[("key", &name), ("expected", &expected)])
+                    }
+                    None => crate::i18n::text_with(lang, "config.parse", &[("detail", &detail)]),
+                };
+                env_error(Some(keys.join(".")), message)
+            })?;
             set_by.push((keys.join("."), var.clone()));
         }
-        config.validate(file).map_err(|e| match e {
+        config.validate(file, text, lang).map_err(|e| match e {
             // A bad value that came from the environment is the variable's fault.
             ConfigError::Invalid { key, message, .. } if let Some((_, var)) = set_by.iter().find(|(k, _)| *k == key) => ConfigError::Env {
                 var: var.clone(),
-                message: format!("key `{key}`: {message}"),
+                key: Some(key),
+                message,
+                lang,
             },
             other => other,
         })?;
         Ok(config)
     }
 
-    fn validate(&self, file: &str) -> Result<(), ConfigError> {
+    fn validate(&self, file: &str, text: &str, lang: Language) -> Result<(), ConfigError> {
+        use crate::i18n::{text as t, text_with};
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             file: file.into(),
+            line: line_of(text, key),
             key: key.into(),
             message,
+            lang,
         };
-        self.time_zone().map_err(|m| invalid("business.time_zone", m))?;
+        if self.time_zone().is_err() {
+            return Err(invalid(
+                "business.time_zone",
+                text_with(lang, "config.time_zone", &[("value", &self.business.time_zone)]),
+            ));
+        }
         let c = &self.business.currency;
         if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-            return Err(invalid(
-                "business.currency",
-                format!("expected a three-letter ISO 4217 code such as \"RUB\", got {c:?}"),
-            ));
+            return Err(invalid("business.currency", text_with(lang, "config.currency", &[("value", c)])));
         }
         if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid(
                 "server.bind",
-                format!(
-                    "expected an address and port such as \"127.0.0.1:8080\", got {:?}",
-                    self.server.bind
-                ),
+                text_with(lang, "config.bind", &[("value", &self.server.bind)]),
             ));
         }
-        self.server.validate_limits().map_err(|(key, m)| invalid(key, m))?;
+        self.server
+            .validate_limits()
+            .map_err(|(key, _)| invalid(key, t(lang, "config.positive").into()))?;
         let url = &self.store.url;
         if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(invalid(
-                "store.url",
-                "expected empty (SQLite in the data dir), sqlite://PATH or postgres://...".into(),
-            ));
+            return Err(invalid("store.url", t(lang, "config.store_url").into()));
         }
         if self.reports.default_margin_percent > 100 {
-            return Err(invalid(
-                "reports.default_margin_percent",
-                "expected a percentage from 0 to 100".into(),
-            ));
+            return Err(invalid("reports.default_margin_percent", t(lang, "config.percent").into()));
         }
         if self.reports.abc_a_percent == 0 || self.reports.abc_a_percent + self.reports.abc_b_percent > 100 {
-            return Err(invalid(
-                "reports.abc_a_percent",
-                "expected class A above 0 % and A + B (abc_b_percent) at most 100 %".into(),
-            ));
+            return Err(invalid("reports.abc_a_percent", t(lang, "config.abc").into()));
         }
-        if let Err(message) = self.amocrm.validate() {
+        if let Err(message) = self.amocrm.validate_in(lang) {
             // The connector's messages start with the key they are about.
-            let key = message.split(':').next().unwrap_or("amocrm").to_string();
-            return Err(ConfigError::Invalid {
-                file: file.into(),
-                key,
-                message,
-            });
+            let (key, message) = match message.split_once(": ") {
+                Some((key, rest)) if key.starts_with("amocrm") => (key.to_string(), rest.to_string()),
+                _ => ("amocrm".to_string(), message.clone()),
+            };
+            return Err(invalid(&key, message));
         }
         if self.call_priority.lookback_days == 0 {
-            return Err(invalid("call_priority.lookback_days", "expected at least 1 day".into()));
+            return Err(invalid("call_priority.lookback_days", t(lang, "config.lookback").into()));
         }
         if self.tv.boards.is_empty() {
-            return Err(invalid("tv.boards", "expected at least one board".into()));
+            return Err(invalid("tv.boards", t(lang, "config.no_boards").into()));
         }
         for entry in &self.tv.boards {
-            parse_tv_board(entry).map_err(|m| invalid("tv.boards", m))?;
+            parse_tv_board(entry).map_err(|_| {
+                invalid(
+                    "tv.boards",
+                    text_with(lang, "config.tv_board", &[("entry", entry), ("boards", &tv_boards().join(", "))]),
+                )
+            })?;
         }
         if !(1..=86_400).contains(&self.tv.seconds) {
-            return Err(invalid("tv.seconds", "expected 1 to 86400 seconds".into()));
+            return Err(invalid("tv.seconds", text_with(lang, "config.seconds", &[("min", "1")])));
         }
         if !(5..=86_400).contains(&self.tv.refresh_seconds) {
-            return Err(invalid("tv.refresh_seconds", "expected 5 to 86400 seconds".into()));
+            return Err(invalid("tv.refresh_seconds", text_with(lang, "config.seconds", &[("min", "5")])));
         }
         if self.tv.token.chars().any(|c| !(c.is_ascii_alphanumeric() || "-_.~".contains(c))) {
             // Anything else would need escaping in the TV's link and is easy to mistype there.
-            return Err(invalid("tv.token", "expected letters, digits and - _ . ~ only".into()));
+            return Err(invalid("tv.token", t(lang, "config.tv_token").into()));
         }
         Ok(())
     }
@@ -502,15 +683,6 @@ fn dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Er
             Spelled::Text(text) => parse(&text),
         })
         .collect()
-}
-
-fn one_line(e: &toml::de::Error) -> String {
-    // toml's message already names the line, column and key; keep it compact.
-    let text = e.to_string();
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let head = lines.next().unwrap_or_default().trim().to_string();
-    let detail = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_string();
-    if head == detail { head } else { format!("{head}: {detail}") }
 }
 
 fn parse_env_value(raw: &str) -> toml::Value {
@@ -569,21 +741,63 @@ mod tests {
     #[test]
     fn unknown_key_is_named_with_its_line() {
         let err = parse("[server]\nbind = \"127.0.0.1:9000\"\nbnid = 1\n").unwrap_err().to_string();
-        assert!(err.starts_with("tsifra.toml: "), "{err}");
-        assert!(err.contains("line 3"), "{err}");
-        assert!(err.contains("bnid"), "{err}");
+        assert!(
+            err.starts_with("tsifra.toml, строка 3, [server] bnid: неизвестный ключ «bnid»; ожидался один из: bind,"),
+            "{err}"
+        );
+        let en = "[business]\nlanguage = \"en\"\n[server]\nbnid = 1\n";
+        let err = parse(en).unwrap_err().to_string();
+        assert!(
+            err.starts_with("tsifra.toml, line 4, [server] bnid: unknown key \"bnid\"; expected one of: bind,"),
+            "{err}"
+        );
+    }
+
+    /// Broken TOML cannot say its own language: it is read line by line, and
+    /// the environment's override wins over the file.
+    #[test]
+    fn a_broken_files_language_is_read_leniently() {
+        let broken = "[business]\nlanguage = \"en\" # English\n[server\nbind = 1\n";
+        let err = parse(broken).unwrap_err().to_string();
+        assert!(err.starts_with("tsifra.toml, line 3: cannot be read; the TOML error: "), "{err}");
+        let err = parse("[server\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("tsifra.toml, строка 1: не удалось прочитать настройку; ошибка TOML: «"),
+            "{err}"
+        );
+        let env = vec![("TSIFRA_BUSINESS__LANGUAGE".to_string(), "en".to_string())];
+        let err = Config::parse("f.toml", "[business]\ntime_zone = \"Europe/Mosow\"\n", env).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.toml, line 2, [business] time_zone: unknown time zone \"Europe/Mosow\"; expected an IANA name such as Europe/Moscow"
+        );
+        assert_eq!(lenient_language("[business]\nlanguage = 'en'\n[x", &[]), Language::En);
+        assert_eq!(
+            lenient_language("[server]\nlanguage = \"en\"\n[x", &[]),
+            Language::Ru,
+            "not [business]'s"
+        );
+        assert_eq!(lenient_language("[business]\nlanguage = \"de\"\n", &[]), Language::Ru);
     }
 
     #[test]
     fn wrong_type_and_bad_values_are_named() {
         let err = parse("[business]\nlanguage = \"de\"\n").unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("de"), "{err}");
-        let err = parse("[business]\ntime_zone = \"Mars/Olympus\"\n").unwrap_err().to_string();
-        assert!(err.contains("business.time_zone") && err.contains("Mars/Olympus"), "{err}");
+        assert!(err.contains("строка 2, [business] language") && err.contains("de"), "{err}");
+        let err = parse("\n[business]\ncurrency = \"RUB\"\ntime_zone = \"Europe/Mosow\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "tsifra.toml, строка 4, [business] time_zone: неизвестный часовой пояс «Europe/Mosow»; ожидалось имя из базы IANA, например Europe/Moscow"
+        );
         let err = parse("[server]\nbind = \"localhost\"\n").unwrap_err().to_string();
-        assert!(err.contains("server.bind"), "{err}");
+        assert!(err.contains("строка 2, [server] bind: «localhost»"), "{err}");
         let err = parse("[calendar]\nextra_holidays = [\"2026-02-30\"]\n").unwrap_err().to_string();
-        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("строка 2, [calendar] extra_holidays"), "{err}");
+        // A key the file does not write (its default fails a check with another) has no line.
+        let err = parse("[reports]\nabc_b_percent = 95\n").unwrap_err().to_string();
+        assert!(err.starts_with("tsifra.toml, [reports] abc_a_percent: ожидалось"), "{err}");
     }
 
     #[test]
@@ -613,7 +827,7 @@ mod tests {
             "{err:?}"
         );
         assert!(
-            text.contains("server.bind") && text.contains("garbage") && !text.contains("f.toml"),
+            text.contains("[server] bind") && text.contains("garbage") && !text.contains("f.toml"),
             "{text}"
         );
         let err = Config::parse(
@@ -626,7 +840,11 @@ mod tests {
             matches!(&err, ConfigError::Env { var, .. } if var == "TSIFRA_TV__SECONDS"),
             "{err:?}"
         );
-        assert!(err.to_string().contains("tv.seconds"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("environment variable TSIFRA_TV__SECONDS, [tv] seconds: "),
+            "{err}"
+        );
         // The same bad value in the file is the file's.
         let err = Config::parse("f.toml", "[server]\nbind = \"garbage\"\n", env(&[])).unwrap_err();
         assert!(matches!(&err, ConfigError::Invalid { file, .. } if file == "f.toml"), "{err:?}");
@@ -639,11 +857,11 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret") && shown.contains("<redacted>"), "{shown}");
         let err = parse("[tv]\nboards = [\"forecastt\"]\n").unwrap_err().to_string();
-        assert!(err.contains("tv.boards") && err.contains("forecastt"), "{err}");
+        assert!(err.contains("[tv] boards: «forecastt» — не экран"), "{err}");
         let err = parse("[tv]\nboards = [\"hygiene:0\"]\n").unwrap_err().to_string();
-        assert!(err.contains("tv.boards"), "{err}");
+        assert!(err.contains("[tv] boards"), "{err}");
         let err = parse("[tv]\ntoken = \"a b\"\n").unwrap_err().to_string();
-        assert!(err.contains("tv.token") && !err.contains("a b"), "{err}");
+        assert!(err.contains("[tv] token") && !err.contains("a b"), "{err}");
         assert_eq!(parse_tv_board(" hygiene : 0.5 "), Ok(("hygiene", Some(0.5))));
     }
 

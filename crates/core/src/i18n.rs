@@ -94,6 +94,14 @@ pub fn format_percent(lang: Language, percent: f64) -> String {
     }
 }
 
+/// A whole percentage as a setting gives it: "30 %" (no-break space) / "30%".
+pub fn format_whole_percent(lang: Language, percent: i64) -> String {
+    match lang {
+        Language::Ru => format!("{}{NBSP}%", format_int(lang, percent)),
+        Language::En => format!("{percent}%"),
+    }
+}
+
 /// A number with one decimal: "12,5" / "12.5" (days in a stage).
 pub fn format_decimal(lang: Language, value: f64) -> String {
     let text = format!("{value:.1}");
@@ -163,6 +171,15 @@ pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str 
         (1, m) if m != 11 => one,
         (2..=4, m) if !(12..=14).contains(&m) => few,
         _ => many,
+    }
+}
+
+/// A number with its noun in the right form: "1 план", "3 плана", "5 планов" /
+/// "1 plan", "5 plans" (`ru`: one, few, many; `en`: one, other).
+pub fn count(lang: Language, n: i64, ru: [&str; 3], en: [&str; 2]) -> String {
+    match lang {
+        Language::Ru => format!("{}{NBSP}{}", format_int(lang, n), plural(n, ru[0], ru[1], ru[2])),
+        Language::En => format!("{} {}", format_int(lang, n), if n == 1 { en[0] } else { en[1] }),
     }
 }
 
@@ -599,6 +616,261 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "left out to fit {width} characters: {columns} — --format csv has every column",
     ),
     (
+        "cli.config_unreadable",
+        "не удалось прочитать файл настроек {file}",
+        "cannot read the config file {file}",
+    ),
+    ("cli.cannot_read", "не удалось прочитать файл {file}", "cannot read the file {file}"),
+    (
+        "cli.cannot_create_data_dir",
+        "не удалось создать папку данных {dir}",
+        "cannot create the data dir {dir}",
+    ),
+    (
+        "cli.data_dir_not_writable",
+        "в папку данных {dir} нельзя записывать",
+        "the data dir {dir} is not writable",
+    ),
+    ("cli.cannot_download", "не удалось скачать {url}", "cannot download {url}"),
+    ("cli.config_defaults", "(настройки по умолчанию)", "(built-in defaults)"),
+    (
+        "cli.config_none",
+        "файла настроек нет ({file} не найден): настройки по умолчанию, OK",
+        "no config file ({file} not found): built-in defaults, OK",
+    ),
+    ("cli.config_language", "язык       ", "language   "),
+    ("cli.config_time_zone", "пояс       ", "time zone  "),
+    ("cli.config_currency", "валюта     ", "currency   "),
+    ("cli.config_bind", "адрес      ", "bind       "),
+    ("cli.config_store", "хранилище  ", "store      "),
+    (
+        "amocrm_cli.not_configured",
+        "amoCRM не настроен: укажите [amocrm] base_url и long_lived_token (или ключи OAuth2, затем `tsifra amocrm connect`) в {file}",
+        "amoCRM is not configured: set [amocrm] base_url and a long_lived_token (or OAuth2 keys, then `tsifra amocrm connect`) in {file}",
+    ),
+    (
+        "amocrm_cli.no_base_url",
+        "сначала укажите [amocrm] base_url (https://ПОДДОМЕН.amocrm.ru) в {file}",
+        "set [amocrm] base_url (https://SUBDOMAIN.amocrm.ru) in {file} first",
+    ),
+    (
+        "amocrm_cli.oauth_only",
+        "amocrm connect нужен только для OAuth2: укажите [amocrm] client_id, client_secret и redirect_uri (или long_lived_token, которому connect не нужен)",
+        "amocrm connect is for OAuth2: set [amocrm] client_id, client_secret and redirect_uri (or use long_lived_token, which needs no connect)",
+    ),
+    (
+        "amocrm_cli.step_open",
+        "1. Откройте эту ссылку под администратором amoCRM и разрешите доступ:",
+        "1. Open this link as an amoCRM administrator and allow access:",
+    ),
+    (
+        "amocrm_cli.step_redirect",
+        "2. amoCRM перенаправит браузер на {uri}?code=...",
+        "2. amoCRM sends the browser to {uri}?code=...",
+    ),
+    (
+        "amocrm_cli.paste",
+        "Вставьте сюда этот адрес (или только код):",
+        "Paste that address (or just the code) here:",
+    ),
+    (
+        "amocrm_cli.state_differs",
+        "вставленный адрес от другой попытки авторизации (state не совпадает); запустите connect ещё раз",
+        "the pasted address belongs to another authorisation attempt (state differs); run connect again",
+    ),
+    (
+        "amocrm_cli.connected",
+        "Подключено. Токены сохранены в {file} (читать их может только этот пользователь).",
+        "Connected. Tokens are stored in {file} (readable by this user only).",
+    ),
+    (
+        "amocrm_cli.referer",
+        "Внимание: amoCRM сообщает, что аккаунт находится по адресу {referer}; если он другой, укажите его в [amocrm] base_url.",
+        "Note: amoCRM says the account lives at {referer}; set [amocrm] base_url to it if it differs.",
+    ),
+    (
+        "amocrm_cli.next",
+        "Дальше: `tsifra sync` для первой загрузки.",
+        "Next: `tsifra sync` for the first load.",
+    ),
+    ("amocrm_cli.col_entity", "сущность", "entity"),
+    ("amocrm_cli.col_type", "тип", "type"),
+    ("amocrm_cli.col_name", "название", "name"),
+    (
+        "amocrm_cli.map_fields",
+        "Сопоставьте эти поля со смыслами в разделе [fields] файла tsifra.toml, по id или точному названию, например margin = \"Маржа\".",
+        "Map business meanings onto these in [fields] of tsifra.toml, by id or exact name, e.g. margin = \"Маржа\".",
+    ),
+    ("sync_phase.dictionaries", "справочники", "dictionaries"),
+    ("sync_phase.leads", "сделки", "leads"),
+    ("sync_phase.contacts", "контакты", "contacts"),
+    ("sync_phase.companies", "компании", "companies"),
+    ("sync_phase.tasks", "задачи", "tasks"),
+    ("sync_phase.notes_leads", "примечания сделок", "notes of leads"),
+    ("sync_phase.notes_contacts", "примечания контактов", "notes of contacts"),
+    ("sync_phase.notes_companies", "примечания компаний", "notes of companies"),
+    ("sync_phase.events", "события", "events"),
+    ("sync_phase.deletions", "удаления", "deletions"),
+    ("config.at_line", "{file}, строка {line}", "{file}, line {line}"),
+    (
+        "calendar_import.got",
+        "поле {field}: «{value}»; ожидалось: {expected}",
+        "{field}: got \"{value}\", expected {expected}",
+    ),
+    (
+        "calendar_import.expected",
+        "поле {field}: ожидалось: {expected}",
+        "{field}: expected {expected}",
+    ),
+    ("calendar_import.field.text", "текст", "text"),
+    ("calendar_import.field.row", "строка", "row"),
+    ("calendar_import.field.days", "дни", "days"),
+    ("calendar_import.field.root_element", "корневой элемент", "root element"),
+    ("calendar_import.field.attribute", "атрибут", "attribute"),
+    ("calendar_import.not_utf8", "байты не в UTF-8", "bytes that are not UTF-8"),
+    (
+        "calendar_import.utf8",
+        "текст в UTF-8 (сохраните файл в кодировке UTF-8)",
+        "UTF-8 text (save the file as UTF-8)",
+    ),
+    (
+        "calendar_import.twice",
+        "каждая дата один раз; {date} уже есть в строке {first}",
+        "each date once; {date} is already on line {first}",
+    ),
+    ("calendar_import.no_days", "хотя бы один день", "at least one day"),
+    ("calendar_import.csv", "читаемый CSV ({error})", "readable CSV ({error})"),
+    (
+        "calendar_import.date",
+        "дата, например 08.01.2027 или 2027-01-08",
+        "a date such as 2027-01-08 or 08.01.2027",
+    ),
+    (
+        "calendar_import.kinds",
+        "нерабочий (holiday), рабочий (working: рабочая суббота или воскресенье) или сокращённый (short)",
+        "holiday (нерабочий), working (рабочий: a working weekend) or short (сокращённый)",
+    ),
+    (
+        "calendar_import.columns",
+        "не больше трёх столбцов: date, kind, moved_from",
+        "at most three columns: date, kind, moved_from",
+    ),
+    ("calendar_import.xml", "правильный XML ({error})", "well-formed XML ({error})"),
+    ("calendar_import.year", "год, например 2027", "a year such as 2027"),
+    (
+        "calendar_import.attributes",
+        "правильные атрибуты ({error})",
+        "well-formed attributes ({error})",
+    ),
+    ("calendar_import.value", "читаемое значение ({error})", "a readable value ({error})"),
+    (
+        "calendar_import.day_d",
+        "день {year} года в виде ММ.ДД (месяц.день), например «01.08»",
+        "a day of {year} as MM.DD (month.day), such as \"01.08\"",
+    ),
+    (
+        "calendar_import.day_t",
+        "1 (выходной), 2 (сокращённый рабочий день) или 3 (рабочий выходной)",
+        "1 (a day off), 2 (a shortened working day) or 3 (a working weekend day)",
+    ),
+    (
+        "calendar_import.day_f",
+        "день, с которого перенесён выходной, в виде ММ.ДД {year} года",
+        "the day it was moved from, as MM.DD of {year}",
+    ),
+    ("config.env", "переменная окружения {var}", "environment variable {var}"),
+    (
+        "config.parse",
+        "не удалось прочитать настройку; ошибка TOML: «{detail}»",
+        "cannot be read; the TOML error: \"{detail}\"",
+    ),
+    ("config.unknown_key", "неизвестный ключ «{key}»", "unknown key \"{key}\""),
+    (
+        "config.unknown_key_expected",
+        "неизвестный ключ «{key}»; ожидался один из: {expected}",
+        "unknown key \"{key}\"; expected one of: {expected}",
+    ),
+    (
+        "config.time_zone",
+        "неизвестный часовой пояс «{value}»; ожидалось имя из базы IANA, например Europe/Moscow",
+        "unknown time zone \"{value}\"; expected an IANA name such as Europe/Moscow",
+    ),
+    (
+        "config.currency",
+        "«{value}» — не код валюты; ожидался трёхбуквенный код ISO 4217, например RUB",
+        "\"{value}\" is not a currency code; expected a three-letter ISO 4217 code such as RUB",
+    ),
+    (
+        "config.bind",
+        "«{value}» — не адрес; ожидались адрес и порт, например 127.0.0.1:8080",
+        "\"{value}\" is not an address; expected an address and port such as 127.0.0.1:8080",
+    ),
+    (
+        "config.amocrm_base_url",
+        "«{value}» — не адрес аккаунта; ожидался адрес вида https://mycompany.amocrm.ru",
+        "expected the account address such as \"https://mycompany.amocrm.ru\", got \"{value}\"",
+    ),
+    (
+        "config.amocrm_www",
+        "нужен адрес самого аккаунта (https://ПОДДОМЕН.amocrm.ru), а не www",
+        "use the account's own address (https://SUBDOMAIN.amocrm.ru), not www",
+    ),
+    (
+        "config.amocrm_rps",
+        "ожидалось от 1 до 50 (amoCRM разрешает 7 на интеграцию), а не {value}",
+        "expected 1 to 50 (amoCRM allows 7 per integration), got {value}",
+    ),
+    (
+        "config.amocrm_auth",
+        "укажите либо long_lived_token, либо client_id, client_secret и redirect_uri для OAuth2",
+        "set either long_lived_token, or client_id, client_secret and redirect_uri for OAuth2",
+    ),
+    (
+        "config.amocrm_cron",
+        "«{value}» — не расписание; ожидалось выражение cron из 5 полей, например \"*/10 * * * *\" \
+         (минута 0–59, час 0–23, день 1–31, месяц 1–12, день недели 0–7); ошибка разбора: «{error}»",
+        "expected a cron expression of 5 fields such as \"*/10 * * * *\" \
+         (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7), got \"{value}\": {error}",
+    ),
+    (
+        "config.amocrm_nightly",
+        "«{value}» — не время; ожидалось время вида \"03:00\" или пустая строка",
+        "expected a time such as \"03:00\" or empty, got \"{value}\"",
+    ),
+    ("config.positive", "ожидалось число больше 0", "expected a number above 0"),
+    (
+        "config.store_url",
+        "ожидалась пустая строка (SQLite в папке данных), sqlite://ПУТЬ или postgres://...",
+        "expected empty (SQLite in the data dir), sqlite://PATH or postgres://...",
+    ),
+    (
+        "config.percent",
+        "ожидался процент от 0 до 100",
+        "expected a percentage from 0 to 100",
+    ),
+    (
+        "config.abc",
+        "ожидалось: класс A больше 0\u{a0}%, а A + B (abc_b_percent) не больше 100\u{a0}%",
+        "expected class A above 0% and A + B (abc_b_percent) at most 100%",
+    ),
+    ("config.lookback", "ожидался хотя бы 1 день", "expected at least 1 day"),
+    ("config.no_boards", "ожидался хотя бы один экран", "expected at least one board"),
+    (
+        "config.tv_board",
+        "«{entry}» — не экран; ожидалось одно из: {boards}, после двоеточия можно указать секунды от 0,05 до 86\u{a0}400",
+        "\"{entry}\" is not a board; expected one of {boards}, optionally with seconds from 0.05 to 86400 after a colon",
+    ),
+    (
+        "config.seconds",
+        "ожидалось от {min} до 86\u{a0}400 секунд",
+        "expected {min} to 86400 seconds",
+    ),
+    (
+        "config.tv_token",
+        "допустимы только латинские буквы, цифры и - _ . ~",
+        "expected letters, digits and - _ . ~ only",
+    ),
+    (
         "plan_fact.partial_plan",
         "План задан на {covered} из {days} рабочих дней ({dates}): {who} — план, факт и выполнение за эти дни",
         "The plan covers {covered} of {days} working days ({dates}): {who} — plan, fact and % done are for those days",
@@ -902,9 +1174,22 @@ mod tests {
     }
 
     #[test]
+    fn counts_take_their_nouns_form() {
+        let plans = |lang, n| count(lang, n, ["план", "плана", "планов"], ["plan", "plans"]);
+        assert_eq!(plans(Language::Ru, 1), "1\u{a0}план");
+        assert_eq!(plans(Language::Ru, 3), "3\u{a0}плана");
+        assert_eq!(plans(Language::Ru, 11), "11\u{a0}планов");
+        assert_eq!(plans(Language::Ru, 1021), "1\u{a0}021\u{a0}план");
+        assert_eq!(plans(Language::En, 1), "1 plan");
+        assert_eq!(plans(Language::En, 1000), "1,000 plans");
+    }
+
+    #[test]
     fn percent_and_dates() {
         assert_eq!(format_percent(Language::Ru, 82.46), "82,5\u{a0}%");
         assert_eq!(format_percent(Language::En, 82.46), "82.5%");
+        assert_eq!(format_whole_percent(Language::Ru, 30), "30\u{a0}%");
+        assert_eq!(format_whole_percent(Language::En, 30), "30%");
         let d = NaiveDate::from_ymd_opt(2026, 11, 6).unwrap();
         assert_eq!(format_date(Language::Ru, d), "06.11.2026");
         assert_eq!(format_date(Language::En, d), "Nov 6, 2026");

@@ -105,7 +105,7 @@ fn plans(source: PlanSource) {
 }
 
 fn calendar(data: &[u8]) {
-    if let Ok(years) = tsifra_import::calendar::parse_calendar("calendar", data) {
+    if let Ok(years) = tsifra_import::calendar::parse_calendar("calendar", data, Language::Ru) {
         for y in years {
             let _ = format!("{y:?}");
         }

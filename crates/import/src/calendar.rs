@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use quick_xml::events::{BytesStart, Event};
 use tsifra_core::calendar::{DayKind, ImportedDay, ImportedYear};
+use tsifra_core::i18n::{Language, text_with};
 
 /// A calendar file that cannot be used, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,40 +20,61 @@ pub struct CalendarImportError {
     /// The CSV column or the XML element and attribute.
     pub field: String,
     pub value: String,
+    /// What was expected, in `lang`.
     pub expected: String,
+    /// The workspace's language the message is told in.
+    pub lang: Language,
+}
+
+/// A message of the calendar import in `lang`, with `{name}` filled in.
+fn say(lang: Language, key: &str, values: &[(&str, &str)]) -> String {
+    text_with(lang, &format!("calendar_import.{key}"), values)
 }
 
 impl fmt::Display for CalendarImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
+        let lang = self.lang;
+        let place = match self.line {
+            Some(line) => text_with(lang, "config.at_line", &[("file", &self.file), ("line", &line.to_string())]),
+            None => self.file.clone(),
+        };
+        // The file's own names (date, kind, <day d>) stay; the generic ones are translated.
+        let field = match self.field.as_str() {
+            generic @ ("text" | "row" | "days" | "root element" | "attribute") => {
+                say(lang, &format!("field.{}", generic.replace(' ', "_")), &[])
+            }
+            own => own.to_string(),
+        };
+        let values = [
+            ("field", field.as_str()),
+            ("value", self.value.as_str()),
+            ("expected", self.expected.as_str()),
+        ];
+        match self.value.is_empty() {
+            true => write!(f, "{place}, {}", say(lang, "expected", &values)),
+            false => write!(f, "{place}, {}", say(lang, "got", &values)),
         }
-        write!(f, "{}: got {:?}, expected {}", self.field, self.value, self.expected)
     }
 }
 
 /// Reads a calendar file: XML when its first character is `<`, else CSV.
 /// `file` names it in errors and becomes each year's source.
-pub fn parse_calendar(file: &str, bytes: &[u8]) -> Result<Vec<ImportedYear>, CalendarImportError> {
-    let fail = |line, field: &str, value: &str, expected: &str| CalendarImportError {
+/// Errors are told in `lang`, the workspace's language.
+pub fn parse_calendar(file: &str, bytes: &[u8], lang: Language) -> Result<Vec<ImportedYear>, CalendarImportError> {
+    let fail = |line, field: &str, value: &str, expected: String| CalendarImportError {
         file: file.to_string(),
         line,
         field: field.to_string(),
         value: value.to_string(),
-        expected: expected.to_string(),
+        expected,
+        lang,
     };
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        fail(
-            Some(line),
-            "text",
-            "bytes that are not UTF-8",
-            "UTF-8 text (save the file as UTF-8)",
-        )
+        fail(Some(line), "text", &say(lang, "not_utf8", &[]), say(lang, "utf8", &[]))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut sheet = Sheet::new(file);
+    let mut sheet = Sheet::new(file, lang);
     if text.trim_start().starts_with('<') {
         read_xml(text, &mut sheet)?;
     } else {
@@ -64,15 +86,22 @@ pub fn parse_calendar(file: &str, bytes: &[u8]) -> Result<Vec<ImportedYear>, Cal
 /// The days read so far, by date, with the line each came from.
 struct Sheet<'f> {
     file: &'f str,
+    lang: Language,
     days: BTreeMap<NaiveDate, (ImportedDay, u64)>,
 }
 
 impl<'f> Sheet<'f> {
-    fn new(file: &'f str) -> Self {
+    fn new(file: &'f str, lang: Language) -> Self {
         Sheet {
             file,
+            lang,
             days: BTreeMap::new(),
         }
+    }
+
+    /// The text of `key` in the sheet's language.
+    fn say(&self, key: &str, values: &[(&str, &str)]) -> String {
+        say(self.lang, key, values)
     }
 
     fn error(&self, line: Option<u64>, field: &str, value: &str, expected: impl Into<String>) -> CalendarImportError {
@@ -82,6 +111,7 @@ impl<'f> Sheet<'f> {
             field: field.to_string(),
             value: value.to_string(),
             expected: expected.into(),
+            lang: self.lang,
         }
     }
 
@@ -98,13 +128,19 @@ impl<'f> Sheet<'f> {
             Some(line),
             field,
             value,
-            format!("each date once; {} is already on line {first}", day.date),
+            self.say(
+                "twice",
+                &[
+                    ("date", &tsifra_core::i18n::format_date(self.lang, day.date)),
+                    ("first", &first.to_string()),
+                ],
+            ),
         ))
     }
 
     fn finish(self) -> Result<Vec<ImportedYear>, CalendarImportError> {
         if self.days.is_empty() {
-            return Err(self.error(None, "days", "", "at least one day"));
+            return Err(self.error(None, "days", "", self.say("no_days", &[])));
         }
         let source = std::path::Path::new(self.file)
             .file_name()
@@ -125,8 +161,6 @@ impl<'f> Sheet<'f> {
     }
 }
 
-const KINDS_EXPECTED: &str = "holiday (нерабочий), working (рабочий: a working weekend) or short (сокращённый)";
-
 fn parse_kind(text: &str) -> Option<DayKind> {
     match text.trim().to_lowercase().replace('ё', "е").as_str() {
         "holiday" | "day off" | "off" | "нерабочий" | "выходной" | "праздник" | "праздничный" => {
@@ -137,8 +171,6 @@ fn parse_kind(text: &str) -> Option<DayKind> {
         _ => None,
     }
 }
-
-const DATE_EXPECTED: &str = "a date such as 2027-01-08 or 08.01.2027";
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
@@ -167,7 +199,7 @@ fn read_csv(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line());
-            sheet.error(line, "row", "", format!("readable CSV ({e})"))
+            sheet.error(line, "row", "", sheet.say("csv", &[("error", &e.to_string())]))
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let date_text = record.get(0).unwrap_or("");
@@ -178,16 +210,16 @@ fn read_csv(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
             continue;
         }
         seen_data = true;
-        let date = parse_date(date_text).ok_or_else(|| sheet.error(Some(line), "date", date_text, DATE_EXPECTED))?;
+        let date = parse_date(date_text).ok_or_else(|| sheet.error(Some(line), "date", date_text, sheet.say("date", &[])))?;
         let kind_text = record.get(1).unwrap_or("");
-        let kind = parse_kind(kind_text).ok_or_else(|| sheet.error(Some(line), "kind", kind_text, KINDS_EXPECTED))?;
+        let kind = parse_kind(kind_text).ok_or_else(|| sheet.error(Some(line), "kind", kind_text, sheet.say("kinds", &[])))?;
         let moved_from = match record.get(2).filter(|t| !t.is_empty()) {
             None => None,
-            Some(t) => Some(parse_date(t).ok_or_else(|| sheet.error(Some(line), "moved_from", t, DATE_EXPECTED))?),
+            Some(t) => Some(parse_date(t).ok_or_else(|| sheet.error(Some(line), "moved_from", t, sheet.say("date", &[])))?),
         };
         if record.len() > 3 {
             let extra = record.iter().skip(3).collect::<Vec<_>>().join(" ");
-            return Err(sheet.error(Some(line), "row", &extra, "at most three columns: date, kind, moved_from"));
+            return Err(sheet.error(Some(line), "row", &extra, sheet.say("columns", &[])));
         }
         sheet.add(ImportedDay { date, kind, moved_from }, line, "date", date_text)?;
     }
@@ -211,9 +243,14 @@ fn read_xml(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
     let mut in_days = false;
     loop {
         let before = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| sheet.error(Some(line_at(reader.error_position())), "XML", "", format!("well-formed XML ({e})")))?;
+        let event = reader.read_event().map_err(|e| {
+            sheet.error(
+                Some(line_at(reader.error_position())),
+                "XML",
+                "",
+                sheet.say("xml", &[("error", &e.to_string())]),
+            )
+        })?;
         // The element starts at its `<`, after any whitespace the last event left.
         let start = text[(before as usize).min(text.len())..]
             .find('<')
@@ -230,11 +267,16 @@ fn read_xml(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
                             .parse::<i32>()
                             .ok()
                             .filter(|y| (1900..=2200).contains(y))
-                            .ok_or_else(|| sheet.error(Some(line), "<calendar year>", &value, "a year such as 2027"))?;
+                            .ok_or_else(|| sheet.error(Some(line), "<calendar year>", &value, sheet.say("year", &[])))?;
                         year = Some(y);
                     }
                     (other, None) => {
-                        return Err(sheet.error(Some(line), "root element", &format!("<{other}>"), "<calendar year=\"...\">"));
+                        return Err(sheet.error(
+                            Some(line),
+                            "root element",
+                            &format!("<{other}>"),
+                            "<calendar year=\"...\">".to_string(),
+                        ));
                     }
                     ("days", Some(_)) => in_days = matches!(event, Event::Start(_)),
                     ("day", Some(y)) if in_days => read_day(e, y, line, sheet)?,
@@ -247,18 +289,18 @@ fn read_xml(text: &str, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
         }
     }
     if year.is_none() {
-        return Err(sheet.error(None, "root element", "", "<calendar year=\"...\">"));
+        return Err(sheet.error(None, "root element", "", "<calendar year=\"...\">".to_string()));
     }
     Ok(())
 }
 
 fn attribute(e: &BytesStart, name: &str, sheet: &Sheet, line: u64) -> Result<Option<String>, CalendarImportError> {
     for attr in e.attributes() {
-        let attr = attr.map_err(|err| sheet.error(Some(line), "attribute", "", format!("well-formed attributes ({err})")))?;
+        let attr = attr.map_err(|err| sheet.error(Some(line), "attribute", "", sheet.say("attributes", &[("error", &err.to_string())])))?;
         if attr.key.as_ref() == name {
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| sheet.error(Some(line), name, "", format!("a readable value ({err})")))?;
+                .map_err(|err| sheet.error(Some(line), name, "", sheet.say("value", &[("error", &err.to_string())])))?;
             return Ok(Some(value.into_owned()));
         }
     }
@@ -273,33 +315,22 @@ fn month_day(year: i32, text: &str) -> Option<NaiveDate> {
 
 fn read_day(e: &BytesStart, year: i32, line: u64, sheet: &mut Sheet) -> Result<(), CalendarImportError> {
     let d = attribute(e, "d", sheet, line)?.unwrap_or_default();
-    let date = month_day(year, &d).ok_or_else(|| {
-        sheet.error(
-            Some(line),
-            "<day d>",
-            &d,
-            format!("a day of {year} as MM.DD (month.day), such as \"01.08\""),
-        )
-    })?;
+    let date =
+        month_day(year, &d).ok_or_else(|| sheet.error(Some(line), "<day d>", &d, sheet.say("day_d", &[("year", &year.to_string())])))?;
     let t = attribute(e, "t", sheet, line)?.unwrap_or_default();
     let kind = match t.trim() {
         "1" => DayKind::Holiday,
         "2" => DayKind::Short,
         "3" => DayKind::Working,
         _ => {
-            return Err(sheet.error(
-                Some(line),
-                "<day t>",
-                &t,
-                "1 (a day off), 2 (a shortened working day) or 3 (a working weekend day)",
-            ));
+            return Err(sheet.error(Some(line), "<day t>", &t, sheet.say("day_t", &[])));
         }
     };
     let moved_from = match attribute(e, "f", sheet, line)? {
         None => None,
         Some(f) => Some(
             month_day(year, &f)
-                .ok_or_else(|| sheet.error(Some(line), "<day f>", &f, format!("the day it was moved from, as MM.DD of {year}")))?,
+                .ok_or_else(|| sheet.error(Some(line), "<day f>", &f, sheet.say("day_f", &[("year", &year.to_string())])))?,
         ),
     };
     sheet.add(ImportedDay { date, kind, moved_from }, line, "<day d>", &d)
@@ -340,7 +371,7 @@ mod tests {
 
     #[test]
     fn xml_from_the_open_data_portal() {
-        let years = parse_calendar("/tmp/calendar2027.xml", XML.as_bytes()).unwrap();
+        let years = parse_calendar("/tmp/calendar2027.xml", XML.as_bytes(), Language::Ru).unwrap();
         assert_eq!(years.len(), 1);
         let y = &years[0];
         assert_eq!((y.year, y.source.as_str()), (2027, "calendar2027.xml"));
@@ -367,7 +398,7 @@ mod tests {
                     2027-02-20;рабочий\n\
                     2027-02-22;сокращённый\n\
                     2028-01-03;holiday\n";
-        let years = parse_calendar("days.csv", text.as_bytes()).unwrap();
+        let years = parse_calendar("days.csv", text.as_bytes(), Language::Ru).unwrap();
         assert_eq!(years.iter().map(|y| y.year).collect::<Vec<_>>(), [2027, 2028]);
         assert_eq!(
             years[0].days,
@@ -380,12 +411,37 @@ mod tests {
             ]
         );
         // Commas work too, without a header.
-        let years = parse_calendar("c.csv", b"2027-06-14,holiday\n2027-06-11,short\n").unwrap();
+        let years = parse_calendar("c.csv", b"2027-06-14,holiday\n2027-06-11,short\n", Language::Ru).unwrap();
         assert_eq!(years[0].days.len(), 2);
     }
 
     fn error(file: &str, text: &str) -> CalendarImportError {
-        parse_calendar(file, text.as_bytes()).unwrap_err()
+        parse_calendar(file, text.as_bytes(), Language::En).unwrap_err()
+    }
+
+    /// A Russian workspace reads its errors in Russian: file, line, field, the
+    /// value and what was expected; the file's own column names stay as written.
+    #[test]
+    fn errors_are_told_in_the_workspaces_language() {
+        let ru = |text: &str| parse_calendar("days.csv", text.as_bytes(), Language::Ru).unwrap_err().to_string();
+        assert_eq!(
+            ru("date;kind\n2027-01-01;holiday\n2027-01-32;holiday\n"),
+            "days.csv, строка 3, поле date: «2027-01-32»; ожидалось: дата, например 08.01.2027 или 2027-01-08"
+        );
+        assert_eq!(
+            ru("2027-01-01;holiday\n2027-01-01;working\n"),
+            "days.csv, строка 2, поле date: «2027-01-01»; ожидалось: каждая дата один раз; 01.01.2027 уже есть в строке 1"
+        );
+        assert_eq!(ru("date;kind\n"), "days.csv, поле дни: ожидалось: хотя бы один день");
+        let xml = parse_calendar("c.xml", XML.replace(r#"t="3""#, r#"t="4""#).as_bytes(), Language::Ru)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            xml,
+            "c.xml, строка 11, поле <day t>: «4»; ожидалось: 1 (выходной), 2 (сокращённый рабочий день) или 3 (рабочий выходной)"
+        );
+        let english = error("days.csv", "2027-01-01;holiday\n2027-01-01;working\n").to_string();
+        assert!(english.ends_with("each date once; Jan 1, 2027 is already on line 1"), "{english}");
     }
 
     #[test]
@@ -394,7 +450,7 @@ mod tests {
         assert_eq!((e.line, e.field.as_str(), e.value.as_str()), (Some(3), "date", "2027-01-32"));
         let shown = e.to_string();
         assert!(
-            shown.starts_with("days.csv: line 3: date: got \"2027-01-32\", expected a date such as"),
+            shown.starts_with("days.csv, line 3, date: got \"2027-01-32\", expected a date such as"),
             "{shown}"
         );
 
@@ -412,7 +468,7 @@ mod tests {
         let e = error("days.csv", "date;kind\n");
         assert_eq!((e.line, e.field.as_str()), (None, "days"));
 
-        let e = parse_calendar("days.csv", b"2027-01-01;\xcf\xf0\xe0\xe7\xe4\xed\xe8\xea\n").unwrap_err();
+        let e = parse_calendar("days.csv", b"2027-01-01;\xcf\xf0\xe0\xe7\xe4\xed\xe8\xea\n", Language::En).unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (Some(1), "text"));
         assert!(e.expected.contains("UTF-8"), "{e}");
     }
@@ -423,7 +479,7 @@ mod tests {
         assert_eq!((e.line, e.field.as_str(), e.value.as_str()), (Some(12), "<day d>", "22.02"));
         assert!(
             e.to_string()
-                .starts_with("c.xml: line 12: <day d>: got \"22.02\", expected a day of 2027 as MM.DD"),
+                .starts_with("c.xml, line 12, <day d>: got \"22.02\", expected a day of 2027 as MM.DD"),
             "{e}"
         );
 

@@ -282,7 +282,11 @@ pub fn leaderboard(r: &super::leaderboard::Leaderboard, lang: Language, _currenc
     }
     notes.extend(r.margin_basis.clone());
     if r.default_margin_used {
-        notes.push(format!("{} {}%", t(lang, "leaderboard.default_margin"), r.default_margin_percent));
+        notes.push(format!(
+            "{} {}",
+            t(lang, "leaderboard.default_margin"),
+            crate::i18n::format_whole_percent(lang, i64::from(r.default_margin_percent))
+        ));
     }
     notes.extend(r.margin_field_problem.clone());
     let title = format!("{} · {}", t(lang, "report.leaderboard"), r.period_label);
