@@ -119,25 +119,27 @@ pub fn format_date(lang: Language, date: NaiveDate) -> String {
     }
 }
 
+/// Month names as a date says them: "30 ноября".
+pub const MONTHS_GENITIVE: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
 /// A day of the month as it is said: "30 ноября" / "30 November" ("сегодня, 30 ноября").
 pub fn format_day_month(lang: Language, date: NaiveDate) -> String {
     use chrono::Datelike;
-    const GENITIVE: [&str; 12] = [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ];
     match lang {
-        Language::Ru => format!("{} {}", date.day(), GENITIVE[date.month0() as usize]),
+        Language::Ru => format!("{} {}", date.day(), MONTHS_GENITIVE[date.month0() as usize]),
         Language::En => date.format("%-d %B").to_string(),
     }
 }

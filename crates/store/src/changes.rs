@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokio::runtime::Handle;
 use tsifra_core::model::*;
 
-use crate::load::{AnySource, OnRow, Part, RowSource, decode_error, read_part};
-use crate::{Backend, Store, StoreError, table_of};
+use crate::load::{AnySource, OnRow, Part, RowSource, decode_error, in_snapshot, read_part};
+use crate::{Store, StoreError, table_of};
 
 /// More changed records than this since the version asked about, and loading
 /// the store whole is about as quick as reading them one by one.
@@ -72,23 +72,7 @@ impl Logged {
 
 fn read(store: &Store, handle: Handle, seen: u64) -> Result<StoreChanges, StoreError> {
     // One snapshot for the version, the log and the records (as a load does).
-    let begin = match store.backend {
-        Backend::Sqlite => "BEGIN",
-        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-    };
-    let mut tx = handle
-        .block_on(store.pool.begin_with(begin))
-        .map_err(store.query_error("starting a read transaction"))?;
-    let mut source = AnySource {
-        store,
-        conn: &mut tx,
-        handle: handle.clone(),
-    };
-    let changes = read_in(&mut source, seen)?;
-    handle
-        .block_on(tx.commit())
-        .map_err(store.query_error("ending the read transaction"))?;
-    Ok(changes)
+    in_snapshot(store, handle, |source| read_in(source, seen))
 }
 
 fn read_in(source: &mut AnySource<'_>, seen: u64) -> Result<StoreChanges, StoreError> {

@@ -196,8 +196,17 @@ fn load_group_sqlite(store: &Store, path: &Path, parts: &[Part]) -> Result<Works
 
 /// Through sqlx: PostgreSQL, and SQLite in memory.
 fn load_group_any(store: &Store, handle: Handle, parts: &[Part]) -> Result<Workspace, StoreError> {
-    // REPEATABLE READ pins one snapshot for all the statements; PostgreSQL's
-    // default gives each statement its own. A SQLite read transaction always does.
+    in_snapshot(store, handle, |source| read_parts(source, parts))
+}
+
+/// Runs `read` over one snapshot of the store: REPEATABLE READ pins one for all
+/// the statements (PostgreSQL's default gives each statement its own); a SQLite
+/// read transaction always does.
+pub(crate) fn in_snapshot<T>(
+    store: &Store,
+    handle: Handle,
+    read: impl FnOnce(&mut AnySource<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     let begin = match store.backend {
         Backend::Sqlite => "BEGIN",
         Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -210,11 +219,11 @@ fn load_group_any(store: &Store, handle: Handle, parts: &[Part]) -> Result<Works
         conn: &mut tx,
         handle: handle.clone(),
     };
-    let ws = read_parts(&mut source, parts)?;
+    let out = read(&mut source)?;
     handle
         .block_on(tx.commit())
         .map_err(store.query_error("ending the read transaction"))?;
-    Ok(ws)
+    Ok(out)
 }
 
 /// Reads the given parts into a workspace (the others stay empty), version included.

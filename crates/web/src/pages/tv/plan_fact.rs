@@ -109,23 +109,9 @@ pub fn paging(n: usize) -> (usize, usize) {
 /// "Сегодня, 20 ноября" / "Today, Nov 20".
 fn today_label(lang: Language, period: &Period) -> String {
     use chrono::Datelike;
-    const GENITIVE: [&str; 12] = [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ];
     let day = period.start;
     let date = match lang {
-        Language::Ru => format!("{}\u{a0}{}", day.day(), GENITIVE[day.month0() as usize]),
+        Language::Ru => format!("{}\u{a0}{}", day.day(), tsifra_core::i18n::MONTHS_GENITIVE[day.month0() as usize]),
         Language::En => day.format("%b %-d").to_string(),
     };
     t_with(lang, "web.tv.pf.today", &[("date", &date)])
