@@ -163,6 +163,7 @@ fn assert_same_facts(updated: &Facts, built: &Facts, what: &str) {
     assert_eq!(updated.comms_by_company, built.comms_by_company, "{what}: comms_by_company");
     assert_eq!(updated.calls_by_company, built.calls_by_company, "{what}: calls_by_company");
     assert_eq!(updated.comms_by_deal, built.comms_by_deal, "{what}: comms_by_deal");
+    assert_eq!(updated.calls_by_deal, built.calls_by_deal, "{what}: calls_by_deal");
     assert_eq!(
         updated.duplicate_companies, built.duplicate_companies,
         "{what}: duplicate_companies"
