@@ -212,8 +212,16 @@ pub(crate) fn with_headroom<E>(mut list: Vec<E>) -> Vec<E> {
     list
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread built the layer from every row: a test proves an update took a change in place.
+    pub(crate) static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Builds the fact tables from every row.
 pub fn build(ws: &Workspace, config: &Config) -> Layer {
+    #[cfg(test)]
+    BUILDS.with(|n| n.set(n.get() + 1));
     let cx = Ctx::new(ws, config);
     let mut deals = Vec::new();
     for (row, deal) in ws.deals.iter().enumerate() {
