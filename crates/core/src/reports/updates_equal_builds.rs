@@ -175,6 +175,15 @@ fn assert_same_facts(updated: &Facts, built: &Facts, what: &str) {
     assert_eq!(updated.paid_payments, built.paid_payments, "{what}: paid payments");
 }
 
+/// The past-as-of part, updated by the change (when it was made before it),
+/// equals one built from `ws`; then it is made, so the next change updates it.
+fn assert_same_past(ws: &Workspace, facts: &Facts, what: &str) {
+    if let Some(updated) = facts.past_made() {
+        assert!(*updated == super::facts::past::Past::build(ws), "{what}: past-as-of index");
+    }
+    assert!(facts.past(ws).is_some(), "{what}: the past-as-of index is made");
+}
+
 /// The standing hygiene verdicts each index makes (on demand) for the workspace.
 fn assert_same_hygiene(ws: &Workspace, config: &crate::config::Config, updated: &Facts, built: &Facts, what: &str) {
     let calendar = config.calendar();
@@ -232,6 +241,7 @@ fn indexes_stay_equal(seed: u64) {
         let built = Facts::build(&ws, &k.config);
         assert_same_facts(&facts, &built, &what);
         assert_same_hygiene(&ws, &k.config, &facts, &built, &what);
+        assert_same_past(&ws, &facts, &what);
     }
 }
 
@@ -313,6 +323,7 @@ fn deleting_first_and_middle_rows_updates_in_place() {
                 "{what}: taken in place, not built again"
             );
             assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
+            assert_same_past(&ws, &facts, &what);
             layer = layer.update(&ws, &k.config, &changes);
             assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
         }
@@ -339,6 +350,7 @@ fn deleting_first_and_middle_rows_updates_in_place() {
             );
             assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
             assert_same_hygiene(&ws, &k.config, &facts, &Facts::build(&ws, &k.config), &what);
+            assert_same_past(&ws, &facts, &what);
             layer = layer.update(&ws, &k.config, &changes);
             assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
         }
@@ -376,6 +388,7 @@ fn deal_deletions_move_their_records_by_the_per_deal_lists() {
             }
             assert_same_facts(&facts, &Facts::build(ws, &k.config), what);
             assert_same_hygiene(ws, &k.config, &facts, &Facts::build(ws, &k.config), what);
+            assert_same_past(ws, &facts, what);
             assert!(layer == Layer::build(ws, &k.config), "seed {seed}, {what}: query layer");
         };
         // A new deal (the table's last row) with a dozen communications and three tasks.
