@@ -218,6 +218,20 @@ thread_local! {
     pub(crate) static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The heap a map of lists takes: its table (keys, list headers, a control
+/// byte per slot) and each list's room.
+pub fn map_of_lists_bytes<K, V>(map: &HashMap<K, Vec<V>>) -> usize {
+    let slot = std::mem::size_of::<(K, Vec<V>)>() + 1;
+    map.capacity() * slot + map.values().map(|v| v.capacity() * std::mem::size_of::<V>()).sum::<usize>()
+}
+
+impl Layer {
+    /// The heap the lists of communications and tasks by deal and contact take (for the bench).
+    pub fn record_lists_bytes(&self) -> usize {
+        map_of_lists_bytes(&self.on)
+    }
+}
+
 /// Builds the fact tables from every row.
 pub fn build(ws: &Workspace, config: &Config) -> Layer {
     #[cfg(test)]

@@ -379,11 +379,17 @@ fn deal_deletions_move_their_records_by_the_per_deal_lists() {
         let mut facts = Facts::build(&ws, &k.config);
         let mut step = |ws: &mut Workspace, batch: Batch, what: &str, in_place: bool| {
             let changes = ws.apply(&batch);
-            let builds = (super::facts::BUILDS.with(|n| n.get()), crate::query::facts::BUILDS.with(|n| n.get()));
+            let builds = (
+                super::facts::BUILDS.with(|n| n.get()),
+                crate::query::facts::BUILDS.with(|n| n.get()),
+            );
             facts = std::mem::take(&mut facts).update(ws, &k.config, &changes);
             layer = std::mem::take(&mut layer).update(ws, &k.config, &changes);
             if in_place {
-                let now = (super::facts::BUILDS.with(|n| n.get()), crate::query::facts::BUILDS.with(|n| n.get()));
+                let now = (
+                    super::facts::BUILDS.with(|n| n.get()),
+                    crate::query::facts::BUILDS.with(|n| n.get()),
+                );
                 assert_eq!(now, builds, "seed {seed}, {what}: taken in place, not built again");
             }
             assert_same_facts(&facts, &Facts::build(ws, &k.config), what);
