@@ -119,17 +119,32 @@ fn task_stretch(t: &Task, row: u32) -> Option<Stretch> {
     (s.from < s.until).then_some(s)
 }
 
-/// The rows `ids` stood in, by id, from a table's ids by row.
-fn rows_of(by_row: &[Id], ids: &[Id]) -> HashMap<Id, u32> {
+/// The rows `ids` stood in, by id, from a table's ids by row: where a record
+/// stands now if it stood there (a change that moved no row), else by one
+/// pass over the ids (a deletion, a record moved into a deleted one's row).
+fn rows_of(by_row: &[Id], ids: &[Id], now: impl Fn(Id) -> Option<usize>) -> HashMap<Id, u32> {
     let mut found = HashMap::default();
-    if ids.is_empty() {
+    let mut wanted: rustc_hash::FxHashSet<Id> = Default::default();
+    for &id in ids {
+        match now(id) {
+            Some(row) if by_row.get(row) == Some(&id) => drop(found.insert(id, row as u32)),
+            _ => drop(wanted.insert(id)),
+        }
+    }
+    if wanted.is_empty() {
         return found;
     }
-    let wanted: rustc_hash::FxHashSet<Id> = ids.iter().copied().collect();
+    let wanted_len = wanted.len() + found.len();
+    // A few ids are compared in a tight loop; more are looked up.
+    let few: Vec<Id> = if wanted.len() <= 8 {
+        wanted.iter().copied().collect()
+    } else {
+        Vec::new()
+    };
     for (row, id) in by_row.iter().enumerate() {
-        if wanted.contains(id) {
+        if if few.is_empty() { wanted.contains(id) } else { few.contains(id) } {
             found.insert(*id, row as u32);
-            if found.len() == wanted.len() {
+            if found.len() == wanted_len {
                 break;
             }
         }
@@ -208,7 +223,13 @@ impl Past {
         // Deals: those changed (came, went, moved on) and those that only moved row.
         let mut ids = changes.deals.ids();
         ids.extend(changes.deals.moved_only());
-        let rows = rows_of(&self.deal_ids, &ids);
+        // A record that came has no row it stood in.
+        let stood: Vec<Id> = ids
+            .iter()
+            .copied()
+            .filter(|id| changes.deals.before.get(id).is_none_or(Option::is_some))
+            .collect();
+        let rows = rows_of(&self.deal_ids, &stood, |id| ws.deals.position(id));
         let (mut open, mut won, mut entries) = (Edits::new(), Edits::new(), Edits::new());
         let mut stints = Vec::new();
         for &id in &ids {
@@ -253,7 +274,12 @@ impl Past {
         // Tasks, the same way.
         let mut ids = changes.tasks.ids();
         ids.extend(changes.tasks.moved_only());
-        let rows = rows_of(&self.task_ids, &ids);
+        let stood: Vec<Id> = ids
+            .iter()
+            .copied()
+            .filter(|id| changes.tasks.before.get(id).is_none_or(Option::is_some))
+            .collect();
+        let rows = rows_of(&self.task_ids, &stood, |id| ws.tasks.position(id));
         let mut tasks = Edits::new();
         for &id in &ids {
             let before = match changes.tasks.before.get(&id) {
