@@ -206,9 +206,10 @@ impl Past {
             won: crate::query::facts::with_headroom(won),
             entries: crate::query::facts::with_headroom(entries),
             tasks: crate::query::facts::with_headroom(tasks),
-            deals,
-            deal_ids: ws.deals.iter().map(|d| d.id).collect(),
-            task_ids: ws.tasks.iter().map(|t| t.id).collect(),
+            // Room to grow, so the first new deal or task does not copy these lists whole.
+            deals: crate::query::facts::with_headroom(deals),
+            deal_ids: crate::query::facts::with_headroom(ws.deals.iter().map(|d| d.id).collect()),
+            task_ids: crate::query::facts::with_headroom(ws.tasks.iter().map(|t| t.id).collect()),
         }
     }
 
