@@ -3,17 +3,15 @@
 //! events (found by binary search on their instant and id), not a pass over a
 //! million deals and four million communications.
 //!
-//! Only what the change set cannot say cheaply is scanned: when a deal
-//! disappears or changes company (or a contact its first company), the
-//! communications and tasks on it are found by one pass over those tables
-//! (those waiting for a deal or contact that arrives are kept by it);
-//! a deal deleted moves the table's last deal into its row, and that deal's
-//! records are found the same way. A change of pipelines or field
-//! definitions (every deal's meaning) builds the layer again. A property test holds updated and built layers equal.
+//! When a deal comes, goes or changes company (or a contact its first
+//! company), the communications and tasks on it take the change: they are
+//! found in a list kept per deal and contact ([`Layer`]'s `on`), as are those
+//! of the deal a deletion moves into the deleted one's row. A change of
+//! pipelines or field definitions (every deal's meaning) builds the layer again. A property test holds updated and built layers equal.
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{ActivityEvent, DealEvent, DealWhat, Layer, TaskEvent};
 use crate::calendar::Instant;
@@ -150,37 +148,35 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A communication or task whose deal or contact is not in the workspace.
+/// A communication or task on a deal or contact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(super) enum Orphan {
+pub(super) enum OnRecord {
     Activity(Id),
     Task(Id),
 }
 
-/// The deal or contact `entity` names, if it is not in the workspace.
-fn missing(ws: &Workspace, entity: Option<EntityRef>) -> Option<EntityRef> {
-    match entity {
-        Some(e @ EntityRef::Deal(d)) if !ws.deals.contains(d) => Some(e),
-        Some(e @ EntityRef::Contact(c)) if !ws.contacts.contains(c) => Some(e),
-        _ => None,
-    }
+/// The deal or contact a record on `entity` is listed by (companies need no
+/// list: a company's records never take another link).
+fn listed(entity: Option<EntityRef>) -> Option<EntityRef> {
+    entity.filter(|e| matches!(e, EntityRef::Deal(_) | EntityRef::Contact(_)))
 }
 
-fn add_orphan(orphans: &mut HashMap<EntityRef, Vec<Orphan>>, entity: EntityRef, o: Orphan) {
-    let list = orphans.entry(entity).or_default();
+fn add_on(on: &mut HashMap<EntityRef, Vec<OnRecord>>, entity: Option<EntityRef>, o: OnRecord) {
+    let Some(entity) = listed(entity) else { return };
+    let list = on.entry(entity).or_default();
     if let Err(i) = list.binary_search(&o) {
         list.insert(i, o);
     }
 }
 
-fn remove_orphan(orphans: &mut HashMap<EntityRef, Vec<Orphan>>, entity: Option<EntityRef>, o: Orphan) {
-    let Some(entity) = entity else { return };
-    let Some(list) = orphans.get_mut(&entity) else { return };
+fn remove_on(on: &mut HashMap<EntityRef, Vec<OnRecord>>, entity: Option<EntityRef>, o: OnRecord) {
+    let Some(entity) = listed(entity) else { return };
+    let Some(list) = on.get_mut(&entity) else { return };
     if let Ok(i) = list.binary_search(&o) {
         list.remove(i);
     }
     if list.is_empty() {
-        orphans.remove(&entity);
+        on.remove(&entity);
     }
 }
 
@@ -216,8 +212,30 @@ pub(crate) fn with_headroom<E>(mut list: Vec<E>) -> Vec<E> {
     list
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread built the layer from every row: a test proves an update took a change in place.
+    pub(crate) static BUILDS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The heap a map of lists takes: its table (keys, list headers, a control
+/// byte per slot) and each list's room.
+pub fn map_of_lists_bytes<K, V>(map: &HashMap<K, Vec<V>>) -> usize {
+    let slot = std::mem::size_of::<(K, Vec<V>)>() + 1;
+    map.capacity() * slot + map.values().map(|v| v.capacity() * std::mem::size_of::<V>()).sum::<usize>()
+}
+
+impl Layer {
+    /// The heap the lists of communications and tasks by deal and contact take (for the bench).
+    pub fn record_lists_bytes(&self) -> usize {
+        map_of_lists_bytes(&self.on)
+    }
+}
+
 /// Builds the fact tables from every row.
 pub fn build(ws: &Workspace, config: &Config) -> Layer {
+    #[cfg(test)]
+    BUILDS.with(|n| n.set(n.get() + 1));
     let cx = Ctx::new(ws, config);
     let mut deals = Vec::new();
     for (row, deal) in ws.deals.iter().enumerate() {
@@ -239,18 +257,18 @@ pub fn build(ws: &Workspace, config: &Config) -> Layer {
     }
     tasks.sort_by_key(task_key);
     let tasks = with_headroom(tasks);
-    let mut orphans: HashMap<EntityRef, Vec<Orphan>> = HashMap::default();
+    let mut on: HashMap<EntityRef, Vec<OnRecord>> = HashMap::default();
     for a in ws.activities.iter() {
-        if let Some(e) = missing(ws, a.entity) {
-            orphans.entry(e).or_default().push(Orphan::Activity(a.id));
+        if let Some(e) = listed(a.entity) {
+            on.entry(e).or_default().push(OnRecord::Activity(a.id));
         }
     }
     for t in ws.tasks.iter() {
-        if let Some(e) = missing(ws, t.entity) {
-            orphans.entry(e).or_default().push(Orphan::Task(t.id));
+        if let Some(e) = listed(t.entity) {
+            on.entry(e).or_default().push(OnRecord::Task(t.id));
         }
     }
-    for list in orphans.values_mut() {
+    for list in on.values_mut() {
         list.sort_unstable();
     }
     Layer {
@@ -260,7 +278,7 @@ pub fn build(ws: &Workspace, config: &Config) -> Layer {
         created,
         activities,
         tasks,
-        orphans,
+        on,
     }
 }
 
@@ -274,10 +292,9 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
     }
     let cx = Ctx::new(ws, config);
 
-    // Deals and contacts whose records must take new links: those that arrived
-    // (their records are in `orphans`), and those gone, moved or re-linked (found by a scan).
-    let mut arrived: Vec<EntityRef> = Vec::new();
-    let mut relinked: HashSet<EntityRef> = HashSet::default();
+    // Deals and contacts whose records must take new links: those that came,
+    // went, moved row or changed company (their records are listed in `on`).
+    let mut relinked: std::collections::BTreeSet<EntityRef> = Default::default();
     let (mut old, mut new) = (Vec::new(), Vec::new());
     let (mut won, mut lost, mut created) = (Edits::new(), Edits::new(), Edits::new());
     let (mut activities, mut tasks) = (Edits::new(), Edits::new());
@@ -286,7 +303,6 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         let now = ws.deals.position(id).map(|row| (row as u32, &ws.deals.as_slice()[row]));
         // A deal that came, went, changed company or row: the records on it take the change.
         match (before, now) {
-            (None, Some(_)) => arrived.push(EntityRef::Deal(id)),
             (Some(b), Some((_, d))) if b.company_id == d.company_id && !changes.deals.moved.contains(&id) => {}
             (None, None) => {}
             _ => drop(relinked.insert(EntityRef::Deal(id))),
@@ -321,22 +337,19 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
     for id in changes.contacts.ids() {
         let first = |c: &crate::model::Contact| c.company_ids.first().copied();
         match (changes.contacts.before[&id].as_ref(), ws.contacts.get(id)) {
-            (None, Some(_)) => arrived.push(EntityRef::Contact(id)),
             (Some(b), Some(c)) if first(b) == first(c) => {}
             (None, None) => {}
             _ => drop(relinked.insert(EntityRef::Contact(id))),
         }
     }
 
-    let orphans = &mut layer.orphans;
+    let on = &mut layer.on;
     for id in changes.activities.ids() {
         let (before, now) = (changes.activities.before[&id].as_ref(), ws.activities.get(id));
         activities.out.extend(before.map(|a| cx.activity_event(a)));
         activities.into.extend(now.map(|a| cx.activity_event(a)));
-        remove_orphan(orphans, before.and_then(|a| a.entity), Orphan::Activity(id));
-        if let Some(e) = now.and_then(|a| missing(ws, a.entity)) {
-            add_orphan(orphans, e, Orphan::Activity(id));
-        }
+        remove_on(on, before.and_then(|a| a.entity), OnRecord::Activity(id));
+        add_on(on, now.and_then(|a| a.entity), OnRecord::Activity(id));
     }
     for id in changes.tasks.ids() {
         let (before, now) = (changes.tasks.before[&id].as_ref(), ws.tasks.get(id));
@@ -346,23 +359,22 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
         if let Some(t) = now {
             cx.task_events(t, &mut tasks.into);
         }
-        remove_orphan(orphans, before.and_then(|t| t.entity), Orphan::Task(id));
-        if let Some(e) = now.and_then(|t| missing(ws, t.entity)) {
-            add_orphan(orphans, e, Orphan::Task(id));
-        }
+        remove_on(on, before.and_then(|t| t.entity), OnRecord::Task(id));
+        add_on(on, now.and_then(|t| t.entity), OnRecord::Task(id));
     }
-    // The records waiting for a deal or contact that came: their events take its links in place.
-    for entity in arrived {
-        for o in orphans.remove(&entity).unwrap_or_default() {
+    // The unchanged records on a deal or contact that came, went, moved row or
+    // changed company: their events keep their place and take the new links.
+    for entity in relinked {
+        for &o in on.get(&entity).map(Vec::as_slice).unwrap_or(&[]) {
             match o {
-                Orphan::Activity(id) => {
+                OnRecord::Activity(id) if !changes.activities.before.contains_key(&id) => {
                     if let Some(a) = ws.activities.get(id) {
                         let e = cx.activity_event(a);
                         activities.out.push(e);
                         activities.into.push(e);
                     }
                 }
-                Orphan::Task(id) => {
+                OnRecord::Task(id) if !changes.tasks.before.contains_key(&id) => {
                     if let Some(t) = ws.tasks.get(id) {
                         let from = tasks.into.len();
                         cx.task_events(t, &mut tasks.into);
@@ -370,32 +382,7 @@ pub fn update(mut layer: Layer, ws: &Workspace, config: &Config, changes: &Chang
                         tasks.out.extend(events);
                     }
                 }
-            }
-        }
-    }
-
-    // Communications and tasks on a deal or contact that appeared, went or changed
-    // company: their events keep their place and take the new links.
-    if !relinked.is_empty() {
-        for a in ws.activities.iter() {
-            if a.entity.is_some_and(|e| relinked.contains(&e)) && !changes.activities.before.contains_key(&a.id) {
-                let e = cx.activity_event(a);
-                activities.out.push(e);
-                activities.into.push(e);
-                if let Some(gone) = missing(ws, a.entity) {
-                    add_orphan(orphans, gone, Orphan::Activity(a.id));
-                }
-            }
-        }
-        for t in ws.tasks.iter() {
-            if t.entity.is_some_and(|e| relinked.contains(&e)) && !changes.tasks.before.contains_key(&t.id) {
-                let from = tasks.into.len();
-                cx.task_events(t, &mut tasks.into);
-                let events: Vec<TaskEvent> = tasks.into[from..].to_vec();
-                tasks.out.extend(events);
-                if let Some(gone) = missing(ws, t.entity) {
-                    add_orphan(orphans, gone, Orphan::Task(t.id));
-                }
+                _ => {}
             }
         }
     }

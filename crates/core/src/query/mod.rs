@@ -125,9 +125,10 @@ pub struct Layer {
     created: Vec<DealEvent>,
     activities: Vec<ActivityEvent>,
     tasks: Vec<TaskEvent>,
-    /// Communications and tasks on a deal or contact not in the workspace (yet),
-    /// by that record: when it comes, these take its links without a scan.
-    orphans: HashMap<crate::model::EntityRef, Vec<facts::Orphan>>,
+    /// Communications and tasks on each deal or contact (in the workspace or
+    /// not yet), by that record: when it comes, goes, changes company or row,
+    /// these take its links without a pass over the tables.
+    on: HashMap<crate::model::EntityRef, Vec<facts::OnRecord>>,
 }
 
 impl Layer {

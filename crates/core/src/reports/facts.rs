@@ -67,6 +67,10 @@ pub struct Facts {
     pub calls_by_company: Arc<HashMap<Id, Vec<Instant>>>,
     /// Last communication instant by deal (for "no activity for N days").
     pub comms_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
+    /// The calls among [`Facts::comms_by_deal`], sorted: a deal that goes or
+    /// changes company moves its communications (calls apart) between
+    /// companies' lists by these two, without a pass over the table.
+    pub calls_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
     /// Groups of companies sharing a tax id or a normalised name, oldest first.
     pub duplicate_companies: Arc<Vec<Vec<Id>>>,
     pub margin_field: Option<Id>,
@@ -94,8 +98,8 @@ pub struct Facts {
     /// outstanding only as of a day before that. Sorted by date.
     pub paid_payments: Vec<(chrono::NaiveDate, u32)>,
     /// What a past as-of reads instead of every deal's history, made on the
-    /// first past-as-of run after a change ([`Facts::past`]): it hangs on every
-    /// deal and task, and a webhook should not pay for it.
+    /// first past-as-of run ([`Facts::past`]), then updated by each change
+    /// (a change too large to update in place drops it until asked for again).
     past: std::sync::OnceLock<Arc<past::Past>>,
     /// Reports at a past as-of scan the tables instead (tests hold the two equal).
     pub scan_past: bool,
@@ -205,6 +209,12 @@ impl Facts {
         (!self.scan_past).then(|| &**self.past.get_or_init(|| Arc::new(past::Past::build(ws))))
     }
 
+    /// The past-as-of part if it was made (tests compare an updated one with one built).
+    #[cfg(test)]
+    pub(crate) fn past_made(&self) -> Option<&past::Past> {
+        self.past.get().map(|p| &**p)
+    }
+
     /// The standing hygiene verdicts of the workspace as it stands now, made
     /// once per index (`ctx` is the report's context, with this index).
     pub fn hygiene_base(&self, ctx: &super::Ctx) -> Option<&super::hygiene::HygieneBase> {
@@ -237,6 +247,7 @@ impl Facts {
                     comms_by_company: p.comms_by_company.clone(),
                     calls_by_company: p.calls_by_company.clone(),
                     comms_by_deal: p.comms_by_deal.clone(),
+                    calls_by_deal: p.calls_by_deal.clone(),
                     settled_at: p.activities_settled_at,
                 },
                 None => activity_indexes(ws),
@@ -285,6 +296,7 @@ impl Facts {
                 comms_by_company: activities.comms_by_company,
                 calls_by_company: activities.calls_by_company,
                 comms_by_deal: activities.comms_by_deal,
+                calls_by_deal: activities.calls_by_deal,
                 duplicate_companies: duplicates.join().expect("index thread"),
                 margin_field,
                 default_margin_percent,
@@ -454,6 +466,7 @@ impl Facts {
             self.comms_by_company = a.comms_by_company;
             self.calls_by_company = a.calls_by_company;
             self.comms_by_deal = a.comms_by_deal;
+            self.calls_by_deal = a.calls_by_deal;
             self.activities_settled_at = a.settled_at;
             // Every open deal's last touch may have moved.
             self.now.open_deals = deals
@@ -467,46 +480,40 @@ impl Facts {
             let calls_out = Arc::make_mut(&mut self.calls_out);
             let comms_by_company = Arc::make_mut(&mut self.comms_by_company);
             let calls_by_company = Arc::make_mut(&mut self.calls_by_company);
-            // The unchanged communications on a deal that came, went or changed company
-            // move from the company it had to the one it has (changed ones are taken below).
-            if !relinked.is_empty() {
-                for a in ws.activities.iter() {
-                    let Some(EntityRef::Deal(deal)) = a.entity else { continue };
-                    let Some(&was) = relinked.get(&deal) else { continue };
-                    if !a.kind.is_communication() || changes.activities.before.contains_key(&a.id) {
-                        continue;
-                    }
+            // The communications on a deal that went or changed company (as the
+            // lists stood before this change, changed ones too) move from the
+            // company it had to the one it has: a changed one is then taken
+            // out below from the company its deal has now, like any other.
+            for (&deal, &was) in &relinked {
+                let comms = self.comms_by_deal.get(&deal).map(Vec::as_slice).unwrap_or(&[]);
+                let calls = self.calls_by_deal.get(&deal).map(Vec::as_slice).unwrap_or(&[]);
+                let is = ws.deals.get(deal).and_then(|d| d.company_id);
+                for (list, by_company) in [(comms, &mut *comms_by_company), (calls, &mut *calls_by_company)] {
                     if let Some(company) = was {
-                        remove_sorted(comms_by_company, company, a.at);
-                        if a.kind.is_call() {
-                            remove_sorted(calls_by_company, company, a.at);
-                        }
+                        remove_all_sorted(by_company, company, list);
                     }
-                    if let Some(company) = ws.deals.get(deal).and_then(|d| d.company_id) {
-                        insert_sorted(comms_by_company, company, a.at);
-                        if a.kind.is_call() {
-                            insert_sorted(calls_by_company, company, a.at);
-                        }
+                    if let Some(company) = is {
+                        insert_all_sorted(by_company, company, list);
                     }
                 }
             }
             let comms_by_deal = Arc::make_mut(&mut self.comms_by_deal);
+            let calls_by_deal = Arc::make_mut(&mut self.calls_by_deal);
             let mut settled_may_fall = false;
             let mut calls = Edits::new();
             for id in changes.activities.ids() {
                 let (was, is) = (changes.activities.before[&id].map(|a| a.at), ws.activities.get(id).map(|a| a.at));
                 settled_may_fall |= falls(was, is, self.activities_settled_at);
                 if let Some(a) = changes.activities.before[&id].as_ref() {
-                    let mut p = activity_part(ws, a);
-                    // On a deal whose company changed, it counted for the company the deal had.
-                    if let Some(&was) = p.deal.and_then(|d| relinked.get(&d)) {
-                        p.company = was;
-                    }
+                    let p = activity_part(ws, a);
                     if let Some(c) = p.call_out {
                         calls.out.push(c);
                     }
                     if let Some(deal) = p.deal {
                         remove_sorted(comms_by_deal, deal, p.at);
+                        if p.call {
+                            remove_sorted(calls_by_deal, deal, p.at);
+                        }
                         refresh.insert(deal);
                     }
                     if let Some(company) = p.company {
@@ -527,6 +534,9 @@ impl Facts {
                     }
                     if let Some(deal) = p.deal {
                         insert_sorted(comms_by_deal, deal, p.at);
+                        if p.call {
+                            insert_sorted(calls_by_deal, deal, p.at);
+                        }
                         refresh.insert(deal);
                     }
                     if let Some(company) = p.company {
@@ -623,7 +633,13 @@ impl Facts {
         self.version = changes.to_version;
         self.generations = ws.generations;
         self.hygiene = Default::default();
-        self.past = Default::default();
+        // The past-as-of part, if made, takes the change too (else it is made when first asked for).
+        if let Some(past) = self.past.take() {
+            let past = Arc::try_unwrap(past).unwrap_or_else(|shared| (*shared).clone());
+            if let Some(past) = past.update(ws, changes) {
+                self.past = std::sync::OnceLock::from(Arc::new(past));
+            }
+        }
         self
     }
 
@@ -723,6 +739,7 @@ struct ActivityIndexes {
     comms_by_company: Arc<HashMap<Id, Vec<Instant>>>,
     calls_by_company: Arc<HashMap<Id, Vec<Instant>>>,
     comms_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
+    calls_by_deal: Arc<HashMap<Id, Vec<Instant>>>,
     settled_at: Option<Instant>,
 }
 
@@ -734,6 +751,7 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
     let mut comms_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut calls_by_company: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut comms_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
+    let mut calls_by_deal: HashMap<Id, Vec<Instant>> = HashMap::default();
     let mut settled_at = None;
     for a in ws.activities.iter() {
         settled_at = settled_at.max(Some(a.at));
@@ -750,6 +768,9 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
             Some(EntityRef::Company(id)) => Some(id),
             Some(EntityRef::Deal(id)) => {
                 comms_by_deal.entry(id).or_default().push(a.at);
+                if a.kind.is_call() {
+                    calls_by_deal.entry(id).or_default().push(a.at);
+                }
                 ws.deals.get(id).and_then(|d| d.company_id)
             }
             Some(EntityRef::Contact(id)) => ws.contacts.get(id).and_then(|c| c.company_ids.first().copied()),
@@ -767,6 +788,7 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
         .values_mut()
         .chain(calls_by_company.values_mut())
         .chain(comms_by_deal.values_mut())
+        .chain(calls_by_deal.values_mut())
     {
         list.sort_unstable();
     }
@@ -775,6 +797,7 @@ fn activity_indexes(ws: &Workspace) -> ActivityIndexes {
         comms_by_company: Arc::new(comms_by_company),
         calls_by_company: Arc::new(calls_by_company),
         comms_by_deal: Arc::new(comms_by_deal),
+        calls_by_deal: Arc::new(calls_by_deal),
         settled_at,
     }
 }
@@ -870,6 +893,40 @@ fn remove_sorted(map: &mut HashMap<Id, Vec<Instant>>, key: Id, at: Instant) {
     if list.is_empty() {
         map.remove(&key);
     }
+}
+
+/// Removes each of `gone` (sorted) once from `key`'s sorted list, and the list once empty.
+fn remove_all_sorted(map: &mut HashMap<Id, Vec<Instant>>, key: Id, gone: &[Instant]) {
+    if gone.is_empty() {
+        return;
+    }
+    let Some(list) = map.get_mut(&key) else { return };
+    let mut gone = gone.iter().peekable();
+    list.retain(|t| {
+        while gone.next_if(|g| *g < t).is_some() {}
+        gone.next_if(|g| *g == t).is_none()
+    });
+    if list.is_empty() {
+        map.remove(&key);
+    }
+}
+
+/// Merges `more` (sorted) into `key`'s sorted list.
+fn insert_all_sorted(map: &mut HashMap<Id, Vec<Instant>>, key: Id, more: &[Instant]) {
+    if more.is_empty() {
+        return;
+    }
+    let list = map.entry(key).or_default();
+    let old = std::mem::take(list);
+    list.reserve(old.len() + more.len());
+    let mut more = more.iter().copied().peekable();
+    for t in old {
+        while let Some(m) = more.next_if(|m| *m <= t) {
+            list.push(m);
+        }
+        list.push(t);
+    }
+    list.extend(more);
 }
 
 /// How many sorted instants fall in `[from, to)`, and the last one before `to`.

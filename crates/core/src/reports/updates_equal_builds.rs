@@ -163,6 +163,7 @@ fn assert_same_facts(updated: &Facts, built: &Facts, what: &str) {
     assert_eq!(updated.comms_by_company, built.comms_by_company, "{what}: comms_by_company");
     assert_eq!(updated.calls_by_company, built.calls_by_company, "{what}: calls_by_company");
     assert_eq!(updated.comms_by_deal, built.comms_by_deal, "{what}: comms_by_deal");
+    assert_eq!(updated.calls_by_deal, built.calls_by_deal, "{what}: calls_by_deal");
     assert_eq!(
         updated.duplicate_companies, built.duplicate_companies,
         "{what}: duplicate_companies"
@@ -172,6 +173,15 @@ fn assert_same_facts(updated: &Facts, built: &Facts, what: &str) {
     assert_eq!(updated.now.open_tasks, built.now.open_tasks, "{what}: open tasks");
     assert_eq!(updated.unpaid_payments, built.unpaid_payments, "{what}: unpaid payments");
     assert_eq!(updated.paid_payments, built.paid_payments, "{what}: paid payments");
+}
+
+/// The past-as-of part, updated by the change (when it was made before it),
+/// equals one built from `ws`; then it is made, so the next change updates it.
+fn assert_same_past(ws: &Workspace, facts: &Facts, what: &str) {
+    if let Some(updated) = facts.past_made() {
+        assert!(*updated == super::facts::past::Past::build(ws), "{what}: past-as-of index");
+    }
+    assert!(facts.past(ws).is_some(), "{what}: the past-as-of index is made");
 }
 
 /// The standing hygiene verdicts each index makes (on demand) for the workspace.
@@ -231,6 +241,7 @@ fn indexes_stay_equal(seed: u64) {
         let built = Facts::build(&ws, &k.config);
         assert_same_facts(&facts, &built, &what);
         assert_same_hygiene(&ws, &k.config, &facts, &built, &what);
+        assert_same_past(&ws, &facts, &what);
     }
 }
 
@@ -312,6 +323,7 @@ fn deleting_first_and_middle_rows_updates_in_place() {
                 "{what}: taken in place, not built again"
             );
             assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
+            assert_same_past(&ws, &facts, &what);
             layer = layer.update(&ws, &k.config, &changes);
             assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
         }
@@ -338,6 +350,7 @@ fn deleting_first_and_middle_rows_updates_in_place() {
             );
             assert_same_facts(&facts, &Facts::build(&ws, &k.config), &what);
             assert_same_hygiene(&ws, &k.config, &facts, &Facts::build(&ws, &k.config), &what);
+            assert_same_past(&ws, &facts, &what);
             layer = layer.update(&ws, &k.config, &changes);
             assert!(layer == Layer::build(&ws, &k.config), "{what}: query layer");
         }
@@ -350,5 +363,148 @@ proptest! {
     #[test]
     fn indexes_updated_by_changes_equal_ones_built_from_scratch(seed in any::<u64>()) {
         indexes_stay_equal(seed);
+    }
+}
+
+/// The per-deal lists' own edges: a deal with many communications and tasks
+/// moved into a deleted deal's row, a deal with none deleted, the last row
+/// deleted (nothing moves), and a deleted deal coming back (its records, kept
+/// by it, take its links again). Each deletion is taken in place by both.
+#[test]
+fn deal_deletions_move_their_records_by_the_per_deal_lists() {
+    for seed in 0..16u64 {
+        let (k, end) = workspace(seed);
+        let mut ws = k.ws.clone();
+        let mut layer = Layer::build(&ws, &k.config);
+        let mut facts = Facts::build(&ws, &k.config);
+        let mut step = |ws: &mut Workspace, batch: Batch, what: &str, in_place: bool| {
+            let changes = ws.apply(&batch);
+            let builds = (
+                super::facts::BUILDS.with(|n| n.get()),
+                crate::query::facts::BUILDS.with(|n| n.get()),
+            );
+            facts = std::mem::take(&mut facts).update(ws, &k.config, &changes);
+            layer = std::mem::take(&mut layer).update(ws, &k.config, &changes);
+            if in_place {
+                let now = (
+                    super::facts::BUILDS.with(|n| n.get()),
+                    crate::query::facts::BUILDS.with(|n| n.get()),
+                );
+                assert_eq!(now, builds, "seed {seed}, {what}: taken in place, not built again");
+            }
+            assert_same_facts(&facts, &Facts::build(ws, &k.config), what);
+            assert_same_hygiene(ws, &k.config, &facts, &Facts::build(ws, &k.config), what);
+            assert_same_past(ws, &facts, what);
+            assert!(layer == Layer::build(ws, &k.config), "seed {seed}, {what}: query layer");
+        };
+        // A new deal (the table's last row) with a dozen communications and three tasks.
+        let template = ws.deals.iter().find(|d| d.company_id.is_some()).unwrap().clone();
+        let talker = Deal {
+            id: 9_000_000,
+            created_at: end - Duration::days(20),
+            history: vec![],
+            ..template
+        };
+        let call = *ws.activities.iter().next().unwrap();
+        let activities: Vec<Activity> = (0..12)
+            .map(|i| Activity {
+                id: 9_000_100 + i,
+                entity: Some(EntityRef::Deal(talker.id)),
+                at: end - Duration::hours(3 * i + 1),
+                kind: [ActivityKind::CallOut, ActivityKind::EmailIn, ActivityKind::Note][i as usize % 3],
+                ..call
+            })
+            .collect();
+        let task = ws.tasks.iter().next().unwrap().clone();
+        let tasks: Vec<Task> = (0..3)
+            .map(|i| Task {
+                id: 9_000_200 + i,
+                entity: Some(EntityRef::Deal(talker.id)),
+                due_at: end - Duration::days(i),
+                completed_at: (i == 1).then(|| end - Duration::days(2)),
+                ..task.clone()
+            })
+            .collect();
+        step(
+            &mut ws,
+            Batch {
+                deals: vec![talker.clone()],
+                activities,
+                tasks,
+                ..Batch::default()
+            },
+            "a deal with many records came",
+            false,
+        );
+        assert_eq!(ws.deals.position(talker.id), Some(ws.deals.len() - 1));
+        // The first deal goes: the one with many records takes its row.
+        let first = ws.deals.as_slice()[0].id;
+        step(
+            &mut ws,
+            Batch {
+                deletions: vec![(EntityKind::Deal, first)],
+                ..Batch::default()
+            },
+            "the first deal deleted",
+            true,
+        );
+        assert_eq!(ws.deals.position(talker.id), Some(0), "seed {seed}: the talker moved into row 0");
+        // A deal no communication or task is on, not the last row.
+        let on_something: std::collections::HashSet<Id> = ws
+            .activities
+            .iter()
+            .filter_map(|a| a.entity)
+            .chain(ws.tasks.iter().filter_map(|t| t.entity))
+            .filter_map(|e| match e {
+                EntityRef::Deal(d) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let last = ws.deals.as_slice().last().unwrap().id;
+        if let Some(quiet) = ws.deals.iter().map(|d| d.id).find(|d| !on_something.contains(d) && *d != last) {
+            step(
+                &mut ws,
+                Batch {
+                    deletions: vec![(EntityKind::Deal, quiet)],
+                    ..Batch::default()
+                },
+                "a deal with no records deleted",
+                true,
+            );
+        }
+        // The last row goes (nothing moves), then the deal with many records (its records wait for it)...
+        let last = ws.deals.as_slice().last().unwrap().id;
+        step(
+            &mut ws,
+            Batch {
+                deletions: vec![(EntityKind::Deal, last)],
+                ..Batch::default()
+            },
+            "the last deal deleted",
+            true,
+        );
+        step(
+            &mut ws,
+            Batch {
+                deletions: vec![(EntityKind::Deal, talker.id)],
+                ..Batch::default()
+            },
+            "the deal with many records deleted",
+            true,
+        );
+        // ... and comes back with another company: they take its links again.
+        let other = ws.companies.iter().map(|c| c.id).find(|c| Some(*c) != talker.company_id);
+        step(
+            &mut ws,
+            Batch {
+                deals: vec![Deal {
+                    company_id: other,
+                    ..talker.clone()
+                }],
+                ..Batch::default()
+            },
+            "the deal with many records came back",
+            true,
+        );
     }
 }
