@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use tsifra_core::calendar::PeriodKind;
-use tsifra_core::i18n::{format_date, format_int, format_money};
+use tsifra_core::i18n::{count, format_date, format_int, format_money};
 use tsifra_core::model::Metric;
 use tsifra_core::model::StageKind;
 use tsifra_core::reports::call_priority::CallPriority;
@@ -717,11 +717,7 @@ fn call_priority(vc: &ViewCtx, r: &CallPriority) -> (Vec<Kpi>, Vec<Figure>) {
             format_int(vc.lang, companies as i64),
             companies,
         )
-        .detail(t_with(
-            vc.lang,
-            "web.kpi.managers",
-            &[("n", &format_int(vc.lang, r.managers.len() as i64))],
-        )),
+        .detail(count(vc.lang, r.managers.len() as i64, MANAGERS.0, MANAGERS.1)),
         Kpi::new("never", vc.t("web.kpi.never_contacted"), format_int(vc.lang, never as i64), never),
     ];
     let mut figures = Vec::new();
@@ -821,7 +817,7 @@ fn receivables(vc: &ViewCtx, r: &Receivables) -> (Vec<Kpi>, Vec<Figure>) {
             vc.lang,
             "web.kpi.due_soon_detail",
             &[
-                ("n", &format_int(vc.lang, r.due_soon.len() as i64)),
+                ("n", &count(vc.lang, r.due_soon.len() as i64, PAYMENTS.0, PAYMENTS.1)),
                 ("days", &r.due_soon_days.to_string()),
             ],
         )),
@@ -985,11 +981,7 @@ pub fn overdue_kpi(vc: &ViewCtx, r: &Receivables) -> Kpi {
         vc.money(r.total_overdue),
         r.total_overdue,
     )
-    .detail(t_with(
-        vc.lang,
-        "web.kpi.debtors",
-        &[("n", &format_int(vc.lang, r.companies.len() as i64))],
-    ))
+    .detail(count(vc.lang, r.companies.len() as i64, DEBTORS.0, DEBTORS.1))
     .tone(if r.total_overdue > 0 { Tone::Warn } else { Tone::Good })
 }
 
@@ -1029,3 +1021,10 @@ mod tests {
         assert_eq!(change_text(Language::Ru, 0), "0");
     }
 }
+
+/// Nouns counted on the boards, in Russian's three forms and English's two: "15 платежей".
+pub const MANAGERS: ([&str; 3], [&str; 2]) = (["менеджер", "менеджера", "менеджеров"], ["manager", "managers"]);
+pub const PAYMENTS: ([&str; 3], [&str; 2]) = (["платёж", "платежа", "платежей"], ["payment", "payments"]);
+pub const DEBTORS: ([&str; 3], [&str; 2]) = (["должник", "должника", "должников"], ["debtor", "debtors"]);
+pub const VIOLATIONS: ([&str; 3], [&str; 2]) = (["нарушение", "нарушения", "нарушений"], ["violation", "violations"]);
+pub const RECORDS: ([&str; 3], [&str; 2]) = (["запись", "записи", "записей"], ["record", "records"]);

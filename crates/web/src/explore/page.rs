@@ -238,10 +238,11 @@ fn build(
             value_text(lang, currency, unit, main.total.value),
             value_raw(main.total.value),
         )
-        .detail(t_with(
+        .detail(tsifra_core::i18n::count(
             lang,
-            "web.explore.records_count",
-            &[("n", &tsifra_core::i18n::format_int(lang, main.total.records as i64))],
+            main.total.records as i64,
+            crate::figures::RECORDS.0,
+            crate::figures::RECORDS.1,
         ))
         .href(params.records_href(None)),
     ];

@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use tsifra_core::calendar::PeriodKind;
-use tsifra_core::i18n::format_int;
 use tsifra_core::reports::{Report, ReportId};
 
 use crate::asof::AsOf;
@@ -20,7 +19,7 @@ use crate::pagecache::{self, Kind};
 use crate::pages::board::{Choice, Freshness, manager_choices, page_trend};
 use crate::reports::{ReportQuery, compute_for};
 use crate::state::AppState;
-use crate::texts::{t, t_with};
+use crate::texts::t;
 use crate::view::{Figure, Kpi, json_number, percent_text};
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -159,10 +158,11 @@ pub async fn owner_figures(
             percent_text(lang, r.team.score),
             r.team.score.map_or(String::new(), json_number),
         )
-        .detail(t_with(
+        .detail(tsifra_core::i18n::count(
             lang,
-            "web.kpi.violations_n",
-            &[("n", &format_int(lang, r.team.violations as i64))],
+            r.team.violations as i64,
+            crate::figures::VIOLATIONS.0,
+            crate::figures::VIOLATIONS.1,
         ))
         .progress(r.team.score)
         .tone(score_tone(r.team.score));

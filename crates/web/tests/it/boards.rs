@@ -642,3 +642,23 @@ async fn the_leaderboard_says_where_its_margin_comes_from() {
     let html = get(&state, "/boards/leaderboard?metric=revenue").await.body;
     assert!(!html.contains("Маржа: "));
 }
+
+/// A count is written with its noun after it, in the form Russian needs ("3 должника",
+/// "15 платежей"), not "должников: 3".
+#[tokio::test]
+async fn counts_on_the_boards_carry_their_nouns() {
+    let state = demo_state(Language::Ru);
+    let api = get(&state, "/api/reports/receivables").await.json();
+    let debtors = api["companies"].as_array().unwrap().len() as i64;
+    let due_soon = api["due_soon"].as_array().unwrap().len() as i64;
+    let html = get(&state, "/boards/receivables").await.body;
+    let noun = |n: i64, forms: [&str; 3]| tsifra_core::i18n::count(Language::Ru, n, forms, ["", ""]);
+    let expected = noun(debtors, ["должник", "должника", "должников"]);
+    assert!(html.contains(&expected), "{expected} not in the page");
+    let expected = noun(due_soon, ["платёж", "платежа", "платежей"]);
+    assert!(html.contains(&format!("{expected} за ")), "{expected} not in the page");
+    assert!(!html.contains("должников: ") && !html.contains("платежей: "));
+    let html = get(&state, "/owner").await.body;
+    assert!(!html.contains("нарушений: "));
+    assert!(html.contains("\u{a0}нарушени"), "the owner's hygiene figure counts its violations");
+}
