@@ -996,6 +996,13 @@ pub fn exact_money(lang: Language, currency: &str, minor: i64) -> String {
     format_money(lang, currency, Money(minor))
 }
 
+/// Nouns counted on the boards, in Russian's three forms and English's two: "15 платежей".
+pub const MANAGERS: ([&str; 3], [&str; 2]) = (["менеджер", "менеджера", "менеджеров"], ["manager", "managers"]);
+pub const PAYMENTS: ([&str; 3], [&str; 2]) = (["платёж", "платежа", "платежей"], ["payment", "payments"]);
+pub const DEBTORS: ([&str; 3], [&str; 2]) = (["должник", "должника", "должников"], ["debtor", "debtors"]);
+pub const VIOLATIONS: ([&str; 3], [&str; 2]) = (["нарушение", "нарушения", "нарушений"], ["violation", "violations"]);
+pub const RECORDS: ([&str; 3], [&str; 2]) = (["запись", "записи", "записей"], ["record", "records"]);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1021,10 +1028,3 @@ mod tests {
         assert_eq!(change_text(Language::Ru, 0), "0");
     }
 }
-
-/// Nouns counted on the boards, in Russian's three forms and English's two: "15 платежей".
-pub const MANAGERS: ([&str; 3], [&str; 2]) = (["менеджер", "менеджера", "менеджеров"], ["manager", "managers"]);
-pub const PAYMENTS: ([&str; 3], [&str; 2]) = (["платёж", "платежа", "платежей"], ["payment", "payments"]);
-pub const DEBTORS: ([&str; 3], [&str; 2]) = (["должник", "должника", "должников"], ["debtor", "debtors"]);
-pub const VIOLATIONS: ([&str; 3], [&str; 2]) = (["нарушение", "нарушения", "нарушений"], ["violation", "violations"]);
-pub const RECORDS: ([&str; 3], [&str; 2]) = (["запись", "записи", "записей"], ["record", "records"]);
