@@ -2,10 +2,9 @@
 //! plan imported from another shell reaches the board without a restart,
 //! taken in from the store's change log (not by loading the store again).
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Killed, http_get, tsifra};
+use crate::support::{http_get, serve_logged, tsifra};
 
 const AS_OF: &str = "2026-11-20T15:00";
 
@@ -33,34 +32,6 @@ fn wait_for(mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
-/// `tsifra serve` with its info log kept: the server, its address, its log lines so far.
-fn serve_logged(data_dir: &std::path::Path, extra: &[&str]) -> (Killed, String, Arc<Mutex<Vec<String>>>) {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tsifra"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("TSIFRA_DATA_DIR")
-        .env_remove("TSIFRA_CONFIG")
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
-    let server = Killed(child);
-    let addr = loop {
-        let line = lines.next().expect("the server says where it listens").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let kept = log.clone();
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| kept.lock().unwrap().push(l)));
-    (server, addr, log)
-}
-
 #[test]
 fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -70,7 +41,7 @@ fn a_plan_imported_from_another_shell_reaches_the_running_server() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let (_server, addr, log) = serve_logged(dir.path(), &["--as-of", AS_OF]);
+    let (_server, addr, log) = serve_logged(dir.path(), &["--as-of", AS_OF], "info");
     let before = month_plan(&addr);
     assert!(before.is_some(), "the demo has plans");
 

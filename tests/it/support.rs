@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
 
 /// Runs `tsifra --data-dir DIR ARGS...`, with none of the caller's `TSIFRA_*` settings leaking in.
 pub fn tsifra(data_dir: &Path, args: &[&str]) -> Output {
@@ -39,6 +40,12 @@ impl Drop for Killed {
 /// Starts `tsifra --data-dir DIR serve --bind 127.0.0.1:0 EXTRA...` and returns it with the
 /// address it says it listens on; the rest of what it logs is read and dropped.
 pub fn serve(data_dir: &Path, extra: &[&str]) -> (Killed, String) {
+    let (server, addr, _) = serve_logged(data_dir, extra, "error");
+    (server, addr)
+}
+
+/// `tsifra serve` with its log at `level` kept: the server, its address, its log lines so far.
+pub fn serve_logged(data_dir: &Path, extra: &[&str], level: &str) -> (Killed, String, Arc<Mutex<Vec<String>>>) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_tsifra"))
         .arg("--data-dir")
@@ -47,7 +54,7 @@ pub fn serve(data_dir: &Path, extra: &[&str]) -> (Killed, String) {
         .args(extra)
         .env_remove("TSIFRA_DATA_DIR")
         .env_remove("TSIFRA_CONFIG")
-        .env("RUST_LOG", "error")
+        .env("RUST_LOG", level)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the server starts");
@@ -59,8 +66,10 @@ pub fn serve(data_dir: &Path, extra: &[&str]) -> (Killed, String) {
             break rest.split('/').next().unwrap().to_string();
         }
     };
-    std::thread::spawn(move || lines.for_each(drop));
-    (server, addr)
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| kept.lock().unwrap().push(l)));
+    (server, addr, log)
 }
 
 /// The body of `GET path` from the server at `addr` (one plain HTTP/1.1 request).
