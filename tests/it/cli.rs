@@ -150,12 +150,7 @@ fn the_config_and_the_database_are_created_owner_only() {
 fn names_from_the_crm_cannot_drive_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
-            .await
-            .unwrap();
-        let ws = store.load().await.unwrap();
+    write_to_store(dir.path(), |ws| {
         let mut users: Vec<_> = ws.users.iter().cloned().collect();
         for u in &mut users {
             u.name = format!("\u{1b}[2J\u{1b}]0;pwned\u{7}{}\r", u.name);
@@ -164,13 +159,11 @@ fn names_from_the_crm_cannot_drive_the_terminal() {
         for c in &mut companies {
             c.name = format!("{}\u{1b}[31m\u{9b}1A", c.name);
         }
-        let batch = tsifra_core::model::Batch {
+        tsifra_core::model::Batch {
             users,
             companies,
             ..Default::default()
-        };
-        store.write_batch(&batch).await.unwrap();
-        store.close().await;
+        }
     });
     for (id, format) in [
         ("plan-fact", "table"),
@@ -553,22 +546,15 @@ fn call_priority_lists_clients_and_with_prospects_the_companies_that_never_bough
 fn csv_is_one_table_in_russian_excel_form_and_text_fits_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir.path()))
-            .await
-            .unwrap();
-        let ws = store.load().await.unwrap();
+    write_to_store(dir.path(), |ws| {
         let mut companies: Vec<_> = ws.companies.iter().cloned().collect();
         for c in &mut companies {
             c.name = format!("=HYPERLINK(\"http://evil.example\";\"{}\")", c.name);
         }
-        let batch = tsifra_core::model::Batch {
+        tsifra_core::model::Batch {
             companies,
             ..Default::default()
-        };
-        store.write_batch(&batch).await.unwrap();
-        store.close().await;
+        }
     });
     // Several tables, no choice: refused in the workspace's language, naming them.
     let out = tsifra(dir.path(), &["report", "receivables", "--as-of", AS_OF, "--format", "csv"]);
@@ -671,4 +657,16 @@ fn csv_is_one_table_in_russian_excel_form_and_text_fits_the_terminal() {
     let text = stdout(&out);
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(text.contains("Весь отдел"), "{text}");
+}
+
+/// Writes what `make` builds from the stored workspace back into the demo's store,
+/// as a sync would: names from a CRM shaped the way a test needs them.
+fn write_to_store(dir: &std::path::Path, make: impl FnOnce(&tsifra_core::model::Workspace) -> tsifra_core::model::Batch) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = tsifra_store::Store::open(&tsifra_store::Store::sqlite_url_for(dir)).await.unwrap();
+        let ws = store.load().await.unwrap();
+        store.write_batch(&make(&ws)).await.unwrap();
+        store.close().await;
+    });
 }
